@@ -1,0 +1,94 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+
+/**
+ * One PostgreSQL database, reached either through a pg pool (a real server) or in-process through
+ * PGlite (the embedded default). Both expose kysely plus LISTEN, which kysely does not cover.
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  // Tables differ per module; each module narrows this with its own table types.
+  readonly db: Kysely<any>;
+  /** Calls `onNotify` for every NOTIFY on `channel`; resolves to an unlisten function. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Runs `fn` on one dedicated session (needed for session-level advisory locks). */
+  withSession<T>(fn: (session: Kysely<any>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… for a real server; omitted for PGlite. */
+  connectionString?: string;
+  /** PGlite data folder; omitted (with no connectionString) for an in-memory PGlite. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.connectionString
+    ? openPostgres(options.connectionString, options.poolSize ?? 10)
+    : openPGlite(options.dataDir);
+}
+
+async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    // An idle-in-transaction session holds back the snapshot xmin that event readers wait on.
+    idle_in_transaction_session_timeout: 60_000,
+  } as pg.PoolConfig);
+  pool.on('error', () => undefined); // a dropped idle client is replaced on next use
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const listeners: pg.Client[] = [];
+  return {
+    kind: 'postgres',
+    db,
+    async listen(channel, onNotify) {
+      const client = new pg.Client({ connectionString });
+      client.on('error', () => undefined);
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotify(message.payload ?? '');
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      listeners.push(client);
+      return async () => {
+        listeners.splice(listeners.indexOf(client), 1);
+        await client.end().catch(() => undefined);
+      };
+    },
+    async withSession(fn) {
+      return db.connection().execute(fn);
+    },
+    async close() {
+      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => undefined)));
+      await db.destroy();
+    },
+  };
+}
+
+async function openPGlite(dataDir?: string): Promise<Database> {
+  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pglite.waitReady;
+  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    kind: 'pglite',
+    db,
+    async listen(channel, onNotify) {
+      return pglite.listen(channel, onNotify);
+    },
+    async withSession(fn) {
+      // PGlite is a single session already.
+      return fn(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export async function serverVersion(database: Database): Promise<string> {
+  const result = await sql<{ version: string }>`select version()`.execute(database.db);
+  return result.rows[0].version;
+}

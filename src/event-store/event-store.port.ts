@@ -1,0 +1,132 @@
+/**
+ * The event-store port. Semantics follow EventStoreDB so both adapters behave the same:
+ * revisions are 0-based per stream; the global position is an opaque string whose
+ * lexicographic order is the order subscribers receive events in.
+ */
+
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface Actor {
+  id: string;
+  name: string;
+  role: string;
+}
+
+export interface EventMetadata {
+  actor?: Actor;
+  correlationId?: string;
+  causationId?: string;
+  ip?: string;
+  userAgent?: string;
+  occurredAt?: string;
+  [key: string]: unknown;
+}
+
+/** An event to append. `id` makes the append idempotent: a retry with the same ids writes nothing. */
+export interface NewEvent<Type extends string = string, Data = Record<string, unknown>> {
+  id?: string;
+  type: Type;
+  schemaVersion?: number;
+  data: Data;
+  metadata?: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = Record<string, unknown>> {
+  id: string;
+  type: Type;
+  schemaVersion: number;
+  data: Data;
+  metadata: EventMetadata;
+  streamId: string;
+  revision: number;
+  /** Opaque, sortable global position (compare as strings). */
+  position: string;
+  recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream (what to pass as expected revision next). */
+  nextRevision: number;
+  /** Global position of the last appended event. */
+  position: string;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive start revision; default the start (forwards) or the end (backwards). */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface EventFilter {
+  /** Only these event types. */
+  eventTypes?: readonly string[];
+  /** Only streams whose id starts with one of these (e.g. 'customer-'). */
+  streamPrefixes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Omitted: from the start. */
+  after?: string;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start position; omitted: from the start; 'end': only new events. */
+  after?: string | 'end';
+  filter?: EventFilter;
+}
+
+/** Catch-up then live. Iterate with for-await; `close()` ends the iteration. */
+export interface EventSubscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  readonly name: string;
+  append(streamId: string, events: readonly NewEvent[], expectedRevision?: ExpectedRevision): Promise<AppendResult>;
+  /** Throws StreamNotFoundError when the stream has no events. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribeToAll(options?: SubscribeOptions): EventSubscription;
+  /** Position of the newest event subscribers can see, or null when the store is empty. */
+  headPosition(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EventStore');
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's current revision, or 'no_stream'. */
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`Wrong expected revision on stream ${streamId}: expected ${expected}, actual ${actual}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export class StreamNotFoundError extends Error {
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} not found`);
+    this.name = 'StreamNotFoundError';
+  }
+}
+
+/** A retried append whose event ids only partly match what the stream holds. */
+export class IdempotencyConflictError extends Error {
+  constructor(readonly streamId: string, readonly eventId: string) {
+    super(`Event ${eventId} was already appended to ${streamId} with a different batch`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+export function matchesFilter(event: Pick<RecordedEvent, 'type' | 'streamId'>, filter?: EventFilter): boolean {
+  if (!filter) return true;
+  if (filter.eventTypes && !filter.eventTypes.includes(event.type)) return false;
+  if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) return false;
+  return true;
+}
