@@ -1,0 +1,189 @@
+/**
+ * Commands of the customer aggregate: `{type, data}`. The stream (customer id) is known to the
+ * handler; what the decider cannot produce itself (time, generated ids, credentials, known
+ * reference ids, field definitions) comes in the CustomerContext.
+ */
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
+import type {
+  AccountType,
+  AdditionalFieldValue,
+  AuthorRef,
+  BillingSchedule,
+  BillingSettings,
+  BillingType,
+  Category,
+  CommentType,
+  CustomerStatus,
+  GeoPoint,
+  HardwareStatus,
+  NoteKind,
+  PaymentMethod,
+  VoipSettings,
+} from './customer.types.js';
+
+/** VoIP settings accepted on create (accountNumber and PIN come from the context). */
+export type VoipInput = Partial<Omit<VoipSettings, 'accountNumber' | 'pin'>>;
+export type BillingInput = Partial<BillingSettings>;
+
+/** POST /customers body, minus credentials (resolved into context.creation). */
+export interface CreateCustomerInput {
+  fullName: string;
+  partnerId: number;
+  locationId: number;
+  /** Default 'person'. */
+  category?: Category;
+  /** Default 'recurring'. */
+  billingType?: BillingType;
+  emails?: string[];
+  billingEmails?: string[];
+  phones?: string[];
+  street?: string | null;
+  street2?: string | null;
+  zipCode?: string | null;
+  city?: string | null;
+  geo?: GeoPoint | null;
+  dateOfBirth?: string | null;
+  identification?: string | null;
+  companyId?: string | null;
+  vatId?: string | null;
+  contactPerson?: string | null;
+  /** Default: today (from context.now). */
+  dateAdded?: string;
+  labels?: string[];
+  additionalFields?: Record<string, AdditionalFieldValue | null>;
+  voip?: VoipInput;
+  billing?: BillingInput;
+}
+
+/**
+ * PATCH /customers/{id}: any subset; null clears an optional field. `voip.accountNumber` may be
+ * sent only unchanged (read-only). Status and billing type have their own commands.
+ */
+export interface CustomerPatch {
+  login?: string;
+  fullName?: string;
+  category?: Category;
+  partnerId?: number;
+  locationId?: number;
+  dateOfBirth?: string | null;
+  identification?: string | null;
+  companyId?: string | null;
+  vatId?: string | null;
+  contactPerson?: string | null;
+  dateAdded?: string;
+  emails?: string[];
+  billingEmails?: string[];
+  phones?: string[];
+  street?: string | null;
+  street2?: string | null;
+  zipCode?: string | null;
+  city?: string | null;
+  geo?: GeoPoint | null;
+  labels?: string[];
+  additionalFields?: Record<string, AdditionalFieldValue | null>;
+  voip?: Partial<{ [K in keyof VoipSettings]: VoipSettings[K] | null }>;
+  billing?: Partial<{ [K in keyof BillingSettings]: BillingSettings[K] | null }> & { accountType?: AccountType; schedule?: BillingSchedule };
+}
+
+type Cmd<T extends string, D> = { type: T; data: D };
+type Reason = { reason?: string | null };
+
+export type CreateCustomer = Cmd<'CreateCustomer', CreateCustomerInput>;
+export type EditCustomer = Cmd<'EditCustomer', CustomerPatch>;
+/** PUT /customers/{id}/additional-fields: merges; null clears. */
+export type SetAdditionalFields = Cmd<'SetAdditionalFields', { values: Record<string, AdditionalFieldValue | null> }>;
+export type ChangeStatus = Cmd<'ChangeStatus', { status: CustomerStatus } & Reason>;
+export type ChangeBillingType = Cmd<'ChangeBillingType', { billingType: BillingType } & Reason>;
+export type ConvertToLead = Cmd<'ConvertToLead', Reason>;
+/** Back from lead to customer (Splynx lead conversion); status 'active' (default) or 'new'. */
+export type ConvertLeadToCustomer = Cmd<'ConvertLeadToCustomer', { status?: 'new' | 'active' } & Reason>;
+export type DeleteCustomer = Cmd<'DeleteCustomer', Reason>;
+export type RestoreCustomer = Cmd<'RestoreCustomer', Reason>;
+/** The new ciphertext is in context.passwordCiphertext. */
+export type ResetPassword = Cmd<'ResetPassword', Reason & { generated?: boolean }>;
+export type RevealPassword = Cmd<'RevealPassword', Reason>;
+export type RevealPin = Cmd<'RevealPin', Reason>;
+export type Impersonate = Cmd<'Impersonate', Reason & { expiresAt?: string | null }>;
+export type AddComment = Cmd<'AddComment', { text: string; type?: CommentType; pinned?: boolean }>;
+export type EditComment = Cmd<'EditComment', { commentId: string; text?: string; type?: CommentType; pinned?: boolean }>;
+export type DeleteComment = Cmd<'DeleteComment', { commentId: string }>;
+export type AddNote = Cmd<'AddNote', { text: string; kind?: NoteKind; popup?: boolean }>;
+export type EditNote = Cmd<'EditNote', { noteId: string; text?: string; kind?: NoteKind; popup?: boolean }>;
+export type DeleteNote = Cmd<'DeleteNote', { noteId: string }>;
+export type GrantCapBonus = Cmd<'GrantCapBonus', { megabytes: number; reason: string; expiresAt?: string | null }>;
+export type RevokeCapBonus = Cmd<'RevokeCapBonus', { grantId: string } & Reason>;
+export type AssignHardware = Cmd<'AssignHardware', { itemId: string; productName: string; barcode?: string | null; status?: HardwareStatus }>;
+export type UnassignHardware = Cmd<'UnassignHardware', { itemId: string } & Reason>;
+export type AddContact = Cmd<'AddContact', { name: string; role?: string | null; email?: string | null; phone?: string | null }>;
+export type RemoveContact = Cmd<'RemoveContact', { contactId: string }>;
+export type AddAddress = Cmd<
+  'AddAddress',
+  { label?: string | null; street: string; street2?: string | null; zipCode?: string | null; city?: string | null; country?: string | null; geo?: GeoPoint | null }
+>;
+export type RemoveAddress = Cmd<'RemoveAddress', { addressId: string }>;
+export type RecordPayment = Cmd<'RecordPayment', { amount: number; method?: PaymentMethod | null; reference?: string | null; note?: string | null }>;
+export type RecordCharge = Cmd<'RecordCharge', { amount: number; description: string; reference?: string | null }>;
+
+export type CustomerCommand =
+  | CreateCustomer
+  | EditCustomer
+  | SetAdditionalFields
+  | ChangeStatus
+  | ChangeBillingType
+  | ConvertToLead
+  | ConvertLeadToCustomer
+  | DeleteCustomer
+  | RestoreCustomer
+  | ResetPassword
+  | RevealPassword
+  | RevealPin
+  | Impersonate
+  | AddComment
+  | EditComment
+  | DeleteComment
+  | AddNote
+  | EditNote
+  | DeleteNote
+  | GrantCapBonus
+  | RevokeCapBonus
+  | AssignHardware
+  | UnassignHardware
+  | AddContact
+  | RemoveContact
+  | AddAddress
+  | RemoveAddress
+  | RecordPayment
+  | RecordCharge;
+
+export type CustomerCommandType = CustomerCommand['type'];
+
+/** Credentials resolved (generated or taken from the body, reserved, encrypted) before CreateCustomer. */
+export interface CustomerCreationContext {
+  customerId: number;
+  login: string;
+  /** The encrypted portal password (policy already checked by the application layer). */
+  passwordCiphertext: string;
+  /** ASTPP account number: digits, reserved as unique. */
+  accountNumber: string;
+  /** Digits. */
+  pin: string;
+}
+
+export interface CustomerContext {
+  /** ISO 8601 time of the decision. */
+  now: string;
+  /** The admin acting, recorded as the author of comments, notes and CAP grants. */
+  actor?: AuthorRef | null;
+  /** A fresh id for commands that create a sub-entity (comment, note, CAP grant, contact, address, payment, charge). */
+  newId?: string;
+  /** CreateCustomer only. */
+  creation?: CustomerCreationContext;
+  /** ResetPassword only: the new password, encrypted. */
+  passwordCiphertext?: string;
+  /** Existing (non-deleted) partners; needed on create and when a PATCH changes partnerId. */
+  knownPartnerIds?: readonly number[];
+  /** Existing locations; needed on create and when a PATCH changes locationId. */
+  knownLocationIds?: readonly number[];
+  /** Current additional field definitions; omitted = none defined. */
+  additionalFieldDefinitions?: readonly AdditionalFieldDefinition[];
+}

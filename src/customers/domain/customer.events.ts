@@ -1,0 +1,222 @@
+/**
+ * Events of the customer aggregate: past-tense business facts, `{type, data}`. Every event's data
+ * carries `customerId` and `at` (the decision time), and where something changed, `changes`
+ * [{field, from, to}] with dotted field names ('status', 'billing.creditLimit', 'voip.cps',
+ * 'additionalFields.contract_id'). Secrets: the portal password only as ciphertext
+ * (`passwordCiphertext`), the PIN as `pin` with REDACTED in `changes`. All at schema version 1.
+ */
+import type { DomainEvent, Change } from './kernel/decider.js';
+import type {
+  AdditionalFieldValue,
+  AuthorRef,
+  BillingSettings,
+  BillingType,
+  Category,
+  CommentType,
+  CustomerStatus,
+  GeoPoint,
+  HardwareStatus,
+  NoteKind,
+  PaymentMethod,
+  VoipSettings,
+} from './customer.types.js';
+
+interface Base {
+  customerId: number;
+  at: string;
+}
+interface WithChanges extends Base {
+  changes: Change[];
+}
+interface WithReason {
+  reason: string | null;
+}
+
+export interface CustomerCreatedData extends Base {
+  login: string;
+  passwordCiphertext: string;
+  status: CustomerStatus;
+  billingType: BillingType;
+  category: Category;
+  fullName: string;
+  emails: string[];
+  billingEmails: string[];
+  phones: string[];
+  partnerId: number;
+  locationId: number;
+  street: string | null;
+  street2: string | null;
+  zipCode: string | null;
+  city: string | null;
+  geo: GeoPoint | null;
+  dateOfBirth: string | null;
+  identification: string | null;
+  companyId: string | null;
+  vatId: string | null;
+  contactPerson: string | null;
+  dateAdded: string;
+  labels: string[];
+  additionalFields: Record<string, AdditionalFieldValue>;
+  voip: VoipSettings;
+  billing: BillingSettings;
+}
+
+export interface StatusChangedData extends WithChanges, WithReason {
+  from: CustomerStatus;
+  to: CustomerStatus;
+}
+
+export type CustomerCreated = DomainEvent<'CustomerCreated', CustomerCreatedData>;
+export type CustomerMainInfoChanged = DomainEvent<'CustomerMainInfoChanged', WithChanges>;
+export type CustomerContactInfoChanged = DomainEvent<'CustomerContactInfoChanged', WithChanges>;
+export type CustomerAddressChanged = DomainEvent<'CustomerAddressChanged', WithChanges>;
+/** `pin` present only when the PIN changed (its change entry is REDACTED). */
+export type CustomerVoipSettingsChanged = DomainEvent<'CustomerVoipSettingsChanged', WithChanges & { pin?: string }>;
+export type CustomerBillingSettingsChanged = DomainEvent<'CustomerBillingSettingsChanged', WithChanges>;
+export type CustomerLabelsChanged = DomainEvent<'CustomerLabelsChanged', WithChanges & { added: string[]; removed: string[] }>;
+export type CustomerAdditionalFieldsChanged = DomainEvent<'CustomerAdditionalFieldsChanged', WithChanges>;
+export type CustomerActivated = DomainEvent<'CustomerActivated', StatusChangedData>;
+export type CustomerBlocked = DomainEvent<'CustomerBlocked', StatusChangedData>;
+export type CustomerDeactivated = DomainEvent<'CustomerDeactivated', StatusChangedData>;
+export type CustomerBillingTypeChanged = DomainEvent<'CustomerBillingTypeChanged', WithChanges & WithReason & { from: BillingType; to: BillingType }>;
+export type CustomerConvertedToLead = DomainEvent<'CustomerConvertedToLead', WithChanges & WithReason>;
+export type LeadConvertedToCustomer = DomainEvent<'LeadConvertedToCustomer', WithChanges & WithReason & { status: CustomerStatus }>;
+export type CustomerDeleted = DomainEvent<'CustomerDeleted', WithChanges & WithReason & { status: CustomerStatus }>;
+export type CustomerRestored = DomainEvent<'CustomerRestored', WithChanges & WithReason & { status: CustomerStatus }>;
+export type CustomerPasswordReset = DomainEvent<'CustomerPasswordReset', Base & WithReason & { passwordCiphertext: string; generated: boolean }>;
+export type CustomerPasswordRevealed = DomainEvent<'CustomerPasswordRevealed', Base & WithReason>;
+export type CustomerPinRevealed = DomainEvent<'CustomerPinRevealed', Base & WithReason>;
+export type CustomerImpersonated = DomainEvent<'CustomerImpersonated', Base & WithReason & { expiresAt: string | null }>;
+export type CustomerCommentAdded = DomainEvent<
+  'CustomerCommentAdded',
+  Base & { commentId: string; text: string; type: CommentType; pinned: boolean; author: AuthorRef | null }
+>;
+export type CustomerCommentEdited = DomainEvent<'CustomerCommentEdited', WithChanges & { commentId: string }>;
+export type CustomerCommentDeleted = DomainEvent<'CustomerCommentDeleted', Base & { commentId: string }>;
+export type CustomerNoteAdded = DomainEvent<
+  'CustomerNoteAdded',
+  Base & { noteId: string; text: string; kind: NoteKind; popup: boolean; author: AuthorRef | null }
+>;
+export type CustomerNoteEdited = DomainEvent<'CustomerNoteEdited', WithChanges & { noteId: string }>;
+export type CustomerNoteDeleted = DomainEvent<'CustomerNoteDeleted', Base & { noteId: string }>;
+export type CapBonusGranted = DomainEvent<
+  'CapBonusGranted',
+  Base & { grantId: string; megabytes: number; reason: string; expiresAt: string | null; grantedBy: AuthorRef | null }
+>;
+export type CapBonusRevoked = DomainEvent<'CapBonusRevoked', Base & WithReason & { grantId: string; megabytes: number }>;
+export type HardwareAssigned = DomainEvent<
+  'HardwareAssigned',
+  Base & { itemId: string; productName: string; barcode: string | null; status: HardwareStatus }
+>;
+export type HardwareUnassigned = DomainEvent<'HardwareUnassigned', Base & WithReason & { itemId: string; productName: string }>;
+export type ContactPersonAdded = DomainEvent<
+  'ContactPersonAdded',
+  Base & { contactId: string; name: string; role: string | null; email: string | null; phone: string | null }
+>;
+export type ContactPersonRemoved = DomainEvent<'ContactPersonRemoved', Base & { contactId: string; name: string }>;
+export type AdditionalAddressAdded = DomainEvent<
+  'AdditionalAddressAdded',
+  Base & {
+    addressId: string;
+    label: string | null;
+    street: string;
+    street2: string | null;
+    zipCode: string | null;
+    city: string | null;
+    country: string | null;
+    geo: GeoPoint | null;
+  }
+>;
+export type AdditionalAddressRemoved = DomainEvent<'AdditionalAddressRemoved', Base & { addressId: string }>;
+export type PaymentRecorded = DomainEvent<
+  'PaymentRecorded',
+  WithChanges & { paymentId: string; amount: number; method: PaymentMethod | null; reference: string | null; note: string | null }
+>;
+export type ChargeRecorded = DomainEvent<'ChargeRecorded', WithChanges & { chargeId: string; amount: number; description: string; reference: string | null }>;
+
+export type CustomerEvent =
+  | CustomerCreated
+  | CustomerMainInfoChanged
+  | CustomerContactInfoChanged
+  | CustomerAddressChanged
+  | CustomerVoipSettingsChanged
+  | CustomerBillingSettingsChanged
+  | CustomerLabelsChanged
+  | CustomerAdditionalFieldsChanged
+  | CustomerActivated
+  | CustomerBlocked
+  | CustomerDeactivated
+  | CustomerBillingTypeChanged
+  | CustomerConvertedToLead
+  | LeadConvertedToCustomer
+  | CustomerDeleted
+  | CustomerRestored
+  | CustomerPasswordReset
+  | CustomerPasswordRevealed
+  | CustomerPinRevealed
+  | CustomerImpersonated
+  | CustomerCommentAdded
+  | CustomerCommentEdited
+  | CustomerCommentDeleted
+  | CustomerNoteAdded
+  | CustomerNoteEdited
+  | CustomerNoteDeleted
+  | CapBonusGranted
+  | CapBonusRevoked
+  | HardwareAssigned
+  | HardwareUnassigned
+  | ContactPersonAdded
+  | ContactPersonRemoved
+  | AdditionalAddressAdded
+  | AdditionalAddressRemoved
+  | PaymentRecorded
+  | ChargeRecorded;
+
+export type CustomerEventType = CustomerEvent['type'];
+
+/** Every customer event type (the catalogue and the tests check they match the union). */
+export const CUSTOMER_EVENT_TYPES = [
+  'CustomerCreated',
+  'CustomerMainInfoChanged',
+  'CustomerContactInfoChanged',
+  'CustomerAddressChanged',
+  'CustomerVoipSettingsChanged',
+  'CustomerBillingSettingsChanged',
+  'CustomerLabelsChanged',
+  'CustomerAdditionalFieldsChanged',
+  'CustomerActivated',
+  'CustomerBlocked',
+  'CustomerDeactivated',
+  'CustomerBillingTypeChanged',
+  'CustomerConvertedToLead',
+  'LeadConvertedToCustomer',
+  'CustomerDeleted',
+  'CustomerRestored',
+  'CustomerPasswordReset',
+  'CustomerPasswordRevealed',
+  'CustomerPinRevealed',
+  'CustomerImpersonated',
+  'CustomerCommentAdded',
+  'CustomerCommentEdited',
+  'CustomerCommentDeleted',
+  'CustomerNoteAdded',
+  'CustomerNoteEdited',
+  'CustomerNoteDeleted',
+  'CapBonusGranted',
+  'CapBonusRevoked',
+  'HardwareAssigned',
+  'HardwareUnassigned',
+  'ContactPersonAdded',
+  'ContactPersonRemoved',
+  'AdditionalAddressAdded',
+  'AdditionalAddressRemoved',
+  'PaymentRecorded',
+  'ChargeRecorded',
+] as const satisfies readonly CustomerEventType[];
+
+/** Status events by target status. */
+export const STATUS_EVENT = {
+  active: 'CustomerActivated',
+  blocked: 'CustomerBlocked',
+  inactive: 'CustomerDeactivated',
+} as const satisfies Record<Exclude<CustomerStatus, 'new'>, CustomerEventType>;

@@ -1,0 +1,280 @@
+/**
+ * Field-level validation of the customer's values: one validator per field, shared by create and
+ * PATCH, the defaults applied on create, and the check of additional field values against their
+ * definitions.
+ */
+import {
+  validateAdditionalFieldValue,
+  type AdditionalFieldDefinition,
+} from '../../reference-data/domain/additional-field-definitions.js';
+import {
+  FieldErrors,
+  boolean,
+  decimal,
+  emailList,
+  entityId,
+  integer,
+  oneOf,
+  optionalCountry,
+  optionalCurrency,
+  optionalDate,
+  optionalDateTime,
+  optionalDecimal,
+  optionalEmail,
+  optionalGeo,
+  optionalInteger,
+  optionalOneOf,
+  optionalText,
+  optionalTimeZone,
+  phoneList,
+  requiredDate,
+  requiredText,
+  textList,
+  type Validator,
+} from './kernel/validation.js';
+import {
+  ACCOUNT_TYPES,
+  BILLING_SCHEDULES,
+  CATEGORIES,
+  PAYMENT_METHODS,
+  type AdditionalFieldValue,
+  type BillingSettings,
+  type Category,
+  type ContactInfo,
+  type MainInfo,
+  type PostalAddress,
+  type VoipSettings,
+} from './customer.types.js';
+
+export const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]+$/;
+
+const login: Validator<string> = (errors, field, value) => {
+  const text = requiredText(64)(errors, field, value);
+  if (text && !LOGIN_PATTERN.test(text)) errors.add(field, 'format', `${field} may hold only letters, digits and . _ @ + -`);
+  return text;
+};
+
+const digits = (min: number, max: number): Validator<string> => (errors, field, value) => {
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || value.length < min || value.length > max) {
+    errors.add(field, 'format', `${field} must be ${min}–${max} digits`);
+    return typeof value === 'string' ? value : '';
+  }
+  return value;
+};
+
+const notFutureDate = (now: string): Validator<string | null> => (errors, field, value) => {
+  const date = optionalDate()(errors, field, value);
+  if (date !== null && date > now.slice(0, 10)) errors.add(field, 'past', `${field} must not be in the future`);
+  return date;
+};
+
+export function mainInfoValidators(now: string): { [K in keyof MainInfo]: Validator<MainInfo[K]> } {
+  return {
+    login,
+    fullName: requiredText(255),
+    category: oneOf(CATEGORIES),
+    partnerId: entityId(),
+    locationId: entityId(),
+    dateOfBirth: notFutureDate(now),
+    identification: optionalText(64),
+    companyId: optionalText(64),
+    vatId: optionalText(64),
+    contactPerson: optionalText(255),
+    dateAdded: requiredDate(),
+  };
+}
+
+export const contactInfoValidators: { [K in keyof ContactInfo]: Validator<ContactInfo[K]> } = {
+  emails: emailList(),
+  billingEmails: emailList(),
+  phones: phoneList(),
+};
+
+export const addressValidators: { [K in keyof PostalAddress]: Validator<PostalAddress[K]> } = {
+  street: optionalText(255),
+  street2: optionalText(255),
+  zipCode: optionalText(16),
+  city: optionalText(100),
+  geo: optionalGeo(),
+};
+
+export const voipValidators: { [K in keyof VoipSettings]: Validator<VoipSettings[K]> } = {
+  accountNumber: digits(1, 20),
+  pin: digits(4, 20),
+  resellerId: optionalInteger({ min: 1 }),
+  expiryDate: optionalDateTime(),
+  validDays: optionalInteger({ min: 0, max: 36500 }),
+  firstUsedAt: optionalDateTime(),
+  concurrentCalls: integer({ min: 0, max: 100000 }),
+  cps: integer({ min: 0, max: 100000 }),
+  localCalls: boolean(),
+  localCallChargePerMinute: decimal({ min: 0 }),
+  recording: boolean(),
+  ipManagement: boolean(),
+  notifications: boolean(),
+  paymentGatewayPermission: boolean(),
+  currency: optionalCurrency(),
+  timezone: optionalTimeZone(),
+  country: optionalCountry(),
+  province: optionalText(64),
+  lowCreditNotificationEmail: optionalEmail(),
+};
+
+export const billingValidators: { [K in keyof BillingSettings]: Validator<BillingSettings[K]> } = {
+  accountType: oneOf(ACCOUNT_TYPES),
+  creditLimit: optionalDecimal({ min: 0 }),
+  rateGroup: optionalText(64),
+  schedule: oneOf(BILLING_SCHEDULES),
+  billingDay: integer({ min: 1, max: 28 }),
+  paymentDueDays: integer({ min: 0, max: 365 }),
+  blockingPeriodDays: optionalInteger({ min: 0, max: 99 }),
+  gracePeriodDays: optionalInteger({ min: 1, max: 99 }),
+  minimumBalance: decimal(),
+  taxes: textList(64, 20),
+  taxNumber: optionalText(64),
+  invoiceNote: optionalText(110),
+  reference: optionalText(128),
+  paymentMethod: optionalOneOf(PAYMENT_METHODS),
+};
+
+export const labelsValidator = textList(64, 50);
+
+/** ASTPP defaults (validfordays/expiry aside), 0 = unlimited for channels and CPS. */
+export const VOIP_DEFAULTS: Omit<VoipSettings, 'accountNumber' | 'pin'> = {
+  resellerId: null,
+  expiryDate: null,
+  validDays: null,
+  firstUsedAt: null,
+  concurrentCalls: 0,
+  cps: 0,
+  localCalls: false,
+  localCallChargePerMinute: 0,
+  recording: false,
+  ipManagement: false,
+  notifications: true,
+  paymentGatewayPermission: false,
+  currency: null,
+  timezone: null,
+  country: null,
+  province: null,
+  lowCreditNotificationEmail: null,
+};
+
+/** Splynx defaults: billing day 1, due after 15 days, deactivation 10 days after blocking. */
+export const BILLING_DEFAULTS: BillingSettings = {
+  accountType: 'prepaid',
+  creditLimit: null,
+  rateGroup: null,
+  schedule: 'monthly',
+  billingDay: 1,
+  paymentDueDays: 15,
+  blockingPeriodDays: null,
+  gracePeriodDays: 10,
+  minimumBalance: 0,
+  taxes: [],
+  taxNumber: null,
+  invoiceNote: null,
+  reference: null,
+  paymentMethod: null,
+};
+
+/**
+ * Runs the validators of `keys` over the present entries of `input` (PATCH semantics: absent keys
+ * are skipped). Returns the normalised values under their keys.
+ */
+export function validatePresent<T extends object>(
+  errors: FieldErrors,
+  input: Record<string, unknown> | undefined,
+  validators: { [K in keyof T]: Validator<T[K]> },
+  keys: readonly (keyof T & string)[],
+  prefix = '',
+): Partial<T> {
+  const out: Partial<T> = {};
+  if (!input) return out;
+  for (const key of keys) {
+    if (Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined) {
+      out[key] = validators[key](errors, prefix + key, input[key]);
+    }
+  }
+  return out;
+}
+
+/** Records `unknownField` (or `readOnly` for the listed keys) for every key of `input` not in `known`. */
+export function rejectUnknownKeys(
+  errors: FieldErrors,
+  input: unknown,
+  known: readonly string[],
+  prefix = '',
+  readOnly: Record<string, string> = {},
+): void {
+  if (input === null || input === undefined) return;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    errors.add(prefix.replace(/\.$/, '') || 'body', 'type', `${prefix.replace(/\.$/, '') || 'body'} must be an object`);
+    return;
+  }
+  for (const key of Object.keys(input)) {
+    if ((input as Record<string, unknown>)[key] === undefined || known.includes(key)) continue;
+    if (key in readOnly) errors.add(prefix + key, 'readOnly', readOnly[key]);
+    else errors.add(prefix + key, 'unknownField', `${prefix + key} is not a known field`);
+  }
+}
+
+// ----- additional fields ---------------------------------------------------------------------
+
+function applies(definition: AdditionalFieldDefinition, category: Category): boolean {
+  return definition.appliesTo === 'all' || definition.appliesTo === category;
+}
+
+/**
+ * Validates additional field values against the definitions.
+ * - create: `values` is the whole set; defaults fill missing values; required fields that apply to
+ *   the category must end up with a value.
+ * - edit: `values` is a partial update merged into `current`; null clears; a required field cannot
+ *   be cleared.
+ * Unknown names are refused (unknownField); a value for a field limited to the other category is
+ * refused (notApplicable). Returns the complete resulting map (no nulls).
+ */
+export function validateAdditionalFields(
+  errors: FieldErrors,
+  values: Record<string, unknown> | null | undefined,
+  definitions: readonly AdditionalFieldDefinition[],
+  options: { mode: 'create' | 'edit'; category: Category; current?: Record<string, AdditionalFieldValue>; prefix?: string },
+): Record<string, AdditionalFieldValue> {
+  const prefix = options.prefix ?? 'additionalFields.';
+  const byName = new Map(definitions.map((definition) => [definition.name, definition]));
+  const result: Record<string, AdditionalFieldValue> = options.mode === 'edit' ? { ...(options.current ?? {}) } : {};
+  if (values !== null && values !== undefined && (typeof values !== 'object' || Array.isArray(values))) {
+    errors.add(prefix.replace(/\.$/, ''), 'type', 'additionalFields must be an object of name → value');
+    return result;
+  }
+  for (const [name, raw] of Object.entries(values ?? {})) {
+    if (raw === undefined) continue;
+    const field = prefix + name;
+    const definition = byName.get(name);
+    if (!definition) {
+      errors.add(field, 'unknownField', `${name} is not a defined additional field`);
+      continue;
+    }
+    const value = validateAdditionalFieldValue(definition, raw, errors, field);
+    if (value !== null && !applies(definition, options.category)) {
+      errors.add(field, 'notApplicable', `${name} applies only to ${definition.appliesTo} customers`);
+      continue;
+    }
+    if (value === null) {
+      if (options.mode === 'edit' && definition.required && applies(definition, options.category)) {
+        errors.add(field, 'required', `${name} is required and cannot be cleared`);
+      }
+      delete result[name];
+    } else result[name] = value;
+  }
+  if (options.mode === 'create') {
+    for (const definition of definitions) {
+      if (!applies(definition, options.category) || result[definition.name] !== undefined) continue;
+      if (definition.default !== null && definition.default !== undefined) result[definition.name] = definition.default;
+      else if (definition.required && !errors.errors.some((error) => error.field === prefix + definition.name)) {
+        errors.add(prefix + definition.name, 'required', `${definition.label || definition.name} is required`);
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,21 @@
+/**
+ * The customer domain, pure: no Nest, no SQL, no I/O. What the application layer wires:
+ * - customerDecider {initialState, decide, evolve} (stream customer-<id>), CustomerContext;
+ * - toCustomerView for time travel and write answers;
+ * - the error types (DomainRuleViolation → 409/404, ValidationFailed → 422);
+ * - pattern helpers to generate logins, passwords, account numbers and PINs, and the password policy;
+ * - the event catalogue of the whole domain.
+ */
+export * from './kernel/errors.js';
+export * from './kernel/decider.js';
+export * from './kernel/patterns.js';
+export type { EventCatalogEntry, JsonSchema } from './kernel/json-schema.js';
+export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from './kernel/validation.js';
+export * from './customer.types.js';
+export * from './customer.commands.js';
+export * from './customer.events.js';
+export * from './customer.rules.js';
+export { customerDecider, decideCustomer, evolveCustomer, money, SECRET_FIELDS } from './customer.decider.js';
+export { toCustomerView, bonusMegabytesTotal, isCapGrantActive, type CustomerView } from './customer.view.js';
+export { validateAdditionalFields, VOIP_DEFAULTS, BILLING_DEFAULTS, LOGIN_PATTERN } from './customer.validation.js';
+export { EVENT_CATALOG, EVENT_SCHEMA_VERSIONS, CUSTOMER_EVENT_CATALOG, REFERENCE_DATA_EVENT_CATALOG, catalogEntry } from './event-catalog.js';

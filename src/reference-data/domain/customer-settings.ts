@@ -1,0 +1,132 @@
+/**
+ * Customer settings (Splynx Config → Customers, ASTPP card_length / pin_length): how logins,
+ * portal passwords, ASTPP account numbers and PINs are generated. Stream 'settings-customers'
+ * (deliberately not 'customer-…', which is the customer stream prefix). Before any change the
+ * defaults apply.
+ */
+import { diff, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
+import { DEFAULT_CHARSET, DIGITS, parsePattern, patternProblems, type CredentialPatternSettings } from '../../customers/domain/kernel/patterns.js';
+import { FieldErrors, integer } from '../../customers/domain/kernel/validation.js';
+
+export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
+
+export type CustomerSettings = CredentialPatternSettings;
+
+export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
+  loginPattern: '{id}',
+  loginLength: 6,
+  loginCharset: 'abcdefghijkmnpqrstuvwxyz23456789',
+  passwordPattern: '{rand_string}',
+  passwordLength: 12,
+  passwordCharset: DEFAULT_CHARSET,
+  accountNumberLength: 10,
+  accountNumberPrefix: '',
+  pinLength: 6,
+};
+
+const KEYS = Object.keys(DEFAULT_CUSTOMER_SETTINGS) as (keyof CustomerSettings)[];
+
+export interface CustomerSettingsState {
+  settings: CustomerSettings;
+  /** When last changed; null while the defaults apply. */
+  changedAt: string | null;
+}
+
+export type ChangeCustomerSettings = { type: 'ChangeCustomerSettings'; data: Partial<CustomerSettings> };
+export type CustomerSettingsCommand = ChangeCustomerSettings;
+
+export type CustomerSettingsChanged = DomainEvent<'CustomerSettingsChanged', { changes: Change[]; at: string }>;
+export type CustomerSettingsEvent = CustomerSettingsChanged;
+
+export interface CustomerSettingsContext {
+  now: string;
+}
+
+export const initialCustomerSettingsState: CustomerSettingsState = { settings: DEFAULT_CUSTOMER_SETTINGS, changedAt: null };
+
+/** Validates complete settings; throws ValidationFailed naming each field and rule. */
+export function validateCustomerSettings(input: Record<string, unknown>): CustomerSettings {
+  const errors = new FieldErrors();
+  const text = (key: keyof CustomerSettings, max: number): string => {
+    const value = input[key];
+    if (typeof value !== 'string') {
+      errors.add(key, 'type', `${key} must be a string`);
+      return '';
+    }
+    if (value.length > max) errors.add(key, 'maxLength', `${key} must be at most ${max} characters`);
+    return value;
+  };
+  for (const key of Object.keys(input)) {
+    if (!KEYS.includes(key as keyof CustomerSettings)) errors.add(key, 'unknownField', `${key} is not a customer setting`);
+  }
+
+  const loginPattern = text('loginPattern', 64);
+  const passwordPattern = text('passwordPattern', 64);
+  const loginCharset = text('loginCharset', 256);
+  const passwordCharset = text('passwordCharset', 256);
+  const accountNumberPrefix = text('accountNumberPrefix', 19);
+  const loginLength = integer({ min: 1, max: 32 })(errors, 'loginLength', input.loginLength);
+  const passwordLength = integer({ min: 8, max: 128 })(errors, 'passwordLength', input.passwordLength);
+  const accountNumberLength = integer({ min: 4, max: 20 })(errors, 'accountNumberLength', input.accountNumberLength);
+  const pinLength = integer({ min: 4, max: 20 })(errors, 'pinLength', input.pinLength);
+
+  for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
+    for (const problem of patternProblems(pattern)) errors.add(key, 'pattern', `${key}: ${problem}`);
+  }
+  for (const [key, charset] of [['loginCharset', loginCharset], ['passwordCharset', passwordCharset]] as const) {
+    if (new Set(charset).size < 2) errors.add(key, 'minLength', `${key} needs at least 2 distinct characters`);
+    else if (/[\s{}]/.test(charset)) errors.add(key, 'format', `${key} must not contain spaces or braces`);
+  }
+  if (/[\s]/.test(loginPattern)) errors.add('loginPattern', 'format', 'loginPattern must not contain spaces');
+
+  const login = parsePattern(loginPattern);
+  if (errors.empty && !login.hasId && !login.hasRandom) {
+    errors.add('loginPattern', 'variablePart', 'loginPattern needs {id} or a random token, or every login would be the same');
+  }
+  const password = parsePattern(passwordPattern);
+  if (errors.empty) {
+    if (!password.hasRandom) errors.add('passwordPattern', 'randomPart', 'passwordPattern needs {rand_string} or {rand_number}: a password must not be predictable');
+    else {
+      // Can the pattern ever produce a letter and a digit? (The generator retries until one does.)
+      const usesString = password.tokens.some((token) => token.name === 'rand_string');
+      const usesNumber = password.tokens.some((token) => token.name === 'rand_number');
+      const usesDate = password.tokens.some((token) => ['year', 'month', 'day', 'id'].includes(token.name));
+      const pool = password.literals + (usesString ? passwordCharset : '') + (usesNumber || usesDate ? DIGITS : '');
+      if (!/\p{L}/u.test(pool) || !/\p{Nd}/u.test(pool)) {
+        errors.add('passwordCharset', 'policy', 'passwordPattern and passwordCharset must be able to produce a letter and a digit (password policy)');
+      }
+    }
+  }
+  if (!/^\d*$/.test(accountNumberPrefix)) errors.add('accountNumberPrefix', 'format', 'accountNumberPrefix must be digits');
+  else if (errors.empty && accountNumberPrefix.length >= accountNumberLength) {
+    errors.add('accountNumberPrefix', 'maxLength', 'accountNumberPrefix must be shorter than accountNumberLength');
+  }
+  errors.throwIfAny();
+  return { loginPattern, loginLength, loginCharset, passwordPattern, passwordLength, passwordCharset, accountNumberLength, accountNumberPrefix, pinLength };
+}
+
+export function decideCustomerSettings(command: CustomerSettingsCommand, state: CustomerSettingsState, context: CustomerSettingsContext): CustomerSettingsEvent[] {
+  switch (command.type) {
+    case 'ChangeCustomerSettings': {
+      const patch = Object.fromEntries(Object.entries(command.data ?? {}).filter(([, value]) => value !== undefined));
+      const next = validateCustomerSettings({ ...state.settings, ...patch });
+      const changes = diff(state.settings, next, KEYS);
+      return changes.length === 0 ? [] : [{ type: 'CustomerSettingsChanged', data: { changes, at: context.now } }];
+    }
+    default:
+      throw new Error(`Unknown customer settings command ${(command as { type: string }).type}`);
+  }
+}
+
+export function evolveCustomerSettings(state: CustomerSettingsState, event: CustomerSettingsEvent): CustomerSettingsState {
+  if (event.type !== 'CustomerSettingsChanged') return state;
+  const settings: Record<string, unknown> = { ...state.settings };
+  for (const change of event.data.changes) settings[change.field] = change.to;
+  return { settings: settings as unknown as CustomerSettings, changedAt: event.data.at };
+}
+
+export const customerSettingsDecider: Decider<CustomerSettingsCommand, CustomerSettingsState, CustomerSettingsEvent, CustomerSettingsContext> = {
+  initialState: initialCustomerSettingsState,
+  decide: decideCustomerSettings,
+  evolve: evolveCustomerSettings,
+};

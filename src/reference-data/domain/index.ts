@@ -1,0 +1,12 @@
+/**
+ * Reference data, pure deciders: partners ('partners' stream), locations ('locations'),
+ * additional field definitions ('additional-field-definitions'), customer settings
+ * ('settings-customers'). Errors are the customer domain's (shared kernel).
+ */
+export { DomainRuleViolation, ValidationFailed, type FieldError } from '../../customers/domain/kernel/errors.js';
+export * from './named-entities.js';
+export * from './partners.js';
+export * from './locations.js';
+export * from './additional-field-definitions.js';
+export * from './customer-settings.js';
+export { REFERENCE_DATA_EVENT_CATALOG } from './event-catalog.js';
