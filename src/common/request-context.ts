@@ -1,0 +1,35 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import type { Actor, EventMetadata } from '../event-store/event-store.port.js';
+
+/** Who is acting, as the auth layer puts it on the request. */
+export interface AuthenticatedRequest extends Request {
+  actor?: Actor & { partnerIds?: number[]; permissions?: string[] };
+}
+
+/** The actor used when no authenticated admin is on the request (system jobs, tests before auth). */
+export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'System', role: 'system' };
+
+/** Event metadata for a write: who, from where, and correlation ids (X-Correlation-Id is honoured). */
+export function requestMetadata(request: AuthenticatedRequest): EventMetadata {
+  const correlationId = headerOf(request, 'x-correlation-id') ?? randomUUID();
+  const { id, name, role } = request.actor ?? SYSTEM_ACTOR;
+  return {
+    actor: { id, name, role },
+    correlationId,
+    causationId: headerOf(request, 'x-causation-id') ?? correlationId,
+    ip: request.ip,
+    userAgent: headerOf(request, 'user-agent'),
+  };
+}
+
+function headerOf(request: Request, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `@RequestMeta() meta: EventMetadata` in a controller method. */
+export const RequestMeta = createParamDecorator((_: unknown, context: ExecutionContext): EventMetadata =>
+  requestMetadata(context.switchToHttp().getRequest<AuthenticatedRequest>()),
+);

@@ -1,0 +1,45 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from '../../src/app.module.js';
+import { IN_MEMORY, loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+import { configureHttpApp } from '../../src/http-app.js';
+import { createFreshPostgresDatabase, postgresUrl } from './test-databases.js';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** http://127.0.0.1:<port> — for socket.io / SSE clients. */
+  url: string;
+  /** The database URL (a fresh one on the real server), or undefined on PGlite. */
+  databaseUrl?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the whole app as main.ts does, on a fresh database: the real PostgreSQL server when
+ * DATABASE_URL is set (a new database per call), otherwise an in-memory PGlite.
+ */
+export async function startTestApp(options: { env?: NodeJS.ProcessEnv; databaseUrl?: string } = {}): Promise<TestApp> {
+  const fresh = options.databaseUrl || !postgresUrl ? undefined : await createFreshPostgresDatabase();
+  const databaseUrl = options.databaseUrl ?? fresh?.url;
+  const config = loadAppConfig(
+    { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
+    { dataDir: IN_MEMORY, port: 0 },
+  );
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
+  configureHttpApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    config,
+    url,
+    databaseUrl,
+    async close() {
+      await app.close();
+      await fresh?.drop();
+    },
+  };
+}
