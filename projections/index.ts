@@ -1,0 +1,9 @@
+import type { Projection } from '../src/projections-runtime/projection.js';
+import { streamSummaryProjection } from './stream-summary/stream-summary.projection.js';
+
+/**
+ * Every read-model projection the app runs and `npm run projections:rebuild` knows.
+ * To add one: implement `Projection` (src/projections-runtime/projection.ts) in projections/<name>/,
+ * wrap it in `defineProjection(...)`, and list it here.
+ */
+export const allProjections: Projection<any>[] = [streamSummaryProjection];

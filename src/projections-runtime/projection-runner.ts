@@ -1,0 +1,426 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database/database.js';
+import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
+import { CheckpointConflictError, CheckpointStore, type CheckpointRow, type CheckpointStatus } from './checkpoint-store.js';
+import { dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
+import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, type Logger } from './wake-signal.js';
+
+export type RunnerState =
+  | 'idle' // not started
+  | 'standby' // another session (instance) holds this version's lock; following its checkpoint
+  | 'catching-up' // processing batches, behind the head
+  | 'caught-up' // read everything visible; waiting for new events
+  | 'rebuilding' // building a new version from zero in big batches
+  | 'switching' // making this rebuilt version the active one
+  | 'failing' // the last attempt threw; retrying with back-off
+  | 'retired' // this version was replaced; the runner ended
+  | 'stopped';
+
+export interface RunnerStatus {
+  name: string;
+  version: number;
+  state: RunnerState;
+  /** The version's row status as this runner last saw it. */
+  versionStatus: CheckpointStatus | null;
+  position: string | null;
+  eventsProcessed: number;
+  /** Whether this runner holds the version's advisory lock (is the one processing it). */
+  holdsLock: boolean;
+  /** Consecutive failed attempts, and the last error while failing. */
+  failures: number;
+  error?: string;
+}
+
+export interface Lag {
+  name: string;
+  version: number;
+  position: string | null;
+  headPosition: string | null;
+  caughtUp: boolean;
+  /** Events after the checkpoint, counted up to a limit; null when not counted. */
+  eventsBehind: number | null;
+  /** True when counting stopped at the limit (there are at least `eventsBehind`). */
+  eventsBehindAtLeast: boolean;
+}
+
+export interface BatchCommitted {
+  name: string;
+  version: number;
+  versionStatus: CheckpointStatus;
+  position: string;
+  /** Events read in this batch (handled + ignored). */
+  events: number;
+  handled: number;
+  eventsProcessed: number;
+}
+
+export interface ProjectionRunnerOptions {
+  database: Database;
+  store: EventStore;
+  projection: Projection<any>;
+  /** The version (row in projection_checkpoints) this runner drives. The row must exist. */
+  version: number;
+  checkpoints?: CheckpointStore;
+  /** Shared "new events" signal (the runtime wakes it on the event store's NOTIFY). */
+  wake?: WakeSignal;
+  logger?: Logger;
+  /** Poll for new events this often when caught up and no wake-up came (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Retry taking the lock this often while another instance runs this version (default 1,000 ms). */
+  lockRetryMs?: number;
+  /** Re-read the version's status this often while idle, to notice a retirement (default 5,000 ms). */
+  statusCheckMs?: number;
+  /** Back-off bounds after a failed batch (default 250 ms doubling to 30 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  batchSize?: number;
+  rebuildBatchSize?: number;
+  /** Called after each batch this runner committed. */
+  onCommit?: (batch: BatchCommitted) => void;
+  /** Called after this runner made its (rebuilt) version the active one. */
+  onSwitch?: (change: { name: string; version: number; retired: CheckpointRow[] }) => void;
+  /** Called when this runner's version turns out to be retired (the runner then ends). */
+  onRetired?: (change: { name: string; version: number }) => void;
+}
+
+/** Versions currently driven in this process, per database (PGlite has one session: its advisory locks are re-entrant). */
+const heldInProcess = new WeakMap<Database, Set<string>>();
+
+export function projectionLockKey(name: string, version: number): string {
+  return `projection:${name}:${version}`;
+}
+
+/**
+ * Drives ONE version of ONE projection. Across app instances only the holder of the session-level
+ * advisory lock `hashtext('projection:<name>:<version>')` processes; the others stand by, follow
+ * its checkpoint and take over when it goes away.
+ *
+ * Processing loop: read up to `batchSize` events after the checkpoint (unfiltered, so the checkpoint
+ * also passes events the projection ignores); in ONE transaction compare-and-set the checkpoint,
+ * apply the handled events and queue a NOTIFY; repeat. When caught up, wait for a wake-up (NOTIFY on
+ * the event store's channel) or poll. A 'rebuilding' version uses bigger batches and, once caught
+ * up, switches itself to active (retiring and dropping the previous version) in one transaction,
+ * then goes on as the live runner.
+ */
+export class ProjectionRunner {
+  readonly name: string;
+  readonly version: number;
+  private readonly database: Database;
+  private readonly store: EventStore;
+  private readonly projection: Projection<any>;
+  private readonly checkpoints: CheckpointStore;
+  private readonly wakeSignal: WakeSignal;
+  private readonly logger: Logger;
+  private readonly handles?: ReadonlySet<string>;
+  private readonly options: Required<
+    Pick<
+      ProjectionRunnerOptions,
+      'pollIntervalMs' | 'lockRetryMs' | 'statusCheckMs' | 'minBackoffMs' | 'maxBackoffMs' | 'batchSize' | 'rebuildBatchSize'
+    >
+  >;
+  private readonly waiters = new PositionWaiters();
+  /** Wakes a standby runner early (someone started waiting for a position). */
+  private readonly standbyWake = new WakeSignal();
+
+  private state: RunnerState = 'idle';
+  private versionStatus: CheckpointStatus | null = null;
+  private checkpoint: string | null = null;
+  private processed = 0;
+  private holdsLock = false;
+  private failures = 0;
+  private lastError?: string;
+  private abort?: AbortController;
+  private loop?: Promise<void>;
+
+  constructor(private readonly runnerOptions: ProjectionRunnerOptions) {
+    this.database = runnerOptions.database;
+    this.store = runnerOptions.store;
+    this.projection = runnerOptions.projection;
+    this.name = runnerOptions.projection.name;
+    this.version = runnerOptions.version;
+    this.checkpoints = runnerOptions.checkpoints ?? new CheckpointStore();
+    this.wakeSignal = runnerOptions.wake ?? new WakeSignal();
+    this.logger = runnerOptions.logger ?? silentLogger;
+    this.handles = runnerOptions.projection.handles ? new Set(runnerOptions.projection.handles) : undefined;
+    this.options = {
+      pollIntervalMs: runnerOptions.pollIntervalMs ?? 250,
+      lockRetryMs: runnerOptions.lockRetryMs ?? 1000,
+      statusCheckMs: runnerOptions.statusCheckMs ?? 5000,
+      minBackoffMs: runnerOptions.minBackoffMs ?? 250,
+      maxBackoffMs: runnerOptions.maxBackoffMs ?? 30_000,
+      batchSize: runnerOptions.batchSize ?? runnerOptions.projection.batchSize ?? 500,
+      rebuildBatchSize: runnerOptions.rebuildBatchSize ?? runnerOptions.projection.rebuildBatchSize ?? 1000,
+    };
+  }
+
+  /** Starts the loop in the background (no-op when running). */
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.state = 'standby';
+    this.loop = this.run(this.abort.signal).finally(() => {
+      this.waiters.flush();
+    });
+  }
+
+  /** Stops after the batch in flight (if any) commits or rolls back, and releases the lock. */
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /** Resolves when the loop has ended (stopped, or the version was retired). */
+  get finished(): Promise<void> {
+    return this.loop ?? Promise.resolve();
+  }
+
+  get running(): boolean {
+    return this.loop !== undefined && this.state !== 'retired' && this.state !== 'stopped';
+  }
+
+  /** The checkpoint: global position of the last event whose effects are committed (null: none yet). */
+  position(): string | null {
+    return this.checkpoint;
+  }
+
+  status(): RunnerStatus {
+    return {
+      name: this.name,
+      version: this.version,
+      state: this.state,
+      versionStatus: this.versionStatus,
+      position: this.checkpoint,
+      eventsProcessed: this.processed,
+      holdsLock: this.holdsLock,
+      failures: this.failures,
+      ...(this.state === 'failing' && this.lastError ? { error: this.lastError } : {}),
+    };
+  }
+
+  /** How far the checkpoint is behind the store's head (events counted up to `countLimit`). */
+  async lag(countLimit = 1000): Promise<Lag> {
+    return { name: this.name, version: this.version, ...(await measureLag(this.store, this.checkpoint, countLimit)) };
+  }
+
+  /**
+   * True as soon as the checkpoint reaches `position` (string order), false after `timeoutMs`.
+   * Works on a standby instance too: it follows the lock holder's checkpoint.
+   */
+  waitForPosition(position: string, timeoutMs: number): Promise<boolean> {
+    const waiting = this.waiters.wait(() => positionReached(this.checkpoint, position), timeoutMs);
+    if (!this.holdsLock) this.standbyWake.wake(); // a standby runner refreshes its view at once, then polls faster
+    return waiting;
+  }
+
+  /** Waits until the checkpoint reaches the store's head as of now. */
+  async waitForCatchUp(timeoutMs: number): Promise<boolean> {
+    const head = await this.store.headPosition();
+    return head === null ? true : this.waitForPosition(head, timeoutMs);
+  }
+
+  /** Lets the runtime feed a checkpoint seen elsewhere (NOTIFY from the instance holding the lock). */
+  observe(position: string | null | undefined): void {
+    if (this.holdsLock || position == null) return;
+    if (this.checkpoint === null || position > this.checkpoint) {
+      this.checkpoint = position;
+      this.waiters.check();
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const key = projectionLockKey(this.name, this.version);
+    while (!signal.aborted) {
+      let outcome: 'locked-elsewhere' | 'released' | 'retired';
+      try {
+        outcome = await this.runOnce(key, signal);
+        // Standby: follow the lock holder's checkpoint (and notice a retirement).
+        if (outcome === 'locked-elsewhere' && (await this.refreshStandby())) outcome = 'retired';
+      } catch (error) {
+        this.failures++;
+        this.lastError = errorMessage(error);
+        this.state = 'failing';
+        const backoff = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** Math.min(this.failures - 1, 16));
+        this.logger.error(`Projection ${this.name} v${this.version} failed (attempt ${this.failures}, retrying in ${backoff} ms): ${this.lastError}`, error);
+        await sleep(backoff, signal);
+        continue;
+      }
+      if (outcome === 'retired') {
+        this.state = 'retired';
+        this.logger.log(`Projection ${this.name} v${this.version} is retired; its runner stops`);
+        this.runnerOptions.onRetired?.({ name: this.name, version: this.version });
+        return;
+      }
+      if (outcome === 'locked-elsewhere') {
+        this.state = 'standby';
+        // Poll faster while someone waits for a position, so read-your-writes stays snappy.
+        await this.standbyWake.wait(this.waiters.size ? this.options.pollIntervalMs : this.options.lockRetryMs, signal);
+      }
+    }
+    this.state = 'stopped';
+  }
+
+  /** Standby: adopt the lock holder's checkpoint. Returns true when the version is retired (or gone). */
+  private async refreshStandby(): Promise<boolean> {
+    const row = await this.checkpoints.get(this.database.db, this.name, this.version);
+    if (!row || row.status === 'retired') return true;
+    this.versionStatus = row.status;
+    this.processed = row.eventsProcessed;
+    this.observe(row.position);
+    return false;
+  }
+
+  private async runOnce(key: string, signal: AbortSignal): Promise<'locked-elsewhere' | 'released' | 'retired'> {
+    let inProcess = heldInProcess.get(this.database);
+    if (!inProcess) heldInProcess.set(this.database, (inProcess = new Set()));
+    if (inProcess.has(key)) return 'locked-elsewhere';
+    inProcess.add(key);
+    try {
+      return await this.database.withSession(async (session) => {
+        const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as locked`.execute(session);
+        if (!rows[0]?.locked) return 'locked-elsewhere' as const;
+        this.holdsLock = true;
+        try {
+          return await this.processWhileLocked(session, signal);
+        } finally {
+          this.holdsLock = false;
+          await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(session).catch(() => undefined);
+        }
+      });
+    } finally {
+      inProcess.delete(key);
+    }
+  }
+
+  private async processWhileLocked(session: Kysely<any>, signal: AbortSignal): Promise<'released' | 'retired'> {
+    let row = await this.checkpoints.get(session, this.name, this.version);
+    if (!row || row.status === 'retired') return 'retired';
+    this.adopt(row);
+    let tables = row.tables;
+    let lastStatusCheck = Date.now();
+
+    while (!signal.aborted) {
+      const rebuilding = this.versionStatus === 'rebuilding';
+      const batchSize = rebuilding ? this.options.rebuildBatchSize : this.options.batchSize;
+      if (this.state !== 'caught-up' || rebuilding) this.state = rebuilding ? 'rebuilding' : 'catching-up';
+      const events = await this.store.readAll({ after: this.checkpoint ?? undefined, maxCount: batchSize });
+      if (signal.aborted) break;
+
+      if (events.length > 0) {
+        this.state = rebuilding ? 'rebuilding' : 'catching-up';
+        try {
+          await this.commitBatch(session, events, tables);
+        } catch (error) {
+          if (!(error instanceof CheckpointConflictError)) throw error;
+          // Someone else moved or retired this version (e.g. our lock was lost): start over from the row.
+          row = await this.checkpoints.get(session, this.name, this.version);
+          if (!row || row.status === 'retired') return 'retired';
+          this.logger.warn(`Projection ${this.name} v${this.version}: checkpoint moved elsewhere; resuming from ${row.position}`);
+          this.adopt(row);
+          tables = row.tables;
+          continue;
+        }
+        this.failures = 0;
+        this.lastError = undefined;
+        lastStatusCheck = Date.now();
+      }
+
+      if (events.length < batchSize) {
+        // Everything visible at read time is committed: caught up.
+        if (rebuilding) {
+          await this.switchToActive(session);
+          continue;
+        }
+        this.state = 'caught-up';
+        this.failures = 0;
+        this.lastError = undefined;
+        if (events.length > 0) continue; // read once more at once: more may have arrived meanwhile
+        if (Date.now() - lastStatusCheck >= this.options.statusCheckMs) {
+          lastStatusCheck = Date.now();
+          row = await this.checkpoints.get(session, this.name, this.version);
+          if (!row || row.status === 'retired') return 'retired';
+        }
+        await this.wakeSignal.wait(this.options.pollIntervalMs, signal);
+      }
+    }
+    return 'released';
+  }
+
+  private adopt(row: CheckpointRow): void {
+    this.versionStatus = row.status;
+    this.checkpoint = row.position;
+    this.processed = row.eventsProcessed;
+    this.waiters.check();
+  }
+
+  private async commitBatch(session: Kysely<any>, events: RecordedEvent[], tables: ProjectionTables): Promise<void> {
+    const expected = this.checkpoint;
+    const next = events[events.length - 1].position;
+    const handled = this.handles ? events.filter((event) => this.handles!.has(event.type)) : events;
+    await session.transaction().execute(async (trx) => {
+      // Checkpoint first: it takes the row lock before any table lock (same order as the switch).
+      await this.checkpoints.advance(trx, { name: this.name, version: this.version, expected, next, events: events.length });
+      if (handled.length > 0) await this.projection.apply(trx, handled, tables);
+      await this.checkpoints.notifyCheckpoint(trx, this.name, this.version, next);
+    });
+    this.checkpoint = next;
+    this.processed += events.length;
+    this.waiters.check();
+    this.runnerOptions.onCommit?.({
+      name: this.name,
+      version: this.version,
+      versionStatus: this.versionStatus ?? 'active',
+      position: next,
+      events: events.length,
+      handled: handled.length,
+      eventsProcessed: this.processed,
+    });
+  }
+
+  /**
+   * Blue/green switch, one transaction: this version becomes active, the previous active one (and
+   * older unfinished rebuilds) retired, and their tables dropped. `lock_timeout` keeps a long read
+   * of the old tables from stalling everyone behind the DROP's lock; the switch is then retried.
+   */
+  private async switchToActive(session: Kysely<any>): Promise<void> {
+    this.state = 'switching';
+    const retired = await session.transaction().execute(async (trx) => {
+      await sql`set local lock_timeout = '5s'`.execute(trx);
+      const rows = await this.checkpoints.switchActive(trx, this.name, this.version, this.checkpoint);
+      for (const row of rows) {
+        if (this.projection.dropTables) await this.projection.dropTables(trx, row.tables, row.version);
+        else await dropProjectionTables(trx, row.tables);
+      }
+      return rows;
+    });
+    this.versionStatus = 'active';
+    this.state = 'caught-up';
+    const from = retired.find((row) => row.status === 'active');
+    this.logger.log(
+      `Projection ${this.name} v${this.version} is now active${from ? ` (replacing v${from.version}, whose tables were dropped)` : ''}`,
+    );
+    this.runnerOptions.onSwitch?.({ name: this.name, version: this.version, retired });
+  }
+}
+
+/** Checkpoint versus the store's head; counts the events in between up to `countLimit` (0: don't count). */
+export async function measureLag(
+  store: EventStore,
+  position: string | null,
+  countLimit = 1000,
+): Promise<Omit<Lag, 'name' | 'version'>> {
+  const headPosition = await store.headPosition();
+  const caughtUp = headPosition === null || positionReached(position, headPosition);
+  if (caughtUp) return { position, headPosition, caughtUp, eventsBehind: 0, eventsBehindAtLeast: false };
+  if (countLimit <= 0) return { position, headPosition, caughtUp, eventsBehind: null, eventsBehindAtLeast: false };
+  let counted = 0;
+  let after = position;
+  while (counted < countLimit) {
+    const events = await store.readAll({ after: after ?? undefined, maxCount: Math.min(1000, countLimit - counted) });
+    if (events.length === 0) break;
+    counted += events.length;
+    after = events[events.length - 1].position;
+    if (after >= headPosition) break;
+  }
+  return { position, headPosition, caughtUp, eventsBehind: counted, eventsBehindAtLeast: counted >= countLimit };
+}

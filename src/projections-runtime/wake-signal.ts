@@ -1,0 +1,82 @@
+/**
+ * A broadcast "something changed" signal: `wait(ms)` resolves on the next `wake()` or after `ms`,
+ * whichever comes first. The runtime wakes it on every NOTIFY from the event store, so runners that
+ * are caught up react at once and only poll (every `ms`) as a fallback.
+ */
+export class WakeSignal {
+  private waiters = new Set<() => void>();
+
+  wake(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves on the next `wake()`, after `ms`, or when `signal` aborts, whichever comes first. */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Resolves after `ms` or as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new WakeSignal().wait(ms, signal);
+}
+
+export interface Logger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+export const silentLogger: Logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Pending `waitForPosition` calls: each resolves true once `current()` reaches its target, false on timeout. */
+export class PositionWaiters {
+  private readonly pending = new Set<{ reached: () => boolean; finish: (ok: boolean) => void }>();
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  wait(reached: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (reached()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const entry = {
+        reached,
+        finish: (ok: boolean) => {
+          clearTimeout(timer);
+          this.pending.delete(entry);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => entry.finish(entry.reached()), Math.max(0, timeoutMs));
+      this.pending.add(entry);
+    });
+  }
+
+  /** Re-checks every waiter (call after the position moved). */
+  check(): void {
+    for (const entry of [...this.pending]) if (entry.reached()) entry.finish(true);
+  }
+
+  /** Settles every waiter with its current answer (on stop). */
+  flush(): void {
+    for (const entry of [...this.pending]) entry.finish(entry.reached());
+  }
+}
