@@ -292,7 +292,7 @@ describe('EditCustomer: rules', () => {
     const events = customerSpec.given(historyTo('active')).when(edit({ voip: { pin: '654321' } })).then([
       { type: 'CustomerVoipSettingsChanged', data: { ...base, changes: [{ field: 'voip.pin', from: REDACTED, to: REDACTED }], pin: '654321' } },
     ]);
-    expect(JSON.stringify(events[0].data.changes)).not.toContain('123456');
+    expect(JSON.stringify((events[0].data as { changes: unknown }).changes)).not.toContain('123456');
     const state = customerSpec.given(historyTo('active')).when(edit({ voip: { pin: '654321' } })).stateAfter();
     expect(state.exists && state.voip.pin).toBe('654321');
   });

@@ -12,6 +12,7 @@ export * from './kernel/patterns.js';
 export type { EventCatalogEntry, JsonSchema } from './kernel/json-schema.js';
 export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from './kernel/validation.js';
 export * from './customer.types.js';
+export type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
 export * from './customer.commands.js';
 export * from './customer.events.js';
 export * from './customer.rules.js';
