@@ -1,4 +1,9 @@
 import type { Projection } from '../src/projections-runtime/projection.js';
+import { customerActivityProjection } from './customer-activity/customer-activity.projection.js';
+import { customerListProjection } from './customer-list/customer-list.projection.js';
+import { customerProfileProjection } from './customer-profile/customer-profile.projection.js';
+import { customerStatsProjection } from './customer-stats/customer-stats.projection.js';
+import { referenceDataProjection } from './reference-data/reference-data.projection.js';
 import { streamSummaryProjection } from './stream-summary/stream-summary.projection.js';
 
 /**
@@ -6,4 +11,11 @@ import { streamSummaryProjection } from './stream-summary/stream-summary.project
  * To add one: implement `Projection` (src/projections-runtime/projection.ts) in projections/<name>/,
  * wrap it in `defineProjection(...)`, and list it here.
  */
-export const allProjections: Projection<any>[] = [streamSummaryProjection];
+export const allProjections: Projection<any>[] = [
+  streamSummaryProjection,
+  customerListProjection,
+  customerProfileProjection,
+  customerActivityProjection,
+  customerStatsProjection,
+  referenceDataProjection,
+];

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 
@@ -69,7 +70,8 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
 }
 
 async function openPGlite(dataDir?: string): Promise<Database> {
-  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  // pg_trgm: substring search in the customer list (projections/customer-list).
+  const pglite = new PGlite(dataDir, { extensions: { pg_trgm } });
   await pglite.waitReady;
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
   return {

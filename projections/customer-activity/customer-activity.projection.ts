@@ -1,0 +1,68 @@
+import { sql } from 'kysely';
+import { defineProjection, versionedTable } from '../../src/projections-runtime/projection.js';
+import { CUSTOMER_PROJECTION_EVENT_TYPES, columnList, customerIdOf, occurredAt, recordset } from '../customer-common/customer-events.js';
+import { describeEvent } from './activity-summary.js';
+
+/**
+ * The activity timeline: one row per customer event, keyed by (customer, stream revision), with
+ * the time it happened, who did it, a plain-English summary and the changes (secrets redacted).
+ * Written with one multi-row insert per batch; `on conflict do nothing` makes a replay a no-op.
+ */
+export type CustomerActivityTables = { activity: string };
+
+const COLUMNS = {
+  customer_id: 'integer',
+  revision: 'integer',
+  position: 'text',
+  type: 'text',
+  at: 'timestamptz',
+  actor: 'jsonb',
+  summary: 'text',
+  changes: 'jsonb',
+} as const;
+
+export const customerActivityProjection = defineProjection<CustomerActivityTables>({
+  name: 'customer_activity',
+  version: 1,
+  handles: CUSTOMER_PROJECTION_EVENT_TYPES,
+  tables: (version: number) => ({ activity: versionedTable('customer_activity', version) }),
+
+  async createTables(db, { activity }) {
+    await sql`create table ${sql.table(activity)} (
+      customer_id integer not null,
+      revision integer not null,
+      position text not null,
+      type text not null,
+      at timestamptz not null,
+      actor jsonb,
+      summary text not null,
+      changes jsonb not null,
+      primary key (customer_id, revision)
+    )`.execute(db);
+    await sql`create index ${sql.raw(`${activity}_type`)} on ${sql.table(activity)} (customer_id, type, revision)`.execute(db);
+    await sql`create index ${sql.raw(`${activity}_at`)} on ${sql.table(activity)} (customer_id, at)`.execute(db);
+  },
+
+  async apply(trx, events, { activity }) {
+    const rows = [];
+    for (const event of events) {
+      const customerId = customerIdOf(event);
+      if (customerId === null) continue;
+      const entry = describeEvent(event);
+      rows.push({
+        customer_id: customerId,
+        revision: event.revision,
+        position: event.position,
+        type: event.type,
+        at: occurredAt(event),
+        actor: entry.actor,
+        summary: entry.summary,
+        changes: entry.changes,
+      });
+    }
+    if (rows.length === 0) return;
+    await sql`insert into ${sql.table(activity)} (${columnList(COLUMNS)})
+      select ${columnList(COLUMNS)} from ${recordset(rows, COLUMNS)}
+      on conflict (customer_id, revision) do nothing`.execute(trx);
+  },
+});

@@ -1,0 +1,137 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { defineProjection, versionedTable } from '../../src/projections-runtime/projection.js';
+import {
+  evolveCustomer,
+  initialCustomerState,
+  toCustomerView,
+  type Customer,
+  type CustomerState,
+  type CustomerView,
+} from '../../src/customers/domain/index.js';
+import {
+  CUSTOMER_PROJECTION_EVENT_TYPES,
+  asCustomerEvent,
+  columnList,
+  excludedAssignments,
+  groupByCustomer,
+  intList,
+  numberOf,
+  recordset,
+  startsStream,
+} from '../customer-common/customer-events.js';
+
+/**
+ * The customer profile: the complete document of the customer resource (toCustomerView of the
+ * aggregate state, as the domain folds it with evolveCustomer) in `document`, next to the state
+ * needed to keep folding (`state`) — both WITHOUT secrets: the portal password ciphertext and the
+ * VoIP PIN are blanked before anything is stored (reveal goes to the event store, audited).
+ * Things that depend on the time of reading (CAP bonus total of unexpired grants) or on other
+ * projections (additional-field labels) are finished by the query.
+ */
+export type CustomerProfileTables = { profile: string };
+
+export interface CustomerProfileRow {
+  customer_id: number;
+  revision: number;
+  position: string;
+  deleted: boolean;
+  partner_id: number;
+  updated_at: string;
+  state: Customer;
+  document: CustomerView;
+}
+
+const COLUMNS = {
+  customer_id: 'integer',
+  revision: 'integer',
+  position: 'text',
+  deleted: 'boolean',
+  partner_id: 'integer',
+  updated_at: 'timestamptz',
+  state: 'jsonb',
+  document: 'jsonb',
+} as const;
+
+export const customerProfileProjection = defineProjection<CustomerProfileTables>({
+  name: 'customer_profile',
+  version: 1,
+  handles: CUSTOMER_PROJECTION_EVENT_TYPES,
+  tables: (version: number) => ({ profile: versionedTable('customer_profile', version) }),
+
+  async createTables(db, { profile }) {
+    await sql`create table ${sql.table(profile)} (
+      customer_id integer primary key,
+      revision integer not null,
+      position text not null,
+      deleted boolean not null,
+      partner_id integer not null,
+      updated_at timestamptz not null,
+      state jsonb not null,
+      document jsonb not null
+    )`.execute(db);
+  },
+
+  async apply(trx, events, { profile }) {
+    const groups = groupByCustomer(events);
+    if (groups.size === 0) return;
+    const toLoad = [...groups].filter(([, group]) => !startsStream(group)).map(([id]) => id);
+    const stored = await loadStates(trx, profile, toLoad);
+    const rows: CustomerProfileRow[] = [];
+    for (const [id, group] of groups) {
+      const before = stored.get(id);
+      let state: CustomerState = before ?? initialCustomerState;
+      let position: string | null = null;
+      for (const event of group) {
+        const next = foldProfileState(state, event);
+        if (next !== state) position = event.position;
+        state = next;
+      }
+      if (state.exists && position !== null) rows.push(toRow(state, position));
+    }
+    await upsertRows(trx, profile, rows);
+  },
+});
+
+/** One event into the state; the revision is the stream's (also when unknown event types were skipped). */
+export function foldProfileState(state: CustomerState, event: RecordedEvent): CustomerState {
+  if (state.exists && event.revision <= state.revision) return state;
+  const next = evolveCustomer(state, asCustomerEvent(event));
+  if (!next.exists) return state;
+  return withoutSecrets({ ...next, revision: event.revision });
+}
+
+/** The state with the secrets blanked: what may be stored in a read model. */
+export function withoutSecrets(state: Customer): Customer {
+  return { ...state, passwordCiphertext: '', voip: { ...state.voip, pin: '' } };
+}
+
+function toRow(state: Customer, position: string): CustomerProfileRow {
+  return {
+    customer_id: state.id,
+    revision: state.revision,
+    position,
+    deleted: state.deleted,
+    partner_id: state.partnerId,
+    updated_at: state.updatedAt,
+    state,
+    document: toCustomerView(state)!,
+  };
+}
+
+async function loadStates(trx: Transaction<any> | Kysely<any>, profile: string, ids: readonly number[]): Promise<Map<number, Customer>> {
+  const states = new Map<number, Customer>();
+  if (ids.length === 0) return states;
+  const { rows } = await sql<{ customer_id: number; state: Customer }>`
+    select customer_id, state from ${sql.table(profile)} where customer_id in ${intList(ids)}`.execute(trx);
+  for (const row of rows) states.set(numberOf(row.customer_id), row.state);
+  return states;
+}
+
+async function upsertRows(trx: Transaction<any>, profile: string, rows: readonly CustomerProfileRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`insert into ${sql.table(profile)} (${columnList(COLUMNS)})
+    select ${columnList(COLUMNS)} from ${recordset(rows, COLUMNS)}
+    on conflict (customer_id) do update set ${excludedAssignments(COLUMNS, ['customer_id'])}
+    where ${sql.ref(`${profile}.revision`)} < excluded.revision`.execute(trx);
+}
