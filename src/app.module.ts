@@ -9,6 +9,7 @@ import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
+import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
 /** Secrets and personal data that must never reach a log line. */
 const REDACTED_LOG_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refreshToken'];
@@ -29,6 +30,7 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
+        ReferenceDataModule,
       ],
       controllers: [HealthController, MetricsController],
     };

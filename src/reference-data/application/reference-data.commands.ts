@@ -1,0 +1,66 @@
+import { Command } from '@nestjs/cqrs';
+import type { WriteOptions, WriteResult } from '../../customers/application/write-options.js';
+import type {
+  AdditionalFieldDefinition,
+  AdditionalFieldDefinitionInput,
+  AdditionalFieldDefinitionPatch,
+  CustomerSettings,
+} from '../domain/index.js';
+
+/** Partners and locations are both named entities kept in one stream each. */
+export type ReferenceEntityKind = 'partner' | 'location';
+
+export interface ReferenceEntityView {
+  id: number;
+  name: string;
+  deleted: boolean;
+  createdAt: string;
+}
+
+export interface CustomerSettingsView extends CustomerSettings {
+  /** When the settings last changed; null while the defaults apply. */
+  changedAt: string | null;
+}
+
+export class CreateReferenceEntityCommand extends Command<WriteResult<ReferenceEntityView>> {
+  constructor(readonly kind: ReferenceEntityKind, readonly name: string, readonly options: WriteOptions) {
+    super();
+  }
+}
+
+export class RenameReferenceEntityCommand extends Command<WriteResult<ReferenceEntityView>> {
+  constructor(readonly kind: ReferenceEntityKind, readonly id: number, readonly name: string, readonly options: WriteOptions) {
+    super();
+  }
+}
+
+export class DeleteReferenceEntityCommand extends Command<WriteResult<ReferenceEntityView>> {
+  constructor(readonly kind: ReferenceEntityKind, readonly id: number, readonly options: WriteOptions) {
+    super();
+  }
+}
+
+export class DefineAdditionalFieldCommand extends Command<WriteResult<AdditionalFieldDefinition>> {
+  constructor(readonly input: AdditionalFieldDefinitionInput, readonly options: WriteOptions) {
+    super();
+  }
+}
+
+export class ChangeAdditionalFieldCommand extends Command<WriteResult<AdditionalFieldDefinition>> {
+  constructor(readonly name: string, readonly patch: AdditionalFieldDefinitionPatch, readonly options: WriteOptions) {
+    super();
+  }
+}
+
+export class RemoveAdditionalFieldCommand extends Command<WriteResult<AdditionalFieldDefinition & { removed: true }>> {
+  constructor(readonly name: string, readonly options: WriteOptions) {
+    super();
+  }
+}
+
+/** PUT (every setting) and PATCH (a subset) of /settings/customers. */
+export class ChangeCustomerSettingsCommand extends Command<WriteResult<CustomerSettingsView>> {
+  constructor(readonly settings: Partial<CustomerSettings>, readonly options: WriteOptions) {
+    super();
+  }
+}

@@ -1,0 +1,168 @@
+import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { RequestMeta } from '../../common/request-context.js';
+import type { EventMetadata } from '../../event-store/event-store.port.js';
+import { IfMatch, WriteInterceptor, writeBody } from '../../customers/http/write-http.js';
+import {
+  ChangeAdditionalFieldCommand,
+  ChangeCustomerSettingsCommand,
+  CreateReferenceEntityCommand,
+  DefineAdditionalFieldCommand,
+  DeleteReferenceEntityCommand,
+  RemoveAdditionalFieldCommand,
+  RenameReferenceEntityCommand,
+  type ReferenceEntityKind,
+} from '../application/reference-data.commands.js';
+import {
+  AdditionalFieldDefinitionDto,
+  AdditionalFieldPatchDto,
+  CustomerSettingsDto,
+  CustomerSettingsPatchDto,
+  NamedEntityDto,
+} from './reference-data.dto.js';
+
+const IF_MATCH = { name: 'If-Match', required: false, description: 'The stream revision last seen (ETag); 412 when the stream has moved on' };
+
+/** Writes to the partners / locations streams, shared by both controllers. */
+abstract class NamedEntityWrites {
+  protected abstract readonly kind: ReferenceEntityKind;
+
+  constructor(protected readonly commandBus: CommandBus) {}
+
+  protected async create(body: NamedEntityDto, metadata: EventMetadata, expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new CreateReferenceEntityCommand(this.kind, body.name, { metadata, expectedRevision })));
+  }
+
+  protected async rename(id: number, body: NamedEntityDto, metadata: EventMetadata, expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RenameReferenceEntityCommand(this.kind, id, body.name, { metadata, expectedRevision })));
+  }
+
+  protected async remove(id: number, metadata: EventMetadata, expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new DeleteReferenceEntityCommand(this.kind, id, { metadata, expectedRevision })));
+  }
+}
+
+@ApiTags('reference data')
+@ApiHeader(IF_MATCH)
+@Controller('partners')
+@UseInterceptors(WriteInterceptor)
+export class PartnersWriteController extends NamedEntityWrites {
+  protected readonly kind = 'partner' as const;
+
+  constructor(commandBus: CommandBus) {
+    super(commandBus);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a partner', description: 'Event PartnerCreated on stream "partners"; answers the partner with revision and position' })
+  @ApiConflictResponse({ description: 'partner.name_taken' })
+  @ApiUnprocessableEntityResponse({ description: 'name missing or too long' })
+  createPartner(@Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+    return this.create(body, metadata, ifMatch);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a partner' })
+  @ApiNotFoundResponse({ description: 'partner.not_found' })
+  @ApiConflictResponse({ description: 'partner.name_taken' })
+  renamePartner(@Param('id', ParseIntPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+    return this.rename(id, body, metadata, ifMatch);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a partner', description: 'Refused while customers use it (409 partner.in_use)' })
+  @ApiNotFoundResponse({ description: 'partner.not_found' })
+  @ApiConflictResponse({ description: 'partner.in_use' })
+  deletePartner(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+    return this.remove(id, metadata, ifMatch);
+  }
+}
+
+@ApiTags('reference data')
+@ApiHeader(IF_MATCH)
+@Controller('locations')
+@UseInterceptors(WriteInterceptor)
+export class LocationsWriteController extends NamedEntityWrites {
+  protected readonly kind = 'location' as const;
+
+  constructor(commandBus: CommandBus) {
+    super(commandBus);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a location', description: 'Event LocationCreated on stream "locations"' })
+  @ApiConflictResponse({ description: 'location.name_taken' })
+  createLocation(@Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+    return this.create(body, metadata, ifMatch);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a location' })
+  @ApiNotFoundResponse({ description: 'location.not_found' })
+  @ApiConflictResponse({ description: 'location.name_taken' })
+  renameLocation(@Param('id', ParseIntPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+    return this.rename(id, body, metadata, ifMatch);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a location', description: 'Refused while customers use it (409 location.in_use)' })
+  @ApiNotFoundResponse({ description: 'location.not_found' })
+  @ApiConflictResponse({ description: 'location.in_use' })
+  deleteLocation(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+    return this.remove(id, metadata, ifMatch);
+  }
+}
+
+@ApiTags('reference data')
+@ApiHeader(IF_MATCH)
+@Controller('additional-fields')
+@UseInterceptors(WriteInterceptor)
+export class AdditionalFieldsWriteController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Define an additional customer field', description: 'Event AdditionalFieldDefined on stream "additional-field-definitions"' })
+  @ApiConflictResponse({ description: 'additional_field.already_defined' })
+  async define(@Body() body: AdditionalFieldDefinitionDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new DefineAdditionalFieldCommand(body, { metadata, expectedRevision })));
+  }
+
+  @Patch(':name')
+  @ApiOperation({ summary: 'Change an additional field definition (not its name or type)' })
+  @ApiNotFoundResponse({ description: 'additional_field.not_found' })
+  @ApiConflictResponse({ description: 'additional_field.type_immutable' })
+  async change(@Param('name') name: string, @Body() body: AdditionalFieldPatchDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new ChangeAdditionalFieldCommand(name, body, { metadata, expectedRevision })));
+  }
+
+  @Delete(':name')
+  @ApiOperation({ summary: 'Remove an additional field definition' })
+  @ApiNotFoundResponse({ description: 'additional_field.not_found' })
+  async remove(@Param('name') name: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RemoveAdditionalFieldCommand(name, { metadata, expectedRevision })));
+  }
+}
+
+@ApiTags('reference data')
+@ApiHeader(IF_MATCH)
+@Controller('settings/customers')
+@UseInterceptors(WriteInterceptor)
+export class CustomerSettingsWriteController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Put()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replace the customer settings (login / password / account number / PIN generation)' })
+  @ApiUnprocessableEntityResponse({ description: 'a pattern, charset or length is invalid' })
+  async replace(@Body() body: CustomerSettingsDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new ChangeCustomerSettingsCommand(body, { metadata, expectedRevision })));
+  }
+
+  @Patch()
+  @ApiOperation({ summary: 'Change some customer settings' })
+  @ApiUnprocessableEntityResponse({ description: 'a pattern, charset or length is invalid' })
+  async change(@Body() body: CustomerSettingsPatchDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new ChangeCustomerSettingsCommand(body, { metadata, expectedRevision })));
+  }
+}
