@@ -9,6 +9,7 @@ import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
+import { CustomersModule } from './customers/customers.module.js';
 import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
 /** Secrets and personal data that must never reach a log line. */
@@ -31,6 +32,7 @@ export class AppModule {
         EventStoreModule,
         ProjectionsModule,
         ReferenceDataModule,
+        CustomersModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -1,0 +1,329 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { DATABASE } from '../../database/database.module.js';
+import type { Database } from '../../database/database.js';
+import { SecretBox } from '../../crypto/secret-box.js';
+import { WrongExpectedRevisionError } from '../../event-store/event-store.port.js';
+import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
+import {
+  CUSTOMER_RULES,
+  DomainRuleViolation,
+  assertPasswordPolicy,
+  generateAccountNumber,
+  generateLogin,
+  generatePassword,
+  generatePin,
+  isDomainRuleViolation,
+  isValidationFailed,
+  type CreateCustomerInput,
+  type CustomerCommand,
+} from '../domain/index.js';
+import { CustomerCommandExecutor, type CustomerWrite } from './customer-command-executor.js';
+import {
+  AddAddressCommand,
+  AddCommentCommand,
+  AddContactCommand,
+  AddNoteCommand,
+  AssignHardwareCommand,
+  BulkDeleteCustomersCommand,
+  ChangeBillingTypeCommand,
+  ChangeStatusCommand,
+  ConvertLeadToCustomerCommand,
+  ConvertToLeadCommand,
+  CreateCustomerCommand,
+  DeleteCommentCommand,
+  DeleteCustomerCommand,
+  DeleteNoteCommand,
+  EditCommentCommand,
+  EditCustomerCommand,
+  EditNoteCommand,
+  GrantCapBonusCommand,
+  ImpersonateCustomerCommand,
+  RecordChargeCommand,
+  RecordPaymentCommand,
+  RemoveAddressCommand,
+  RemoveContactCommand,
+  ResetPasswordCommand,
+  RestoreCustomerCommand,
+  RevealPasswordCommand,
+  RevealPinCommand,
+  RevokeCapBonusCommand,
+  SetAdditionalFieldsCommand,
+  UnassignHardwareCommand,
+  type BulkDeleteItemResult,
+  type BulkDeleteResult,
+  type CustomerDomainCommand,
+  type PortalToken,
+} from './customer.commands.js';
+import { CUSTOMER_TAKEN_RULES } from './customer-reservations.js';
+import { nextCustomerId } from './customers.schema.js';
+import type { WriteResult } from './write-options.js';
+
+/** Portal tokens: 15 minutes unless asked otherwise. */
+export const PORTAL_TOKEN_DEFAULT_TTL_SECONDS = 900;
+/** How many fresh draws a generated login / account number gets when the first one is taken. */
+const GENERATION_ATTEMPTS = 5;
+
+// ----- the domain commands, handed to the decider as they are ---------------------------------
+
+@Injectable()
+abstract class CustomerDomainHandler<C extends CustomerDomainCommand<CustomerCommand>> {
+  constructor(@Inject(CustomerCommandExecutor) protected readonly executor: CustomerCommandExecutor) {}
+
+  execute(command: C): Promise<CustomerWrite> {
+    return this.executor.write(command.customerId, command.toDomain(), command.options);
+  }
+}
+
+@CommandHandler(EditCustomerCommand)
+export class EditCustomerHandler extends CustomerDomainHandler<EditCustomerCommand> {}
+@CommandHandler(SetAdditionalFieldsCommand)
+export class SetAdditionalFieldsHandler extends CustomerDomainHandler<SetAdditionalFieldsCommand> {}
+@CommandHandler(ChangeStatusCommand)
+export class ChangeStatusHandler extends CustomerDomainHandler<ChangeStatusCommand> {}
+@CommandHandler(ChangeBillingTypeCommand)
+export class ChangeBillingTypeHandler extends CustomerDomainHandler<ChangeBillingTypeCommand> {}
+@CommandHandler(ConvertToLeadCommand)
+export class ConvertToLeadHandler extends CustomerDomainHandler<ConvertToLeadCommand> {}
+@CommandHandler(ConvertLeadToCustomerCommand)
+export class ConvertLeadToCustomerHandler extends CustomerDomainHandler<ConvertLeadToCustomerCommand> {}
+@CommandHandler(DeleteCustomerCommand)
+export class DeleteCustomerHandler extends CustomerDomainHandler<DeleteCustomerCommand> {}
+@CommandHandler(RestoreCustomerCommand)
+export class RestoreCustomerHandler extends CustomerDomainHandler<RestoreCustomerCommand> {}
+@CommandHandler(AddCommentCommand)
+export class AddCommentHandler extends CustomerDomainHandler<AddCommentCommand> {}
+@CommandHandler(EditCommentCommand)
+export class EditCommentHandler extends CustomerDomainHandler<EditCommentCommand> {}
+@CommandHandler(DeleteCommentCommand)
+export class DeleteCommentHandler extends CustomerDomainHandler<DeleteCommentCommand> {}
+@CommandHandler(AddNoteCommand)
+export class AddNoteHandler extends CustomerDomainHandler<AddNoteCommand> {}
+@CommandHandler(EditNoteCommand)
+export class EditNoteHandler extends CustomerDomainHandler<EditNoteCommand> {}
+@CommandHandler(DeleteNoteCommand)
+export class DeleteNoteHandler extends CustomerDomainHandler<DeleteNoteCommand> {}
+@CommandHandler(GrantCapBonusCommand)
+export class GrantCapBonusHandler extends CustomerDomainHandler<GrantCapBonusCommand> {}
+@CommandHandler(RevokeCapBonusCommand)
+export class RevokeCapBonusHandler extends CustomerDomainHandler<RevokeCapBonusCommand> {}
+@CommandHandler(AssignHardwareCommand)
+export class AssignHardwareHandler extends CustomerDomainHandler<AssignHardwareCommand> {}
+@CommandHandler(UnassignHardwareCommand)
+export class UnassignHardwareHandler extends CustomerDomainHandler<UnassignHardwareCommand> {}
+@CommandHandler(AddContactCommand)
+export class AddContactHandler extends CustomerDomainHandler<AddContactCommand> {}
+@CommandHandler(RemoveContactCommand)
+export class RemoveContactHandler extends CustomerDomainHandler<RemoveContactCommand> {}
+@CommandHandler(AddAddressCommand)
+export class AddAddressHandler extends CustomerDomainHandler<AddAddressCommand> {}
+@CommandHandler(RemoveAddressCommand)
+export class RemoveAddressHandler extends CustomerDomainHandler<RemoveAddressCommand> {}
+@CommandHandler(RecordPaymentCommand)
+export class RecordPaymentHandler extends CustomerDomainHandler<RecordPaymentCommand> {}
+@CommandHandler(RecordChargeCommand)
+export class RecordChargeHandler extends CustomerDomainHandler<RecordChargeCommand> {}
+
+// ----- create ------------------------------------------------------------------------------
+
+/**
+ * Allocates the id from the sequence, resolves the credentials (given, or generated from the
+ * customer settings with a crypto random source), seals the password, then decides and appends;
+ * the login and account number are reserved just before the append (ReservingEventStore). A
+ * generated login or account number that turns out taken is drawn again (with a fresh id, so an
+ * {id} pattern moves on too); a given one that is taken is a 409.
+ */
+@CommandHandler(CreateCustomerCommand)
+export class CreateCustomerHandler implements ICommandHandler<CreateCustomerCommand> {
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
+    @Inject(SecretBox) private readonly secretBox: SecretBox,
+    @Inject(DATABASE) private readonly database: Database,
+  ) {}
+
+  async execute(command: CreateCustomerCommand): Promise<CustomerWrite> {
+    const { login: givenLogin, password: givenPassword, voip: givenVoip, ...profile } = command.body;
+    const { accountNumber: givenAccountNumber, pin: givenPin, ...voip } = givenVoip ?? {};
+    const input: CreateCustomerInput = givenVoip === undefined ? profile : { ...profile, voip };
+    if (givenPassword !== undefined) assertPasswordPolicy(givenPassword, { login: givenLogin });
+    const settings = (await this.reader.settings()).state.settings;
+
+    let customerId = await nextCustomerId(this.database.db);
+    for (let attempt = 1; ; attempt++) {
+      const now = new Date().toISOString();
+      const login = givenLogin ?? generateLogin(settings, { id: customerId, now, random: randomInt });
+      const password = givenPassword ?? generatePassword(settings, { id: customerId, now, random: randomInt, login });
+      if (givenPassword !== undefined) assertPasswordPolicy(givenPassword, { login });
+      const creation = {
+        customerId,
+        login,
+        passwordCiphertext: this.secretBox.seal(password),
+        accountNumber: givenAccountNumber ?? generateAccountNumber(settings, randomInt),
+        pin: givenPin ?? generatePin(settings, randomInt),
+      };
+      try {
+        return await this.executor.write(customerId, { type: 'CreateCustomer', data: input }, { metadata: command.options.metadata }, () => ({ creation }));
+      } catch (error) {
+        const generatedTaken =
+          isDomainRuleViolation(error) &&
+          ((error.rule === CUSTOMER_TAKEN_RULES.login && givenLogin === undefined) ||
+            (error.rule === CUSTOMER_TAKEN_RULES.accountNumber && givenAccountNumber === undefined));
+        if (!generatedTaken || attempt >= GENERATION_ATTEMPTS) throw error;
+        if (error.rule === CUSTOMER_TAKEN_RULES.login) customerId = await nextCustomerId(this.database.db);
+      }
+    }
+  }
+}
+
+// ----- bulk delete ---------------------------------------------------------------------------
+
+@CommandHandler(BulkDeleteCustomersCommand)
+export class BulkDeleteCustomersHandler implements ICommandHandler<BulkDeleteCustomersCommand> {
+  private readonly logger = new Logger('BulkDeleteCustomers');
+
+  constructor(@Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor) {}
+
+  async execute(command: BulkDeleteCustomersCommand): Promise<BulkDeleteResult> {
+    const results: BulkDeleteItemResult[] = [];
+    for (const id of [...new Set(command.ids)]) {
+      try {
+        const outcome = await this.executor.run(id, { type: 'DeleteCustomer', data: { reason: command.reason } }, { metadata: command.options.metadata });
+        results.push({ id, ok: true, revision: outcome.revision, position: outcome.position });
+      } catch (error) {
+        results.push({ id, ok: false, error: this.failure(id, error) });
+      }
+    }
+    const deleted = results.filter((result) => result.ok).length;
+    return { results, deleted, refused: results.length - deleted };
+  }
+
+  private failure(id: number, error: unknown): { status: number; rule: string; detail: string } {
+    if (isDomainRuleViolation(error)) return { status: error.isNotFound ? 404 : 409, rule: error.rule, detail: error.message };
+    if (isValidationFailed(error)) return { status: 422, rule: 'validation', detail: error.message };
+    if (error instanceof WrongExpectedRevisionError) return { status: 409, rule: 'revision.conflict', detail: `Too many concurrent changes to customer ${id}; retry` };
+    this.logger.error(`Deleting customer ${id} failed: ${(error as Error).stack ?? String(error)}`);
+    return { status: 500, rule: 'internal', detail: 'An unexpected error occurred' };
+  }
+}
+
+// ----- password, PIN, impersonation ------------------------------------------------------------
+
+@CommandHandler(ResetPasswordCommand)
+export class ResetPasswordHandler implements ICommandHandler<ResetPasswordCommand> {
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
+    @Inject(SecretBox) private readonly secretBox: SecretBox,
+  ) {}
+
+  async execute(command: ResetPasswordCommand): Promise<CustomerWrite & { generated: boolean }> {
+    const { state } = await this.executor.load(command.customerId);
+    if (!state.exists) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, 'The customer does not exist');
+    const generated = command.data.password === undefined;
+    let password: string;
+    if (command.data.password !== undefined) {
+      assertPasswordPolicy(command.data.password, { login: state.login });
+      password = command.data.password;
+    } else {
+      const settings = (await this.reader.settings()).state.settings;
+      password = generatePassword(settings, { id: state.id, now: new Date().toISOString(), random: randomInt, login: state.login });
+    }
+    const passwordCiphertext = this.secretBox.seal(password);
+    const result = await this.executor.write(
+      command.customerId,
+      { type: 'ResetPassword', data: { reason: command.data.reason, generated } },
+      command.options,
+      () => ({ passwordCiphertext }),
+    );
+    return { ...result, generated };
+  }
+}
+
+/** Records CustomerPasswordRevealed first, then opens the sealed password: no reveal goes unaudited. */
+@CommandHandler(RevealPasswordCommand)
+export class RevealPasswordHandler implements ICommandHandler<RevealPasswordCommand> {
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(SecretBox) private readonly secretBox: SecretBox,
+  ) {}
+
+  async execute(command: RevealPasswordCommand): Promise<WriteResult<{ customerId: number; password: string }>> {
+    const outcome = await this.executor.run(command.customerId, { type: 'RevealPassword', data: { reason: command.reason } }, command.options);
+    const password = this.secretBox.open(outcome.state.passwordCiphertext);
+    return { resource: { customerId: outcome.state.id, password }, revision: outcome.revision, position: outcome.position };
+  }
+}
+
+@CommandHandler(RevealPinCommand)
+export class RevealPinHandler implements ICommandHandler<RevealPinCommand> {
+  constructor(@Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor) {}
+
+  async execute(command: RevealPinCommand): Promise<WriteResult<{ customerId: number; pin: string }>> {
+    const outcome = await this.executor.run(command.customerId, { type: 'RevealPin', data: { reason: command.reason } }, command.options);
+    return { resource: { customerId: outcome.state.id, pin: outcome.state.voip.pin }, revision: outcome.revision, position: outcome.position };
+  }
+}
+
+/**
+ * "Login as customer": records CustomerImpersonated (reason, expiry), then issues a random opaque
+ * token. Only its SHA-256 is stored (customer_portal_tokens), for the portal to check.
+ */
+@CommandHandler(ImpersonateCustomerCommand)
+export class ImpersonateCustomerHandler implements ICommandHandler<ImpersonateCustomerCommand> {
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(DATABASE) private readonly database: Database,
+  ) {}
+
+  async execute(command: ImpersonateCustomerCommand): Promise<WriteResult<PortalToken>> {
+    const ttlSeconds = command.data.ttlSeconds ?? PORTAL_TOKEN_DEFAULT_TTL_SECONDS;
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
+    const outcome = await this.executor.run(command.customerId, { type: 'Impersonate', data: { reason: command.data.reason, expiresAt } }, command.options);
+    const token = randomBytes(32).toString('base64url');
+    await this.database.db
+      .insertInto('customer_portal_tokens')
+      .values({
+        token_hash: createHash('sha256').update(token).digest('hex'),
+        customer_id: outcome.state.id,
+        expires_at: new Date(expiresAt),
+        created_by: command.options.metadata.actor?.id ?? null,
+      })
+      .execute();
+    return { resource: { customerId: outcome.state.id, token, tokenType: 'portal', expiresAt }, revision: outcome.revision, position: outcome.position };
+  }
+}
+
+export const CUSTOMER_COMMAND_HANDLERS = [
+  CreateCustomerHandler,
+  EditCustomerHandler,
+  SetAdditionalFieldsHandler,
+  ChangeStatusHandler,
+  ChangeBillingTypeHandler,
+  ConvertToLeadHandler,
+  ConvertLeadToCustomerHandler,
+  DeleteCustomerHandler,
+  RestoreCustomerHandler,
+  BulkDeleteCustomersHandler,
+  ResetPasswordHandler,
+  RevealPasswordHandler,
+  RevealPinHandler,
+  ImpersonateCustomerHandler,
+  AddCommentHandler,
+  EditCommentHandler,
+  DeleteCommentHandler,
+  AddNoteHandler,
+  EditNoteHandler,
+  DeleteNoteHandler,
+  GrantCapBonusHandler,
+  RevokeCapBonusHandler,
+  AssignHardwareHandler,
+  UnassignHardwareHandler,
+  AddContactHandler,
+  RemoveContactHandler,
+  AddAddressHandler,
+  RemoveAddressHandler,
+  RecordPaymentHandler,
+  RecordChargeHandler,
+];

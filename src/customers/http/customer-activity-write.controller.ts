@@ -1,0 +1,260 @@
+import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequestMeta } from '../../common/request-context.js';
+import type { EventMetadata } from '../../event-store/event-store.port.js';
+import { API_PREFIX } from '../../http-app.js';
+import type { CustomerWrite } from '../application/customer-command-executor.js';
+import {
+  AddAddressCommand,
+  AddCommentCommand,
+  AddContactCommand,
+  AddNoteCommand,
+  AssignHardwareCommand,
+  DeleteCommentCommand,
+  DeleteNoteCommand,
+  EditCommentCommand,
+  EditNoteCommand,
+  GrantCapBonusCommand,
+  RecordChargeCommand,
+  RecordPaymentCommand,
+  RemoveAddressCommand,
+  RemoveContactCommand,
+  RevokeCapBonusCommand,
+  UnassignHardwareCommand,
+} from '../application/customer.commands.js';
+import type { AddAddress, AddContact, AssignHardware, GrantCapBonus, RecordCharge, RecordPayment } from '../domain/index.js';
+import {
+  AddAddressDto,
+  AddCommentDto,
+  AddContactDto,
+  AddNoteDto,
+  AssignHardwareDto,
+  EditCommentDto,
+  EditNoteDto,
+  GrantCapBonusDto,
+  ReasonDto,
+  RecordChargeDto,
+  RecordPaymentDto,
+} from './dto/customer-actions.dto.js';
+import { IF_MATCH_HEADER, plain } from './customers-write.controller.js';
+import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+
+/** 201 answer of a sub-entity creation: Location names the new entity. */
+function created(response: Response, customerId: number, collection: string, result: CustomerWrite) {
+  if (result.createdId) response.setHeader('Location', `/${API_PREFIX}/customers/${customerId}/${collection}/${result.createdId}`);
+  return writeBody(result);
+}
+
+/**
+ * Writes to what surrounds a customer: comments, internal / debtor notes, CAP bonus grants,
+ * hardware, contact persons, additional addresses, payments and charges. Each answers the customer
+ * view after the write with revision, position and ETag, and accepts If-Match.
+ */
+@ApiTags('customers')
+@ApiHeader(IF_MATCH_HEADER)
+@ApiConflictResponse({ description: 'A business rule refused the command (`rule` names it); nothing was written' })
+@ApiNotFoundResponse({ description: 'customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist' })
+@ApiPreconditionFailedResponse({ description: 'If-Match does not match the current revision' })
+@ApiUnprocessableEntityResponse({ description: 'Invalid input; `errors` lists each field and rule' })
+@Controller('customers/:id')
+@UseInterceptors(WriteInterceptor)
+export class CustomerActivityWriteController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  // ----- comments -----
+
+  @Post('comments')
+  @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
+  async addComment(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: AddCommentDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'comments', await this.commandBus.execute(new AddCommentCommand(id, plain(body), { metadata, expectedRevision })));
+  }
+
+  @Patch('comments/:commentId')
+  @ApiOperation({ summary: 'Edit a comment' })
+  async editComment(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('commentId') commentId: string,
+    @Body() body: EditCommentDto,
+    @RequestMeta() metadata: EventMetadata,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return writeBody(await this.commandBus.execute(new EditCommentCommand(id, { ...plain<object>(body), commentId }, { metadata, expectedRevision })));
+  }
+
+  @Delete('comments/:commentId')
+  @ApiOperation({ summary: 'Delete a comment' })
+  async deleteComment(@Param('id', ParseIntPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
+  }
+
+  // ----- notes -----
+
+  @Post('notes')
+  @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
+  async addNote(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: AddNoteDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'notes', await this.commandBus.execute(new AddNoteCommand(id, plain(body), { metadata, expectedRevision })));
+  }
+
+  @Patch('notes/:noteId')
+  @ApiOperation({ summary: 'Edit a note' })
+  async editNote(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('noteId') noteId: string,
+    @Body() body: EditNoteDto,
+    @RequestMeta() metadata: EventMetadata,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return writeBody(await this.commandBus.execute(new EditNoteCommand(id, { ...plain<object>(body), noteId }, { metadata, expectedRevision })));
+  }
+
+  @Delete('notes/:noteId')
+  @ApiOperation({ summary: 'Delete a note' })
+  async deleteNote(@Param('id', ParseIntPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
+  }
+
+  // ----- CAP -----
+
+  @Post('cap')
+  @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
+  async grantCap(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: GrantCapBonusDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'cap', await this.commandBus.execute(new GrantCapBonusCommand(id, plain<GrantCapBonus['data']>(body), { metadata, expectedRevision })));
+  }
+
+  @Post('cap/:grantId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '409 customer.cap.grant_already_revoked when revoked twice' })
+  async revokeCap(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('grantId') grantId: string,
+    @Body() body: ReasonDto,
+    @RequestMeta() metadata: EventMetadata,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return writeBody(await this.commandBus.execute(new RevokeCapBonusCommand(id, { grantId, reason: body.reason }, { metadata, expectedRevision })));
+  }
+
+  // ----- hardware -----
+
+  @Post('hardware')
+  @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
+  async assignHardware(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: AssignHardwareDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    const result = await this.commandBus.execute(new AssignHardwareCommand(id, plain<AssignHardware['data']>(body), { metadata, expectedRevision }));
+    response.setHeader('Location', `/${API_PREFIX}/customers/${id}/hardware/${encodeURIComponent(body.itemId)}`);
+    return writeBody(result);
+  }
+
+  @Delete('hardware/:itemId')
+  @ApiOperation({ summary: 'Unassign an inventory item' })
+  @ApiBody({ type: ReasonDto, required: false })
+  async unassignHardware(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('itemId') itemId: string,
+    @Body() body: ReasonDto,
+    @RequestMeta() metadata: EventMetadata,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return writeBody(await this.commandBus.execute(new UnassignHardwareCommand(id, { itemId, reason: body?.reason }, { metadata, expectedRevision })));
+  }
+
+  // ----- contacts -----
+
+  @Post('contacts')
+  @ApiOperation({ summary: 'Add a contact person' })
+  async addContact(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: AddContactDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'contacts', await this.commandBus.execute(new AddContactCommand(id, plain<AddContact['data']>(body), { metadata, expectedRevision })));
+  }
+
+  @Delete('contacts/:contactId')
+  @ApiOperation({ summary: 'Remove a contact person' })
+  async removeContact(@Param('id', ParseIntPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
+  }
+
+  // ----- additional addresses -----
+
+  @Post('addresses')
+  @ApiOperation({ summary: 'Add an additional address' })
+  async addAddress(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: AddAddressDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'addresses', await this.commandBus.execute(new AddAddressCommand(id, plain<AddAddress['data']>(body), { metadata, expectedRevision })));
+  }
+
+  @Delete('addresses/:addressId')
+  @ApiOperation({ summary: 'Remove an additional address' })
+  async removeAddress(@Param('id', ParseIntPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
+  }
+
+  // ----- balance -----
+
+  @Post('payments')
+  @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
+  async recordPayment(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: RecordPaymentDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'payments', await this.commandBus.execute(new RecordPaymentCommand(id, plain<RecordPayment['data']>(body), { metadata, expectedRevision })));
+  }
+
+  @Post('charges')
+  @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
+  async recordCharge(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: RecordChargeDto,
+    @RequestMeta() metadata: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    return created(response, id, 'charges', await this.commandBus.execute(new RecordChargeCommand(id, plain<RecordCharge['data']>(body), { metadata, expectedRevision })));
+  }
+}

@@ -1,0 +1,200 @@
+import { Body, Controller, Delete, Header, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ProblemException } from '../../common/problem.js';
+import { RequestMeta } from '../../common/request-context.js';
+import type { EventMetadata } from '../../event-store/event-store.port.js';
+import { API_PREFIX } from '../../http-app.js';
+import {
+  BulkDeleteCustomersCommand,
+  ChangeBillingTypeCommand,
+  ChangeStatusCommand,
+  ConvertLeadToCustomerCommand,
+  ConvertToLeadCommand,
+  CreateCustomerCommand,
+  DeleteCustomerCommand,
+  EditCustomerCommand,
+  ImpersonateCustomerCommand,
+  ResetPasswordCommand,
+  RestoreCustomerCommand,
+  RevealPasswordCommand,
+  RevealPinCommand,
+  SetAdditionalFieldsCommand,
+  type CreateCustomerBody,
+} from '../application/customer.commands.js';
+import type { CustomerPatch } from '../domain/index.js';
+import {
+  BulkDeleteDto,
+  ChangeBillingTypeDto,
+  ChangeStatusDto,
+  ConvertLeadToCustomerDto,
+  ImpersonateDto,
+  ReasonDto,
+  ResetPasswordDto,
+} from './dto/customer-actions.dto.js';
+import { CreateCustomerDto, PatchCustomerDto } from './dto/customer-body.dto.js';
+import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+
+export const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: false,
+  description: 'The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since',
+};
+
+/** DTO instance → plain JSON (no undefined keys, no class prototypes) for the decider. */
+export function plain<T>(dto: object): T {
+  return JSON.parse(JSON.stringify(dto)) as T;
+}
+
+/**
+ * The customer write endpoints (main resource and actions). Each answers the customer view from the
+ * stream after the write, with `revision`, `position` and `ETag: "<revision>"`; each accepts
+ * `If-Match`. Refusals leave no event: 409 with the rule, 404, 422 with field errors, 412.
+ */
+@ApiTags('customers')
+@ApiHeader(IF_MATCH_HEADER)
+@ApiConflictResponse({ description: 'A business rule refused the command (`rule` names it); nothing was written' })
+@ApiNotFoundResponse({ description: 'customer.not_found' })
+@ApiPreconditionFailedResponse({ description: 'If-Match does not match the current revision' })
+@ApiUnprocessableEntityResponse({ description: 'Invalid input; `errors` lists each field and rule' })
+@Controller('customers')
+@UseInterceptors(WriteInterceptor)
+export class CustomersWriteController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a customer',
+    description: 'Status new. Login, portal password, account number and PIN are generated from the customer settings when omitted. Login and account number are unique (409 customer.login.taken / customer.account_number.taken).',
+  })
+  @ApiCreatedResponse({ description: 'The customer, with revision and position; Location and ETag headers' })
+  async create(@Body() body: CreateCustomerDto, @RequestMeta() metadata: EventMetadata, @Res({ passthrough: true }) response: Response) {
+    const result = await this.commandBus.execute(new CreateCustomerCommand(plain<CreateCustomerBody>(body), { metadata }));
+    response.setHeader('Location', `/${API_PREFIX}/customers/${result.resource.id}`);
+    return writeBody(result);
+  }
+
+  @Post('bulk-delete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete several customers', description: 'Each id on its own; any customer not Inactive is refused (per-id result with status and rule)' })
+  @ApiOkResponse({ description: '{results: [{id, ok, revision?, position?, error?: {status, rule, detail}}], deleted, refused}' })
+  bulkDelete(@Body() body: BulkDeleteDto, @RequestMeta() metadata: EventMetadata) {
+    return this.commandBus.execute(new BulkDeleteCustomersCommand(body.ids, body.reason, { metadata }));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event.' })
+  async edit(@Param('id', ParseIntPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatch>(body), { metadata, expectedRevision })));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a customer', description: 'Only an Inactive customer (409 customer.delete.requires_inactive); its login becomes free' })
+  @ApiBody({ type: ReasonDto, required: false })
+  async remove(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new DeleteCustomerCommand(id, { reason: body?.reason }, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restore a deleted customer', description: 'Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)' })
+  async restore(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RestoreCustomerCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/status')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change the status', description: 'Illegal transitions: 409 customer.status.transition_not_allowed; same status: 409 customer.status.unchanged' })
+  async changeStatus(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeStatusDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new ChangeStatusCommand(id, { status: body.status, reason: body.reason }, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/billing-type')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change the billing type' })
+  async changeBillingType(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeBillingTypeDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(
+      await this.commandBus.execute(new ChangeBillingTypeCommand(id, { billingType: body.billingType, reason: body.reason }, { metadata, expectedRevision })),
+    );
+  }
+
+  @Post(':id/convert-to-lead')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Convert a New customer to a lead', description: 'Only from new (409 customer.convert_to_lead.requires_new)' })
+  async convertToLead(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new ConvertToLeadCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/convert-to-customer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Convert a lead back to a customer', description: 'Status active (default) or new; 409 customer.lead.not_a_lead otherwise' })
+  async convertToCustomer(@Param('id', ParseIntPipe) id: number, @Body() body: ConvertLeadToCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(
+      await this.commandBus.execute(new ConvertLeadToCustomerCommand(id, { status: body.status, reason: body.reason }, { metadata, expectedRevision })),
+    );
+  }
+
+  @Put(':id/additional-fields')
+  @ApiOperation({ summary: 'Set additional field values', description: 'Body: {<name>: value}; merged into the current values, null clears; checked against the definitions' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { contract_id: 'C-1001', vip: true } } })
+  async setAdditionalFields(@Param('id', ParseIntPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw ProblemException.of(422, 'The body must be an object of additional field name → value', {
+        rule: 'validation',
+        errors: [{ field: 'body', rule: 'isObject', message: 'the body must be an object of additional field name → value' }],
+      });
+    }
+    return writeBody(await this.commandBus.execute(new SetAdditionalFieldsCommand(id, { values: body as Record<string, never> }, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/password/reveal')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Reveal the portal password (audited)', description: 'Records CustomerPasswordRevealed, then answers {customerId, password, revision, position}' })
+  async revealPassword(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RevealPasswordCommand(id, body.reason, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/password/reset')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Set a new portal password',
+    description: 'The given one (policy: 8+ characters, a letter and a digit, not the login; 422 otherwise) or one generated from the customer settings. Stored only encrypted.',
+  })
+  async resetPassword(@Param('id', ParseIntPipe) id: number, @Body() body: ResetPasswordDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    const result = await this.commandBus.execute(new ResetPasswordCommand(id, { password: body.password, reason: body.reason }, { metadata, expectedRevision }));
+    return { ...writeBody(result), passwordGenerated: result.generated };
+  }
+
+  @Post(':id/pin/reveal')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Reveal the VoIP PIN (audited)', description: 'Records CustomerPinRevealed, then answers {customerId, pin, revision, position}' })
+  async revealPin(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RevealPinCommand(id, body.reason, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/impersonate')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Login as customer',
+    description: 'Records CustomerImpersonated and answers a short-lived opaque portal token {customerId, token, tokenType, expiresAt, revision, position}',
+  })
+  async impersonate(@Param('id', ParseIntPipe) id: number, @Body() body: ImpersonateDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(
+      await this.commandBus.execute(new ImpersonateCustomerCommand(id, { reason: body.reason, ttlSeconds: body.ttlSeconds }, { metadata, expectedRevision })),
+    );
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The nested sections of the customer write bodies (geo, VoIP account, billing settings), validated
+ * at the edge: wrong types, out-of-range numbers, malformed emails / codes / dates are a 422 naming
+ * the field (`voip.cps`, `geo.lat`) and the rule. The decider checks the same rules again.
+ */
+import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsTimeZone,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { ACCOUNT_TYPES, BILLING_SCHEDULES, PAYMENT_METHODS, type AccountType, type BillingSchedule, type PaymentMethod } from '../../domain/index.js';
+
+export const FINITE = { allowNaN: false, allowInfinity: false } as const;
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Digits with an optional leading +, spaces and dashes between (as the domain's isPhone). */
+export const PHONE = /^\+?[0-9](?:[0-9 -]*[0-9])?$/;
+
+export class GeoDto {
+  @ApiProperty({ minimum: -90, maximum: 90, example: 52.52 })
+  @IsNumber(FINITE)
+  @Min(-90)
+  @Max(90)
+  lat: number;
+
+  @ApiProperty({ minimum: -180, maximum: 180, example: 13.405 })
+  @IsNumber(FINITE)
+  @Min(-180)
+  @Max(180)
+  lng: number;
+}
+
+/** ASTPP account settings. On create, accountNumber and pin are generated when omitted; on PATCH the account number is read-only. */
+export class VoipDto {
+  @ApiPropertyOptional({ pattern: '^\\d{1,20}$', description: 'Create: generated (customer settings) when omitted, unique. PATCH: read-only (409 when changed).' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{1,20}$/, { message: 'voip.accountNumber must be 1–20 digits' })
+  accountNumber?: string;
+
+  @ApiPropertyOptional({ pattern: '^\\d{4,20}$', description: 'Calling-card PIN; generated on create when omitted; never shown except by the audited reveal' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{4,20}$/, { message: 'voip.pin must be 4–20 digits' })
+  pin?: string;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  resellerId?: number | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'No new calls after it' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiryDate?: string | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, maximum: 36500 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(36500)
+  validDays?: number | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  firstUsedAt?: string | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100000, description: '0 = unlimited' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  concurrentCalls?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100000, description: 'Calls per second; 0 = unlimited' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  cps?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  localCalls?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0 })
+  @IsOptional()
+  @IsNumber(FINITE)
+  @Min(0)
+  localCallChargePerMinute?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  recording?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  ipManagement?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  notifications?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  paymentGatewayPermission?: boolean;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'EUR', description: 'ISO 4217' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z]{3}$/, { message: 'voip.currency must be an ISO 4217 code of 3 letters' })
+  currency?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Europe/Berlin', description: 'IANA time zone' })
+  @IsOptional()
+  @IsString()
+  @IsTimeZone()
+  timezone?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'DE', description: 'ISO 3166-1 alpha-2' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z]{2}$/, { message: 'voip.country must be an ISO 3166-1 alpha-2 code' })
+  country?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  province?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'email' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  lowCreditNotificationEmail?: string | null;
+}
+
+export class BillingDto {
+  @ApiPropertyOptional({ enum: ACCOUNT_TYPES, default: 'prepaid' })
+  @IsOptional()
+  @IsIn(ACCOUNT_TYPES)
+  accountType?: AccountType;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, description: 'Postpaid only (409 customer.billing.credit_limit_requires_postpaid on prepaid)' })
+  @IsOptional()
+  @IsNumber(FINITE)
+  @Min(0)
+  creditLimit?: number | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  rateGroup?: string | null;
+
+  @ApiPropertyOptional({ enum: BILLING_SCHEDULES, default: 'monthly' })
+  @IsOptional()
+  @IsIn(BILLING_SCHEDULES)
+  schedule?: BillingSchedule;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 28, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(28)
+  billingDay?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 365, default: 15 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  paymentDueDays?: number;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, maximum: 99 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(99)
+  blockingPeriodDays?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: 99, default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  gracePeriodDays?: number | null;
+
+  @ApiPropertyOptional({ description: 'Balance under which the customer is blocked; may be negative' })
+  @IsOptional()
+  @IsNumber(FINITE)
+  minimumBalance?: number;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 20 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  taxes?: string[];
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  taxNumber?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 110 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(110)
+  invoiceNote?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  reference?: string | null;
+
+  @ApiPropertyOptional({ enum: PAYMENT_METHODS, nullable: true })
+  @IsOptional()
+  @IsIn(PAYMENT_METHODS)
+  paymentMethod?: PaymentMethod | null;
+}
