@@ -1,0 +1,284 @@
+/**
+ * POST /customers through HTTP: the profile, generated and given credentials, the sealed password,
+ * uniqueness of login / account number without races, and every refusal leaving no event.
+ */
+import {
+  createCustomer,
+  customerStream,
+  expectNothingWritten,
+  expectProblem,
+  fieldRules,
+  seedReferenceData,
+  startHarness,
+  streamEvents,
+  uniqueLogin,
+  type Harness,
+  type Reference,
+} from './customers-e2e-support.js';
+
+describe('POST /customers', () => {
+  let h: Harness;
+  let ref: Reference;
+  beforeAll(async () => {
+    h = await startHarness();
+    ref = await seedReferenceData(h);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Refused creates must not append anything anywhere (no customer stream is started). */
+  const refusedCreate = (body: object) => expectNothingWritten(h, 'customer-none', () => h.post('/customers', body));
+  const valid = () => ({ fullName: 'Jane Doe', partnerId: ref.partnerId, locationId: ref.locationId });
+
+  describe('creates', () => {
+    it('a customer with the whole profile: 201, Location, ETag "0", the view with revision and position, status new', async () => {
+      const login = uniqueLogin('jdoe');
+      const body = {
+        ...valid(),
+        login,
+        password: 'Secret-pass-42',
+        category: 'person',
+        billingType: 'prepaid_custom',
+        emails: ['jane@example.com', 'JANE@example.com'],
+        billingEmails: ['billing@example.com'],
+        phones: ['+49 30 1234567'],
+        street: ' Main Street 1 ',
+        zipCode: '10115',
+        city: 'Berlin',
+        geo: { lat: 52.52, lng: 13.405 },
+        dateOfBirth: '1990-05-17',
+        identification: 'P1234567',
+        labels: ['vip', 'fiber'],
+        voip: { accountNumber: '5000000001', pin: '4321', cps: 5, concurrentCalls: 2, currency: 'eur', timezone: 'Europe/Berlin', country: 'de', lowCreditNotificationEmail: 'alerts@example.com' },
+        billing: { accountType: 'postpaid', creditLimit: 100, billingDay: 5, taxes: ['VAT'], invoiceNote: 'Thanks', paymentMethod: 'bank_transfer' },
+      };
+      const response = await h.post('/customers', body).expect(201);
+      const customer = response.body;
+      expect(response.headers.location).toBe(`/api/v1/customers/${customer.id}`);
+      expect(response.headers.etag).toBe('"0"');
+      expect(customer).toMatchObject({
+        id: expect.any(Number),
+        login,
+        status: 'new',
+        billingType: 'prepaid_custom',
+        category: 'person',
+        fullName: 'Jane Doe',
+        emails: ['jane@example.com'],
+        phones: ['+49 30 1234567'],
+        street: 'Main Street 1',
+        geo: { lat: 52.52, lng: 13.405 },
+        dateOfBirth: '1990-05-17',
+        labels: ['vip', 'fiber'],
+        revision: 0,
+        position: expect.any(String),
+        voip: { accountNumber: '5000000001', cps: 5, concurrentCalls: 2, currency: 'EUR', timezone: 'Europe/Berlin', country: 'DE' },
+        billing: { accountType: 'postpaid', creditLimit: 100, billingDay: 5, taxes: ['VAT'], paymentMethod: 'bank_transfer' },
+      });
+      // Secrets are not in the answer.
+      expect(JSON.stringify(customer)).not.toContain('Secret-pass-42');
+      expect(customer.voip.pin).toBeUndefined();
+      expect(customer.password).toBeUndefined();
+
+      const [created] = await streamEvents(h.store, customerStream(customer.id));
+      expect(created.type).toBe('CustomerCreated');
+      expect(created.position).toBe(customer.position);
+      expect(created.metadata).toMatchObject({ actor: { id: expect.any(String), name: expect.any(String), role: expect.any(String) }, correlationId: expect.any(String) });
+      // The password travels only sealed.
+      expect(JSON.stringify(created.data)).not.toContain('Secret-pass-42');
+      expect(created.data.passwordCiphertext).toMatch(/^v1\./);
+    });
+
+    it('sequential ids, a generated login / password / account number / PIN when omitted (default settings)', async () => {
+      const first = await createCustomer(h, ref);
+      const second = await createCustomer(h, ref);
+      expect(second.id).toBe(first.id + 1);
+      expect(second.login).toBe(String(second.id)); // default login pattern {id}
+      expect(second.voip.accountNumber).toMatch(/^[1-9]\d{9}$/);
+      const pin = await h.post(`/customers/${second.id}/pin/reveal`, { reason: 'check' }).expect(200);
+      expect(pin.body.pin).toMatch(/^\d{6}$/);
+      const password = await h.post(`/customers/${second.id}/password/reveal`, { reason: 'check' }).expect(200);
+      expect(password.body.password).toHaveLength(12);
+      expect(password.body.password).toMatch(/\d/);
+      expect(password.body.password).toMatch(/[A-Za-z]/);
+    });
+
+    it('a company with its own fields; defaults for what is omitted', async () => {
+      const customer = await createCustomer(h, ref, { category: 'company', companyId: 'HRB 1', vatId: 'DE123', contactPerson: 'Max' });
+      expect(customer).toMatchObject({ category: 'company', companyId: 'HRB 1', billingType: 'recurring', billing: { accountType: 'prepaid', creditLimit: null } });
+    });
+
+    it('the audited reveal records who revealed, and answers the password given on create', async () => {
+      const customer = await createCustomer(h, ref, { login: uniqueLogin('rev'), password: 'Another-pass-7' });
+      const reveal = await h.post(`/customers/${customer.id}/password/reveal`, { reason: 'customer called' }, { 'X-Correlation-Id': 'corr-reveal-1' }).expect(200);
+      expect(reveal.body).toMatchObject({ customerId: customer.id, password: 'Another-pass-7', revision: 1, position: expect.any(String) });
+      expect(reveal.headers['cache-control']).toBe('no-store');
+      const events = await streamEvents(h.store, customerStream(customer.id));
+      expect(events.at(-1)).toMatchObject({ type: 'CustomerPasswordRevealed', data: { reason: 'customer called' }, metadata: { correlationId: 'corr-reveal-1' } });
+      expect(JSON.stringify(events.at(-1))).not.toContain('Another-pass-7');
+    });
+  });
+
+  describe('refuses bad input with 422 naming field and rule, writing nothing', () => {
+    it.each([
+      ['a missing fullName', { fullName: undefined }, ['fullName:isString']],
+      ['wrong types', { fullName: 5, partnerId: '1', locationId: 1.5, labels: 'vip', emails: 'a@b.co' }, ['fullName:isString', 'partnerId:isInt', 'locationId:isInt', 'labels:isArray', 'emails:isArray']],
+      ['nested wrong types', { voip: { cps: 'fast', recording: 'yes' }, billing: { billingDay: '5', creditLimit: 'lots' } }, ['voip.cps:isInt', 'voip.recording:isBoolean', 'billing.billingDay:isInt', 'billing.creditLimit:isNumber']],
+      ['unknown fields, top-level and nested', { nickname: 'JD', status: 'active', voip: { speed: 1 }, billing: { discount: 5 } }, ['nickname:unknownField', 'status:unknownField', 'voip.speed:unknownField', 'billing.discount:unknownField']],
+      ['invalid emails', { emails: ['jane@example.com', 'not-an-email'], billingEmails: ['x@'], voip: { lowCreditNotificationEmail: 'nope' } }, ['emails:isEmail', 'billingEmails:isEmail', 'voip.lowCreditNotificationEmail:isEmail']],
+      ['coordinates out of range', { geo: { lat: 91, lng: -181 } }, ['geo.lat:max', 'geo.lng:min']],
+      ['coordinates of the wrong type', { geo: { lat: '52.5', lng: 13 } }, ['geo.lat:isNumber']],
+      ['a geo without lng', { geo: { lat: 52.5 } }, ['geo.lng:isNumber']],
+      ['too long values', { fullName: 'x'.repeat(256), zipCode: '1'.repeat(17), billing: { invoiceNote: 'n'.repeat(111) }, labels: ['l'.repeat(65)] }, ['fullName:maxLength', 'zipCode:maxLength', 'billing.invoiceNote:maxLength', 'labels:maxLength']],
+      ['out-of-range numbers', { voip: { cps: -1, validDays: 40000 }, billing: { billingDay: 29 } }, ['voip.cps:min', 'voip.validDays:max', 'billing.billingDay:max']],
+      ['bad codes and dates', { dateOfBirth: '17.05.1990', voip: { currency: 'EURO', country: 'DEU', timezone: 'Mars/Olympus', expiryDate: 'tomorrow' } }, ['dateOfBirth:matches', 'voip.currency:matches', 'voip.country:matches', 'voip.timezone:isTimeZone', 'voip.expiryDate:isIso8601']],
+      ['bad phones', { phones: ['call me'] }, ['phones:matches']],
+      ['a login with spaces', { login: 'jane doe' }, ['login:matches']],
+      ['an account number with letters and a short PIN', { voip: { accountNumber: 'A123', pin: '12' } }, ['voip.accountNumber:matches', 'voip.pin:matches']],
+      ['unknown enum values', { category: 'alien', billingType: 'free', billing: { accountType: 'credit', paymentMethod: 'gold' } }, ['category:isIn', 'billingType:isIn', 'billing.accountType:isIn', 'billing.paymentMethod:isIn']],
+    ])('%s', async (_label, body, expected) => {
+      const response = await refusedCreate({ ...valid(), ...body });
+      expectProblem(response, 422, 'validation');
+      expect(fieldRules(response)).toEqual(expect.arrayContaining(expected));
+    });
+
+    it.each([
+      ['too short', 'abc1', 'password:minLength'],
+      ['without a digit', 'onlyletters', 'password:digit'],
+      ['without a letter', '1234567890', 'password:letter'],
+    ])('a password %s (policy)', async (_label, password, fieldRule) => {
+      const response = await refusedCreate({ ...valid(), password });
+      expectProblem(response, 422);
+      expect(fieldRules(response)).toContain(fieldRule);
+    });
+
+    it('a password equal to the login', async () => {
+      const response = await refusedCreate({ ...valid(), login: 'same1234', password: 'SAME1234' });
+      expectProblem(response, 422);
+      expect(fieldRules(response)).toContain('password:notLogin');
+    });
+
+    it('person-only fields on a company and the reverse (the decider: notApplicable)', async () => {
+      const response = await refusedCreate({ ...valid(), category: 'company', dateOfBirth: '1990-01-01' });
+      expectProblem(response, 422);
+      expect(fieldRules(response)).toContain('dateOfBirth:notApplicable');
+    });
+
+    it('a date of birth in the future, an impossible date', async () => {
+      const future = await refusedCreate({ ...valid(), dateOfBirth: '2999-01-01' });
+      expect(fieldRules(future)).toContain('dateOfBirth:past');
+      const impossible = await refusedCreate({ ...valid(), dateOfBirth: '2001-02-30' });
+      expect(fieldRules(impossible)).toContain('dateOfBirth:date');
+    });
+
+    it('a body that is not JSON: 400', async () => {
+      const response = await expectNothingWritten(h, 'customer-none', () =>
+        h.post('/customers').set('Content-Type', 'application/json').send('{"fullName": '),
+      );
+      expectProblem(response, 400);
+    });
+  });
+
+  describe('refuses business rules with 409 naming the rule, writing nothing', () => {
+    it('an unknown partner', async () => {
+      expectProblem(await refusedCreate({ ...valid(), partnerId: 999 }), 409, 'customer.partner.unknown');
+    });
+
+    it('an unknown location', async () => {
+      expectProblem(await refusedCreate({ ...valid(), locationId: 999 }), 409, 'customer.location.unknown');
+    });
+
+    it('a credit limit on a prepaid account', async () => {
+      expectProblem(await refusedCreate({ ...valid(), billing: { accountType: 'prepaid', creditLimit: 50 } }), 409, 'customer.billing.credit_limit_requires_postpaid');
+    });
+
+    it('a login another customer has (compared case-insensitively)', async () => {
+      const login = uniqueLogin('Taken');
+      await createCustomer(h, ref, { login });
+      expectProblem(await refusedCreate({ ...valid(), login }), 409, 'customer.login.taken');
+      expectProblem(await refusedCreate({ ...valid(), login: login.toUpperCase() }), 409, 'customer.login.taken');
+    });
+
+    it('an account number another customer has', async () => {
+      await createCustomer(h, ref, { voip: { accountNumber: '6000000001' } });
+      expectProblem(await refusedCreate({ ...valid(), voip: { accountNumber: '6000000001' } }), 409, 'customer.account_number.taken');
+    });
+
+    it('a refused create does not keep the login it asked for', async () => {
+      const login = uniqueLogin('free');
+      expectProblem(await refusedCreate({ ...valid(), login, partnerId: 999 }), 409, 'customer.partner.unknown');
+      expectProblem(await refusedCreate({ ...valid(), login, geo: { lat: 100, lng: 0 } }), 422);
+      const customer = await createCustomer(h, ref, { login });
+      expect(customer.login).toBe(login);
+    });
+  });
+
+  describe('uniqueness under concurrency', () => {
+    it('two creates with the same login at the same moment: exactly one wins, the other is a 409', async () => {
+      const login = uniqueLogin('race');
+      const countBefore = await h.eventCount();
+      const responses = await Promise.all([0, 1].map(() => h.post('/customers', { ...valid(), login })));
+      expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
+      const loser = responses.find((response) => response.status === 409)!;
+      expectProblem(loser, 409, 'customer.login.taken');
+      // One event in the whole store, and it is the winner's creation.
+      expect(await h.eventCount()).toBe(countBefore + 1);
+      const winner = responses.find((response) => response.status === 201)!;
+      expect(await streamEvents(h.store, customerStream(winner.body.id))).toEqual([expect.objectContaining({ type: 'CustomerCreated', data: expect.objectContaining({ login }) })]);
+    });
+
+    it('ten creates with the same login and account number in parallel: one customer', async () => {
+      const login = uniqueLogin('crowd');
+      const responses = await Promise.all(Array.from({ length: 10 }, () => h.post('/customers', { ...valid(), login, voip: { accountNumber: '7000000001' } })));
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+      expect(statuses.filter((status) => status === 409)).toHaveLength(9);
+      for (const response of responses.filter((each) => each.status === 409)) {
+        expect(['customer.login.taken', 'customer.account_number.taken']).toContain(response.body.rule);
+      }
+    });
+
+    it('parallel creates without a login all get distinct generated logins and account numbers', async () => {
+      const responses = await Promise.all(Array.from({ length: 8 }, () => h.post('/customers', valid())));
+      expect(responses.every((response) => response.status === 201)).toBe(true);
+      expect(new Set(responses.map((response) => response.body.login)).size).toBe(8);
+      expect(new Set(responses.map((response) => response.body.voip.accountNumber)).size).toBe(8);
+      expect(new Set(responses.map((response) => response.body.id)).size).toBe(8);
+    });
+
+    it('a generated login that is taken moves on to the next id', async () => {
+      const probe = await createCustomer(h, ref);
+      // Someone takes the login the next customer would get ({id} pattern).
+      const squatter = await createCustomer(h, ref, { login: String(probe.id + 2) });
+      expect(squatter.id).toBe(probe.id + 1);
+      const next = await createCustomer(h, ref);
+      expect(next.id).toBe(probe.id + 3);
+      expect(next.login).toBe(String(next.id));
+    });
+  });
+
+  describe('additional fields on create', () => {
+    beforeAll(async () => {
+      await h.post('/additional-fields', { name: 'contract_id', label: 'Contract', type: 'string', required: true, unique: true, max: 10 }).expect(201);
+      await h.post('/additional-fields', { name: 'floors', label: 'Floors', type: 'integer', min: 1, max: 50, default: 1 }).expect(201);
+    });
+
+    it('checks values against the definitions and applies defaults', async () => {
+      const customer = await createCustomer(h, ref, { additionalFields: { contract_id: 'C-1' } });
+      expect(customer.additionalFields).toEqual({ contract_id: 'C-1', floors: 1 });
+    });
+
+    it('refuses a missing required field, a wrong type, an unknown name: 422', async () => {
+      const missing = await refusedCreate(valid());
+      expect(fieldRules(missing)).toContain('additionalFields.contract_id:required');
+      const wrong = await refusedCreate({ ...valid(), additionalFields: { contract_id: 'C-2', floors: 'three', colour: 'red' } });
+      expect(fieldRules(wrong)).toEqual(expect.arrayContaining(['additionalFields.floors:integer', 'additionalFields.colour:unknownField']));
+      const long = await refusedCreate({ ...valid(), additionalFields: { contract_id: 'C-12345678901' } });
+      expect(fieldRules(long)).toContain('additionalFields.contract_id:maxLength');
+    });
+
+    it('a unique field value another customer has: 409', async () => {
+      expectProblem(await refusedCreate({ ...valid(), additionalFields: { contract_id: 'c-1' } }), 409, 'customer.additional_field.taken');
+    });
+  });
+});
