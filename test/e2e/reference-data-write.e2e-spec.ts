@@ -235,6 +235,7 @@ describe('reference data writes', () => {
       ['a non-digit prefix', { accountNumberPrefix: '7a' }, 'accountNumberPrefix:matches'],
       ['a prefix as long as the number', { accountNumberPrefix: '12345678' }, 'accountNumberPrefix:maxLength'],
       ['a charset of one character', { loginCharset: 'aaaa' }, 'loginCharset:minLength'],
+      ['a login charset with characters a login may not hold', { loginCharset: 'abc#%' }, 'loginCharset:format'],
       ['an unknown setting', { colour: 'blue' }, 'colour:unknownField'],
     ])('PATCH refuses %s: 422', async (_label, body, fieldRule) => {
       const response = await expectNothingWritten(h, stream, () => h.patch('/settings/customers', body));

@@ -7,6 +7,7 @@
 import { diff, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
 import { DEFAULT_CHARSET, DIGITS, parsePattern, patternProblems, type CredentialPatternSettings } from '../../customers/domain/kernel/patterns.js';
 import { FieldErrors, integer } from '../../customers/domain/kernel/validation.js';
+import { LOGIN_PATTERN } from '../../customers/domain/customer.validation.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
@@ -80,6 +81,13 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   if (/[\s]/.test(loginPattern)) errors.add('loginPattern', 'format', 'loginPattern must not contain spaces');
 
   const login = parsePattern(loginPattern);
+  // Generated logins must pass the customer's login rule (LOGIN_PATTERN: letters, digits and . _ @ + -).
+  if (login.literals !== '' && !/[\s{}]/.test(login.literals) && !LOGIN_PATTERN.test(login.literals)) {
+    errors.add('loginPattern', 'format', 'loginPattern text may hold only letters, digits and . _ @ + - (what a login may contain)');
+  }
+  if (loginCharset !== '' && !/[\s{}]/.test(loginCharset) && !LOGIN_PATTERN.test(loginCharset)) {
+    errors.add('loginCharset', 'format', 'loginCharset may hold only letters, digits and . _ @ + - (what a login may contain)');
+  }
   if (errors.empty && !login.hasId && !login.hasRandom) {
     errors.add('loginPattern', 'variablePart', 'loginPattern needs {id} or a random token, or every login would be the same');
   }
