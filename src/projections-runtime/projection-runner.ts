@@ -3,7 +3,7 @@ import type { Database } from '../database/database.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
 import { CheckpointConflictError, CheckpointStore, type CheckpointRow, type CheckpointStatus } from './checkpoint-store.js';
 import { dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
-import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, type Logger } from './wake-signal.js';
+import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
 export type RunnerState =
   | 'idle' // not started
@@ -300,6 +300,7 @@ export class ProjectionRunner {
     let lastStatusCheck = Date.now();
 
     while (!signal.aborted) {
+      await yieldToEventLoop();
       const rebuilding = this.versionStatus === 'rebuilding';
       const batchSize = rebuilding ? this.options.rebuildBatchSize : this.options.batchSize;
       if (this.state !== 'caught-up' || rebuilding) this.state = rebuilding ? 'rebuilding' : 'catching-up';
@@ -416,6 +417,7 @@ export async function measureLag(
   let counted = 0;
   let after = position;
   while (counted < countLimit) {
+    await yieldToEventLoop();
     const events = await store.readAll({ after: after ?? undefined, maxCount: Math.min(1000, countLimit - counted) });
     if (events.length === 0) break;
     counted += events.length;

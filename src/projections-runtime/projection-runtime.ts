@@ -17,7 +17,7 @@ import {
   type ProjectionTables,
 } from './projection.js';
 import { measureLag, ProjectionRunner, type RunnerState } from './projection-runner.js';
-import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, type Logger } from './wake-signal.js';
+import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
 /** NOTIFY channel the event store's append signals on; runners wake on it instead of waiting a poll. */
 export const EVENTS_CHANNEL = 'chronicle_events';
@@ -422,6 +422,9 @@ export class ProjectionRuntime {
     };
 
     const maxFailures = options.maxFailures ?? 5;
+    // Ctrl-C: our own runner stops at once (the batch in flight commits or rolls back).
+    const stopOwnRunner = () => void runner.stop();
+    if (ownRunner) options.signal?.addEventListener('abort', stopOwnRunner, { once: true });
     try {
       for (;;) {
         const status = runner.status();
@@ -437,6 +440,7 @@ export class ProjectionRuntime {
         await sleep(options.progressIntervalMs ?? 250, options.signal);
       }
     } finally {
+      options.signal?.removeEventListener('abort', stopOwnRunner);
       counting.abort();
       if (ownRunner && !(this.started && runner.status().versionStatus === 'active')) {
         // CLI (or a failed rebuild): stop our runner; a started runtime keeps the new active one.
@@ -505,6 +509,7 @@ export class ProjectionRuntime {
     let count = 0;
     let after: string | undefined;
     while (!signal.aborted) {
+      await yieldToEventLoop();
       const events = await this.store.readAll({ after, maxCount: 5000 });
       if (events.length === 0) break;
       const last = events[events.length - 1].position;
