@@ -71,7 +71,7 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
 
 async function openPGlite(dataDir?: string): Promise<Database> {
   // pg_trgm: substring search in the customer list (projections/customer-list).
-  const pglite = new PGlite(dataDir, { extensions: { pg_trgm } });
+  const pglite = new PGlite({ dataDir, extensions: { pg_trgm } });
   await pglite.waitReady;
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
   return {

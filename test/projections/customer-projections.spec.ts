@@ -99,6 +99,9 @@ describe.each(databaseBackends)('customer projections on $name', ({ open }) => {
     expect(await search(sql`search @@ to_tsquery('simple', 'jurm:*')`)).toEqual([1]);
     expect(await search(sql`search_text ilike '%ller%'`)).toEqual([1]);
     expect(await search(sql`phone_digits like '%20001234%'`)).toEqual([1]);
+    // pg_trgm is loaded on both backends (PGlite as an extension bundle), so substring search is indexed.
+    const { rows: indexes } = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = ${tables.list}`.execute(db());
+    expect(indexes.map((index) => index.indexname)).toEqual(expect.arrayContaining([`${tables.list}_search_trgm`, `${tables.list}_phone_trgm`, `${tables.list}_search`]));
   });
 
   it('customer_profile: the document is the domain view of the folded state, without secrets', async () => {
