@@ -9,6 +9,9 @@ import { EventStoreModule } from './event-store/event-store.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
+import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
+import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
+import { ReferenceDataQueriesModule } from './reference-data/queries/reference-data-queries.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
@@ -31,6 +34,9 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
+        ReadYourWritesModule,
+        CustomerQueriesModule,
+        ReferenceDataQueriesModule,
         ReferenceDataModule,
         CustomersModule,
       ],

@@ -1,0 +1,129 @@
+import { Controller, Get, Param, ParseIntPipe, Query, Req, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { AuthenticatedRequest } from '../../common/request-context.js';
+import { ReadModel } from '../../read-your-writes/read-your-writes.js';
+import { CustomerActivityQueryDto, CustomerProfileQueryDto, CustomerStatsQueryDto, ListCustomersQueryDto } from './customer-query.dto.js';
+import type { CustomerProfile, PartnerIds } from './customer-read-models.js';
+import { GetCustomerActivityQuery, GetCustomerProfileQuery, GetCustomerStatsQuery, ListCustomersQuery } from './customer.queries.js';
+
+/** The partners the admin on the request may see (none listed = all), as src/auth's PartnerScope reads it. */
+export function partnerIdsOf(request: AuthenticatedRequest): PartnerIds {
+  const ids = request.actor?.partnerIds;
+  return ids && ids.length > 0 ? ids : null;
+}
+
+const LIST = 'customer_list';
+const PROFILE = 'customer_profile';
+const ACTIVITY = 'customer_activity';
+const STATS = 'customer_stats';
+const REFERENCE = 'reference_data';
+
+/**
+ * GETs on customers, answered from the read models (projections/). Every one accepts
+ * `?minPosition=` (read-your-writes, see src/read-your-writes). Writes live in src/customers/http.
+ */
+@ApiTags('customers')
+@Controller('customers')
+export class CustomerQueriesController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  @ReadModel(LIST, REFERENCE)
+  @ApiOperation({
+    summary: 'List / search customers',
+    description: 'Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}.',
+  })
+  list(@Query() query: ListCustomersQueryDto, @Req() request: AuthenticatedRequest) {
+    const { minPosition: _minPosition, ...filter } = query;
+    return this.queryBus.execute(new ListCustomersQuery(filter, partnerIdsOf(request)));
+  }
+
+  @Get('stats')
+  @ReadModel(STATS)
+  @ApiOperation({ summary: 'Customer counts per status, billing type, category, partner and location (deleted excluded)' })
+  stats(@Query() _query: CustomerStatsQueryDto, @Req() request: AuthenticatedRequest) {
+    return this.queryBus.execute(new GetCustomerStatsQuery(partnerIdsOf(request)));
+  }
+
+  @Get(':id')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: 'The customer profile (ETag: its stream revision)', description: 'Deleted customers answer 404 unless includeDeleted=true.' })
+  @ApiOkResponse({ description: 'The customer resource, plus alerts (pop-up notes) and additionalFieldLabels' })
+  @ApiNotFoundResponse({ description: 'customer.not_found' })
+  async profile(
+    @Param('id', ParseIntPipe) id: number,
+    @Query() query: CustomerProfileQueryDto,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    return withETag(response, await this.load(id, request, query.includeDeleted));
+  }
+
+  @Get(':id/activity')
+  @ReadModel(ACTIVITY, PROFILE)
+  @ApiOperation({
+    summary: 'The activity timeline, newest first',
+    description: 'Entries {position, revision, type, at, actor, summary, changes}; filter by types and a period [from, to); cursor pagination.',
+  })
+  @ApiNotFoundResponse({ description: 'customer.not_found' })
+  activity(@Param('id', ParseIntPipe) id: number, @Query() query: CustomerActivityQueryDto, @Req() request: AuthenticatedRequest) {
+    const { minPosition: _minPosition, ...filter } = query;
+    return this.queryBus.execute(new GetCustomerActivityQuery(id, filter, partnerIdsOf(request)));
+  }
+
+  @Get(':id/comments')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: "The customer's comments (oldest first)" })
+  async comments(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    const profile = withETag(response, await this.load(id, request));
+    return { items: profile.comments, nextCursor: null };
+  }
+
+  @Get(':id/notes')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: "The customer's internal and debtor notes (oldest first); `alerts` are the pop-up ones" })
+  async notes(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    const profile = withETag(response, await this.load(id, request));
+    return { items: profile.notes, alerts: profile.alerts, nextCursor: null };
+  }
+
+  @Get(':id/cap')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: 'CAP: bonus data grants and the total of those still counting' })
+  async cap(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return withETag(response, await this.load(id, request)).cap;
+  }
+
+  @Get(':id/hardware')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: 'Inventory items assigned to the customer' })
+  async hardware(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return { items: withETag(response, await this.load(id, request)).hardware, nextCursor: null };
+  }
+
+  @Get(':id/contacts')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: "The customer's contact persons" })
+  async contacts(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return { items: withETag(response, await this.load(id, request)).contacts, nextCursor: null };
+  }
+
+  @Get(':id/addresses')
+  @ReadModel(PROFILE, REFERENCE)
+  @ApiOperation({ summary: "The customer's additional addresses" })
+  async addresses(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+    return { items: withETag(response, await this.load(id, request)).addresses, nextCursor: null };
+  }
+
+  private load(id: number, request: AuthenticatedRequest, includeDeleted = false): Promise<CustomerProfile> {
+    return this.queryBus.execute(new GetCustomerProfileQuery(id, partnerIdsOf(request), includeDeleted));
+  }
+}
+
+/** ETag = the customer's stream revision (what writes take as If-Match). */
+function withETag<T extends { revision: number }>(response: Response, profile: T): T {
+  response.setHeader('ETag', `"${profile.revision}"`);
+  return profile;
+}

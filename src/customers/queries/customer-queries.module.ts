@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CustomerQueriesController } from './customer-queries.controller.js';
+import { CustomerReadModels } from './customer-read-models.js';
+import { CUSTOMER_QUERY_HANDLERS } from './customer.queries.js';
+
+/** The customer read side: query handlers over the projections and their GET endpoints. */
+@Module({
+  controllers: [CustomerQueriesController],
+  providers: [CustomerReadModels, ...CUSTOMER_QUERY_HANDLERS],
+  exports: [CustomerReadModels],
+})
+export class CustomerQueriesModule {}

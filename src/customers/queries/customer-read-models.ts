@@ -1,0 +1,440 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { Inject } from '@nestjs/common';
+import { DATABASE } from '../../database/database.module.js';
+import type { Database } from '../../database/database.js';
+import { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
+import { bonusMegabytesTotal, type CustomerView } from '../domain/index.js';
+import {
+  customerListProjection,
+  LIST_SORT_EXPRESSIONS,
+  rowFromDb,
+  type ListSortKey,
+} from '../../../projections/customer-list/customer-list.projection.js';
+import { customerProfileProjection } from '../../../projections/customer-profile/customer-profile.projection.js';
+import { customerActivityProjection } from '../../../projections/customer-activity/customer-activity.projection.js';
+import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
+import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
+import type { Actor } from '../../event-store/event-store.port.js';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
+
+/** Which partners' customers the caller may see: null = every partner (see src/auth PartnerScope). */
+export type PartnerIds = readonly number[] | null;
+
+export interface CustomerListFilter {
+  status?: string[];
+  partnerId?: number[];
+  locationId?: number[];
+  billingType?: string[];
+  category?: string[];
+  labels?: string[];
+  isLead?: boolean;
+  q?: string;
+  sort?: string;
+  limit?: number;
+  cursor?: string;
+  total?: boolean;
+  includeDeleted?: boolean;
+}
+
+export interface CustomerListItem {
+  id: number;
+  login: string;
+  fullName: string;
+  status: string;
+  billingType: string;
+  category: string;
+  partnerId: number;
+  locationId: number;
+  emails: string[];
+  phones: string[];
+  street: string | null;
+  street2: string | null;
+  zipCode: string | null;
+  city: string | null;
+  accountNumber: string | null;
+  balance: number;
+  dateAdded: string;
+  labels: string[];
+  /** Only the fields whose definition says showInList. */
+  additionalFields: Record<string, unknown>;
+  isLead: boolean;
+  deleted: boolean;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+export interface CustomerProfile extends CustomerView {
+  /** Notes flagged as pop-up: what the admin UI shows as an alert when the profile opens. */
+  alerts: CustomerView['notes'];
+  /** Labels of the additional fields, by name, from their definitions. */
+  additionalFieldLabels: Record<string, string>;
+}
+
+export interface ActivityEntry {
+  position: string;
+  revision: number;
+  type: string;
+  at: string;
+  actor: Actor | null;
+  summary: string;
+  changes: Array<{ field: string; from: unknown; to: unknown }>;
+}
+
+export interface ActivityFilter {
+  types?: string[];
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CustomerStats {
+  total: number;
+  byStatus: Record<string, number>;
+  byBillingType: Record<string, number>;
+  byCategory: Record<string, number>;
+  byPartner: Array<{ partnerId: number; count: number }>;
+  byLocation: Array<{ locationId: number; count: number }>;
+  leads: number;
+}
+
+type SortType = 'text' | 'integer' | 'numeric' | 'timestamptz';
+const SORT_TYPES: Record<ListSortKey, SortType> = {
+  id: 'integer',
+  login: 'text',
+  fullName: 'text',
+  status: 'text',
+  billingType: 'text',
+  category: 'text',
+  partnerId: 'integer',
+  locationId: 'integer',
+  city: 'text',
+  zipCode: 'text',
+  accountNumber: 'text',
+  balance: 'numeric',
+  dateAdded: 'text',
+  createdAt: 'timestamptz',
+  updatedAt: 'timestamptz',
+};
+
+interface ListCursor {
+  s: string;
+  v: string | number | null;
+  id: number;
+}
+
+interface ActivityCursor {
+  r: number;
+}
+
+const PHONE_LIKE = /^[\d\s+().\-/]+$/;
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/**
+ * The customer read side: every GET on customers answers from these projections' ACTIVE tables
+ * (through ProjectionRuntime.read, which survives a blue/green switch), never from the event store.
+ */
+@Injectable()
+export class CustomerReadModels {
+  private readonly trigram = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly runtime: ProjectionRuntime,
+    @Inject(DATABASE) private readonly database: Database,
+  ) {}
+
+  private get db(): Kysely<any> {
+    return this.database.db;
+  }
+
+  // ---------------------------------------------------------------- list
+
+  async list(filter: CustomerListFilter, partnerIds: PartnerIds): Promise<Page<CustomerListItem>> {
+    const sortParam = filter.sort ?? 'id';
+    const descending = sortParam.startsWith('-');
+    const sortKey = (descending ? sortParam.slice(1) : sortParam) as ListSortKey;
+    const expression = sql.raw(LIST_SORT_EXPRESSIONS[sortKey]);
+    const sortType = SORT_TYPES[sortKey];
+    const limit = filter.limit ?? 50;
+    const cursor = filter.cursor
+      ? decodeCursor<ListCursor>(
+          filter.cursor,
+          (value): value is ListCursor & Record<string, unknown> =>
+            typeof value.s === 'string' && Number.isSafeInteger(value.id) && (typeof value.v === 'string' || typeof value.v === 'number' || value.v === null),
+        )
+      : undefined;
+    if (cursor && cursor.s !== sortParam) throw invalidCursor(`cursor belongs to sort=${cursor.s}, not sort=${sortParam}`);
+    const listFields = await this.listFieldNames();
+
+    return this.runtime.read(customerListProjection, async ({ list }) => {
+      const conditions = await this.listConditions(list, filter, partnerIds);
+      const where = (extra: RawBuilder<unknown>[] = []) => {
+        const all = [...conditions, ...extra];
+        return all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``;
+      };
+      const keyset: RawBuilder<unknown>[] = [];
+      if (cursor) {
+        const value = sql`cast(${cursor.v === null ? null : String(cursor.v)} as ${sql.raw(sortType)})`;
+        keyset.push(descending ? sql`(${expression}, customer_id) < (${value}, ${cursor.id})` : sql`(${expression}, customer_id) > (${value}, ${cursor.id})`);
+      }
+      const direction = sql.raw(descending ? 'desc' : 'asc');
+      const { rows } = await sql<Record<string, unknown>>`
+        select *, (${expression})::text as sort_value from ${sql.table(list)}
+        ${where(keyset)}
+        order by ${expression} ${direction}, customer_id ${direction}
+        limit ${limit + 1}`.execute(this.db);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const nextCursor =
+        rows.length > limit && last
+          ? encodeCursor({ s: sortParam, v: (last.sort_value as string | null) ?? null, id: Number(last.customer_id) } satisfies ListCursor)
+          : null;
+      const result: Page<CustomerListItem> = { items: page.map((row) => toListItem(row, listFields)), nextCursor };
+      if (filter.total) {
+        const counted = await sql<{ count: string | number }>`select count(*) as count from ${sql.table(list)} ${where()}`.execute(this.db);
+        result.total = Number(counted.rows[0].count);
+      }
+      return result;
+    });
+  }
+
+  private async listConditions(list: string, filter: CustomerListFilter, partnerIds: PartnerIds): Promise<RawBuilder<unknown>[]> {
+    const conditions: RawBuilder<unknown>[] = [];
+    const anyOf = (column: string, values: readonly (string | number)[] | undefined) => {
+      if (values && values.length) conditions.push(sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql`${value}`))})`);
+    };
+    if (!filter.includeDeleted) conditions.push(sql`not deleted`);
+    anyOf('status', filter.status);
+    anyOf('partner_id', filter.partnerId);
+    anyOf('location_id', filter.locationId);
+    anyOf('billing_type', filter.billingType);
+    anyOf('category', filter.category);
+    if (filter.labels?.length) conditions.push(sql`labels @> ${sql`array[${sql.join(filter.labels.map((label) => sql`${label}`))}]::text[]`}`);
+    if (filter.isLead !== undefined) conditions.push(sql`is_lead = ${filter.isLead}`);
+    if (partnerIds !== null) {
+      conditions.push(partnerIds.length ? sql`partner_id in (${sql.join(partnerIds.map((id) => sql`${id}`))})` : sql`false`);
+    }
+    const q = filter.q?.trim();
+    if (q) conditions.push(await this.searchCondition(list, q));
+    return conditions;
+  }
+
+  /**
+   * Every word of `q` must match (as part of a word: pg_trgm-indexed ILIKE; without pg_trgm, as a
+   * word prefix through the tsvector); a word that is a number also matches phone digits. A query
+   * that is a whole phone number ("+371 2000-1234") matches by its digits too.
+   */
+  private async searchCondition(list: string, q: string): Promise<RawBuilder<unknown>> {
+    const trigram = await this.hasTrigram(list);
+    const words = q.split(/\s+/).filter(Boolean).slice(0, 10);
+    const wordConditions = words.map((word) => {
+      const text = trigram
+        ? sql`search_text like ${`%${likeEscape(word.toLowerCase())}%`}`
+        : sql`search @@ to_tsquery('simple', quote_literal(${word.toLowerCase()}) || ':*')`;
+      const digits = word.replace(/\D/g, '');
+      return PHONE_LIKE.test(word) && digits.length >= 3 ? sql`(${text} or phone_digits like ${`%${digits}%`})` : text;
+    });
+    const all = sql`(${sql.join(wordConditions, sql` and `)})`;
+    const digits = q.replace(/\D/g, '');
+    if (words.length > 1 && PHONE_LIKE.test(q) && digits.length >= 3) return sql`(${all} or phone_digits like ${`%${digits}%`})`;
+    return all;
+  }
+
+  private hasTrigram(list: string): Promise<boolean> {
+    let known = this.trigram.get(list);
+    if (!known) {
+      known = sql<{ ok: boolean }>`select exists(select 1 from pg_indexes where indexname = ${`${list}_search_trgm`}) as ok`
+        .execute(this.db)
+        .then((result) => result.rows[0].ok === true);
+      known.catch(() => this.trigram.delete(list));
+      this.trigram.set(list, known);
+    }
+    return known;
+  }
+
+  /** Names of the additional fields shown in the list (definitions with showInList). */
+  private async listFieldNames(): Promise<Set<string>> {
+    const definitions = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
+      const { rows } = await sql<{ name: string; definition: { showInList?: boolean } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
+      return rows;
+    });
+    return new Set(definitions.filter((row) => row.definition.showInList === true).map((row) => row.name));
+  }
+
+  // ---------------------------------------------------------------- profile
+
+  /** The stored profile document, or null when absent, deleted (unless asked for) or outside the partner scope. */
+  async profile(id: number, partnerIds: PartnerIds, options: { includeDeleted?: boolean; now?: string } = {}): Promise<CustomerProfile | null> {
+    const document = await this.document(id, partnerIds, options.includeDeleted ?? false);
+    if (!document) return null;
+    const labels = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
+      const { rows } = await sql<{ name: string; definition: { label?: string } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
+      return rows;
+    });
+    const now = options.now ?? new Date().toISOString();
+    const additionalFieldLabels: Record<string, string> = {};
+    for (const row of labels) if (row.name in document.additionalFields) additionalFieldLabels[row.name] = row.definition.label ?? row.name;
+    return {
+      ...document,
+      // The stored total is as of the last event; grants may have expired since.
+      cap: { ...document.cap, bonusMegabytesTotal: bonusMegabytesTotal(document.cap.grants, now) },
+      alerts: document.notes.filter((note) => note.popup),
+      additionalFieldLabels,
+    };
+  }
+
+  private async document(id: number, partnerIds: PartnerIds, includeDeleted: boolean): Promise<CustomerView | null> {
+    const row = await this.runtime.read(customerProfileProjection, async ({ profile }) => {
+      const { rows } = await sql<{ document: CustomerView; deleted: boolean; partner_id: number }>`
+        select document, deleted, partner_id from ${sql.table(profile)} where customer_id = ${id}`.execute(this.db);
+      return rows[0];
+    });
+    if (!row) return null;
+    if (row.deleted && !includeDeleted) return null;
+    if (partnerIds !== null && !partnerIds.includes(Number(row.partner_id))) return null;
+    return row.document;
+  }
+
+  /** Whether the customer has ever existed (deleted included) and is inside the partner scope. */
+  async exists(id: number, partnerIds: PartnerIds): Promise<boolean> {
+    return (await this.document(id, partnerIds, true)) !== null;
+  }
+
+  // ---------------------------------------------------------------- activity
+
+  async activity(id: number, filter: ActivityFilter): Promise<Page<ActivityEntry>> {
+    const limit = filter.limit ?? 50;
+    const cursor = filter.cursor
+      ? decodeCursor<ActivityCursor>(filter.cursor, (value): value is ActivityCursor & Record<string, unknown> => Number.isSafeInteger(value.r))
+      : undefined;
+    return this.runtime.read(customerActivityProjection, async ({ activity }) => {
+      const conditions: RawBuilder<unknown>[] = [sql`customer_id = ${id}`];
+      if (cursor) conditions.push(sql`revision < ${cursor.r}`);
+      if (filter.types?.length) conditions.push(sql`type in (${sql.join(filter.types.map((type) => sql`${type}`))})`);
+      if (filter.from) conditions.push(sql`at >= ${new Date(filter.from).toISOString()}::timestamptz`);
+      if (filter.to) conditions.push(sql`at < ${new Date(filter.to).toISOString()}::timestamptz`);
+      const { rows } = await sql<Record<string, unknown>>`
+        select customer_id, revision, position, type, at, actor, summary, changes from ${sql.table(activity)}
+        where ${sql.join(conditions, sql` and `)}
+        order by revision desc
+        limit ${limit + 1}`.execute(this.db);
+      const page = rows.slice(0, limit).map(
+        (row): ActivityEntry => ({
+          position: row.position as string,
+          revision: Number(row.revision),
+          type: row.type as string,
+          at: row.at instanceof Date ? row.at.toISOString() : new Date(String(row.at)).toISOString(),
+          actor: (row.actor as Actor | null) ?? null,
+          summary: row.summary as string,
+          changes: row.changes as ActivityEntry['changes'],
+        }),
+      );
+      const last = page[page.length - 1];
+      return { items: page, nextCursor: rows.length > limit && last ? encodeCursor({ r: last.revision } satisfies ActivityCursor) : null };
+    });
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  async stats(partnerIds: PartnerIds): Promise<CustomerStats> {
+    const rows = await this.runtime.read(customerStatsProjection, async ({ members, counts }) => {
+      if (partnerIds === null) {
+        const result = await sql<{ dimension: StatsDimension; key: string; count: string | number }>`
+          select dimension, key, count from ${sql.table(counts)} where count <> 0`.execute(this.db);
+        return result.rows;
+      }
+      if (partnerIds.length === 0) return [];
+      // A partner-restricted admin: count their customers only (an indexed scan of their members).
+      const scoped = sql`from ${sql.table(members)} where not deleted and partner_id in (${sql.join(partnerIds.map((id) => sql`${id}`))})`;
+      const result = await sql<{ dimension: StatsDimension; key: string; count: string | number }>`
+        select 'total' as dimension, 'all' as key, count(*) as count ${scoped}
+        union all select 'status', status, count(*) ${scoped} group by status
+        union all select 'billingType', billing_type, count(*) ${scoped} group by billing_type
+        union all select 'category', category, count(*) ${scoped} group by category
+        union all select 'partner', partner_id::text, count(*) ${scoped} group by partner_id
+        union all select 'location', location_id::text, count(*) ${scoped} group by location_id
+        union all select 'lead', 'true', count(*) ${scoped} and is_lead`.execute(this.db);
+      return result.rows.filter((row) => Number(row.count) !== 0);
+    });
+    const stats: CustomerStats = {
+      total: 0,
+      byStatus: { new: 0, active: 0, blocked: 0, inactive: 0 },
+      byBillingType: { recurring: 0, prepaid_custom: 0, prepaid_daily: 0 },
+      byCategory: { person: 0, company: 0 },
+      byPartner: [],
+      byLocation: [],
+      leads: 0,
+    };
+    for (const row of rows) {
+      const count = Number(row.count);
+      switch (row.dimension) {
+        case 'total':
+          stats.total = count;
+          break;
+        case 'status':
+          stats.byStatus[row.key] = count;
+          break;
+        case 'billingType':
+          stats.byBillingType[row.key] = count;
+          break;
+        case 'category':
+          stats.byCategory[row.key] = count;
+          break;
+        case 'partner':
+          stats.byPartner.push({ partnerId: Number(row.key), count });
+          break;
+        case 'location':
+          stats.byLocation.push({ locationId: Number(row.key), count });
+          break;
+        case 'lead':
+          stats.leads = count;
+          break;
+      }
+    }
+    stats.byPartner.sort((a, b) => a.partnerId - b.partnerId);
+    stats.byLocation.sort((a, b) => a.locationId - b.locationId);
+    return stats;
+  }
+}
+
+function toListItem(raw: Record<string, unknown>, listFields: Set<string>): CustomerListItem {
+  const row = rowFromDb(raw);
+  return {
+    id: row.customer_id,
+    login: row.login,
+    fullName: row.full_name,
+    status: row.status,
+    billingType: row.billing_type,
+    category: row.category,
+    partnerId: row.partner_id,
+    locationId: row.location_id,
+    emails: row.emails,
+    phones: row.phones,
+    street: row.street,
+    street2: row.street2,
+    zipCode: row.zip_code,
+    city: row.city,
+    accountNumber: row.account_number,
+    balance: row.balance,
+    dateAdded: row.date_added,
+    labels: row.labels,
+    additionalFields: Object.fromEntries(Object.entries(row.additional_fields).filter(([name]) => listFields.has(name))),
+    isLead: row.is_lead,
+    deleted: row.deleted,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    revision: row.last_revision,
+  };
+}

@@ -1,0 +1,102 @@
+import {
+  applyDecorators,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiGatewayTimeoutResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { from, switchMap, type Observable } from 'rxjs';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ProblemException } from '../common/problem.js';
+import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
+
+/**
+ * Read-your-writes. Every write answers the global `position` of its last event; a GET on a read
+ * model given `?minPosition=<that position>` waits (bounded by `config.readYourWritesTimeoutMs`,
+ * 5 s by default) until every projection the endpoint reads from has processed it, then answers.
+ * If they have not caught up in time: 504 problem with the positions they are at.
+ *
+ * Use: `@ReadModel('customer_list', 'reference_data')` on a GET handler (or a controller), and give
+ * its query DTO a `minPosition` (extend `ReadModelQueryDto`) so validation accepts it.
+ */
+export const READ_MODEL_PROJECTIONS = 'chronicle:read-model:projections';
+
+/** A position as the event stores write them (PostgreSQL `<txid>:<seq>`, EventStoreDB digits). */
+export const POSITION_PATTERN = /^[0-9A-Za-z:._-]{1,100}$/;
+
+export interface WaitOutcome {
+  reached: boolean;
+  /** Each projection's position when the wait ended (null: nothing processed yet). */
+  positions: Record<string, string | null>;
+}
+
+@Injectable()
+export class ReadYourWrites {
+  constructor(
+    private readonly runtime: ProjectionRuntime,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Waits until every projection in `projections` has processed `minPosition` (or the timeout passes). */
+  async waitFor(minPosition: string, projections: readonly string[], timeoutMs = this.config.readYourWritesTimeoutMs): Promise<WaitOutcome> {
+    const reached = await this.runtime.waitForPosition(minPosition, { projections, timeoutMs });
+    const positions: Record<string, string | null> = {};
+    for (const name of projections) positions[name] = await this.runtime.position(name);
+    return { reached, positions };
+  }
+
+  /** `waitFor`, throwing the 504 problem on timeout (and 422 for a malformed position). */
+  async require(minPosition: unknown, projections: readonly string[]): Promise<void> {
+    if (minPosition === undefined) return;
+    if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition)) {
+      throw ProblemException.of(422, 'minPosition must be one global position, as returned by a write (field "position")', {
+        rule: 'validation',
+        errors: [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
+      });
+    }
+    const timeoutMs = this.config.readYourWritesTimeoutMs;
+    const outcome = await this.waitFor(minPosition, projections, timeoutMs);
+    if (outcome.reached) return;
+    const behind = Object.values(outcome.positions);
+    const lowest = behind.includes(null) ? null : (behind as string[]).reduce((low, position) => (position < low ? position : low), behind[0] as string);
+    throw ProblemException.of(504, `The read models did not reach position ${minPosition} within ${timeoutMs} ms; try again later`, {
+      rule: 'read-your-writes.timeout',
+      minPosition,
+      position: lowest ?? null,
+      positions: outcome.positions,
+    });
+  }
+}
+
+@Injectable()
+export class ReadYourWritesInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const projections = this.reflector.getAllAndOverride<string[] | undefined>(READ_MODEL_PROJECTIONS, [context.getHandler(), context.getClass()]);
+    const minPosition = context.switchToHttp().getRequest<Request>().query?.minPosition;
+    if (!projections?.length || minPosition === undefined) return next.handle();
+    return from(this.readYourWrites.require(minPosition, projections)).pipe(switchMap(() => next.handle()));
+  }
+}
+
+/**
+ * Marks a GET as answered from these projections: `?minPosition=` waits for all of them.
+ * (Also documents the 504 in OpenAPI.)
+ */
+export function ReadModel(...projections: [string, ...string[]]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(READ_MODEL_PROJECTIONS, projections),
+    UseInterceptors(ReadYourWritesInterceptor),
+    ApiGatewayTimeoutResponse({ description: 'minPosition was not reached by the read models in time (application/problem+json, with `position`)' }),
+  );
+}

@@ -1,0 +1,91 @@
+import { Controller, Get, Param, ParseIntPipe, Query, Req } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional } from 'class-validator';
+import type { AuthenticatedRequest } from '../../common/request-context.js';
+import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
+import { ReadModel } from '../../read-your-writes/read-your-writes.js';
+import { partnerIdsOf } from '../../customers/queries/customer-queries.controller.js';
+import { GetCustomerSettingsQuery, GetNamedEntityQuery, ListAdditionalFieldsQuery, ListNamedEntitiesQuery } from './reference-data.queries.js';
+
+export class NamedEntitiesQueryDto extends ReadModelQueryDto {
+  @ApiPropertyOptional({ description: 'Include deleted ones' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includeDeleted?: boolean;
+}
+
+export class ReferenceQueryDto extends ReadModelQueryDto {}
+
+const REFERENCE = 'reference_data';
+const STATS = 'customer_stats';
+
+@ApiTags('reference data')
+@Controller('partners')
+export class PartnersQueryController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  @ReadModel(REFERENCE, STATS)
+  @ApiOperation({ summary: 'Partners (with how many customers use each)' })
+  list(@Query() query: NamedEntitiesQueryDto, @Req() request: AuthenticatedRequest) {
+    return this.queryBus.execute(new ListNamedEntitiesQuery('partner', query.includeDeleted ?? false, partnerIdsOf(request)));
+  }
+
+  @Get(':id')
+  @ReadModel(REFERENCE, STATS)
+  @ApiOperation({ summary: 'One partner' })
+  @ApiNotFoundResponse({ description: 'partner.not_found' })
+  one(@Param('id', ParseIntPipe) id: number, @Query() _query: ReferenceQueryDto, @Req() request: AuthenticatedRequest) {
+    return this.queryBus.execute(new GetNamedEntityQuery('partner', id, partnerIdsOf(request)));
+  }
+}
+
+@ApiTags('reference data')
+@Controller('locations')
+export class LocationsQueryController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  @ReadModel(REFERENCE, STATS)
+  @ApiOperation({ summary: 'Locations (with how many customers use each)' })
+  list(@Query() query: NamedEntitiesQueryDto) {
+    return this.queryBus.execute(new ListNamedEntitiesQuery('location', query.includeDeleted ?? false, null));
+  }
+
+  @Get(':id')
+  @ReadModel(REFERENCE, STATS)
+  @ApiOperation({ summary: 'One location' })
+  @ApiNotFoundResponse({ description: 'location.not_found' })
+  one(@Param('id', ParseIntPipe) id: number, @Query() _query: ReferenceQueryDto) {
+    return this.queryBus.execute(new GetNamedEntityQuery('location', id, null));
+  }
+}
+
+@ApiTags('reference data')
+@Controller('additional-fields')
+export class AdditionalFieldsQueryController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  @ReadModel(REFERENCE)
+  @ApiOperation({ summary: 'Additional customer field definitions, in definition order' })
+  list(@Query() _query: ReferenceQueryDto) {
+    return this.queryBus.execute(new ListAdditionalFieldsQuery());
+  }
+}
+
+@ApiTags('reference data')
+@Controller('settings/customers')
+export class CustomerSettingsQueryController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  @ReadModel(REFERENCE)
+  @ApiOperation({ summary: 'Customer settings: login / password / account number / PIN patterns and lengths' })
+  get(@Query() _query: ReferenceQueryDto) {
+    return this.queryBus.execute(new GetCustomerSettingsQuery());
+  }
+}
