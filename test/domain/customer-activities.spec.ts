@@ -141,7 +141,7 @@ describe('CAP bonus data', () => {
 
   it('revokes a grant, and refuses an unknown or already revoked one', () => {
     customerSpec.given([...active(), grant('g-1', 100)]).when({ type: 'RevokeCapBonus', data: { grantId: 'g-1' } }).then([revoke('g-1', 100)]);
-    customerSpec.given(active()).when({ type: 'RevokeCapBonus', data: { grantId: 'g-1' } }).thenRefused('customer.cap.grant_not_found');
+    customerSpec.given(active()).when({ type: 'RevokeCapBonus', data: { grantId: 'g-1' } }).thenRefused('customer.cap.grant.not_found');
     customerSpec.given([...active(), grant('g-1', 100), revoke('g-1', 100)]).when({ type: 'RevokeCapBonus', data: { grantId: 'g-1' } }).thenRefused('customer.cap.grant_already_revoked');
   });
 

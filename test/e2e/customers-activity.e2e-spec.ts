@@ -120,8 +120,7 @@ describe('customer activity writes', () => {
       expect(response.body.cap.bonusMegabytesTotal).toBe(1000);
       expect(await lastEvent()).toMatchObject({ type: 'CapBonusRevoked', data: { grantId, reason: 'mistake' } });
       expectProblem(await refused(() => h.post(path(`cap/${grantId}/revoke`), {})), 409, 'customer.cap.grant_already_revoked');
-      // The domain names this rule customer.cap.grant_not_found (no '.not_found' suffix), hence 409.
-      expectProblem(await refused(() => h.post(path('cap/nope/revoke'), {})), 409, 'customer.cap.grant_not_found');
+      expectProblem(await refused(() => h.post(path('cap/nope/revoke'), {})), 404, 'customer.cap.grant.not_found');
     });
 
     it('refuses bad grants: 422', async () => {

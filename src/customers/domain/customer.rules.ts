@@ -22,7 +22,7 @@ export const CUSTOMER_RULES = {
   creditLimitRequiresPostpaid: 'customer.billing.credit_limit_requires_postpaid',
   commentNotFound: 'customer.comment.not_found',
   noteNotFound: 'customer.note.not_found',
-  capGrantNotFound: 'customer.cap.grant_not_found',
+  capGrantNotFound: 'customer.cap.grant.not_found',
   capGrantAlreadyRevoked: 'customer.cap.grant_already_revoked',
   hardwareAlreadyAssigned: 'customer.hardware.already_assigned',
   hardwareNotFound: 'customer.hardware.not_found',

@@ -152,7 +152,7 @@ export class CustomerActivityWriteController {
 
   @Post('cap/:grantId/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '409 customer.cap.grant_already_revoked when revoked twice' })
+  @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
   async revokeCap(
     @Param('id', ParseIntPipe) id: number,
     @Param('grantId') grantId: string,
