@@ -173,21 +173,22 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Next events for a subscription, plus the visible head of the same snapshot. When the batch
-   * is not full the subscription may skip ahead to that head: every event committed later sorts
-   * after it, so a rarely matching filter does not rescan the same rows on every poll.
+   * Next events for a subscription, plus, from the same snapshot, the visible head and whether
+   * newer committed events are held back by an older open transaction. When the batch is not
+   * full the subscription may skip ahead to that head: every event committed later sorts after
+   * it, so a rarely matching filter does not rescan the same rows on every poll.
    */
   private async readSubscriptionBatch(after: string | null, filter: EventFilter | undefined): Promise<SubscriptionBatch> {
-    const { rows } = await sql<EventRow & { head: string | null }>`
-      SELECT head.position AS head, batch.*
+    const { rows } = await sql<EventRow & { head: string | null; latest: string | null }>`
+      SELECT horizon.head, horizon.latest, batch.*
       FROM (
-        SELECT (
-          SELECT ${positionColumn} FROM es_events
-          WHERE ${visibleAfter(null)}
-          ORDER BY transaction_id DESC, global_position DESC
-          LIMIT 1
-        ) AS position
-      ) head
+        SELECT
+          (SELECT ${positionColumn} FROM es_events
+           WHERE ${visibleAfter(null)}
+           ORDER BY transaction_id DESC, global_position DESC LIMIT 1) AS head,
+          (SELECT ${positionColumn} FROM es_events
+           ORDER BY transaction_id DESC, global_position DESC LIMIT 1) AS latest
+      ) horizon
       LEFT JOIN LATERAL (
         SELECT ${eventColumns}, transaction_id, global_position FROM es_events
         WHERE ${visibleAfter(after)} ${filterCondition(filter)}
@@ -196,9 +197,12 @@ export class PostgresEventStore implements EventStore {
       ) batch ON true
       ORDER BY batch.transaction_id, batch.global_position
     `.execute(this.database.db);
+    const head = rows[0]?.head ?? null;
+    const latest = rows[0]?.latest ?? null;
     return {
       events: rows.filter((row) => row.event_id !== null).map(toRecordedEvent),
-      head: rows[0]?.head ?? null,
+      head,
+      heldBack: latest !== null && latest !== head,
     };
   }
 }
@@ -226,6 +230,8 @@ interface SubscriptionBatch {
   events: RecordedEvent[];
   /** Newest visible position when the batch was read (null: the store is empty). */
   head: string | null;
+  /** Committed events exist beyond the head, waiting for an older transaction to end. */
+  heldBack: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +450,8 @@ interface SubscriptionDependencies {
   onClosed(subscription: PostgresSubscription): void;
 }
 
+const HELD_BACK_FIRST_DELAY_MS = 20;
+
 /** Catch-up in batches, then live: woken by NOTIFY or a local append, polling as a fallback. */
 class PostgresSubscription implements EventSubscription {
   private readonly started: Promise<{ after: string | null; release: () => Promise<void> }>;
@@ -466,6 +474,7 @@ class PostgresSubscription implements EventSubscription {
     const { readBatch, batchSize, pollIntervalMs, options } = this.dependencies;
     try {
       let { after } = await this.started;
+      let heldBackDelay = HELD_BACK_FIRST_DELAY_MS;
       while (!this.closed) {
         this.woken = false;
         const batch = await readBatch(after, options.filter);
@@ -475,8 +484,17 @@ class PostgresSubscription implements EventSubscription {
           after = event.position;
         }
         if (batch.events.length >= batchSize) continue;
+        if (batch.events.length > 0) heldBackDelay = HELD_BACK_FIRST_DELAY_MS;
         if (batch.head !== null && (after === null || batch.head > after)) after = batch.head;
-        if (!this.woken) await this.wait(pollIntervalMs);
+        if (this.woken) continue;
+        if (batch.heldBack) {
+          // No announcement comes when the blocking transaction ends: look again soon, backing off.
+          await this.wait(Math.min(heldBackDelay, pollIntervalMs));
+          heldBackDelay *= 2;
+        } else {
+          heldBackDelay = HELD_BACK_FIRST_DELAY_MS;
+          await this.wait(pollIntervalMs);
+        }
       }
     } catch (error) {
       if (!this.closed) throw error; // a read cut short by close() is not an error
