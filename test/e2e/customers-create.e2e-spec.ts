@@ -281,4 +281,16 @@ describe('POST /customers', () => {
       expectProblem(await refusedCreate({ ...valid(), additionalFields: { contract_id: 'c-1' } }), 409, 'customer.additional_field.taken');
     });
   });
+
+  describe('generated logins fit the login limit (64)', () => {
+    it.each([
+      ['a random token of 64 after a literal', { loginPattern: 'c{rand_string:64}' }],
+      ['random tokens at loginLength adding up past 64', { loginPattern: '{rand_string}{rand_number}{rand_string}', loginLength: 32 }],
+      ['{id} (up to 16 digits) and a long random token', { loginPattern: '{id}.{rand_number:48}' }],
+    ])('the customer settings refuse %s: 422 loginPattern:generatedLength', async (_label, body) => {
+      const response = await expectNothingWritten(h, 'settings-customers', () => h.patch('/settings/customers', body));
+      expectProblem(response, 422);
+      expect(fieldRules(response)).toContain('loginPattern:generatedLength');
+    });
+  });
 });

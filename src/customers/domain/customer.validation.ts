@@ -47,9 +47,11 @@ import {
 } from './customer.types.js';
 
 export const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]+$/;
+/** The longest login a customer may have (given or generated). */
+export const LOGIN_MAX_LENGTH = 64;
 
 const login: Validator<string> = (errors, field, value) => {
-  const text = requiredText(64)(errors, field, value);
+  const text = requiredText(LOGIN_MAX_LENGTH)(errors, field, value);
   if (text && !LOGIN_PATTERN.test(text)) errors.add(field, 'format', `${field} may hold only letters, digits and . _ @ + -`);
   return text;
 };

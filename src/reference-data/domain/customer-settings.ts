@@ -5,9 +5,9 @@
  * defaults apply.
  */
 import { diff, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { DEFAULT_CHARSET, DIGITS, parsePattern, patternProblems, type CredentialPatternSettings } from '../../customers/domain/kernel/patterns.js';
+import { DEFAULT_CHARSET, DIGITS, MAX_ID_DIGITS, maxGeneratedLength, parsePattern, patternProblems, type CredentialPatternSettings } from '../../customers/domain/kernel/patterns.js';
 import { FieldErrors, integer } from '../../customers/domain/kernel/validation.js';
-import { LOGIN_PATTERN } from '../../customers/domain/customer.validation.js';
+import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../customers/domain/customer.validation.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
@@ -90,6 +90,18 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   }
   if (errors.empty && !login.hasId && !login.hasRandom) {
     errors.add('loginPattern', 'variablePart', 'loginPattern needs {id} or a random token, or every login would be the same');
+  }
+  // Generated logins must fit the login limit: random tokens may ask for up to 64 characters each.
+  if (errors.empty) {
+    const longest = maxGeneratedLength(loginPattern, { length: loginLength, idDigits: MAX_ID_DIGITS });
+    if (longest > LOGIN_MAX_LENGTH) {
+      errors.add(
+        'loginPattern',
+        'generatedLength',
+        `loginPattern can generate logins of up to ${longest} characters, more than the ${LOGIN_MAX_LENGTH} a login may have ` +
+          `({id} counts as up to ${MAX_ID_DIGITS} digits, a random token without its own length as loginLength)`,
+      );
+    }
   }
   const password = parsePattern(passwordPattern);
   if (errors.empty) {

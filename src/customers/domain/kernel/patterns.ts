@@ -67,6 +67,42 @@ export function patternProblems(pattern: string): string[] {
   return problems;
 }
 
+/** Digits of the largest customer id {id} can stand for (ids are safe integers: Number.MAX_SAFE_INTEGER). */
+export const MAX_ID_DIGITS = String(Number.MAX_SAFE_INTEGER).length;
+
+/**
+ * The longest text a pattern can render: literals as they are, {id} at most `idDigits` digits,
+ * {year} 4, {month} and {day} 2, a random token its own length or `length`. Unknown tokens count
+ * as their text (patternProblems reports them).
+ */
+export function maxGeneratedLength(pattern: string, options: { length?: number; idDigits?: number } = {}): number {
+  const length = options.length ?? DEFAULT_RANDOM_LENGTH;
+  const idDigits = options.idDigits ?? MAX_ID_DIGITS;
+  let total = 0;
+  const literals = pattern.replace(TOKEN, (whole, name: string, own: string | undefined) => {
+    switch (name) {
+      case 'id':
+        total += idDigits;
+        break;
+      case 'rand_string':
+      case 'rand_number':
+        total += own === undefined ? length : Number(own);
+        break;
+      case 'year':
+        total += 4;
+        break;
+      case 'month':
+      case 'day':
+        total += 2;
+        break;
+      default:
+        total += whole.length;
+    }
+    return '';
+  });
+  return total + [...literals].length;
+}
+
 export function randomString(length: number, charset: string, random: RandomSource): string {
   if (charset.length === 0) throw new Error('randomString: empty charset');
   let out = '';
