@@ -80,7 +80,7 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 /** Fields whose values must never appear in the timeline (in addition to the domain's SECRET_FIELDS). */
-const SECRET_FIELD = /(^|\.)(pin|password|passwordCiphertext)$/i;
+const SECRET_FIELD = /(^|\.)(pin|pinCiphertext|password|passwordCiphertext)$/i;
 
 export interface ActivityEntry {
   type: string;

@@ -80,9 +80,10 @@ export function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-/** `= any($ids::int[])` as a value list that works on pg and PGlite alike. */
-export function intList(ids: readonly number[]): RawBuilder<unknown> {
-  return sql`(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::integer)`;
+/** Integer ids as ONE `integer[]` parameter (an array literal: the same on pg and PGlite), for `= any(…)`. */
+export function intArray(ids: readonly number[]): RawBuilder<unknown> {
+  for (const id of ids) if (!Number.isSafeInteger(id)) throw new Error(`Not an integer id: ${id}`);
+  return sql`${`{${ids.join(',')}}`}::integer[]`;
 }
 
 /** Timestamps and numerics come back as Date / string depending on the driver: normalise. */

@@ -8,7 +8,7 @@ import {
   ensureTrigramExtension,
   excludedAssignments,
   groupByCustomer,
-  intList,
+  intArray,
   isoOf,
   numberOf,
   recordset,
@@ -17,17 +17,20 @@ import {
 
 /**
  * The customer list: one row per customer with what the admin UI's customer table shows, filters
- * and sorts on, plus search columns:
+ * and sorts on (`list`), and its search columns in a table of their own (`search`):
  * - `search_text`: name, login, emails, phones, address, city, ZIP and account number, lower-cased;
- *   pg_trgm GIN-indexed (substring search, `ILIKE '%…%'`) where the extension is available;
- * - `search`: a tsvector ('simple' config) over the same text, for word-prefix search without pg_trgm;
- * - `phone_digits`: every phone reduced to its digits, space separated ("+1 (555) 010-2000" → 15550102000).
+ *   pg_trgm GIN-indexed (substring search, `LIKE '%…%'`) where the extension is available;
+ * - `search`: a tsvector ('simple' config) over the same text, GIN-indexed instead when pg_trgm is
+ *   not available (word-prefix search);
+ * - `phone_digits`: every phone reduced to its digits, space separated ("+1 555-010-2000" → 15550102000).
+ * Keeping them apart means the GIN indexes are written only when the searchable text changes
+ * (create, name / contact / address edits), not on every status change, payment or comment.
  *
  * Rows are folded in memory per customer per batch (the stored row, then the batch's events), then
- * written with ONE multi-row upsert, guarded by the stream revision (replay-safe).
+ * written with ONE multi-row upsert per table, guarded by the stream revision (replay-safe).
  * `additional_fields` holds every value; the query shows those whose definition has showInList.
  */
-export type CustomerListTables = { list: string };
+export type CustomerListTables = { list: string; search: string };
 
 /** The folded row (what the table holds, before the derived search columns). */
 export interface CustomerListRow {
@@ -84,37 +87,44 @@ const COLUMNS = {
   updated_at: 'timestamptz',
   last_revision: 'integer',
   last_position: 'text',
-  search_text: 'text',
-  phone_digits: 'text',
 } as const;
 
-/** Sort expressions shared by the indexes and the list query (they must match for index use). */
+const SEARCH_COLUMNS = { customer_id: 'integer', last_revision: 'integer', search_text: 'text', phone_digits: 'text' } as const;
+
+/**
+ * Sort expressions shared by the indexes and the list query (they must match for index use). Text
+ * sorts are case-insensitive and in "C" collation, so keyset pages are the same on every server
+ * whatever its locale. The enum columns (status, billing type, category) and the ids sort as they
+ * are, through the indexes that also serve their filters.
+ */
 export const LIST_SORT_EXPRESSIONS = {
   id: 'customer_id',
   login: 'lower(login) collate "C"',
   fullName: 'lower(full_name) collate "C"',
-  status: 'status collate "C"',
-  billingType: 'billing_type collate "C"',
-  category: 'category collate "C"',
+  status: 'status',
+  billingType: 'billing_type',
+  category: 'category',
   partnerId: 'partner_id',
   locationId: 'location_id',
   city: `lower(coalesce(city, '')) collate "C"`,
-  zipCode: `coalesce(zip_code, '') collate "C"`,
   accountNumber: `coalesce(account_number, '') collate "C"`,
   balance: 'balance',
   dateAdded: 'date_added collate "C"',
-  createdAt: 'created_at',
   updatedAt: 'updated_at',
 } as const;
+
+/** Sorts served by the filter indexes `(<column>, customer_id)`. */
+const FILTER_COLUMNS = ['status', 'billing_type', 'category', 'partner_id', 'location_id'];
+
 export type ListSortKey = keyof typeof LIST_SORT_EXPRESSIONS;
 
 export const customerListProjection = defineProjection<CustomerListTables>({
   name: 'customer_list',
   version: 1,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
-  tables: (version: number) => ({ list: versionedTable('customer_list', version) }),
+  tables: (version: number) => ({ list: versionedTable('customer_list', version), search: versionedTable('customer_list_search', version) }),
 
-  async createTables(db, { list }) {
+  async createTables(db, { list, search }) {
     const table = sql.table(list);
     await sql`create table ${table} (
       customer_id integer primary key,
@@ -141,43 +151,70 @@ export const customerListProjection = defineProjection<CustomerListTables>({
       created_at timestamptz not null,
       updated_at timestamptz not null,
       last_revision integer not null,
-      last_position text not null,
+      last_position text not null
+    ) with (fillfactor = 85)`.execute(db);
+    await sql`create table ${sql.table(search)} (
+      customer_id integer primary key,
+      last_revision integer not null,
       search_text text not null,
       phone_digits text not null,
       search tsvector generated always as (to_tsvector('simple'::regconfig, search_text)) stored
     )`.execute(db);
-    const index = async (suffix: string, definition: string, using = 'btree') =>
-      sql`create index ${sql.raw(`${list}_${suffix}`)} on ${table} using ${sql.raw(using)} (${sql.raw(definition)})`.execute(db);
-    for (const column of ['status', 'billing_type', 'category', 'partner_id', 'location_id']) {
-      await index(column, `${column}, customer_id`);
-    }
+    const index = async (on: string, suffix: string, definition: string, using = 'btree') =>
+      sql`create index ${sql.raw(`${on}_${suffix}`)} on ${sql.table(on)} using ${sql.raw(using)} (${sql.raw(definition)})`.execute(db);
+    // Every index costs on each write (most events change updated_at, so list updates are rarely
+    // HOT): one per filter, one per other sort.
+    for (const column of FILTER_COLUMNS) await index(list, column, `${column}, customer_id`);
     for (const [key, expression] of Object.entries(LIST_SORT_EXPRESSIONS)) {
-      if (key === 'id' || key === 'partnerId' || key === 'locationId') continue;
-      await index(`sort_${key.toLowerCase()}`, `(${expression}), customer_id`);
+      if (key === 'id' || FILTER_COLUMNS.includes(expression)) continue;
+      await index(list, `sort_${key.toLowerCase()}`, `(${expression}), customer_id`);
     }
-    await index('labels', 'labels', 'gin');
-    await index('search', 'search', 'gin');
+    await index(list, 'labels', 'labels', 'gin');
     if (await ensureTrigramExtension(db)) {
-      await index('search_trgm', 'search_text gin_trgm_ops', 'gin');
-      await index('phone_trgm', 'phone_digits gin_trgm_ops', 'gin');
+      await index(search, 'trgm', 'search_text gin_trgm_ops', 'gin');
+      await index(search, 'phone_trgm', 'phone_digits gin_trgm_ops', 'gin');
+    } else {
+      // Without pg_trgm the query searches word prefixes through the tsvector.
+      await index(search, 'words', 'search', 'gin');
     }
   },
 
-  async apply(trx, events, { list }) {
+  async apply(trx, events, { list, search }) {
     const groups = groupByCustomer(events);
     if (groups.size === 0) return;
     const toLoad = [...groups].filter(([, group]) => !startsStream(group)).map(([id]) => id);
     const stored = await loadRows(trx, list, toLoad);
     const rows: CustomerListRow[] = [];
+    const searchRows: Array<{ customer_id: number; last_revision: number; search_text: string; phone_digits: string }> = [];
     for (const [id, group] of groups) {
       const before = stored.get(id);
       let row = before;
-      for (const event of group) row = foldListRow(row, event);
-      if (row && row !== before) rows.push(row);
+      let text = before ? searchColumns(before) : undefined;
+      // The revision at which the searchable text last changed: the same whatever the batching.
+      let textChangedAt: number | undefined;
+      for (const event of group) {
+        const next = foldListRow(row, event);
+        if (next && next !== row && SEARCH_EVENTS.has(event.type)) {
+          const columns = searchColumns(next);
+          if (!text || text.search_text !== columns.search_text || text.phone_digits !== columns.phone_digits) {
+            text = columns;
+            textChangedAt = event.revision;
+          }
+        }
+        row = next;
+      }
+      if (!row || row === before) continue;
+      rows.push(row);
+      if (text && textChangedAt !== undefined) searchRows.push({ customer_id: row.customer_id, last_revision: textChangedAt, ...text });
     }
-    await upsertRows(trx, list, rows);
+    await upsert(trx, list, COLUMNS, rows);
+    // Written only when the text changed; its revision guard keeps an older replayed text out.
+    await upsert(trx, search, SEARCH_COLUMNS, searchRows);
   },
 });
+
+/** The events that can change the searchable text (name, login, emails, phones, address). */
+const SEARCH_EVENTS = new Set(['CustomerCreated', 'CustomerMainInfoChanged', 'CustomerContactInfoChanged', 'CustomerAddressChanged', 'CustomerVoipSettingsChanged']);
 
 /** Applies one event to the row (undefined: the customer does not exist yet). Pure; returns a new row. */
 export function foldListRow(row: CustomerListRow | undefined, event: RecordedEvent): CustomerListRow | undefined {
@@ -274,7 +311,7 @@ async function loadRows(trx: Transaction<any> | Kysely<any>, list: string, ids: 
   const rows = new Map<number, CustomerListRow>();
   if (ids.length === 0) return rows;
   const { rows: found } = await sql<Record<string, unknown>>`
-    select ${columnList(COLUMNS)} from ${sql.table(list)} where customer_id in ${intList(ids)}`.execute(trx);
+    select ${columnList(COLUMNS)} from ${sql.table(list)} where customer_id = any(${intArray(ids)})`.execute(trx);
   for (const raw of found) {
     const row = rowFromDb(raw);
     rows.set(row.customer_id, row);
@@ -313,12 +350,10 @@ export function rowFromDb(raw: Record<string, unknown>): CustomerListRow {
   };
 }
 
-async function upsertRows(trx: Transaction<any>, list: string, rows: readonly CustomerListRow[]): Promise<void> {
+async function upsert(trx: Transaction<any>, table: string, columns: Readonly<Record<string, string>>, rows: readonly object[]): Promise<void> {
   if (rows.length === 0) return;
-  const table = sql.table(list);
-  const payload = rows.map((row) => ({ ...row, ...searchColumns(row) }));
-  await sql`insert into ${table} (${columnList(COLUMNS)})
-    select ${columnList(COLUMNS)} from ${recordset(payload, COLUMNS)}
-    on conflict (customer_id) do update set ${excludedAssignments(COLUMNS, ['customer_id'])}
-    where ${sql.ref(`${list}.last_revision`)} < excluded.last_revision`.execute(trx);
+  await sql`insert into ${sql.table(table)} (${columnList(columns)})
+    select ${columnList(columns)} from ${recordset(rows, columns)}
+    on conflict (customer_id) do update set ${excludedAssignments(columns, ['customer_id'])}
+    where ${sql.ref(`${table}.last_revision`)} < excluded.last_revision`.execute(trx);
 }

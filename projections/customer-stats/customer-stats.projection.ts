@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { defineProjection, versionedTable } from '../../src/projections-runtime/projection.js';
 import type { Change, CustomerCreatedData } from '../../src/customers/domain/index.js';
-import { CUSTOMER_PROJECTION_EVENT_TYPES, columnList, excludedAssignments, groupByCustomer, intList, numberOf, recordset } from '../customer-common/customer-events.js';
+import { CUSTOMER_PROJECTION_EVENT_TYPES, columnList, excludedAssignments, groupByCustomer, intArray, numberOf, recordset } from '../customer-common/customer-events.js';
 
 /**
  * Customer counts per status, billing type, category, partner and location (deleted customers
@@ -59,7 +59,7 @@ export const customerStatsProjection = defineProjection<CustomerStatsTables>({
       is_lead boolean not null,
       deleted boolean not null,
       last_revision integer not null
-    )`.execute(db);
+    ) with (fillfactor = 85)`.execute(db);
     await sql`create table ${sql.table(counts)} (
       dimension text not null,
       key text not null,
@@ -158,7 +158,7 @@ export function foldMember(member: StatsMember | undefined, event: RecordedEvent
 
 async function loadMembers(trx: Transaction<any>, members: string, ids: readonly number[]): Promise<Map<number, StatsMember>> {
   const { rows } = await sql<Record<string, unknown>>`
-    select ${columnList(MEMBER_COLUMNS)} from ${sql.table(members)} where customer_id in ${intList(ids)}`.execute(trx);
+    select ${columnList(MEMBER_COLUMNS)} from ${sql.table(members)} where customer_id = any(${intArray(ids)})`.execute(trx);
   const found = new Map<number, StatsMember>();
   for (const row of rows) {
     const member = {

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import type { Projection } from '../../src/projections-runtime/projection.js';
-import { customerStreamId, evolveCustomer, toCustomerView, type CustomerEvent, type CustomerState } from '../../src/customers/domain/index.js';
+import { customerStreamId, evolveCustomer, toCustomerView, type Customer, type CustomerEvent, type CustomerState } from '../../src/customers/domain/index.js';
 import { customerListProjection } from '../../projections/customer-list/customer-list.projection.js';
-import { customerProfileProjection } from '../../projections/customer-profile/customer-profile.projection.js';
+import { customerProfileProjection, profileView } from '../../projections/customer-profile/customer-profile.projection.js';
 import { customerActivityProjection } from '../../projections/customer-activity/customer-activity.projection.js';
 import { customerStatsProjection } from '../../projections/customer-stats/customer-stats.projection.js';
 import { referenceDataProjection } from '../../projections/reference-data/reference-data.projection.js';
@@ -88,23 +88,28 @@ describe.each(databaseBackends)('customer projections on $name', ({ open }) => {
       is_lead: false,
       last_revision: 4,
       last_position: h.events[h.events.length - 4].position,
-      phone_digits: '37120001234',
     });
-    expect(rows[0].search_text).toBe('jane müller user1 jane.m@example.org +371 2000-1234 1 brivibas iela lv-1010 jurmala 4000000001');
+    const searchRows = await dumpTable(db(), tables.search);
+    expect(searchRows.map(({ customer_id, search_text, phone_digits }) => ({ customer_id, search_text, phone_digits }))).toEqual([
+      { customer_id: 1, search_text: 'jane müller user1 jane.m@example.org +371 2000-1234 1 brivibas iela lv-1010 jurmala 4000000001', phone_digits: '37120001234' },
+      { customer_id: 2, search_text: 'old account user2 4000000002', phone_digits: '' },
+    ]);
+    // Written when the text changed (the email / city edit at revision 2 and 3), not on the payment.
+    expect(searchRows[0].last_revision).toBe(3);
     expect(rows[1]).toMatchObject({ customer_id: 2, status: 'inactive', deleted: true, last_revision: 2 });
 
     // The search columns answer word-prefix (tsvector) and substring (pg_trgm) queries.
     const search = async (where: ReturnType<typeof sql>) =>
-      (await sql<{ customer_id: number }>`select customer_id from ${sql.table(tables.list)} where ${where} order by customer_id`.execute(db())).rows.map((row) => row.customer_id);
+      (await sql<{ customer_id: number }>`select customer_id from ${sql.table(tables.search)} where ${where} order by customer_id`.execute(db())).rows.map((row) => row.customer_id);
     expect(await search(sql`search @@ to_tsquery('simple', 'jurm:*')`)).toEqual([1]);
-    expect(await search(sql`search_text ilike '%ller%'`)).toEqual([1]);
+    expect(await search(sql`search_text like '%ller%'`)).toEqual([1]);
     expect(await search(sql`phone_digits like '%20001234%'`)).toEqual([1]);
     // pg_trgm is loaded on both backends (PGlite as an extension bundle), so substring search is indexed.
-    const { rows: indexes } = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = ${tables.list}`.execute(db());
-    expect(indexes.map((index) => index.indexname)).toEqual(expect.arrayContaining([`${tables.list}_search_trgm`, `${tables.list}_phone_trgm`, `${tables.list}_search`]));
+    const { rows: indexes } = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = ${tables.search}`.execute(db());
+    expect(indexes.map((index) => index.indexname)).toEqual(expect.arrayContaining([`${tables.search}_trgm`, `${tables.search}_phone_trgm`]));
   });
 
-  it('customer_profile: the document is the domain view of the folded state, without secrets', async () => {
+  it('customer_profile: the stored state is the domain fold without secrets; its view is the resource', async () => {
     const tables = await createTables(db(), customerProfileProjection, 201);
     await applyEvents(db(), customerProfileProjection, tables, history.events, 13);
     const rows = await dumpTable(db(), tables.profile);
@@ -113,20 +118,20 @@ describe.each(databaseBackends)('customer projections on $name', ({ open }) => {
       const state = foldCustomer(history.events, row.customer_id as number);
       expect(state.exists).toBe(true);
       if (!state.exists) continue;
-      const view = toCustomerView(state)!;
-      expect(row.document).toEqual(view);
+      expect(profileView(row.state as Customer)).toEqual(toCustomerView(state));
       expect(row.revision).toBe(state.revision);
       expect(row.deleted).toBe(state.deleted);
       const stored = row.state as Record<string, any>;
       expect(stored.passwordCiphertext).toBe('');
-      expect(stored.voip.pin).toBe('');
+      for (const key of ['pin', 'pinCiphertext']) if (key in stored.voip) expect(stored.voip[key]).toBe('');
     }
     const text = JSON.stringify(rows);
     expect(text).not.toContain('v1:secret-cipher');
     expect(text).not.toContain('v1:cipher');
+    expect(text).not.toContain('v1:pin-cipher');
     expect(text).not.toContain('999999');
     // Customer 7 has a pop-up debtor note; customer 6 a CAP grant still counting.
-    const seven = rows.find((row) => row.customer_id === 7)!.document as Record<string, any>;
+    const seven = profileView(rows.find((row) => row.customer_id === 7)!.state as Customer);
     expect(seven.notes).toEqual([expect.objectContaining({ kind: 'debtor', popup: true, text: 'Owes money' })]);
   });
 
@@ -164,6 +169,7 @@ describe.each(databaseBackends)('customer projections on $name', ({ open }) => {
     const text = JSON.stringify(rows);
     expect(text).not.toContain('v1:secret-cipher');
     expect(text).not.toContain('v1:cipher');
+    expect(text).not.toContain('v1:pin-cipher');
     expect(text).not.toContain('999999');
     expect(text).not.toContain('100001');
     expect(of(11).map((row) => row.summary)).toEqual(

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Actor, EventStore, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import * as customerDomain from '../../src/customers/domain/index.js';
 import {
   customerDecider,
   customerStreamId,
@@ -25,6 +26,36 @@ import {
 
 export const JANE: Actor = { id: 'admin-jane', name: 'Jane', role: 'support' };
 export const BOB: Actor = { id: 'admin-bob', name: 'Bob', role: 'admin' };
+
+/**
+ * Whether the domain takes the PIN sealed (context.pinCiphertext / creation.pinCiphertext, PATCH
+ * `voip.pinChanged`) rather than plain (`voip.pin`, creation.pin). The builder speaks both, so the
+ * specs run against either while the change rolls out.
+ */
+const SEALED_PIN = 'PIN_FIELD' in customerDomain;
+
+/** Creation credentials as the application layer hands them to the decider. */
+function creation(customerId: number, login = `user${customerId}`): CustomerContext['creation'] {
+  const pin = String(100_000 + customerId);
+  return {
+    customerId,
+    login,
+    passwordCiphertext: `v1:secret-cipher-${customerId}`,
+    accountNumber: String(4_000_000_000 + customerId),
+    ...(SEALED_PIN ? { pinCiphertext: `v1:pin-cipher-${pin}` } : { pin }),
+  } as unknown as CustomerContext['creation'];
+}
+
+/** A PATCH that changes the PIN, in the form the domain takes, plus the context it needs. */
+function withPinChange(command: CustomerCommand): { command: CustomerCommand; context: Partial<CustomerContext> } {
+  const voip = command.type === 'EditCustomer' ? (command.data.voip as Record<string, unknown> | undefined) : undefined;
+  if (!SEALED_PIN || !voip || voip.pin === undefined) return { command, context: {} };
+  const { pin, ...rest } = voip;
+  return {
+    command: { ...command, data: { ...command.data, voip: { ...rest, pinChanged: true } } } as CustomerCommand,
+    context: { pinCiphertext: `v1:pin-cipher-${String(pin)}` } as Partial<CustomerContext>,
+  };
+}
 
 export function definition(input: Partial<AdditionalFieldDefinition> & Pick<AdditionalFieldDefinition, 'name' | 'type'>): AdditionalFieldDefinition {
   return { ...DEFINITION_DEFAULTS, label: input.name, ...input };
@@ -113,8 +144,9 @@ export class History {
   }
 
   /** Runs a customer command through the decider; returns the events it recorded. */
-  command(customerId: number, command: CustomerCommand, options: { actor?: Actor; context?: Partial<CustomerContext> } = {}): RecordedEvent[] {
+  command(customerId: number, input: CustomerCommand, options: { actor?: Actor; context?: Partial<CustomerContext> } = {}): RecordedEvent[] {
     const actor = options.actor ?? JANE;
+    const { command, context: pinContext } = withPinChange(input);
     const now = this.tick();
     const state = this.states.get(customerId) ?? customerDecider.initialState;
     const context: CustomerContext = {
@@ -125,13 +157,8 @@ export class History {
       knownLocationIds: this.locationIds,
       additionalFieldDefinitions: [...this.definitions.values()],
       passwordCiphertext: `v1:cipher-${this.ids}`,
-      creation: {
-        customerId,
-        login: `user${customerId}`,
-        passwordCiphertext: `v1:secret-cipher-${customerId}`,
-        accountNumber: String(4_000_000_000 + customerId),
-        pin: String(100_000 + customerId),
-      },
+      creation: creation(customerId),
+      ...pinContext,
       ...options.context,
     };
     const decided = customerDecider.decide(command, state, context);
@@ -143,17 +170,7 @@ export class History {
     const data: CreateCustomerInput = { fullName: `Customer ${customerId}`, partnerId: this.partnerIds[0], locationId: this.locationIds[0], ...input };
     return this.command(customerId, { type: 'CreateCustomer', data }, {
       actor: options.actor,
-      context: options.login
-        ? {
-            creation: {
-              customerId,
-              login: options.login,
-              passwordCiphertext: `v1:secret-cipher-${customerId}`,
-              accountNumber: String(4_000_000_000 + customerId),
-              pin: String(100_000 + customerId),
-            },
-          }
-        : {},
+      context: options.login ? { creation: creation(customerId, options.login) } : {},
     });
   }
 

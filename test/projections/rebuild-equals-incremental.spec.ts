@@ -56,7 +56,7 @@ describe.each(databaseBackends)('rebuild from zero equals the incremental build 
       expect(rebuiltTables).not.toEqual(incrementalTables);
       const rebuilt = await dumpTables(fixture.database.db, rebuiltTables);
       expect({ projection: projection.name, tables: rebuilt }).toEqual({ projection: projection.name, tables: incremental });
-      for (const table of Object.values(incrementalTables)) expect(await tableExists(fixture.database.db, table)).toBe(false);
+      for (const table of Object.values(incrementalTables) as string[]) expect(await tableExists(fixture.database.db, table)).toBe(false);
     }
   }, 180_000);
 });

@@ -4,14 +4,14 @@ import { Inject } from '@nestjs/common';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
-import { bonusMegabytesTotal, type CustomerView } from '../domain/index.js';
+import type { Customer, CustomerView } from '../domain/index.js';
 import {
   customerListProjection,
   LIST_SORT_EXPRESSIONS,
   rowFromDb,
   type ListSortKey,
 } from '../../../projections/customer-list/customer-list.projection.js';
-import { customerProfileProjection } from '../../../projections/customer-profile/customer-profile.projection.js';
+import { customerProfileProjection, profileView } from '../../../projections/customer-profile/customer-profile.projection.js';
 import { customerActivityProjection } from '../../../projections/customer-activity/customer-activity.projection.js';
 import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
 import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
@@ -117,11 +117,9 @@ const SORT_TYPES: Record<ListSortKey, SortType> = {
   partnerId: 'integer',
   locationId: 'integer',
   city: 'text',
-  zipCode: 'text',
   accountNumber: 'text',
   balance: 'numeric',
   dateAdded: 'text',
-  createdAt: 'timestamptz',
   updatedAt: 'timestamptz',
 };
 
@@ -178,8 +176,8 @@ export class CustomerReadModels {
     if (cursor && cursor.s !== sortParam) throw invalidCursor(`cursor belongs to sort=${cursor.s}, not sort=${sortParam}`);
     const listFields = await this.listFieldNames();
 
-    return this.runtime.read(customerListProjection, async ({ list }) => {
-      const conditions = await this.listConditions(list, filter, partnerIds);
+    return this.runtime.read(customerListProjection, async ({ list, search }) => {
+      const conditions = await this.listConditions(search, filter, partnerIds);
       const where = (extra: RawBuilder<unknown>[] = []) => {
         const all = [...conditions, ...extra];
         return all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``;
@@ -210,7 +208,7 @@ export class CustomerReadModels {
     });
   }
 
-  private async listConditions(list: string, filter: CustomerListFilter, partnerIds: PartnerIds): Promise<RawBuilder<unknown>[]> {
+  private async listConditions(search: string, filter: CustomerListFilter, partnerIds: PartnerIds): Promise<RawBuilder<unknown>[]> {
     const conditions: RawBuilder<unknown>[] = [];
     const anyOf = (column: string, values: readonly (string | number)[] | undefined) => {
       if (values && values.length) conditions.push(sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql`${value}`))})`);
@@ -227,7 +225,7 @@ export class CustomerReadModels {
       conditions.push(partnerIds.length ? sql`partner_id in (${sql.join(partnerIds.map((id) => sql`${id}`))})` : sql`false`);
     }
     const q = filter.q?.trim();
-    if (q) conditions.push(await this.searchCondition(list, q));
+    if (q) conditions.push(sql`customer_id in (select customer_id from ${sql.table(search)} where ${await this.searchCondition(search, q)})`);
     return conditions;
   }
 
@@ -236,8 +234,8 @@ export class CustomerReadModels {
    * word prefix through the tsvector); a word that is a number also matches phone digits. A query
    * that is a whole phone number ("+371 2000-1234") matches by its digits too.
    */
-  private async searchCondition(list: string, q: string): Promise<RawBuilder<unknown>> {
-    const trigram = await this.hasTrigram(list);
+  private async searchCondition(search: string, q: string): Promise<RawBuilder<unknown>> {
+    const trigram = await this.hasTrigram(search);
     const words = q.split(/\s+/).filter(Boolean).slice(0, 10);
     const wordConditions = words.map((word) => {
       const text = trigram
@@ -252,14 +250,15 @@ export class CustomerReadModels {
     return all;
   }
 
-  private hasTrigram(list: string): Promise<boolean> {
-    let known = this.trigram.get(list);
+  /** Whether this version's search table got its pg_trgm index (createTables decides, per server). */
+  private hasTrigram(search: string): Promise<boolean> {
+    let known = this.trigram.get(search);
     if (!known) {
-      known = sql<{ ok: boolean }>`select exists(select 1 from pg_indexes where indexname = ${`${list}_search_trgm`}) as ok`
+      known = sql<{ ok: boolean }>`select exists(select 1 from pg_indexes where indexname = ${`${search}_trgm`}) as ok`
         .execute(this.db)
         .then((result) => result.rows[0].ok === true);
-      known.catch(() => this.trigram.delete(list));
-      this.trigram.set(list, known);
+      known.catch(() => this.trigram.delete(search));
+      this.trigram.set(search, known);
     }
     return known;
   }
@@ -277,39 +276,42 @@ export class CustomerReadModels {
 
   /** The stored profile document, or null when absent, deleted (unless asked for) or outside the partner scope. */
   async profile(id: number, partnerIds: PartnerIds, options: { includeDeleted?: boolean; now?: string } = {}): Promise<CustomerProfile | null> {
-    const document = await this.document(id, partnerIds, options.includeDeleted ?? false);
-    if (!document) return null;
+    const state = await this.state(id, partnerIds, options.includeDeleted ?? false);
+    if (!state) return null;
+    const document = profileView(state, options.now ?? new Date().toISOString());
     const labels = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
       const { rows } = await sql<{ name: string; definition: { label?: string } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
       return rows;
     });
-    const now = options.now ?? new Date().toISOString();
     const additionalFieldLabels: Record<string, string> = {};
     for (const row of labels) if (row.name in document.additionalFields) additionalFieldLabels[row.name] = row.definition.label ?? row.name;
     return {
       ...document,
-      // The stored total is as of the last event; grants may have expired since.
-      cap: { ...document.cap, bonusMegabytesTotal: bonusMegabytesTotal(document.cap.grants, now) },
       alerts: document.notes.filter((note) => note.popup),
       additionalFieldLabels,
     };
   }
 
-  private async document(id: number, partnerIds: PartnerIds, includeDeleted: boolean): Promise<CustomerView | null> {
+  private async state(id: number, partnerIds: PartnerIds, includeDeleted: boolean): Promise<Customer | null> {
     const row = await this.runtime.read(customerProfileProjection, async ({ profile }) => {
-      const { rows } = await sql<{ document: CustomerView; deleted: boolean; partner_id: number }>`
-        select document, deleted, partner_id from ${sql.table(profile)} where customer_id = ${id}`.execute(this.db);
+      const { rows } = await sql<{ state: Customer; deleted: boolean; partner_id: number }>`
+        select state, deleted, partner_id from ${sql.table(profile)} where customer_id = ${id}`.execute(this.db);
       return rows[0];
     });
     if (!row) return null;
     if (row.deleted && !includeDeleted) return null;
     if (partnerIds !== null && !partnerIds.includes(Number(row.partner_id))) return null;
-    return row.document;
+    return row.state;
   }
 
   /** Whether the customer has ever existed (deleted included) and is inside the partner scope. */
   async exists(id: number, partnerIds: PartnerIds): Promise<boolean> {
-    return (await this.document(id, partnerIds, true)) !== null;
+    const row = await this.runtime.read(customerProfileProjection, async ({ profile }) => {
+      const { rows } = await sql<{ deleted: boolean; partner_id: number }>`
+        select deleted, partner_id from ${sql.table(profile)} where customer_id = ${id}`.execute(this.db);
+      return rows[0];
+    });
+    return row !== undefined && (partnerIds === null || partnerIds.includes(Number(row.partner_id)));
   }
 
   // ---------------------------------------------------------------- activity
