@@ -120,7 +120,8 @@ export type ListSortKey = keyof typeof LIST_SORT_EXPRESSIONS;
 
 export const customerListProjection = defineProjection<CustomerListTables>({
   name: 'customer_list',
-  version: 1,
+  // 2: search columns in their own table.
+  version: 2,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ list: versionedTable('customer_list', version), search: versionedTable('customer_list_search', version) }),
 

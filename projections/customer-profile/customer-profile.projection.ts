@@ -54,7 +54,8 @@ const COLUMNS = {
 
 export const customerProfileProjection = defineProjection<CustomerProfileTables>({
   name: 'customer_profile',
-  version: 1,
+  // 2: the state only (the view is computed on read).
+  version: 2,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ profile: versionedTable('customer_profile', version) }),
 
