@@ -13,6 +13,7 @@ import {
   type CreateCustomerInput,
   type CustomerCommand,
   type CustomerContext,
+  type CustomerPatch,
   type CustomerState,
 } from '../../src/customers/domain/index.js';
 import {
@@ -227,7 +228,7 @@ export function variedHistory(customers = 12): History {
     if (id % 2 === 1) c({ type: 'ChangeStatus', data: { status: 'active', reason: 'paid' } });
     if (id % 3 === 0) c({ type: 'EditCustomer', data: { emails: [`new${id}@example.org`], phones: [`+44 20 7946 ${String(1000 + id)}`] } });
     if (id % 4 === 1) c({ type: 'EditCustomer', data: { fullName: `Renamed ${id}`, city: 'Vilnius', street: null } });
-    if (id % 5 === 1) c({ type: 'EditCustomer', data: { voip: { cps: 5, pin: '999999' }, billing: { accountType: 'postpaid', creditLimit: 50 } } });
+    if (id % 5 === 1) c({ type: 'EditCustomer', data: { voip: { cps: 5, pin: '999999' } as CustomerPatch['voip'], billing: { accountType: 'postpaid', creditLimit: 50 } } });
     if (id % 6 === 0) c({ type: 'EditCustomer', data: { labels: ['vip', 'priority'], additionalFields: { floors: 3 } } });
     if (id % 7 === 0) c({ type: 'AddNote', data: { text: 'Owes money', kind: 'debtor', popup: true } });
     if (id % 3 === 1) c({ type: 'GrantCapBonus', data: { megabytes: 500, reason: 'outage compensation' } });
