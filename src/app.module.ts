@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
@@ -16,7 +17,16 @@ import { CustomersModule } from './customers/customers.module.js';
 import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
 /** Secrets and personal data that must never reach a log line. */
-const REDACTED_LOG_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refreshToken'];
+const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'req.body.password',
+  'req.body.currentPassword',
+  'req.body.newPassword',
+  'req.body.refreshToken',
+  'req.body.accessToken',
+];
 
 @Module({})
 export class AppModule {
@@ -34,6 +44,7 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
+        AuthModule,
         ReadYourWritesModule,
         CustomerQueriesModule,
         ReferenceDataQueriesModule,

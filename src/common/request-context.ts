@@ -3,9 +3,22 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Actor, EventMetadata } from '../event-store/event-store.port.js';
 
+/**
+ * The admin acting, as the auth guard (src/auth) puts it on `req.actor`. `partnerIds` empty (or
+ * absent) means every partner: use `PartnerScope.of(req.actor)` from src/auth rather than reading
+ * it directly. `permissions` are the names in src/admins/domain/permissions.ts.
+ */
+export interface RequestActor extends Actor {
+  email?: string;
+  partnerIds?: number[];
+  permissions?: string[];
+  /** The login session the access token belongs to. */
+  sessionId?: string;
+}
+
 /** Who is acting, as the auth layer puts it on the request. */
 export interface AuthenticatedRequest extends Request {
-  actor?: Actor & { partnerIds?: number[]; permissions?: string[] };
+  actor?: RequestActor;
 }
 
 /** The actor used when no authenticated admin is on the request (system jobs, tests before auth). */

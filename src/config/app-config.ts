@@ -19,6 +19,21 @@ export interface AppConfig {
   /** HMAC secret for access tokens. */
   jwtSecret: string;
   corsOrigins: string[];
+  /** Express `trust proxy` (TRUST_PROXY): false, true, a hop count or a list of addresses/subnets. */
+  trustProxy: boolean | number | string;
+  /** Lifetime of an access token (JWT), in seconds. */
+  accessTokenTtlSeconds: number;
+  /** Lifetime of a refresh token; each refresh rotates it and starts a new lifetime. */
+  refreshTokenTtlSeconds: number;
+  /** A login session ends after this long, however often it is refreshed. */
+  sessionMaxAgeSeconds: number;
+  /** Failed logins for one account within the window before 429. */
+  loginMaxFailuresPerAccount: number;
+  /** Failed logins from one address within the window before 429. */
+  loginMaxFailuresPerAddress: number;
+  loginFailureWindowSeconds: number;
+  /** bcrypt cost factor for admin passwords (10..15). */
+  passwordHashCost: number;
   /** How long a ?minPosition= read waits for projections, in ms. */
   readYourWritesTimeoutMs: number;
   logLevel: string;
@@ -50,6 +65,14 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     encryptionKey: parseKey(secretsFrom('ENCRYPTION_KEY', env.ENCRYPTION_KEY)),
     jwtSecret: secretsFrom('JWT_SECRET', env.JWT_SECRET),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    accessTokenTtlSeconds: positiveInteger('ACCESS_TOKEN_TTL_SECONDS', env.ACCESS_TOKEN_TTL_SECONDS, 900),
+    refreshTokenTtlSeconds: positiveInteger('REFRESH_TOKEN_TTL_SECONDS', env.REFRESH_TOKEN_TTL_SECONDS, 7 * 24 * 3600),
+    sessionMaxAgeSeconds: positiveInteger('SESSION_MAX_AGE_SECONDS', env.SESSION_MAX_AGE_SECONDS, 30 * 24 * 3600),
+    loginMaxFailuresPerAccount: positiveInteger('LOGIN_MAX_FAILURES_PER_ACCOUNT', env.LOGIN_MAX_FAILURES_PER_ACCOUNT, 5),
+    loginMaxFailuresPerAddress: positiveInteger('LOGIN_MAX_FAILURES_PER_ADDRESS', env.LOGIN_MAX_FAILURES_PER_ADDRESS, 50),
+    loginFailureWindowSeconds: positiveInteger('LOGIN_FAILURE_WINDOW_SECONDS', env.LOGIN_FAILURE_WINDOW_SECONDS, 900),
+    passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     ...overrides,
@@ -61,6 +84,25 @@ function parsePort(value: string | undefined): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0..65535, got "${value}"`);
   return port;
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  return number;
+}
+
+function bcryptCost(value: string | undefined, fallback: number): number {
+  const cost = positiveInteger('BCRYPT_COST', value, fallback);
+  if (cost < 10 || cost > 15) throw new ConfigError(`BCRYPT_COST must be 10..15, got "${value}"`);
+  return cost;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function parseKey(value: string): Buffer {

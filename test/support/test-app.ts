@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
+import type { TokenPair } from '../../src/auth/auth.service.js';
 import { IN_MEMORY, loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { configureHttpApp } from '../../src/http-app.js';
 import { createFreshPostgresDatabase, postgresUrl } from './test-databases.js';
@@ -13,6 +15,10 @@ export interface TestApp {
   url: string;
   /** The database URL (a fresh one on the real server), or undefined on PGlite. */
   databaseUrl?: string;
+  /** POST /api/v1/auth/login; defaults to the first super-administrator (ADMIN_EMAIL / ADMIN_PASSWORD). Throws unless 200. */
+  login(email?: string, password?: string): Promise<TokenPair>;
+  /** An access token of the first super-administrator (one login per app, then reused). */
+  adminToken(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -32,11 +38,19 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; databaseU
   configureHttpApp(app, config);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const login = async (email = config.adminEmail, password = config.adminPassword): Promise<TokenPair> => {
+    const response = await request(app.getHttpServer()).post('/api/v1/auth/login').send({ email, password });
+    if (response.status !== 200) throw new Error(`login as ${email} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body as TokenPair;
+  };
+  let adminToken: Promise<string> | undefined;
   return {
     app,
     config,
     url,
     databaseUrl,
+    login,
+    adminToken: () => (adminToken ??= login().then((tokens) => tokens.accessToken)),
     async close() {
       await app.close();
       await fresh?.drop();

@@ -1,0 +1,42 @@
+/** JSON Schemas of the admin and role events' data, schema version 1. */
+import { js, type EventCatalogEntry, type JsonSchema } from '../../customers/domain/kernel/json-schema.js';
+import { PERMISSIONS } from './permissions.js';
+import { ROLES_STREAM } from './roles.js';
+
+const at = js.dateTime();
+const id = js.string({ format: 'uuid' });
+const ADMIN_STREAM = 'admin-<uuid>';
+
+function entry(type: string, stream: string, description: string, schema: JsonSchema): EventCatalogEntry {
+  return { type, version: 1, stream, description, schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', title: type, ...schema } };
+}
+
+const changed = (field: string) => js.object({ id, changes: js.changes([field]), at });
+
+/**
+ * Admin streams carry a bcrypt hash (AdminCreated, AdminPasswordChanged): consumers outside the
+ * auth module (the downstream feed, live activity) must not serve 'admin-' streams.
+ */
+export const ADMIN_EVENT_CATALOG: readonly EventCatalogEntry[] = [
+  entry(
+    'AdminCreated',
+    ADMIN_STREAM,
+    'An administrator was created (email normalised to lower case; partnerIds empty = every partner; passwordHash is bcrypt).',
+    js.object({ id, email: js.string({ format: 'email' }), name: js.string(), role: js.string(), partnerIds: js.array(js.integer({ minimum: 1 })), passwordHash: js.string(), at }),
+  ),
+  entry('AdminEmailChanged', ADMIN_STREAM, "An administrator's login email changed.", changed('email')),
+  entry('AdminRenamed', ADMIN_STREAM, 'An administrator was renamed.', changed('name')),
+  entry('AdminRoleChanged', ADMIN_STREAM, "An administrator's role changed.", changed('role')),
+  entry('AdminPartnersChanged', ADMIN_STREAM, 'The partners an administrator may see changed.', changed('partnerIds')),
+  entry('AdminPasswordChanged', ADMIN_STREAM, "An administrator's password changed (bcrypt hash only).", js.object({ id, passwordHash: js.string(), at })),
+  entry('AdminDeactivated', ADMIN_STREAM, 'An administrator was deactivated: no login, every session revoked.', js.object({ id, reason: js.nullable(js.string()), at })),
+  entry('AdminReactivated', ADMIN_STREAM, 'A deactivated administrator was reactivated.', js.object({ id, at })),
+  entry(
+    'RoleDefined',
+    ROLES_STREAM,
+    'A custom administrator role was defined.',
+    js.object({ name: js.string({ pattern: '^[a-z][a-z0-9-]{1,62}$' }), label: js.string(), permissions: js.array(js.enum(PERMISSIONS)), at }),
+  ),
+  entry('RoleChanged', ROLES_STREAM, "A custom role's label or permissions changed.", js.object({ name: js.string(), changes: js.changes(['label', 'permissions']), at })),
+  entry('RoleRemoved', ROLES_STREAM, 'A custom role no administrator had any more was removed.', js.object({ name: js.string(), at })),
+];

@@ -1,0 +1,87 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AuthGuard } from '../../auth/auth.guard.js';
+import { CurrentActor, RequirePermission } from '../../auth/decorators.js';
+import { RequestMeta, type RequestActor } from '../../common/request-context.js';
+import type { EventMetadata } from '../../event-store/event-store.port.js';
+import { AdminsService, type AdminView, type WriteResult } from '../application/admins.service.js';
+import { CreateAdminDto, DeactivateAdminDto, ListAdminsQuery, UpdateAdminDto } from './admin.dto.js';
+import { DomainProblemsInterceptor, etagOf, parseIfMatch } from './domain-problems.interceptor.js';
+
+type AdminWriteAnswer = AdminView & { position: string | null };
+
+function answer(response: Response, result: WriteResult<AdminView>): AdminWriteAnswer {
+  response.setHeader('ETag', etagOf(result.revision));
+  return { ...result.view, revision: result.revision, position: result.position };
+}
+
+/** Administrators. Everything here needs the 'admins' permission and stays within the actor's partners. */
+@ApiTags('admins')
+@Controller('admins')
+@UseGuards(AuthGuard)
+@UseInterceptors(DomainProblemsInterceptor)
+@RequirePermission('admins')
+export class AdminsController {
+  constructor(private readonly admins: AdminsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List administrators (by email; those outside your partners are not shown)' })
+  list(@Query() query: ListAdminsQuery, @CurrentActor() actor: RequestActor) {
+    return this.admins.list(actor, { limit: query.limit ?? 50, cursor: query.cursor, q: query.q, active: query.active, role: query.role });
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) response: Response): Promise<AdminView> {
+    const view = await this.admins.get(id, actor);
+    response.setHeader('ETag', etagOf(view.revision));
+    return view;
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create an administrator (a role and partners no wider than your own)' })
+  async create(@Body() body: CreateAdminDto, @CurrentActor() actor: RequestActor, @RequestMeta() meta: EventMetadata, @Res({ passthrough: true }) response: Response): Promise<AdminWriteAnswer> {
+    const result = await this.admins.create(body, actor, meta);
+    response.setHeader('Location', `/api/v1/admins/${result.view.id}`);
+    return answer(response, result);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change email, name, role, partners or password (If-Match supported)' })
+  async update(
+    @Param('id') id: string,
+    @Body() body: UpdateAdminDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @RequestMeta() meta: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AdminWriteAnswer> {
+    return answer(response, await this.admins.update(id, body, actor, meta, parseIfMatch(ifMatch)));
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Deactivate: no more logins, every session revoked' })
+  async deactivate(
+    @Param('id') id: string,
+    @Body() body: DeactivateAdminDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @RequestMeta() meta: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AdminWriteAnswer> {
+    return answer(response, await this.admins.deactivate(id, body?.reason, actor, meta, parseIfMatch(ifMatch)));
+  }
+
+  @Post(':id/reactivate')
+  @HttpCode(200)
+  async reactivate(
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @RequestMeta() meta: EventMetadata,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AdminWriteAnswer> {
+    return answer(response, await this.admins.reactivate(id, actor, meta, parseIfMatch(ifMatch)));
+  }
+}

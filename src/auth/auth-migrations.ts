@@ -1,0 +1,73 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+
+/**
+ * Tables of the auth module (PostgreSQL and PGlite). Not read models: the admins themselves are
+ * events; these hold what must not be events (secrets' hashes, counters) or what needs a unique
+ * constraint (the email reservation).
+ */
+const migrations: Record<string, Migration> = {
+  '0001_auth': {
+    async up(db) {
+      // Set validation for admin emails: the unique key is the reservation; the admin stream is the truth.
+      await db.schema
+        .createTable('admin_email_reservations')
+        .addColumn('email', 'text', (column) => column.primaryKey())
+        .addColumn('admin_id', 'text', (column) => column.notNull())
+        .addColumn('reserved_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('admin_email_reservations_admin').on('admin_email_reservations').column('admin_id').execute();
+
+      // One row per login; revoking it ends its access tokens (checked on every request) and refresh tokens.
+      await db.schema
+        .createTable('auth_sessions')
+        .addColumn('id', 'uuid', (column) => column.primaryKey())
+        .addColumn('admin_id', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+        .addColumn('expires_at', 'timestamptz', (column) => column.notNull())
+        .addColumn('last_used_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+        .addColumn('revoked_at', 'timestamptz')
+        .addColumn('revoked_reason', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .execute();
+      await db.schema.createIndex('auth_sessions_admin').on('auth_sessions').column('admin_id').execute();
+
+      // Refresh tokens are opaque random strings; only their SHA-256 is stored. Each is used once.
+      await db.schema
+        .createTable('auth_refresh_tokens')
+        .addColumn('token_hash', 'text', (column) => column.primaryKey())
+        .addColumn('session_id', 'uuid', (column) => column.notNull().references('auth_sessions.id').onDelete('cascade'))
+        .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+        .addColumn('expires_at', 'timestamptz', (column) => column.notNull())
+        .addColumn('used_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('auth_refresh_tokens_session').on('auth_refresh_tokens').column('session_id').execute();
+
+      // Failed logins, keyed 'account:<email>' or 'address:<ip>', counted over a sliding window.
+      await db.schema
+        .createTable('auth_login_failures')
+        .addColumn('id', 'bigserial', (column) => column.primaryKey())
+        .addColumn('key', 'text', (column) => column.notNull())
+        .addColumn('failed_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('auth_login_failures_key_time').on('auth_login_failures').columns(['key', 'failed_at']).execute();
+    },
+    async down(db) {
+      for (const table of ['auth_login_failures', 'auth_refresh_tokens', 'auth_sessions', 'admin_email_reservations']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateAuth(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'auth_migrations', migrationLockTableName: 'auth_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(`Auth migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`, { cause: error });
+  }
+}
