@@ -38,7 +38,7 @@ describe('CreateCustomer', () => {
         additionalFields: {},
         voip: {
           accountNumber: '4000000001',
-          pin: '123456',
+          pinCiphertext: 'v1:pin-cipher',
           resellerId: null,
           expiryDate: null,
           validDays: null,
@@ -220,11 +220,25 @@ describe('CreateCustomer', () => {
     customerSpec.given([]).when(create({ dateOfBirth: '2030-01-01' })).thenInvalid({ field: 'dateOfBirth', rule: 'past' });
   });
 
-  it('validates the login, account number and PIN it is given in the context', () => {
+  it('validates the login and account number it is given in the context', () => {
     customerSpec
       .given([])
-      .when(create({}), { creation: { customerId: 5, login: 'bad login!', passwordCiphertext: 'c', accountNumber: '12ab', pin: '12' } })
-      .thenInvalid({ field: 'login', rule: 'format' }, { field: 'voip.accountNumber', rule: 'format' }, { field: 'voip.pin', rule: 'format' });
+      .when(create({}), { creation: { customerId: 5, login: 'bad login!', passwordCiphertext: 'c', accountNumber: '12ab', pinCiphertext: 'c' } })
+      .thenInvalid({ field: 'login', rule: 'format' }, { field: 'voip.accountNumber', rule: 'format' });
+  });
+
+  it('takes the PIN only sealed: records the ciphertext, never a plain PIN', () => {
+    const [event] = customerSpec.given([]).when(create({}), { creation: { ...baseContext().creation!, pinCiphertext: 'v1:sealed-pin' } }).events();
+    expect(event.type === 'CustomerCreated' && event.data.voip.pinCiphertext).toBe('v1:sealed-pin');
+    expect(event.data).not.toHaveProperty('voip.pin');
+    const state = customerSpec.given([]).when(create({}), { creation: { ...baseContext().creation!, pinCiphertext: 'v1:sealed-pin' } }).stateAfter();
+    expect(state.exists && state.voip.pinCiphertext).toBe('v1:sealed-pin');
+    expect(state.exists && state.voip).not.toHaveProperty('pin');
+  });
+
+  it('throws a programming error for a plain PIN in the input or a missing PIN ciphertext', () => {
+    expect(() => customerSpec.given([]).when(create({ voip: { pin: '123456' } as never })).events()).toThrow(/plain PIN/);
+    expect(() => customerSpec.given([]).when(create({}), { creation: { ...baseContext().creation!, pinCiphertext: '' } }).events()).toThrow(/pinCiphertext/);
   });
 
   it('refuses fields it does not know, and a status on create', () => {

@@ -288,13 +288,38 @@ describe('EditCustomer: rules', () => {
     customerSpec.given([created({ category: 'company' })]).when(edit({ dateOfBirth: '1990-01-01' })).thenInvalid({ field: 'dateOfBirth', rule: 'notApplicable' });
   });
 
-  it('changes the PIN without writing it in the changes', () => {
-    const events = customerSpec.given(historyTo('active')).when(edit({ voip: { pin: '654321' } })).then([
-      { type: 'CustomerVoipSettingsChanged', data: { ...base, changes: [{ field: 'voip.pin', from: REDACTED, to: REDACTED }], pin: '654321' } },
+  it('changes the PIN sealed: the patch says only that it changes, the event carries the ciphertext from the context', () => {
+    customerSpec
+      .given(historyTo('active'))
+      .when(edit({ voip: { pinChanged: true } }), { pinCiphertext: 'v1:sealed-654321' })
+      .then([{ type: 'CustomerVoipSettingsChanged', data: { ...base, changes: [{ field: 'voip.pin', from: REDACTED, to: REDACTED }], pinCiphertext: 'v1:sealed-654321' } }]);
+    const state = customerSpec.given(historyTo('active')).when(edit({ voip: { pinChanged: true } }), { pinCiphertext: 'v1:sealed-654321' }).stateAfter();
+    expect(state.exists && state.voip.pinCiphertext).toBe('v1:sealed-654321');
+  });
+
+  it('reports the PIN change first, with the other VoIP changes in the same event', () => {
+    customerSpec
+      .given(historyTo('active'))
+      .when(edit({ voip: { cps: 4, pinChanged: true } }), { pinCiphertext: 'v1:sealed' })
+      .then([
+        {
+          type: 'CustomerVoipSettingsChanged',
+          data: { ...base, changes: [{ field: 'voip.pin', from: REDACTED, to: REDACTED }, { field: 'voip.cps', from: 0, to: 4 }], pinCiphertext: 'v1:sealed' },
+        },
+      ]);
+  });
+
+  it('records no ciphertext when the PIN does not change (context.pinCiphertext alone changes nothing)', () => {
+    customerSpec.given(historyTo('active')).when(edit({ voip: { cps: 2 } }), { pinCiphertext: 'v1:sealed' }).then([
+      { type: 'CustomerVoipSettingsChanged', data: { ...base, changes: [{ field: 'voip.cps', from: 0, to: 2 }] } },
     ]);
-    expect(JSON.stringify((events[0].data as { changes: unknown }).changes)).not.toContain('123456');
-    const state = customerSpec.given(historyTo('active')).when(edit({ voip: { pin: '654321' } })).stateAfter();
-    expect(state.exists && state.voip.pin).toBe('654321');
+    customerSpec.given(historyTo('active')).when(edit({ voip: {} }), { pinCiphertext: 'v1:sealed' }).thenNothingHappened();
+  });
+
+  it('refuses pinChanged other than true; a plain PIN or a missing ciphertext is a programming error', () => {
+    customerSpec.given(historyTo('active')).when(edit({ voip: { pinChanged: 'yes' } })).thenInvalid({ field: 'voip.pinChanged', rule: 'type' });
+    expect(() => customerSpec.given(historyTo('active')).when(edit({ voip: { pin: '654321' } })).events()).toThrow(/plain PIN/);
+    expect(() => customerSpec.given(historyTo('active')).when(edit({ voip: { pinChanged: true } }), { pinCiphertext: undefined }).events()).toThrow(/pinCiphertext/);
   });
 
   it('can change the login (uniqueness is reserved by the application layer)', () => {
@@ -357,7 +382,7 @@ describe('evolve', () => {
       fullName: 'New',
       emails: ['n@example.com'],
       geo: { lat: 1, lng: 2 },
-      voip: { cps: 3, pin: '123456' },
+      voip: { cps: 3, pinCiphertext: 'v1:pin-cipher' },
       billing: { taxes: ['VAT'] },
       labels: ['x'],
       // created (0) + one event per concern: main, contact, address, voip, billing, labels

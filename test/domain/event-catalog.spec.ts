@@ -9,7 +9,23 @@ import {
   type CustomerEventType,
 } from '../../src/customers/domain/index.js';
 import { schemaErrors } from './json-schema-check.js';
-import { created } from './fixtures.js';
+import { created, customerSpec, historyTo } from './fixtures.js';
+
+/** Every property name a schema declares, at any depth, with its dotted path. */
+function propertyPaths(schema: unknown, path = ''): string[] {
+  if (schema === null || typeof schema !== 'object') return [];
+  const node = schema as Record<string, unknown>;
+  const own = node.properties && typeof node.properties === 'object' ? Object.keys(node.properties).map((key) => (path ? `${path}.${key}` : key)) : [];
+  const nested = Object.entries(node).flatMap(([key, value]) => {
+    if (key === 'properties' && value && typeof value === 'object') {
+      return Object.entries(value as Record<string, unknown>).flatMap(([name, child]) => propertyPaths(child, path ? `${path}.${name}` : name));
+    }
+    if (Array.isArray(value)) return value.flatMap((item) => propertyPaths(item, path));
+    if (value && typeof value === 'object') return propertyPaths(value, path);
+    return [];
+  });
+  return [...new Set([...own, ...nested])];
+}
 
 // Compile-time: the list and the union name the same types, both ways.
 const listed: (typeof CUSTOMER_EVENT_TYPES)[number] = null as unknown as CustomerEventType;
@@ -49,6 +65,28 @@ describe('event catalogue', () => {
     expect(EVENT_SCHEMA_VERSIONS.CustomerBlocked).toBe(1);
     expect(catalogEntry('CapBonusGranted')?.type).toBe('CapBonusGranted');
     expect(catalogEntry('Nope')).toBeUndefined();
+  });
+
+  it('no event type carries a plain PIN or password: secrets only as *Ciphertext', () => {
+    const secretLike = /(^|\.)(pin|password|secret)[^.]*$/i;
+    const offenders = EVENT_CATALOG.flatMap((entry) =>
+      propertyPaths(entry.schema)
+        .filter((path) => secretLike.test(path) && !/Ciphertext$/.test(path) && !/(^|\.)pinned$/.test(path))
+        .map((path) => `${entry.type}: ${path}`),
+    );
+    expect(offenders).toEqual([]);
+    expect(propertyPaths(catalogEntry('CustomerCreated')!.schema)).toEqual(expect.arrayContaining(['passwordCiphertext', 'voip.pinCiphertext']));
+    expect(propertyPaths(catalogEntry('CustomerVoipSettingsChanged')!.schema)).toContain('pinCiphertext');
+    expect((catalogEntry('CustomerCreated')!.schema.properties as Record<string, { required: string[] }>).voip.required).toContain('pinCiphertext');
+  });
+
+  it('accepts a PIN change as the decider records it: voip.pin redacted in changes, the ciphertext beside', () => {
+    const [event] = customerSpec.given(historyTo('active')).when({ type: 'EditCustomer', data: { voip: { pinChanged: true, cps: 2 } } }, { pinCiphertext: 'v1:sealed' }).events();
+    const schema = catalogEntry('CustomerVoipSettingsChanged')!.schema;
+    expect(schemaErrors(schema, JSON.parse(JSON.stringify(event.data)))).toEqual([]);
+    expect(schemaErrors(schema, { customerId: 1, at: '2025-01-01T00:00:00.000Z', changes: [{ field: 'voip.pin', from: '[redacted]', to: '[redacted]' }], pinCiphertext: '' })).toEqual([
+      '$.pinCiphertext: too short',
+    ]);
   });
 
   it('no reference-data stream starts with the customer stream prefix', () => {

@@ -24,8 +24,9 @@ export function baseContext(): CustomerContext {
     knownPartnerIds: [1, 2],
     knownLocationIds: [10, 11],
     additionalFieldDefinitions: [],
-    creation: { customerId: CUSTOMER_ID, login: 'jdoe', passwordCiphertext: 'v1:cipher', accountNumber: '4000000001', pin: '123456' },
+    creation: { customerId: CUSTOMER_ID, login: 'jdoe', passwordCiphertext: 'v1:cipher', accountNumber: '4000000001', pinCiphertext: 'v1:pin-cipher' },
     passwordCiphertext: 'v1:new-cipher',
+    pinCiphertext: 'v1:new-pin-cipher',
   };
 }
 

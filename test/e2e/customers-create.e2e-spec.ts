@@ -50,7 +50,7 @@ describe('POST /customers', () => {
         dateOfBirth: '1990-05-17',
         identification: 'P1234567',
         labels: ['vip', 'fiber'],
-        voip: { accountNumber: '5000000001', pin: '4321', cps: 5, concurrentCalls: 2, currency: 'eur', timezone: 'Europe/Berlin', country: 'de', lowCreditNotificationEmail: 'alerts@example.com' },
+        voip: { accountNumber: '5000000001', pin: '432109', cps: 5, concurrentCalls: 2, currency: 'eur', timezone: 'Europe/Berlin', country: 'de', lowCreditNotificationEmail: 'alerts@example.com' },
         billing: { accountType: 'postpaid', creditLimit: 100, billingDay: 5, taxes: ['VAT'], invoiceNote: 'Thanks', paymentMethod: 'bank_transfer' },
       };
       const response = await h.post('/customers', body).expect(201);
@@ -84,9 +84,14 @@ describe('POST /customers', () => {
       expect(created.type).toBe('CustomerCreated');
       expect(created.position).toBe(customer.position);
       expect(created.metadata).toMatchObject({ actor: { id: expect.any(String), name: expect.any(String), role: expect.any(String) }, correlationId: expect.any(String) });
-      // The password travels only sealed.
+      // The password and the PIN travel only sealed.
       expect(JSON.stringify(created.data)).not.toContain('Secret-pass-42');
       expect(created.data.passwordCiphertext).toMatch(/^v1\./);
+      expect(JSON.stringify(created)).not.toContain('432109');
+      expect(created.data.voip).not.toHaveProperty('pin');
+      expect((created.data.voip as Record<string, unknown>).pinCiphertext).toMatch(/^v1\./);
+      const pin = await h.post(`/customers/${customer.id}/pin/reveal`, {}).expect(200);
+      expect(pin.body.pin).toBe('432109');
     });
 
     it('sequential ids, a generated login / password / account number / PIN when omitted (default settings)', async () => {
@@ -150,6 +155,14 @@ describe('POST /customers', () => {
       const response = await refusedCreate({ ...valid(), password });
       expectProblem(response, 422);
       expect(fieldRules(response)).toContain(fieldRule);
+    });
+
+    it('a PIN not of the length the customer settings give (6 by default)', async () => {
+      for (const pin of ['4321', '12345678']) {
+        const response = await refusedCreate({ ...valid(), voip: { pin } });
+        expectProblem(response, 422);
+        expect(fieldRules(response)).toEqual(['voip.pin:length']);
+      }
     });
 
     it('a password equal to the login', async () => {

@@ -276,7 +276,7 @@ describe('editing customers', () => {
   describe('password and PIN', () => {
     let customer: Record<string, any>;
     beforeAll(async () => {
-      customer = await createCustomer(h, ref, { login: uniqueLogin('pw'), password: 'First-pass-1', voip: { pin: '2468' } });
+      customer = await createCustomer(h, ref, { login: uniqueLogin('pw'), password: 'First-pass-1', voip: { pin: '246813' } });
     });
 
     it('reset with a given password: sealed in CustomerPasswordReset, revealed as given', async () => {
@@ -316,17 +316,46 @@ describe('editing customers', () => {
       expectProblem(await expectNothingWritten(h, customerStream(customer.id), () => h.post(`/customers/${customer.id}/password/reveal`, {}, { 'If-Match': '"0"' })), 412);
     });
 
-    it('the PIN: revealed (audited), changed by PATCH with the value redacted in changes and in GET /events', async () => {
+    it('the PIN: revealed (audited), changed by PATCH with the value redacted in changes, sealed in the event and absent from GET /events', async () => {
       const first = await h.post(`/customers/${customer.id}/pin/reveal`, { reason: 'support' }).expect(200);
-      expect(first.body).toMatchObject({ customerId: customer.id, pin: '2468' });
+      expect(first.body).toMatchObject({ customerId: customer.id, pin: '246813' });
       expect((await streamEvents(h.store, customerStream(customer.id))).at(-1)).toMatchObject({ type: 'CustomerPinRevealed', data: { reason: 'support' } });
-      await h.patch(`/customers/${customer.id}`, { voip: { pin: '13579' } }).expect(200);
+      await h.patch(`/customers/${customer.id}`, { voip: { pin: '135792' } }).expect(200);
       const changed = (await streamEvents(h.store, customerStream(customer.id))).at(-1)!;
       expect(changed.data.changes).toEqual([{ field: 'voip.pin', from: '[redacted]', to: '[redacted]' }]);
-      expect((await h.post(`/customers/${customer.id}/pin/reveal`, {}).expect(200)).body.pin).toBe('13579');
+      expect(changed.data.pinCiphertext).toMatch(/^v1\./);
+      expect(changed.data).not.toHaveProperty('pin');
+      expect((await h.post(`/customers/${customer.id}/pin/reveal`, {}).expect(200)).body.pin).toBe('135792');
       const audit = await h.get(`/customers/${customer.id}/events`).expect(200);
-      expect(JSON.stringify(audit.body)).not.toContain('13579');
-      expect(JSON.stringify(audit.body)).not.toContain('2468');
+      expect(JSON.stringify(audit.body)).not.toContain('135792');
+      expect(JSON.stringify(audit.body)).not.toContain('246813');
+    });
+
+    it('the same PIN again changes nothing; with other VoIP changes only those are recorded', async () => {
+      const stream = customerStream(customer.id);
+      const same = await expectNothingWritten(h, stream, () => h.patch(`/customers/${customer.id}`, { voip: { pin: '135792' } }));
+      expect(same.status).toBe(200);
+      await h.patch(`/customers/${customer.id}`, { voip: { pin: '135792', cps: 7 } }).expect(200);
+      const changed = (await streamEvents(h.store, stream)).at(-1)!;
+      expect(changed).toMatchObject({ type: 'CustomerVoipSettingsChanged', data: { changes: [{ field: 'voip.cps', from: 0, to: 7 }] } });
+      expect(changed.data).not.toHaveProperty('pinCiphertext');
+    });
+
+    it('refuses a PIN of the wrong length for the settings, not digits, or null: 422, nothing written', async () => {
+      const stream = customerStream(customer.id);
+      const short = await expectNothingWritten(h, stream, () => h.patch(`/customers/${customer.id}`, { voip: { pin: '1357' } }));
+      expectProblem(short, 422);
+      expect(fieldRules(short)).toEqual(['voip.pin:length']);
+      const letters = await expectNothingWritten(h, stream, () => h.patch(`/customers/${customer.id}`, { voip: { pin: '12ab56' } }));
+      expect(fieldRules(letters)).toContain('voip.pin:matches');
+      const cleared = await expectNothingWritten(h, stream, () => h.patch(`/customers/${customer.id}`, { voip: { pin: null } }));
+      expectProblem(cleared, 422);
+      expect(fieldRules(cleared)).toEqual(['voip.pin:type']);
+      expect((await h.post(`/customers/${customer.id}/pin/reveal`, {}).expect(200)).body.pin).toBe('135792');
+    });
+
+    it('a PIN change of an unknown customer: 404', async () => {
+      expectProblem(await h.patch('/customers/987654', { voip: { pin: '135792' } }), 404, 'customer.not_found');
     });
   });
 });

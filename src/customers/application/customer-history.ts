@@ -42,7 +42,7 @@ export interface CustomerStateAt {
 /**
  * Reads of one customer's stream for auditors: the raw events and the customer as of a time or a
  * revision (time travel). They read the event store, not the read models. Secrets stay out: the
- * PIN is redacted (the password is only ever in events sealed).
+ * password and the PIN are only ever in events sealed (a plain `pin` of an older event is redacted).
  */
 @Injectable()
 export class CustomerHistory {
@@ -101,7 +101,11 @@ function redactedView(event: RecordedEvent): StreamEventView {
   };
 }
 
-/** The PIN (in CustomerCreated.voip.pin and CustomerVoipSettingsChanged.pin) never leaves through the API. */
+/**
+ * Events now carry the PIN only sealed (voip.pinCiphertext, pinCiphertext). Events written before
+ * that carried it in plain text (CustomerCreated.voip.pin, CustomerVoipSettingsChanged.pin): such a
+ * plain PIN never leaves through the API.
+ */
 function redact(data: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...data };
   if (typeof copy.pin === 'string') copy.pin = REDACTED;

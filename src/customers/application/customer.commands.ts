@@ -31,6 +31,7 @@ import type {
   RevokeCapBonus,
   SetAdditionalFields,
   UnassignHardware,
+  VoipPatch,
 } from '../domain/index.js';
 import type { CustomerWrite } from './customer-command-executor.js';
 import type { WriteOptions, WriteResult } from './write-options.js';
@@ -54,8 +55,23 @@ export abstract class CustomerDomainCommand<C extends CustomerCommand> extends C
   }
 }
 
-export class EditCustomerCommand extends CustomerDomainCommand<{ type: 'EditCustomer'; data: CustomerPatch }> {
+/**
+ * PATCH /customers/{id} as it comes in: the domain patch, except that the VoIP section may carry
+ * the plain PIN, which the handler checks (digits, the settings' length) and seals before the
+ * decider sees it (as voip.pinChanged + context.pinCiphertext).
+ */
+export type CustomerPatchBody = Omit<CustomerPatch, 'voip'> & { voip?: Omit<VoipPatch, 'pinChanged'> & { pin?: string | null } };
+
+export class EditCustomerCommand extends Command<CustomerWrite> {
   readonly type = 'EditCustomer' as const;
+
+  constructor(
+    readonly customerId: number,
+    readonly data: CustomerPatchBody,
+    readonly options: WriteOptions,
+  ) {
+    super();
+  }
 }
 export class SetAdditionalFieldsCommand extends CustomerDomainCommand<SetAdditionalFields> {
   readonly type = 'SetAdditionalFields' as const;
@@ -134,7 +150,8 @@ export interface CreateCustomerBody extends Omit<CreateCustomerInput, 'voip'> {
   login?: string;
   /** Plain text only here; sealed before it enters the decider's context. */
   password?: string;
-  voip?: CreateCustomerInput['voip'] & { accountNumber?: string; pin?: string };
+  /** `pin`: plain text only here; checked and sealed before it enters the decider's context. */
+  voip?: CreateCustomerInput['voip'] & { accountNumber?: string; pin?: string | null };
 }
 
 export class CreateCustomerCommand extends Command<CustomerWrite> {

@@ -10,6 +10,7 @@ import {
   CUSTOMER_RULES,
   DomainRuleViolation,
   assertPasswordPolicy,
+  assertPin,
   generateAccountNumber,
   generateLogin,
   generatePassword,
@@ -17,7 +18,9 @@ import {
   isDomainRuleViolation,
   isValidationFailed,
   type CreateCustomerInput,
+  type Customer,
   type CustomerCommand,
+  type CustomerPatch,
 } from '../domain/index.js';
 import { CustomerCommandExecutor, type CustomerWrite } from './customer-command-executor.js';
 import {
@@ -76,8 +79,6 @@ abstract class CustomerDomainHandler<C extends CustomerDomainCommand<CustomerCom
   }
 }
 
-@CommandHandler(EditCustomerCommand)
-export class EditCustomerHandler extends CustomerDomainHandler<EditCustomerCommand> {}
 @CommandHandler(SetAdditionalFieldsCommand)
 export class SetAdditionalFieldsHandler extends CustomerDomainHandler<SetAdditionalFieldsCommand> {}
 @CommandHandler(ChangeStatusCommand)
@@ -125,11 +126,49 @@ export class RecordPaymentHandler extends CustomerDomainHandler<RecordPaymentCom
 @CommandHandler(RecordChargeCommand)
 export class RecordChargeHandler extends CustomerDomainHandler<RecordChargeCommand> {}
 
+// ----- edit (PATCH) ----------------------------------------------------------------------------
+
+/**
+ * The patch goes to the decider as it is, except for a plain PIN: the same PIN as now is dropped
+ * (nothing changes), a new one is checked (digits, exactly the settings' pinLength) and sealed,
+ * and the decider gets only `voip.pinChanged: true` with the ciphertext in context.pinCiphertext.
+ */
+@CommandHandler(EditCustomerCommand)
+export class EditCustomerHandler implements ICommandHandler<EditCustomerCommand> {
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
+    @Inject(SecretBox) private readonly secretBox: SecretBox,
+  ) {}
+
+  async execute(command: EditCustomerCommand): Promise<CustomerWrite> {
+    const { voip, ...rest } = command.data;
+    const write = (data: CustomerPatch, pinCiphertext?: string) =>
+      this.executor.write(command.customerId, { type: 'EditCustomer', data }, command.options, pinCiphertext === undefined ? undefined : () => ({ pinCiphertext }));
+    if (voip === undefined || voip === null || typeof voip !== 'object' || voip.pin === undefined) return write(command.data as CustomerPatch);
+    const { pin, ...otherVoip } = voip;
+    const { state } = await this.executor.load(command.customerId);
+    // No customer, or a deleted one: the decider refuses the patch whatever the PIN.
+    if (!state.exists || state.deleted || (typeof pin === 'string' && this.isCurrentPin(state, pin))) return write({ ...rest, voip: otherVoip });
+    assertPin(pin, (await this.reader.settings()).state.settings);
+    return write({ ...rest, voip: { ...otherVoip, pinChanged: true } }, this.secretBox.seal(pin));
+  }
+
+  private isCurrentPin(customer: Customer, pin: string): boolean {
+    try {
+      return typeof customer.voip.pinCiphertext === 'string' && this.secretBox.open(customer.voip.pinCiphertext) === pin;
+    } catch {
+      return false;
+    }
+  }
+}
+
 // ----- create ------------------------------------------------------------------------------
 
 /**
  * Allocates the id from the sequence, resolves the credentials (given, or generated from the
- * customer settings with a crypto random source), seals the password, then decides and appends;
+ * customer settings with a crypto random source; a given PIN must have the settings' length),
+ * seals the password and the PIN, then decides and appends;
  * the login and account number are reserved just before the append (ReservingEventStore). A
  * generated login or account number that turns out taken is drawn again (with a fresh id, so an
  * {id} pattern moves on too); a given one that is taken is a 409.
@@ -149,6 +188,7 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
     const input: CreateCustomerInput = givenVoip === undefined ? profile : { ...profile, voip };
     if (givenPassword !== undefined) assertPasswordPolicy(givenPassword, { login: givenLogin });
     const settings = (await this.reader.settings()).state.settings;
+    if (givenPin !== undefined && givenPin !== null) assertPin(givenPin, settings);
 
     let customerId = await nextCustomerId(this.database.db);
     for (let attempt = 1; ; attempt++) {
@@ -161,7 +201,7 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
         login,
         passwordCiphertext: this.secretBox.seal(password),
         accountNumber: givenAccountNumber ?? generateAccountNumber(settings, randomInt),
-        pin: givenPin ?? generatePin(settings, randomInt),
+        pinCiphertext: this.secretBox.seal(givenPin ?? generatePin(settings, randomInt)),
       };
       try {
         return await this.executor.write(customerId, { type: 'CreateCustomer', data: input }, { metadata: command.options.metadata }, () => ({ creation }));
@@ -256,13 +296,18 @@ export class RevealPasswordHandler implements ICommandHandler<RevealPasswordComm
   }
 }
 
+/** Records CustomerPinRevealed first, then opens the sealed PIN: no reveal goes unaudited. */
 @CommandHandler(RevealPinCommand)
 export class RevealPinHandler implements ICommandHandler<RevealPinCommand> {
-  constructor(@Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor) {}
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(SecretBox) private readonly secretBox: SecretBox,
+  ) {}
 
   async execute(command: RevealPinCommand): Promise<WriteResult<{ customerId: number; pin: string }>> {
     const outcome = await this.executor.run(command.customerId, { type: 'RevealPin', data: { reason: command.reason } }, command.options);
-    return { resource: { customerId: outcome.state.id, pin: outcome.state.voip.pin }, revision: outcome.revision, position: outcome.position };
+    const pin = this.secretBox.open(outcome.state.voip.pinCiphertext);
+    return { resource: { customerId: outcome.state.id, pin }, revision: outcome.revision, position: outcome.position };
   }
 }
 

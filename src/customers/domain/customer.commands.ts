@@ -21,8 +21,15 @@ import type {
   VoipSettings,
 } from './customer.types.js';
 
-/** VoIP settings accepted on create (accountNumber and PIN come from the context). */
-export type VoipInput = Partial<Omit<VoipSettings, 'accountNumber' | 'pin'>>;
+/** VoIP settings accepted on create (the account number and the sealed PIN come from the context). */
+export type VoipInput = Partial<Omit<VoipSettings, 'accountNumber' | 'pinCiphertext'>>;
+
+/**
+ * VoIP settings on a PATCH: any subset, null clears. The PIN never comes as a value: `pinChanged:
+ * true` says it changes, and the new PIN, checked and sealed by the application layer, is in
+ * context.pinCiphertext.
+ */
+export type VoipPatch = Partial<{ [K in Exclude<keyof VoipSettings, 'pinCiphertext'>]: VoipSettings[K] | null }> & { pinChanged?: true };
 export type BillingInput = Partial<BillingSettings>;
 
 /** POST /customers body, minus credentials (resolved into context.creation). */
@@ -81,7 +88,7 @@ export interface CustomerPatch {
   geo?: GeoPoint | null;
   labels?: string[];
   additionalFields?: Record<string, AdditionalFieldValue | null>;
-  voip?: Partial<{ [K in keyof VoipSettings]: VoipSettings[K] | null }>;
+  voip?: VoipPatch;
   billing?: Partial<{ [K in keyof BillingSettings]: BillingSettings[K] | null }> & { accountType?: AccountType; schedule?: BillingSchedule };
 }
 
@@ -165,8 +172,8 @@ export interface CustomerCreationContext {
   passwordCiphertext: string;
   /** ASTPP account number: digits, reserved as unique. */
   accountNumber: string;
-  /** Digits. */
-  pin: string;
+  /** The sealed PIN (digits and length already checked by the application layer). */
+  pinCiphertext: string;
 }
 
 export interface CustomerContext {
@@ -180,6 +187,8 @@ export interface CustomerContext {
   creation?: CustomerCreationContext;
   /** ResetPassword only: the new password, encrypted. */
   passwordCiphertext?: string;
+  /** EditCustomer with voip.pinChanged only: the new PIN, sealed. */
+  pinCiphertext?: string;
   /** Existing (non-deleted) partners; needed on create and when a PATCH changes partnerId. */
   knownPartnerIds?: readonly number[];
   /** Existing locations; needed on create and when a PATCH changes locationId. */

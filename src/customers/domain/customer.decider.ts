@@ -55,6 +55,7 @@ import {
   NOTE_KINDS,
   PAYMENT_METHODS,
   PERSON_ONLY_KEYS,
+  PIN_FIELD,
   VOIP_EDITABLE_KEYS,
   VOIP_KEYS,
   initialCustomerState,
@@ -86,7 +87,7 @@ import {
 const STATUS_LABEL: Record<CustomerStatus, string> = { new: 'New', active: 'Active', blocked: 'Blocked', inactive: 'Inactive' };
 const reasonValidator = optionalText(500);
 /** Fields whose values never appear in `changes` (their entries read REDACTED). */
-export const SECRET_FIELDS = ['voip.pin'] as const;
+export const SECRET_FIELDS = [PIN_FIELD] as const;
 
 const CREATE_KEYS = [
   ...MAIN_INFO_KEYS.filter((key) => key !== 'login'),
@@ -457,12 +458,13 @@ function createCustomer(input: CreateCustomerInput, state: CustomerState, contex
     ADDRESS_KEYS,
   );
 
+  rejectPlainPin(data.voip, 'CreateCustomer');
   rejectUnknownKeys(errors, data.voip, VOIP_KEYS, 'voip.');
   const voipInput = isObject(data.voip) ? data.voip : {};
   const voip: VoipSettings = {
-    ...buildAll<Omit<VoipSettings, 'accountNumber' | 'pin'>>(errors, voipInput, VOIP_DEFAULTS, voipValidators, VOIP_EDITABLE_KEYS.filter((key) => key !== 'pin') as (keyof typeof VOIP_DEFAULTS)[], 'voip.'),
+    ...buildAll<Omit<VoipSettings, 'accountNumber' | 'pinCiphertext'>>(errors, voipInput, VOIP_DEFAULTS, voipValidators, VOIP_EDITABLE_KEYS, 'voip.'),
     accountNumber: voipValidators.accountNumber(errors, 'voip.accountNumber', creation.accountNumber),
-    pin: voipValidators.pin(errors, 'voip.pin', creation.pin),
+    pinCiphertext: requiredCiphertext(creation.pinCiphertext, 'CreateCustomer', 'context.creation.pinCiphertext'),
   };
   if (voip.validDays !== null && voip.expiryDate === null) {
     voip.expiryDate = new Date(Date.parse(now) + voip.validDays * 86_400_000).toISOString();
@@ -526,8 +528,11 @@ function editCustomer(customer: Customer, patch: CustomerPatch, context: Custome
   }
   const contact = validatePresent<ContactInfo>(errors, data, contactInfoValidators, CONTACT_INFO_KEYS);
   const address = validatePresent<PostalAddress>(errors, data, addressValidators, ADDRESS_KEYS);
-  rejectUnknownKeys(errors, data.voip, VOIP_KEYS, 'voip.');
-  const voip = validatePresent<VoipSettings>(errors, isObject(data.voip) ? data.voip : undefined, voipValidators, VOIP_EDITABLE_KEYS, 'voip.');
+  rejectPlainPin(data.voip, 'EditCustomer');
+  rejectUnknownKeys(errors, data.voip, [...VOIP_KEYS, 'pinChanged'], 'voip.');
+  const voip = validatePresent<Omit<VoipSettings, 'pinCiphertext'>>(errors, isObject(data.voip) ? data.voip : undefined, voipValidators, VOIP_EDITABLE_KEYS, 'voip.');
+  const pinChanged = isObject(data.voip) && data.voip.pinChanged !== undefined ? data.voip.pinChanged : false;
+  if (pinChanged !== false && pinChanged !== true) errors.add('voip.pinChanged', 'type', 'voip.pinChanged may only be true (the new PIN, sealed, travels in the context)');
   rejectUnknownKeys(errors, data.billing, BILLING_KEYS, 'billing.');
   const billing = validatePresent<BillingSettings>(errors, isObject(data.billing) ? data.billing : undefined, billingValidators, BILLING_KEYS, 'billing.');
   const labels = has(data, 'labels') ? labelsValidator(errors, 'labels', data.labels) : undefined;
@@ -560,11 +565,14 @@ function editCustomer(customer: Customer, patch: CustomerPatch, context: Custome
   if (contactChanges.length) events.push({ type: 'CustomerContactInfoChanged', data: { ...base, changes: contactChanges } });
   const addressChanges = diff(customer, address, ADDRESS_KEYS);
   if (addressChanges.length) events.push({ type: 'CustomerAddressChanged', data: { ...base, changes: addressChanges } });
-  const voipChanges = diff(customer.voip, voip, VOIP_EDITABLE_KEYS, 'voip.');
+  // The PIN's value is never compared or recorded here: only its ciphertext, and REDACTED in changes.
+  const pinCiphertext = pinChanged === true ? requiredCiphertext(context.pinCiphertext, 'EditCustomer', 'context.pinCiphertext (voip.pinChanged)') : null;
+  const voipChanges: Change[] = [
+    ...(pinCiphertext !== null ? [{ field: PIN_FIELD, from: REDACTED, to: REDACTED }] : []),
+    ...diff(customer.voip, voip, VOIP_EDITABLE_KEYS, 'voip.'),
+  ];
   if (voipChanges.length) {
-    const pinChanged = voipChanges.some((change) => change.field === 'voip.pin');
-    const changes = voipChanges.map((change) => (change.field === 'voip.pin' ? { field: change.field, from: REDACTED, to: REDACTED } : change));
-    events.push({ type: 'CustomerVoipSettingsChanged', data: pinChanged ? { ...base, changes, pin: voip.pin as string } : { ...base, changes } });
+    events.push({ type: 'CustomerVoipSettingsChanged', data: pinCiphertext !== null ? { ...base, changes: voipChanges, pinCiphertext } : { ...base, changes: voipChanges } });
   }
   const billingChanges = diff(customer.billing, billing, BILLING_KEYS, 'billing.');
   if (billingChanges.length) events.push({ type: 'CustomerBillingSettingsChanged', data: { ...base, changes: billingChanges } });
@@ -586,6 +594,18 @@ function editCustomer(customer: Customer, patch: CustomerPatch, context: Custome
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A plain PIN must never reach the decider (it would end up in an event): a wiring error, not bad input. */
+function rejectPlainPin(voip: unknown, commandType: string): void {
+  if (isObject(voip) && voip.pin !== undefined) {
+    throw new Error(`decideCustomer(${commandType}): a plain PIN must not enter the domain; the application layer checks and seals it (context.${commandType === 'CreateCustomer' ? 'creation.' : ''}pinCiphertext)`);
+  }
+}
+
+function requiredCiphertext(value: unknown, commandType: string, what: string): string {
+  if (typeof value !== 'string' || value === '') throw new Error(`decideCustomer(${commandType}): ${what} is required`);
+  return value;
 }
 
 function definitionsOf(context: CustomerContext): readonly AdditionalFieldDefinition[] {
@@ -706,7 +726,7 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       return applyChanges(customer, event.data.changes);
     case 'CustomerVoipSettingsChanged': {
       const next = applyChanges(customer, event.data.changes);
-      return event.data.pin === undefined ? next : { ...next, voip: { ...next.voip, pin: event.data.pin } };
+      return event.data.pinCiphertext === undefined ? next : { ...next, voip: { ...next.voip, pinCiphertext: event.data.pinCiphertext } };
     }
     case 'CustomerActivated':
     case 'CustomerBlocked':

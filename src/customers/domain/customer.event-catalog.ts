@@ -15,6 +15,7 @@ import {
   MAIN_INFO_KEYS,
   NOTE_KINDS,
   PAYMENT_METHODS,
+  PIN_FIELD,
   VOIP_EDITABLE_KEYS,
 } from './customer.types.js';
 
@@ -27,12 +28,15 @@ const author = js.nullable(js.object({ id: str(), name: str() }));
 const geo = js.nullable(js.object({ lat: js.number({ minimum: -90, maximum: 90 }), lng: js.number({ minimum: -180, maximum: 180 }) }));
 const reason = js.nullable(js.string({ maxLength: 500 }));
 
+/** A secret sealed by the application layer (SecretBox: "v1.<iv>.<tag>.<ciphertext>"); opaque to the domain. */
+const ciphertext = () => str({ minLength: 1, description: 'Sealed by the application layer; never the plain secret' });
+
 /** customerId and at, common to every customer event. */
 const base = { customerId: js.integer({ minimum: 1 }), at: js.dateTime() };
 
 const voipSchema = js.object({
   accountNumber: str({ pattern: '^[0-9]{1,20}$' }),
-  pin: str({ pattern: '^[0-9]{4,20}$' }),
+  pinCiphertext: ciphertext(),
   resellerId: optInt(),
   expiryDate: js.nullable(js.dateTime()),
   validDays: optInt(),
@@ -73,11 +77,11 @@ const additionalValue: JsonSchema = { anyOf: [{ type: 'string' }, { type: 'numbe
 
 const schemas: Record<CustomerEventType, { description: string; schema: JsonSchema }> = {
   CustomerCreated: {
-    description: 'A customer was created (status new). Carries the full initial profile; the portal password only as ciphertext.',
+    description: 'A customer was created (status new). Carries the full initial profile; the portal password and the VoIP PIN only as ciphertext.',
     schema: js.object({
       ...base,
       login: str(),
-      passwordCiphertext: str(),
+      passwordCiphertext: ciphertext(),
       status,
       billingType: js.enum(BILLING_TYPES),
       category: js.enum(CATEGORIES),
@@ -117,8 +121,8 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
     schema: js.object({ ...base, changes: js.changes(ADDRESS_KEYS) }),
   },
   CustomerVoipSettingsChanged: {
-    description: "VoIP account settings changed. A PIN change appears as '[redacted]' in changes, the new PIN in `pin`.",
-    schema: js.object({ ...base, changes: js.changes(VOIP_EDITABLE_KEYS.map((key) => `voip.${key}`)), pin: str({ pattern: '^[0-9]{4,20}$' }) }, ['pin']),
+    description: "VoIP account settings changed. A PIN change appears as 'voip.pin' '[redacted]' in changes, the new PIN only sealed, in `pinCiphertext`.",
+    schema: js.object({ ...base, changes: js.changes([PIN_FIELD, ...VOIP_EDITABLE_KEYS.map((key) => `voip.${key}`)]), pinCiphertext: ciphertext() }, ['pinCiphertext']),
   },
   CustomerBillingSettingsChanged: {
     description: 'Billing settings changed (account type, credit limit, schedule, billing day, taxes…).',
@@ -157,7 +161,7 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
   },
   CustomerPasswordReset: {
     description: 'The portal password was replaced (ciphertext only).',
-    schema: js.object({ ...base, reason, passwordCiphertext: str(), generated: js.boolean() }),
+    schema: js.object({ ...base, reason, passwordCiphertext: ciphertext(), generated: js.boolean() }),
   },
   CustomerPasswordRevealed: { description: 'An admin revealed the portal password (audit).', schema: js.object({ ...base, reason }) },
   CustomerPinRevealed: { description: 'An admin revealed the VoIP PIN (audit).', schema: js.object({ ...base, reason }) },

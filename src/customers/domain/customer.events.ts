@@ -2,8 +2,9 @@
  * Events of the customer aggregate: past-tense business facts, `{type, data}`. Every event's data
  * carries `customerId` and `at` (the decision time), and where something changed, `changes`
  * [{field, from, to}] with dotted field names ('status', 'billing.creditLimit', 'voip.cps',
- * 'additionalFields.contract_id'). Secrets: the portal password only as ciphertext
- * (`passwordCiphertext`), the PIN as `pin` with REDACTED in `changes`. All at schema version 1.
+ * 'additionalFields.contract_id'). Secrets only ever as ciphertext, sealed by the application
+ * layer: the portal password (`passwordCiphertext`) and the PIN (`voip.pinCiphertext`,
+ * `pinCiphertext`; its change entry 'voip.pin' reads REDACTED). All at schema version 1.
  */
 import type { DomainEvent, Change } from './kernel/decider.js';
 import type {
@@ -70,8 +71,8 @@ export type CustomerCreated = DomainEvent<'CustomerCreated', CustomerCreatedData
 export type CustomerMainInfoChanged = DomainEvent<'CustomerMainInfoChanged', WithChanges>;
 export type CustomerContactInfoChanged = DomainEvent<'CustomerContactInfoChanged', WithChanges>;
 export type CustomerAddressChanged = DomainEvent<'CustomerAddressChanged', WithChanges>;
-/** `pin` present only when the PIN changed (its change entry is REDACTED). */
-export type CustomerVoipSettingsChanged = DomainEvent<'CustomerVoipSettingsChanged', WithChanges & { pin?: string }>;
+/** `pinCiphertext` (the new PIN, sealed) present only when the PIN changed; its change entry 'voip.pin' is REDACTED. */
+export type CustomerVoipSettingsChanged = DomainEvent<'CustomerVoipSettingsChanged', WithChanges & { pinCiphertext?: string }>;
 export type CustomerBillingSettingsChanged = DomainEvent<'CustomerBillingSettingsChanged', WithChanges>;
 export type CustomerLabelsChanged = DomainEvent<'CustomerLabelsChanged', WithChanges & { added: string[]; removed: string[] }>;
 export type CustomerAdditionalFieldsChanged = DomainEvent<'CustomerAdditionalFieldsChanged', WithChanges>;

@@ -80,8 +80,12 @@ export interface PostalAddress {
 export interface VoipSettings {
   /** Numeric, unique, read-only after create. */
   accountNumber: string;
-  /** Numeric calling-card PIN. Secret: never in a view, REDACTED in changes. */
-  pin: string;
+  /**
+   * The calling-card PIN, sealed by the application layer (which checks it: digits, the length
+   * of the customer settings); opaque here. The plain PIN never enters the domain or an event;
+   * a PIN change reads 'voip.pin' REDACTED in `changes`. Never in a view.
+   */
+  pinCiphertext: string;
   resellerId: number | null;
   /** ISO datetime; no new calls after it. */
   expiryDate: string | null;
@@ -239,9 +243,9 @@ export const PERSON_ONLY_KEYS = ['dateOfBirth', 'identification'] as const satis
 export const COMPANY_ONLY_KEYS = ['companyId', 'vatId', 'contactPerson'] as const satisfies readonly (keyof MainInfo)[];
 export const CONTACT_INFO_KEYS = ['emails', 'billingEmails', 'phones'] as const satisfies readonly (keyof ContactInfo)[];
 export const ADDRESS_KEYS = ['street', 'street2', 'zipCode', 'city', 'geo'] as const satisfies readonly (keyof PostalAddress)[];
+/** The VoIP settings a create or a PATCH may carry (the PIN enters sealed, through the context). */
 export const VOIP_KEYS = [
   'accountNumber',
-  'pin',
   'resellerId',
   'expiryDate',
   'validDays',
@@ -259,8 +263,10 @@ export const VOIP_KEYS = [
   'country',
   'province',
   'lowCreditNotificationEmail',
-] as const satisfies readonly (keyof VoipSettings)[];
-/** VoIP keys a PATCH may change. */
+] as const satisfies readonly Exclude<keyof VoipSettings, 'pinCiphertext'>[];
+/** The field name a PIN change has in `changes` (always REDACTED both ways). */
+export const PIN_FIELD = 'voip.pin';
+/** VoIP keys a PATCH may change (besides the PIN). */
 export const VOIP_EDITABLE_KEYS = VOIP_KEYS.filter((key) => key !== 'accountNumber');
 export const BILLING_KEYS = [
   'accountType',

@@ -100,9 +100,9 @@ export const addressValidators: { [K in keyof PostalAddress]: Validator<PostalAd
   geo: optionalGeo(),
 };
 
-export const voipValidators: { [K in keyof VoipSettings]: Validator<VoipSettings[K]> } = {
+/** The PIN is not among them: it enters sealed (the application layer checks it, see checkPin). */
+export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'>]: Validator<VoipSettings[K]> } = {
   accountNumber: digits(1, 20),
-  pin: digits(4, 20),
   resellerId: optionalInteger({ min: 1 }),
   expiryDate: optionalDateTime(),
   validDays: optionalInteger({ min: 0, max: 36500 }),
@@ -142,7 +142,7 @@ export const billingValidators: { [K in keyof BillingSettings]: Validator<Billin
 export const labelsValidator = textList(64, 50);
 
 /** ASTPP defaults (validfordays/expiry aside), 0 = unlimited for channels and CPS. */
-export const VOIP_DEFAULTS: Omit<VoipSettings, 'accountNumber' | 'pin'> = {
+export const VOIP_DEFAULTS: Omit<VoipSettings, 'accountNumber' | 'pinCiphertext'> = {
   resellerId: null,
   expiryDate: null,
   validDays: null,

@@ -53,7 +53,7 @@ export interface CustomerView {
   deletedAt: string | null;
   createdAt: string;
   updatedAt: string;
-  voip: Omit<VoipSettings, 'pin'>;
+  voip: Omit<VoipSettings, 'pinCiphertext'>;
   billing: BillingSettings;
   comments: { id: string; text: string; type: CommentType; pinned: boolean; author: AuthorRef | null; at: string; editedAt: string | null }[];
   notes: { id: string; text: string; kind: NoteKind; popup: boolean; author: AuthorRef | null; at: string; editedAt: string | null }[];
@@ -85,7 +85,7 @@ export function toCustomerView(state: CustomerState, options: { now?: string } =
   if (!state.exists) return null;
   const customer: Customer = state;
   const now = options.now ?? customer.updatedAt;
-  const { pin: _pin, ...voip } = customer.voip;
+  const { pinCiphertext: _pinCiphertext, ...voip } = customer.voip;
   const copy = <T>(value: T): T => structuredClone(value);
   return {
     id: customer.id,

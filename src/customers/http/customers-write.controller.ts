@@ -33,8 +33,8 @@ import {
   RevealPinCommand,
   SetAdditionalFieldsCommand,
   type CreateCustomerBody,
+  type CustomerPatchBody,
 } from '../application/customer.commands.js';
-import type { CustomerPatch } from '../domain/index.js';
 import {
   BulkDeleteDto,
   ChangeBillingTypeDto,
@@ -95,9 +95,9 @@ export class CustomersWriteController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event.' })
+  @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event. A new voip.pin (exactly the settings\' pinLength digits) is sealed before it is recorded; the same PIN again changes nothing.' })
   async edit(@Param('id', ParseIntPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
-    return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatch>(body), { metadata, expectedRevision })));
+    return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatchBody>(body), { metadata, expectedRevision })));
   }
 
   @Delete(':id')

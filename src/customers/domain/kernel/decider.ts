@@ -20,7 +20,7 @@ export interface Change {
   to: JsonValue;
 }
 
-/** Stands in for a secret (PIN) in `changes`; the secret itself travels elsewhere in the event. */
+/** Stands in for a secret (PIN) in `changes`; only its ciphertext travels elsewhere in the event. */
 export const REDACTED = '[redacted]';
 
 /**

@@ -239,3 +239,21 @@ export function generateAccountNumber(settings: Pick<CredentialPatternSettings, 
 export function generatePin(settings: Pick<CredentialPatternSettings, 'pinLength'>, random: RandomSource): string {
   return randomDigits(settings.pinLength, random, true);
 }
+
+/**
+ * The rule for a given PIN (ASTPP pin_length): digits only, exactly the settings' `pinLength` of
+ * them. Checked by the application layer before it seals the PIN (the domain only ever sees the
+ * ciphertext). Returns the broken rules as field errors on `field`; [] when the PIN is acceptable.
+ */
+export function checkPin(pin: unknown, settings: Pick<CredentialPatternSettings, 'pinLength'>, field = 'voip.pin'): FieldError[] {
+  if (typeof pin !== 'string') return [{ field, rule: 'type', message: `${field} must be a string of digits` }];
+  if (!/^\d+$/.test(pin)) return [{ field, rule: 'format', message: `${field} must be digits only` }];
+  if (pin.length !== settings.pinLength) return [{ field, rule: 'length', message: `${field} must be exactly ${settings.pinLength} digits (customer settings)` }];
+  return [];
+}
+
+/** Throws ValidationFailed (on `field`) when the PIN breaks the rule of checkPin. */
+export function assertPin(pin: unknown, settings: Pick<CredentialPatternSettings, 'pinLength'>, field = 'voip.pin'): asserts pin is string {
+  const errors = checkPin(pin, settings, field);
+  if (errors.length > 0) throw new ValidationFailed(errors);
+}

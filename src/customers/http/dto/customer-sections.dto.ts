@@ -50,7 +50,11 @@ export class VoipDto {
   @Matches(/^\d{1,20}$/, { message: 'voip.accountNumber must be 1–20 digits' })
   accountNumber?: string;
 
-  @ApiPropertyOptional({ pattern: '^\\d{4,20}$', description: 'Calling-card PIN; generated on create when omitted; never shown except by the audited reveal' })
+  @ApiPropertyOptional({
+    pattern: '^\\d{4,20}$',
+    description:
+      'Calling-card PIN: exactly the customer settings\' pinLength digits (422 voip.pin:length otherwise); generated on create when omitted. Stored only sealed; never shown except by the audited reveal',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^\d{4,20}$/, { message: 'voip.pin must be 4–20 digits' })
