@@ -236,6 +236,10 @@ describe('read models over HTTP (list, search, profile, timeline, stats, read-yo
     expect(missing.headers['content-type']).toContain('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, rule: 'customer.not_found' });
     expect((await read(`/customers/${ids.dan}`)).status).toBe(404);
+    // Ids no customer can have are 404 too; a non-number is a malformed request.
+    expect((await read('/customers/99999999999')).body).toMatchObject({ status: 404, rule: 'customer.not_found' });
+    expect((await read('/customers/0/activity')).status).toBe(404);
+    expect((await read('/customers/abc')).status).toBe(400);
     const deleted = await read(`/customers/${ids.dan}`, { includeDeleted: true });
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({ id: ids.dan, deleted: true, status: 'inactive' });

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseIntPipe, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -6,6 +6,7 @@ import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
 import { CustomerActivityQueryDto, CustomerProfileQueryDto, CustomerStatsQueryDto, ListCustomersQueryDto } from './customer-query.dto.js';
 import type { CustomerProfile, PartnerIds } from './customer-read-models.js';
+import { customerIdPipe } from './id-param.pipe.js';
 import { GetCustomerActivityQuery, GetCustomerProfileQuery, GetCustomerStatsQuery, ListCustomersQuery } from './customer.queries.js';
 
 /** The partners the admin on the request may see (none listed = all), as src/auth's PartnerScope reads it. */
@@ -53,7 +54,7 @@ export class CustomerQueriesController {
   @ApiOkResponse({ description: 'The customer resource, plus alerts (pop-up notes) and additionalFieldLabels' })
   @ApiNotFoundResponse({ description: 'customer.not_found' })
   async profile(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Query() query: CustomerProfileQueryDto,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
@@ -68,7 +69,7 @@ export class CustomerQueriesController {
     description: 'Entries {position, revision, type, at, actor, summary, changes}; filter by types and a period [from, to); cursor pagination.',
   })
   @ApiNotFoundResponse({ description: 'customer.not_found' })
-  activity(@Param('id', ParseIntPipe) id: number, @Query() query: CustomerActivityQueryDto, @Req() request: AuthenticatedRequest) {
+  activity(@Param('id', customerIdPipe) id: number, @Query() query: CustomerActivityQueryDto, @Req() request: AuthenticatedRequest) {
     const { minPosition: _minPosition, ...filter } = query;
     return this.queryBus.execute(new GetCustomerActivityQuery(id, filter, partnerIdsOf(request)));
   }
@@ -76,7 +77,7 @@ export class CustomerQueriesController {
   @Get(':id/comments')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's comments (oldest first)" })
-  async comments(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async comments(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     const profile = withETag(response, await this.load(id, request));
     return { items: profile.comments, nextCursor: null };
   }
@@ -84,7 +85,7 @@ export class CustomerQueriesController {
   @Get(':id/notes')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's internal and debtor notes (oldest first); `alerts` are the pop-up ones" })
-  async notes(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async notes(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     const profile = withETag(response, await this.load(id, request));
     return { items: profile.notes, alerts: profile.alerts, nextCursor: null };
   }
@@ -92,28 +93,28 @@ export class CustomerQueriesController {
   @Get(':id/cap')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: 'CAP: bonus data grants and the total of those still counting' })
-  async cap(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async cap(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return withETag(response, await this.load(id, request)).cap;
   }
 
   @Get(':id/hardware')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: 'Inventory items assigned to the customer' })
-  async hardware(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async hardware(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return { items: withETag(response, await this.load(id, request)).hardware, nextCursor: null };
   }
 
   @Get(':id/contacts')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's contact persons" })
-  async contacts(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async contacts(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return { items: withETag(response, await this.load(id, request)).contacts, nextCursor: null };
   }
 
   @Get(':id/addresses')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's additional addresses" })
-  async addresses(@Param('id', ParseIntPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async addresses(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return { items: withETag(response, await this.load(id, request)).addresses, nextCursor: null };
   }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseIntPipe, Query, Req } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -7,6 +7,7 @@ import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
 import { partnerIdsOf } from '../../customers/queries/customer-queries.controller.js';
+import { locationIdPipe, partnerIdPipe } from '../../customers/queries/id-param.pipe.js';
 import { GetCustomerSettingsQuery, GetNamedEntityQuery, ListAdditionalFieldsQuery, ListNamedEntitiesQuery } from './reference-data.queries.js';
 
 export class NamedEntitiesQueryDto extends ReadModelQueryDto {
@@ -38,7 +39,7 @@ export class PartnersQueryController {
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'One partner' })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
-  one(@Param('id', ParseIntPipe) id: number, @Query() _query: ReferenceQueryDto, @Req() request: AuthenticatedRequest) {
+  one(@Param('id', partnerIdPipe) id: number, @Query() _query: ReferenceQueryDto, @Req() request: AuthenticatedRequest) {
     return this.queryBus.execute(new GetNamedEntityQuery('partner', id, partnerIdsOf(request)));
   }
 }
@@ -59,7 +60,7 @@ export class LocationsQueryController {
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'One location' })
   @ApiNotFoundResponse({ description: 'location.not_found' })
-  one(@Param('id', ParseIntPipe) id: number, @Query() _query: ReferenceQueryDto) {
+  one(@Param('id', locationIdPipe) id: number, @Query() _query: ReferenceQueryDto) {
     return this.queryBus.execute(new GetNamedEntityQuery('location', id, null));
   }
 }
