@@ -7,7 +7,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
+import { FeedModule } from './feed/feed.module.js';
 import { HealthController } from './health/health.controller.js';
+import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
@@ -48,6 +50,8 @@ export class AppModule {
         ReadYourWritesModule,
         CustomerQueriesModule,
         ReferenceDataQueriesModule,
+        LiveModule,
+        FeedModule,
         ReferenceDataModule,
         CustomersModule,
       ],

@@ -1,0 +1,128 @@
+import { Controller, Get, Header, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { RequirePermission } from '../auth/decorators.js';
+import type { AuthenticatedRequest } from '../common/request-context.js';
+import { ProblemException, type FieldError } from '../common/problem.js';
+import { PUBLISHED_CATALOG, PUBLISHED_TYPES, type PublishedCatalog } from './catalog/published-catalog.js';
+import { FeedService, InvalidPositionError, type FeedPage, type FeedReader } from './feed.service.js';
+
+export const FEED_LIMITS = { defaultLimit: 100, maxLimit: 1000, defaultHeartbeatSeconds: 15, maxHeartbeatSeconds: 300 };
+
+/**
+ * The downstream feed (API.md "Downstream consumers"): every event in global position order, in the
+ * public envelope, for billing and provisioning consumers. Partner-scoped admins only get their
+ * partners' customers' events.
+ */
+@ApiTags('events')
+@Controller('events')
+@UseGuards(AuthGuard)
+@RequirePermission('feed.read')
+export class FeedController {
+  constructor(@Inject(FeedService) private readonly feed: FeedService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Events after a position, oldest first: {events, lastPosition}. Ask again with after=lastPosition.' })
+  @ApiQuery({ name: 'after', required: false, description: 'Exclusive position (from a previous page or event); omitted: from the first event' })
+  @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types (see /events/catalog)' })
+  @ApiQuery({ name: 'limit', required: false, description: `1..${FEED_LIMITS.maxLimit}, default ${FEED_LIMITS.defaultLimit}` })
+  async page(
+    @Req() request: AuthenticatedRequest,
+    @Query('after') after?: string,
+    @Query('types') types?: string,
+    @Query('limit') limit?: string,
+  ): Promise<FeedPage> {
+    const errors: FieldError[] = [];
+    const parsedTypes = parseTypes(types, errors);
+    const parsedLimit = parseIntegerParameter('limit', limit, 1, FEED_LIMITS.maxLimit, FEED_LIMITS.defaultLimit, errors);
+    throwIfInvalid(errors);
+    return this.withPositionCheck(() =>
+      this.feed.page({ after: nonEmpty(after), types: parsedTypes, limit: parsedLimit, reader: readerOf(request) }),
+    );
+  }
+
+  @Get('catalog')
+  @ApiOperation({ summary: 'The event catalogue: every event type, its current schema version, JSON Schema and version history' })
+  @ApiOkResponse({ description: '{envelope, events: [{type, version, stream, description, schema, history, omitted}]}' })
+  @Header('Cache-Control', 'public, max-age=300')
+  catalog(): PublishedCatalog {
+    return PUBLISHED_CATALOG;
+  }
+
+  @Get('stream')
+  @ApiOperation({
+    summary:
+      'Server-Sent Events: id = position, event = type, data = the envelope. Resume with Last-Event-ID (or ?after=); ?after=end: new events only. Comment lines are heartbeats.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiQuery({ name: 'after', required: false, description: 'Exclusive start position, or "end"; Last-Event-ID takes precedence' })
+  @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types' })
+  @ApiQuery({ name: 'heartbeat', required: false, description: `Seconds between heartbeat comments, 1..${FEED_LIMITS.maxHeartbeatSeconds} (default ${FEED_LIMITS.defaultHeartbeatSeconds})` })
+  async stream(
+    @Req() request: Request,
+    @Res() response: Response,
+    @Query('after') after?: string,
+    @Query('types') types?: string,
+    @Query('heartbeat') heartbeat?: string,
+  ): Promise<void> {
+    const errors: FieldError[] = [];
+    const parsedTypes = parseTypes(types, errors);
+    const heartbeatSeconds = parseIntegerParameter('heartbeat', heartbeat, 1, FEED_LIMITS.maxHeartbeatSeconds, FEED_LIMITS.defaultHeartbeatSeconds, errors);
+    throwIfInvalid(errors);
+    const lastEventId = request.headers['last-event-id'];
+    const start = nonEmpty(typeof lastEventId === 'string' ? lastEventId.trim() : undefined) ?? nonEmpty(after);
+    if (start !== undefined && start !== 'end') await this.withPositionCheck(() => this.feed.assertPosition(start));
+    await this.feed.stream(request, response, {
+      after: start,
+      types: parsedTypes,
+      heartbeatMs: heartbeatSeconds * 1000,
+      reader: readerOf(request as AuthenticatedRequest),
+    });
+  }
+
+  private async withPositionCheck<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof InvalidPositionError) {
+        throw ProblemException.of(400, 'after (or Last-Event-ID) is not a position of this event store', {
+          rule: 'invalid-position',
+          errors: [{ field: 'after', rule: 'position', message: 'Pass back a position received from the feed' }],
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+function readerOf(request: AuthenticatedRequest): FeedReader {
+  const partnerIds = request.actor?.partnerIds;
+  return Array.isArray(partnerIds) ? { partnerIds } : {};
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function parseTypes(value: string | undefined, errors: FieldError[]): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const types = [...new Set(value.split(',').map((type) => type.trim()).filter(Boolean))];
+  const unknown = types.filter((type) => !PUBLISHED_TYPES.has(type));
+  if (unknown.length > 0) errors.push({ field: 'types', rule: 'eventType', message: `Unknown event type(s): ${unknown.join(', ')} (see /api/v1/events/catalog)` });
+  return types;
+}
+
+function parseIntegerParameter(field: string, value: string | undefined, min: number, max: number, fallback: number, errors: FieldError[]): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    errors.push({ field, rule: 'range', message: `${field} must be an integer from ${min} to ${max}` });
+    return fallback;
+  }
+  return number;
+}
+
+function throwIfInvalid(errors: FieldError[]): void {
+  if (errors.length > 0) throw ProblemException.of(422, errors.map((error) => error.message).join('; '), { rule: 'validation', errors });
+}
