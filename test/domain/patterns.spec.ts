@@ -3,7 +3,9 @@ import {
   DIGITS,
   ValidationFailed,
   assertPasswordPolicy,
+  assertPin,
   checkPasswordPolicy,
+  checkPin,
   generateAccountNumber,
   generateFromPattern,
   generateLogin,
@@ -125,5 +127,16 @@ describe('generators from the customer settings', () => {
     expect(generatePin({ pinLength: 6 }, sequence(0, 4, 2))).toBe('042042');
     const pin = generatePin({ pinLength: 8 }, (n) => Math.floor(Math.random() * n));
     expect(pin).toMatch(new RegExp(`^[${DIGITS}]{8}$`));
+  });
+
+  it('checks a given PIN: digits only, exactly the configured length (before the application layer seals it)', () => {
+    expect(checkPin('042042', { pinLength: 6 })).toEqual([]);
+    expect(checkPin('0420', { pinLength: 6 }).map((error) => `${error.field}:${error.rule}`)).toEqual(['voip.pin:length']);
+    expect(checkPin('04204211', { pinLength: 6 }).map((error) => error.rule)).toEqual(['length']);
+    expect(checkPin('04a042', { pinLength: 6 }).map((error) => error.rule)).toEqual(['format']);
+    expect(checkPin(42042, { pinLength: 5 }).map((error) => error.rule)).toEqual(['type']);
+    expect(checkPin(null, { pinLength: 6 }, 'pin').map((error) => error.field)).toEqual(['pin']);
+    expect(() => assertPin('1234', { pinLength: 6 })).toThrow(ValidationFailed);
+    expect(() => assertPin(generatePin({ pinLength: 9 }, sequence(7)), { pinLength: 9 })).not.toThrow();
   });
 });
