@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import { ProjectionRuntime } from '../../src/projections-runtime/projection-runtime.js';
+import { CustomerReadModels } from '../../src/customers/queries/customer-read-models.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('read models over HTTP (list, search, profile, timeline, stats, read-your-writes)', () => {
@@ -307,6 +308,27 @@ describe('read models over HTTP (list, search, profile, timeline, stats, read-yo
       byLocation: [
         { locationId: riga, count: 3 },
         { locationId: tallinn, count: 2 },
+      ].sort((a, b) => a.locationId - b.locationId),
+      leads: 0,
+    });
+  });
+
+  it("answers a partner-restricted admin (req.actor.partnerIds) with their partners' customers only", async () => {
+    const readModels = testApp.app.get(CustomerReadModels);
+    expect((await readModels.list({}, [south])).items.map((item) => item.id)).toEqual([ids.acme, ids.carla]);
+    expect((await readModels.list({ partnerId: [north], total: true }, [south])).total).toBe(0);
+    expect(await readModels.profile(ids.jane, [south])).toBeNull();
+    expect(await readModels.profile(ids.carla, [south])).toMatchObject({ id: ids.carla });
+    expect(await readModels.exists(ids.jane, [south])).toBe(false);
+    expect(await readModels.stats([south])).toEqual({
+      total: 2,
+      byStatus: { new: 1, active: 1, blocked: 0, inactive: 0 },
+      byBillingType: { recurring: 1, prepaid_custom: 1, prepaid_daily: 0 },
+      byCategory: { person: 1, company: 1 },
+      byPartner: [{ partnerId: south, count: 2 }],
+      byLocation: [
+        { locationId: riga, count: 1 },
+        { locationId: tallinn, count: 1 },
       ].sort((a, b) => a.locationId - b.locationId),
       leads: 0,
     });
