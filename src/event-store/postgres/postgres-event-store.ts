@@ -82,6 +82,85 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Appends to several streams in ONE transaction with ONE statement: all batches or none. Each
+   * batch keeps its own expected-revision check; the first that fails (WrongExpectedRevisionError,
+   * IdempotencyConflictError) rolls the whole call back. Results come in the order of `batches`.
+   * The same stream may appear more than once (its batches apply in the given order). Batches are
+   * applied in stream-id order (stable), so two concurrent calls lock stream rows in the same order
+   * and cannot deadlock. Use it to commit many commands at once (one WAL flush for all of them).
+   * A retried call with the same event ids answers as the first time, as `append` does.
+   */
+  async appendMany(batches: readonly AppendManyBatch[]): Promise<AppendResult[]> {
+    if (batches.length === 0) return [];
+    const items = batches.map((batch, index) => {
+      assertStreamId(batch.streamId);
+      return {
+        index,
+        stream_id: batch.streamId,
+        expected: expectedRevisionParameter(batch.expectedRevision ?? 'any'),
+        events: toAppendPayload(batch.events),
+      };
+    });
+    const seen = new Set<string>();
+    for (const item of items) {
+      for (const event of item.events) {
+        const id = event.id.toLowerCase();
+        if (seen.has(id)) throw new TypeError(`Event id ${event.id} appears twice in one appendMany`);
+        seen.add(id);
+      }
+    }
+    // Stable: batches of one stream keep their order.
+    const ordered = [...items].sort((a, b) => (a.stream_id < b.stream_id ? -1 : a.stream_id > b.stream_id ? 1 : a.index - b.index));
+    const payload = JSON.stringify(ordered);
+    const inCallerTransaction = this.database.db.isTransaction;
+    for (let attempt = 1; ; attempt++) {
+      const replaying = attempt > 1;
+      try {
+        const outcomes = inCallerTransaction
+          ? await this.appendManyIn(this.database.db, payload, replaying)
+          : await this.database.db.transaction().execute(async (trx) => {
+              const answered = await this.appendManyIn(trx, payload, replaying);
+              const failed = answered.find(({ outcome }) => outcome[0] !== 'appended' && outcome[0] !== 'replayed');
+              if (failed) throw new AppendManyRefused(failed.index, failed.outcome);
+              return answered;
+            });
+        const results: AppendResult[] = new Array(items.length);
+        let appended = false;
+        for (const { index, outcome } of outcomes) {
+          const batch = items[index];
+          if (outcome[0] === 'appended') {
+            appended = true;
+            results[index] = { nextRevision: Number(outcome[1]), position: outcome[2]! };
+          } else {
+            // Inside a caller's transaction a refusal surfaces here (rolling back is theirs to do).
+            results[index] = await this.appendResult(batch.stream_id, batches[index].expectedRevision ?? 'any', outcome);
+          }
+        }
+        if (appended) await this.announce();
+        return results;
+      } catch (error) {
+        if (error instanceof AppendManyRefused) {
+          return this.appendResult(items[error.index].stream_id, batches[error.index].expectedRevision ?? 'any', error.outcome) as never;
+        }
+        // A stored event id met on the write path: a retry. Again, asking each batch first.
+        if (!isUniqueViolation(error) || attempt >= 3 || inCallerTransaction) throw error;
+      }
+    }
+  }
+
+  /** One statement: es_append per batch (or, on a retry, es_replayed_append first), in array order. */
+  private async appendManyIn(db: Database['db'], payload: string, replaying: boolean): Promise<Array<{ index: number; outcome: AppendOutcome }>> {
+    const call = replaying
+      ? sql`coalesce(es_replayed_append(x.stream_id, x.events), es_append(x.stream_id, x.expected, x.events))`
+      : sql`es_append(x.stream_id, x.expected, x.events)`;
+    const { rows } = await sql<{ index: number; result: AppendOutcome }>`
+      SELECT x.index, ${call} AS result
+      FROM jsonb_to_recordset(${payload}::text::jsonb) AS x("index" integer, stream_id text, expected text, events jsonb)
+    `.execute(db);
+    return rows.map((row) => ({ index: Number(row.index), outcome: row.result }));
+  }
+
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision;
@@ -204,6 +283,23 @@ export class PostgresEventStore implements EventStore {
       head,
       heldBack: latest !== null && latest !== head,
     };
+  }
+}
+
+/** One stream's part of `appendMany`. */
+export interface AppendManyBatch {
+  streamId: string;
+  events: readonly NewEvent[];
+  expectedRevision?: ExpectedRevision;
+}
+
+/** Carries a refused batch out of the appendMany transaction (so it rolls back). */
+class AppendManyRefused extends Error {
+  constructor(
+    readonly index: number,
+    readonly outcome: AppendOutcome,
+  ) {
+    super(`appendMany: batch ${index} refused (${outcome[0]})`);
   }
 }
 

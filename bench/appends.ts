@@ -1,0 +1,182 @@
+/**
+ * Benchmark 1: event-store appends on the real PostgreSQL server.
+ *
+ * In ONE run, on one fresh database, at the same concurrency and with the same payload:
+ *   a) raw ceiling: plain single-row INSERTs (autocommit) into a plain table with the same columns;
+ *   b) PostgresEventStore.append: one event per call with an expected revision (concurrency check);
+ *   c) PostgresEventStore.appendMany: each writer commits --batch commands (one event each, on
+ *      different streams, each with its expected revision) in one transaction.
+ * Each writer owns its share of the streams (round robin), so it always knows the right expected
+ * revision: every append is checked and none is refused.
+ *
+ *   npm run bench:appends -- --writers=16 --streams=500 --seconds=15 --batch=16
+ */
+import { sql } from 'kysely';
+import { openDatabase, type Database } from '../src/database/database.js';
+import { migrateEventStore } from '../src/event-store/postgres/event-store-migrations.js';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { Args, formatInt, freshDatabase, printFigures, printHeader, round, runMain, type Samples } from './support/common.js';
+import { closedLoop, commentEvent, type LoadResult } from './support/load.js';
+
+export interface AppendFigures {
+  mode: string;
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  operations: number;
+  errors: number;
+}
+
+/** Runs the three modes against `database` (PostgreSQL or PGlite). */
+export async function runAppendModes(
+  database: Database,
+  options: { writers: number; streams: number; seconds: number; warmupSeconds: number; batch: number; modes?: string[] },
+): Promise<AppendFigures[]> {
+  await migrateEventStore(database.db);
+  await sql`create table bench_raw_events (
+    id bigserial primary key,
+    event_id uuid not null,
+    stream_id text not null,
+    revision bigint not null,
+    event_type text not null,
+    data jsonb not null,
+    metadata jsonb not null,
+    recorded_at timestamptz not null default now()
+  )`.execute(database.db);
+  const store = new PostgresEventStore(database);
+  const { writers, streams } = options;
+  const durationMs = options.seconds * 1000;
+  const warmupMs = options.warmupSeconds * 1000;
+  const modes = options.modes ?? ['raw', 'append', 'appendMany'];
+  const figures: AppendFigures[] = [];
+  const report = (mode: string, result: LoadResult, perCall = 1) => {
+    const row: AppendFigures = {
+      mode,
+      eventsPerSecond: (result.events * 1000) / result.elapsedMs,
+      p50: result.latency.percentile(50),
+      p99: result.latency.percentile(99),
+      operations: result.operations,
+      errors: result.errors,
+    };
+    figures.push(row);
+    console.log(
+      `${mode.padEnd(44)} ${formatInt(row.eventsPerSecond).padStart(8)} events/s   latency per call p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms` +
+        `   (${formatInt(result.events)} events in ${formatInt(result.operations)} calls of ${perCall}, ${(result.elapsedMs / 1000).toFixed(1)} s${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''})`,
+    );
+  };
+  // Writer w owns streams w, w + writers, w + 2·writers, …; it tracks their revisions.
+  const owned = Array.from({ length: writers }, (_, writer) => {
+    const mine: number[] = [];
+    for (let stream = writer; stream < streams; stream += writers) mine.push(stream);
+    return mine;
+  });
+  const revisions = new Map<number, number>();
+  const streamId = (stream: number) => `customer-${stream + 1}`;
+  const expectedOf = (stream: number) => {
+    const revision = revisions.get(stream);
+    return revision === undefined ? ('no_stream' as const) : revision;
+  };
+
+  for (const mode of modes) {
+    if (mode === 'raw') {
+      let sequence = 0;
+      const result = await closedLoop({
+        writers,
+        durationMs,
+        warmupMs,
+        operation: async (writer, iteration) => {
+          const mine = owned[writer];
+          const stream = mine[iteration % mine.length];
+          const event = commentEvent(stream + 1, ++sequence);
+          await sql`insert into bench_raw_events (event_id, stream_id, revision, event_type, data, metadata)
+            values (${event.id}, ${streamId(stream)}, ${iteration}, ${event.type}, ${JSON.stringify(event.data)}::text::jsonb, ${JSON.stringify(event.metadata)}::text::jsonb)`.execute(database.db);
+          return 1;
+        },
+      });
+      report('raw ceiling: single-row INSERT', result);
+    } else if (mode === 'append') {
+      let sequence = 0;
+      const result = await closedLoop({
+        writers,
+        durationMs,
+        warmupMs,
+        operation: async (writer, iteration) => {
+          const mine = owned[writer];
+          const stream = mine[iteration % mine.length];
+          const appended = await store.append(streamId(stream), [commentEvent(stream + 1, ++sequence)], expectedOf(stream));
+          revisions.set(stream, appended.nextRevision);
+          return 1;
+        },
+      });
+      report('event store: append(1 event, expected rev)', result);
+    } else if (mode === 'appendMany') {
+      let sequence = 0;
+      const batch = options.batch;
+      const result = await closedLoop({
+        writers,
+        durationMs,
+        warmupMs,
+        operation: async (writer, iteration) => {
+          const mine = owned[writer];
+          const chosen: number[] = [];
+          for (let k = 0; k < Math.min(batch, mine.length); k++) chosen.push(mine[(iteration * batch + k) % mine.length]);
+          const results = await store.appendMany(
+            chosen.map((stream) => ({ streamId: streamId(stream), events: [commentEvent(stream + 1, ++sequence)], expectedRevision: expectedOf(stream) })),
+          );
+          chosen.forEach((stream, index) => revisions.set(stream, results[index].nextRevision));
+          return chosen.length;
+        },
+      });
+      report(`event store: appendMany(${Math.min(batch, owned[0].length)} streams, 1 commit)`, result, Math.min(batch, owned[0].length));
+    } else {
+      throw new Error(`Unknown mode ${mode}`);
+    }
+  }
+  await store.close();
+
+  // Sanity: every counted event is really there, every stream's revisions are gap-free.
+  const { rows } = await sql<{ events: string; streams: string; bad: string }>`
+    select count(*) as events, count(distinct stream_id) as streams,
+      (select count(*) from es_streams s where s.revision + 1 <> (select count(*) from es_events e where e.stream_id = s.stream_id)) as bad
+    from es_events`.execute(database.db);
+  console.log(`check: ${rows[0].events} events in ${rows[0].streams} streams, ${rows[0].bad} streams with a revision gap`);
+  return figures;
+}
+
+export function ratioLines(figures: AppendFigures[]): Array<[string, string]> {
+  const raw = figures.find((row) => row.mode === 'raw');
+  const lines: Array<[string, string]> = [];
+  for (const row of figures) {
+    lines.push([`${row.mode} events/s`, formatInt(row.eventsPerSecond)]);
+    lines.push([`${row.mode} p50 / p99 (ms per call)`, `${row.p50.toFixed(2)} / ${row.p99.toFixed(2)}`]);
+    if (raw && row !== raw) lines.push([`${row.mode} vs raw ceiling`, `${round((100 * row.eventsPerSecond) / raw.eventsPerSecond, 1)} %`]);
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const writers = args.int('writers', 16);
+  const streams = args.int('streams', 500);
+  const seconds = args.int('seconds', 15);
+  const warmupSeconds = args.int('warmup', 2);
+  const batch = args.int('batch', 16);
+  const dbName = args.string('db', 'chronicle_bench_appends');
+  const keep = args.flag('keep');
+  await printHeader('Benchmark 1: event-store appends (PostgreSQL)', args.used);
+  const fresh = await freshDatabase(dbName);
+  // One connection per writer, plus one for the store's NOTIFY announcer.
+  const database = await openDatabase({ connectionString: fresh.url, poolSize: writers + 1 });
+  try {
+    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds, batch });
+    console.log('');
+    printFigures(ratioLines(figures));
+    console.log('goal: append >= 80 % of the raw ceiling; appendMany beyond it');
+  } finally {
+    await database.close();
+    if (!keep) await fresh.drop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) runMain(main, 30 * 60_000);
+export type { Samples };

@@ -1,0 +1,111 @@
+/**
+ * Benchmark 3: projection rebuild from zero (ProjectionRuntime.rebuildProjection, as
+ * `npm run projections:rebuild` runs it) over --events realistic customer events in PostgreSQL.
+ *
+ * The history is generated straight into es_events (INSERT … SELECT, chunked): --events / 10
+ * customers, each with a 10-event lifecycle decided by the real decider (created, activated,
+ * comment, payment, charge, note, CAP bonus, address change, charge, payment). Then each listed
+ * projection is rebuilt from zero in turn; events/s and this process's peak memory are printed.
+ *
+ *   npm run bench:rebuild -- --events=1000000 --projections=customer_list,customer_profile,customer_activity,customer_stats
+ */
+import { openDatabase, type Database } from '../src/database/database.js';
+import { migrateEventStore } from '../src/event-store/postgres/event-store-migrations.js';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { ProjectionRuntime } from '../src/projections-runtime/projection-runtime.js';
+import { allProjections } from '../projections/index.js';
+import { Args, existingDatabase, formatInt, freshDatabase, MemoryPeak, printFigures, printHeader, runMain } from './support/common.js';
+import { generateCustomers, insertReferenceData, lifecycleTemplates } from './support/generate.js';
+
+export const CUSTOMER_PROJECTIONS = ['customer_list', 'customer_profile', 'customer_activity', 'customer_stats'];
+
+export interface RebuildFigure {
+  projection: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  peakRssMiB: number;
+  peakHeapUsedMiB: number;
+}
+
+/** Generates the history (unless the database already has it) and returns the event count. */
+export async function prepareHistory(database: Database, events: number, templates = lifecycleTemplates('lifecycle')): Promise<number> {
+  await migrateEventStore(database.db);
+  await insertReferenceData(database.db);
+  const customers = Math.max(1, Math.round(events / templates.length));
+  const generated = await generateCustomers(database.db, { customers, templates, log: true });
+  console.log(`generated ${formatInt(generated.events)} events for ${formatInt(customers)} customers in ${(generated.ms / 1000).toFixed(1)} s`);
+  return generated.events;
+}
+
+/** Rebuilds each projection from zero, one after the other, measuring each. */
+export async function rebuildEach(database: Database, names: readonly string[], batchSize?: number): Promise<RebuildFigure[]> {
+  const store = new PostgresEventStore(database);
+  const runtime = new ProjectionRuntime({ database, store, projections: allProjections, autoRebuild: false });
+  const figures: RebuildFigure[] = [];
+  try {
+    for (const name of names) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const memory = new MemoryPeak(50);
+      let lastPrint = 0;
+      const result = await runtime.rebuildProjection(name, {
+        restart: true,
+        batchSize,
+        total: 'none',
+        progressIntervalMs: 500,
+        onProgress: (progress) => {
+          if (progress.elapsedMs - lastPrint < 10_000) return;
+          lastPrint = progress.elapsedMs;
+          console.log(`  … ${name}: ${formatInt(progress.eventsDone)} events, ${formatInt(progress.eventsPerSecond)} events/s`);
+        },
+      });
+      const peak = memory.stop();
+      const figure: RebuildFigure = {
+        projection: name,
+        events: result.eventsProcessed,
+        seconds: result.durationMs / 1000,
+        eventsPerSecond: (result.eventsProcessed * 1000) / result.durationMs,
+        peakRssMiB: peak.peakRssMiB,
+        peakHeapUsedMiB: peak.peakHeapUsedMiB,
+      };
+      figures.push(figure);
+      console.log(
+        `${name.padEnd(20)} ${formatInt(figure.events)} events in ${figure.seconds.toFixed(1)} s = ${formatInt(figure.eventsPerSecond).padStart(7)} events/s; ` +
+          `peak RSS ${figure.peakRssMiB} MiB, peak heap used ${figure.peakHeapUsedMiB} MiB`,
+      );
+    }
+  } finally {
+    await runtime.stop();
+    await store.close();
+  }
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const events = args.int('events', 1_000_000);
+  const names = args.string('projections', CUSTOMER_PROJECTIONS.join(',')).split(',').filter(Boolean);
+  const batchSize = args.int('batch-size', 0) || undefined;
+  const dbName = args.string('db', 'chronicle_bench_rebuild');
+  const reuse = args.flag('reuse');
+  const keep = args.flag('keep') || reuse;
+  await printHeader('Benchmark 3: projection rebuild from zero (PostgreSQL)', args.used);
+  for (const name of names) if (!allProjections.some((projection) => projection.name === name)) throw new Error(`Unknown projection ${name}`);
+  const existing = reuse ? await existingDatabase(dbName) : null;
+  const fresh = existing ? { url: existing, drop: async () => undefined } : await freshDatabase(dbName);
+  const database = await openDatabase({ connectionString: fresh.url, poolSize: 4 });
+  try {
+    if (!existing) await prepareHistory(database, events);
+    else console.log(`reusing ${dbName} (--reuse)`);
+    const figures = await rebuildEach(database, names, batchSize);
+    console.log('');
+    printFigures(figures.map((figure) => [`${figure.projection} events/s (peak RSS)`, `${formatInt(figure.eventsPerSecond)} (${figure.peakRssMiB} MiB)`]));
+    console.log(`overall process max RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
+    console.log('goal: above 50,000 events/s');
+  } finally {
+    await database.close();
+    if (!keep) await fresh.drop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) runMain(main, 60 * 60_000);
