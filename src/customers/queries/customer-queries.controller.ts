@@ -2,6 +2,8 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RequirePermission } from '../../auth/decorators.js';
+import { PartnerScope } from '../../auth/partner-scope.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
 import { CustomerActivityQueryDto, CustomerProfileQueryDto, CustomerStatsQueryDto, ListCustomersQueryDto } from './customer-query.dto.js';
@@ -9,10 +11,9 @@ import type { CustomerProfile, PartnerIds } from './customer-read-models.js';
 import { customerIdPipe } from './id-param.pipe.js';
 import { GetCustomerActivityQuery, GetCustomerProfileQuery, GetCustomerStatsQuery, ListCustomersQuery } from './customer.queries.js';
 
-/** The partners the admin on the request may see (none listed = all), as src/auth's PartnerScope reads it. */
+/** The partners the admin on the request may see (null = all): src/auth's PartnerScope. */
 export function partnerIdsOf(request: AuthenticatedRequest): PartnerIds {
-  const ids = request.actor?.partnerIds;
-  return ids && ids.length > 0 ? ids : null;
+  return PartnerScope.of(request.actor).partnerIds;
 }
 
 const LIST = 'customer_list';
@@ -26,6 +27,7 @@ const REFERENCE = 'reference_data';
  * `?minPosition=` (read-your-writes, see src/read-your-writes). Writes live in src/customers/http.
  */
 @ApiTags('customers')
+@RequirePermission('customers.read')
 @Controller('customers')
 export class CustomerQueriesController {
   constructor(private readonly queryBus: QueryBus) {}

@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
+import { RequirePermission } from '../../auth/decorators.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
@@ -24,6 +25,7 @@ const REFERENCE = 'reference_data';
 const STATS = 'customer_stats';
 
 @ApiTags('reference data')
+@RequirePermission('customers.read')
 @Controller('partners')
 export class PartnersQueryController {
   constructor(private readonly queryBus: QueryBus) {}
@@ -45,6 +47,7 @@ export class PartnersQueryController {
 }
 
 @ApiTags('reference data')
+@RequirePermission('customers.read')
 @Controller('locations')
 export class LocationsQueryController {
   constructor(private readonly queryBus: QueryBus) {}
@@ -66,6 +69,7 @@ export class LocationsQueryController {
 }
 
 @ApiTags('reference data')
+@RequirePermission('customers.read')
 @Controller('additional-fields')
 export class AdditionalFieldsQueryController {
   constructor(private readonly queryBus: QueryBus) {}
@@ -79,6 +83,7 @@ export class AdditionalFieldsQueryController {
 }
 
 @ApiTags('reference data')
+@RequirePermission('customers.read')
 @Controller('settings/customers')
 export class CustomerSettingsQueryController {
   constructor(private readonly queryBus: QueryBus) {}
