@@ -11,6 +11,7 @@ import {
   type CustomerState,
   type CustomerView,
 } from '../domain/index.js';
+import { CustomerSnapshotCache } from './customer-snapshots.js';
 
 export interface StreamEventView {
   id: string;
@@ -46,14 +47,21 @@ export interface CustomerStateAt {
  */
 @Injectable()
 export class CustomerHistory {
+  private readonly snapshots = new CustomerSnapshotCache();
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async events(customerId: number, options: { fromRevision?: number; limit?: number } = {}): Promise<CustomerEventsPage> {
     const limit = options.limit ?? 500;
-    const all = await this.read(customerId);
     const from = options.fromRevision ?? 0;
-    const page = all.filter((event) => event.revision >= from).slice(0, limit);
-    const last = all[all.length - 1];
+    const streamId = customerStreamId(customerId);
+    // Only the page, and the stream's last event for its revision (not the whole stream).
+    const [page, lastEvents] = await Promise.all([
+      limit > 0 ? this.readPage(streamId, from, limit) : Promise.resolve([]),
+      this.readPage(streamId, undefined, 1, 'backwards'),
+    ]);
+    const last = lastEvents[0];
+    if (!last) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
     const lastOfPage = page[page.length - 1];
     return {
       customerId,
@@ -63,14 +71,46 @@ export class CustomerHistory {
     };
   }
 
-  /** The customer as it was at `asOf` (recorded time) or right after `revision`. */
+  /**
+   * The customer as it was at `asOf` (recorded time) or right after `revision` (both: whichever is
+   * earlier). "As of a time" is the stream up to its first event recorded after that time. Folds
+   * from the nearest in-memory snapshot (see CustomerSnapshotCache), reading only the events after
+   * it, page by page, and stops at the target: a long stream costs at most one snapshot interval.
+   */
   async stateAt(customerId: number, at: { asOf?: Date; revision?: number }): Promise<CustomerStateAt> {
-    const all = await this.read(customerId);
-    const upTo = all.filter(
-      (event) => (at.revision === undefined || event.revision <= at.revision) && (at.asOf === undefined || event.recordedAt.getTime() <= at.asOf.getTime()),
-    );
-    const state = upTo.reduce<CustomerState>((current, event) => customerDecider.evolve(current, event as unknown as CustomerEvent), customerDecider.initialState);
-    const last = upTo[upTo.length - 1];
+    const streamId = customerStreamId(customerId);
+    const asOf = at.asOf?.getTime();
+    const snapshot = this.snapshots.best(streamId, { revision: at.revision, asOf });
+    let state: CustomerState = snapshot?.state ?? customerDecider.initialState;
+    let last: { revision: number; recordedAt: Date } | undefined = snapshot;
+    let coveredUntil = snapshot?.coveredUntil ?? -Infinity;
+    let from = snapshot ? snapshot.revision + 1 : 0;
+    let sawAny = snapshot !== undefined;
+    // By time the end is unknown: small pages first (the target is usually near the snapshot).
+    let page = at.revision === undefined ? FIRST_TIME_PAGE : HISTORY_PAGE;
+    for (; ; page = Math.min(HISTORY_PAGE, page * 2)) {
+      const wanted = at.revision === undefined ? page : Math.min(page, at.revision - from + 1);
+      if (wanted <= 0) break;
+      const events = await this.readPage(streamId, from, wanted);
+      sawAny ||= events.length > 0;
+      let reachedTime = false;
+      for (const event of events) {
+        const recorded = event.recordedAt.getTime();
+        if (asOf !== undefined && recorded > asOf) {
+          reachedTime = true;
+          break;
+        }
+        state = customerDecider.evolve(state, event as unknown as CustomerEvent);
+        last = event;
+        coveredUntil = Math.max(coveredUntil, recorded);
+        if (this.snapshots.wants(event.revision)) {
+          this.snapshots.add(streamId, { revision: event.revision, recordedAt: event.recordedAt, coveredUntil, state });
+        }
+      }
+      if (reachedTime || events.length < wanted) break;
+      from = events[events.length - 1].revision + 1;
+    }
+    if (!sawAny) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
     const customer = toCustomerView(state, { now: at.asOf?.toISOString() ?? last?.recordedAt.toISOString() });
     if (!customer || !last) {
       throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} did not exist yet at that ${at.revision !== undefined ? 'revision' : 'time'}`);
@@ -78,15 +118,17 @@ export class CustomerHistory {
     return { customer, revision: last.revision, at: last.recordedAt.toISOString() };
   }
 
-  private async read(customerId: number): Promise<RecordedEvent[]> {
-    const events = await this.store.readStream(customerStreamId(customerId)).catch((error: Error) => {
+  private async readPage(streamId: string, fromRevision: number | undefined, maxCount: number, direction: 'forwards' | 'backwards' = 'forwards'): Promise<RecordedEvent[]> {
+    return this.store.readStream(streamId, { fromRevision, maxCount, direction }).catch((error: Error) => {
       if (error.name === 'StreamNotFoundError') return [] as RecordedEvent[];
       throw error;
     });
-    if (events.length === 0) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
-    return events;
   }
 }
+
+/** Events read per query while folding a stream for time travel (by time: from the first size, doubling). */
+const HISTORY_PAGE = 1000;
+const FIRST_TIME_PAGE = 100;
 
 function redactedView(event: RecordedEvent): StreamEventView {
   return {
