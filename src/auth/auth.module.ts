@@ -14,6 +14,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
+import { PartnerScopes } from './partner-scopes.js';
 import { SessionStore } from './session.store.js';
 import { JwtSocketAuthenticator } from './socket-authenticator.js';
 import { TokenService } from './token.service.js';
@@ -53,8 +54,9 @@ const AUTH_SCHEMA = Symbol('AuthSchema');
     AdminsService,
     AuthGuard,
     JwtSocketAuthenticator,
+    PartnerScopes,
   ],
-  exports: [AuthService, AuthGuard, JwtSocketAuthenticator, AdminDirectory, AdminsService, TokenService, SessionStore],
+  exports: [AuthService, AuthGuard, JwtSocketAuthenticator, PartnerScopes, AdminDirectory, AdminsService, TokenService, SessionStore],
 })
 export class AuthModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Auth');

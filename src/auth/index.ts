@@ -11,5 +11,6 @@ export { AuthService, type AuthenticatedActor, type TokenPair } from './auth.ser
 export { AuthenticationError, type AuthFailure } from './auth-errors.js';
 export { Authenticated, CurrentActor, CurrentPartnerScope, IS_PUBLIC, Public, REQUIRED_PERMISSIONS, RequirePermission } from './decorators.js';
 export { PartnerScope, restrictToPartners } from './partner-scope.js';
+export { PartnerScopes } from './partner-scopes.js';
 export { JwtSocketAuthenticator, SocketAuthenticationError, type SocketAuthenticator, type SocketHandshakeLike } from './socket-authenticator.js';
 export { PERMISSIONS, PERMISSION_DESCRIPTIONS, isPermission, type Permission } from '../admins/domain/permissions.js';

@@ -19,7 +19,9 @@ describe('auth: login, tokens, sessions', () => {
   describe('the first super-administrator', () => {
     it('is created from ADMIN_EMAIL / ADMIN_PASSWORD on an empty system, with only a bcrypt hash in its event', async () => {
       const store = testApp.app.get<EventStore>(EVENT_STORE);
-      const events = (await store.readAll()).filter((event) => event.streamId.startsWith('admin-') && event.streamId !== 'admin-roles');
+      const admins = testApp.app.get(AdminDirectory).list();
+      expect(admins).toHaveLength(1);
+      const events = await store.readStream(`admin-${admins[0].state.id}`);
       expect(events.map((event) => event.type)).toEqual(['AdminCreated']);
       const data = events[0].data as Record<string, unknown>;
       expect(data).toMatchObject({ email: testApp.config.adminEmail, role: 'super-administrator', partnerIds: [] });
@@ -76,6 +78,13 @@ describe('auth: login, tokens, sessions', () => {
   });
 
   describe('GET /auth/me', () => {
+    it('startTestApp() comes with the super-administrator’s token and an agent that sends it', async () => {
+      const response = await testApp.agent.get('/api/v1/auth/me').expect(200);
+      expect(response.body.email).toBe(testApp.config.adminEmail);
+      await me(testApp.token).expect(200);
+      expect(await testApp.adminToken()).toBe(testApp.token);
+    });
+
     it('answers the actor behind the token', async () => {
       const response = await me(await testApp.adminToken()).expect(200);
       expect(response.body).toMatchObject({ email: testApp.config.adminEmail, role: 'super-administrator', partnerIds: [] });

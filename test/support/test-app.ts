@@ -8,6 +8,9 @@ import { IN_MEMORY, loadAppConfig, type AppConfig } from '../../src/config/app-c
 import { configureHttpApp } from '../../src/http-app.js';
 import { createFreshPostgresDatabase, postgresUrl } from './test-databases.js';
 
+/** supertest's agent: default headers on every request. */
+export type TestAgent = ReturnType<typeof request.agent>;
+
 export interface TestApp {
   app: INestApplication;
   config: AppConfig;
@@ -19,6 +22,10 @@ export interface TestApp {
   login(email?: string, password?: string): Promise<TokenPair>;
   /** An access token of the first super-administrator (one login per app, then reused). */
   adminToken(): Promise<string>;
+  /** The same token, logged in when the app started. */
+  token: string;
+  /** A supertest agent that sends `Authorization: Bearer <token>` on every request: `testApp.agent.get('/api/v1/customers')`. */
+  agent: TestAgent;
   close(): Promise<void>;
 }
 
@@ -43,14 +50,17 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; databaseU
     if (response.status !== 200) throw new Error(`login as ${email} answered ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body as TokenPair;
   };
-  let adminToken: Promise<string> | undefined;
+  const token = (await login()).accessToken;
+  const adminToken: Promise<string> = Promise.resolve(token);
   return {
     app,
     config,
     url,
     databaseUrl,
     login,
-    adminToken: () => (adminToken ??= login().then((tokens) => tokens.accessToken)),
+    adminToken: () => adminToken,
+    token,
+    agent: request.agent(app.getHttpServer()).set('Authorization', `Bearer ${token}`),
     async close() {
       await app.close();
       await fresh?.drop();
