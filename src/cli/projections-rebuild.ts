@@ -169,7 +169,7 @@ export async function runCli(argv: readonly string[], dependencies: CliDependenc
 async function rebuildWithBar(runtime: ProjectionRuntime, name: string, args: Arguments, io: CliIo): Promise<RebuildResult> {
   const bar = new cliProgress.SingleBar(
     {
-      format: `${name} v{version} [{bar}] {percentage}% | {value}/{totalLabel} events | {speed} events/s | elapsed {elapsed} | ETA {eta} | {phase}`,
+      format: `${name} v{version} [{bar}] {percentage}% | {value}/{totalLabel} events | {speed} events/s | elapsed {elapsedText} | ETA {etaText} | {phase}`,
       stream: io.err,
       hideCursor: true,
       noTTYOutput: true,
@@ -185,8 +185,8 @@ async function rebuildWithBar(runtime: ProjectionRuntime, name: string, args: Ar
       version: progress.version,
       totalLabel: progress.totalEstimate === null ? '?' : String(total),
       speed: Math.round(progress.eventsPerSecond).toLocaleString('en-US'),
-      elapsed: formatDuration(progress.elapsedMs),
-      eta: progress.etaMs === null ? '?' : formatDuration(progress.etaMs),
+      elapsedText: formatDuration(progress.elapsedMs),
+      etaText: progress.etaMs === null ? '?' : formatDuration(progress.etaMs),
       phase: progress.error ? `retrying: ${progress.error}` : progress.phase,
     };
     if (!started) {

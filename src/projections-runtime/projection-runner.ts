@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Database } from '../database/database.js';
+import { AdvisoryLocks } from './advisory-locks.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
 import { CheckpointConflictError, CheckpointStore, type CheckpointRow, type CheckpointStatus } from './checkpoint-store.js';
 import { dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
@@ -7,6 +8,7 @@ import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, yieldTo
 
 export type RunnerState =
   | 'idle' // not started
+  | 'starting' // started, not yet tried to take the lock
   | 'standby' // another session (instance) holds this version's lock; following its checkpoint
   | 'catching-up' // processing batches, behind the head
   | 'caught-up' // read everything visible; waiting for new events
@@ -61,6 +63,8 @@ export interface ProjectionRunnerOptions {
   /** The version (row in projection_checkpoints) this runner drives. The row must exist. */
   version: number;
   checkpoints?: CheckpointStore;
+  /** The lock session (shared by a runtime's runners); default: one of its own. */
+  locks?: AdvisoryLocks;
   /** Shared "new events" signal (the runtime wakes it on the event store's NOTIFY). */
   wake?: WakeSignal;
   logger?: Logger;
@@ -83,17 +87,14 @@ export interface ProjectionRunnerOptions {
   onRetired?: (change: { name: string; version: number }) => void;
 }
 
-/** Versions currently driven in this process, per database (PGlite has one session: its advisory locks are re-entrant). */
-const heldInProcess = new WeakMap<Database, Set<string>>();
-
 export function projectionLockKey(name: string, version: number): string {
   return `projection:${name}:${version}`;
 }
 
 /**
  * Drives ONE version of ONE projection. Across app instances only the holder of the session-level
- * advisory lock `hashtext('projection:<name>:<version>')` processes; the others stand by, follow
- * its checkpoint and take over when it goes away.
+ * advisory lock `hashtext('projection:<name>:<version>')` (see AdvisoryLocks) processes; the others
+ * stand by, follow its checkpoint and take over when it goes away.
  *
  * Processing loop: read up to `batchSize` events after the checkpoint (unfiltered, so the checkpoint
  * also passes events the projection ignores); in ONE transaction compare-and-set the checkpoint,
@@ -109,6 +110,8 @@ export class ProjectionRunner {
   private readonly store: EventStore;
   private readonly projection: Projection<any>;
   private readonly checkpoints: CheckpointStore;
+  private readonly locks: AdvisoryLocks;
+  private readonly ownLocks: boolean;
   private readonly wakeSignal: WakeSignal;
   private readonly logger: Logger;
   private readonly handles?: ReadonlySet<string>;
@@ -139,6 +142,8 @@ export class ProjectionRunner {
     this.name = runnerOptions.projection.name;
     this.version = runnerOptions.version;
     this.checkpoints = runnerOptions.checkpoints ?? new CheckpointStore();
+    this.ownLocks = !runnerOptions.locks;
+    this.locks = runnerOptions.locks ?? new AdvisoryLocks(runnerOptions.database, { logger: runnerOptions.logger });
     this.wakeSignal = runnerOptions.wake ?? new WakeSignal();
     this.logger = runnerOptions.logger ?? silentLogger;
     this.handles = runnerOptions.projection.handles ? new Set(runnerOptions.projection.handles) : undefined;
@@ -157,7 +162,7 @@ export class ProjectionRunner {
   start(): void {
     if (this.loop) return;
     this.abort = new AbortController();
-    this.state = 'standby';
+    this.state = 'starting';
     this.loop = this.run(this.abort.signal).finally(() => {
       this.waiters.flush();
     });
@@ -168,6 +173,7 @@ export class ProjectionRunner {
     this.abort?.abort();
     await this.loop;
     this.loop = undefined;
+    if (this.ownLocks) await this.locks.close();
   }
 
   /** Resolves when the loop has ended (stopped, or the version was retired). */
@@ -271,35 +277,25 @@ export class ProjectionRunner {
   }
 
   private async runOnce(key: string, signal: AbortSignal): Promise<'locked-elsewhere' | 'released' | 'retired'> {
-    let inProcess = heldInProcess.get(this.database);
-    if (!inProcess) heldInProcess.set(this.database, (inProcess = new Set()));
-    if (inProcess.has(key)) return 'locked-elsewhere';
-    inProcess.add(key);
+    if (!(await this.locks.tryAcquire(key))) return 'locked-elsewhere';
+    this.holdsLock = true;
     try {
-      return await this.database.withSession(async (session) => {
-        const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as locked`.execute(session);
-        if (!rows[0]?.locked) return 'locked-elsewhere' as const;
-        this.holdsLock = true;
-        try {
-          return await this.processWhileLocked(session, signal);
-        } finally {
-          this.holdsLock = false;
-          await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(session).catch(() => undefined);
-        }
-      });
+      return await this.processWhileLocked(key, signal);
     } finally {
-      inProcess.delete(key);
+      this.holdsLock = false;
+      await this.locks.release(key);
     }
   }
 
-  private async processWhileLocked(session: Kysely<any>, signal: AbortSignal): Promise<'released' | 'retired'> {
-    let row = await this.checkpoints.get(session, this.name, this.version);
+  private async processWhileLocked(key: string, signal: AbortSignal): Promise<'released' | 'retired'> {
+    const db = this.database.db;
+    let row = await this.checkpoints.get(db, this.name, this.version);
     if (!row || row.status === 'retired') return 'retired';
     this.adopt(row);
     let tables = row.tables;
     let lastStatusCheck = Date.now();
 
-    while (!signal.aborted) {
+    while (!signal.aborted && this.locks.holds(key)) {
       await yieldToEventLoop();
       const rebuilding = this.versionStatus === 'rebuilding';
       const batchSize = rebuilding ? this.options.rebuildBatchSize : this.options.batchSize;
@@ -310,11 +306,11 @@ export class ProjectionRunner {
       if (events.length > 0) {
         this.state = rebuilding ? 'rebuilding' : 'catching-up';
         try {
-          await this.commitBatch(session, events, tables);
+          await this.commitBatch(events, tables);
         } catch (error) {
           if (!(error instanceof CheckpointConflictError)) throw error;
           // Someone else moved or retired this version (e.g. our lock was lost): start over from the row.
-          row = await this.checkpoints.get(session, this.name, this.version);
+          row = await this.checkpoints.get(db, this.name, this.version);
           if (!row || row.status === 'retired') return 'retired';
           this.logger.warn(`Projection ${this.name} v${this.version}: checkpoint moved elsewhere; resuming from ${row.position}`);
           this.adopt(row);
@@ -329,7 +325,7 @@ export class ProjectionRunner {
       if (events.length < batchSize) {
         // Everything visible at read time is committed: caught up.
         if (rebuilding) {
-          await this.switchToActive(session);
+          await this.switchToActive();
           continue;
         }
         this.state = 'caught-up';
@@ -338,7 +334,7 @@ export class ProjectionRunner {
         if (events.length > 0) continue; // read once more at once: more may have arrived meanwhile
         if (Date.now() - lastStatusCheck >= this.options.statusCheckMs) {
           lastStatusCheck = Date.now();
-          row = await this.checkpoints.get(session, this.name, this.version);
+          row = await this.checkpoints.get(db, this.name, this.version);
           if (!row || row.status === 'retired') return 'retired';
         }
         await this.wakeSignal.wait(this.options.pollIntervalMs, signal);
@@ -354,11 +350,11 @@ export class ProjectionRunner {
     this.waiters.check();
   }
 
-  private async commitBatch(session: Kysely<any>, events: RecordedEvent[], tables: ProjectionTables): Promise<void> {
+  private async commitBatch(events: RecordedEvent[], tables: ProjectionTables): Promise<void> {
     const expected = this.checkpoint;
     const next = events[events.length - 1].position;
     const handled = this.handles ? events.filter((event) => this.handles!.has(event.type)) : events;
-    await session.transaction().execute(async (trx) => {
+    await this.database.db.transaction().execute(async (trx) => {
       // Checkpoint first: it takes the row lock before any table lock (same order as the switch).
       await this.checkpoints.advance(trx, { name: this.name, version: this.version, expected, next, events: events.length });
       if (handled.length > 0) await this.projection.apply(trx, handled, tables);
@@ -383,9 +379,9 @@ export class ProjectionRunner {
    * older unfinished rebuilds) retired, and their tables dropped. `lock_timeout` keeps a long read
    * of the old tables from stalling everyone behind the DROP's lock; the switch is then retried.
    */
-  private async switchToActive(session: Kysely<any>): Promise<void> {
+  private async switchToActive(): Promise<void> {
     this.state = 'switching';
-    const retired = await session.transaction().execute(async (trx) => {
+    const retired = await this.database.db.transaction().execute(async (trx) => {
       await sql`set local lock_timeout = '5s'`.execute(trx);
       const rows = await this.checkpoints.switchActive(trx, this.name, this.version, this.checkpoint);
       for (const row of rows) {

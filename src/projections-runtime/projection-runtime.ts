@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database/database.js';
 import type { EventStore } from '../event-store/event-store.port.js';
+import { AdvisoryLocks } from './advisory-locks.js';
 import {
   CheckpointStore,
   migrateProjectionRuntime,
@@ -161,6 +162,8 @@ export class ProjectionRuntime {
   private readonly logger: Logger;
   private readonly wake = new WakeSignal();
   private readonly runners = new Map<string, ProjectionRunner>();
+  /** One dedicated session holds the advisory locks of all this runtime's runners. */
+  private readonly locks: AdvisoryLocks;
   private readonly active = new Map<string, ActiveEntry>();
   private readonly waiters = new PositionWaiters();
   private readonly unlisteners: Array<() => Promise<void>> = [];
@@ -177,6 +180,7 @@ export class ProjectionRuntime {
     this.database = options.database;
     this.store = options.store;
     this.logger = options.logger ?? silentLogger;
+    this.locks = new AdvisoryLocks(options.database, { logger: this.logger });
     for (const projection of options.projections) this.register(projection);
   }
 
@@ -230,6 +234,7 @@ export class ProjectionRuntime {
     await this.reconciling.catch(() => undefined);
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     this.runners.clear();
+    await this.locks.close();
     await Promise.all(this.unlisteners.splice(0).map((unlisten) => unlisten().catch(() => undefined)));
     this.waiters.flush();
   }
@@ -592,6 +597,7 @@ export class ProjectionRuntime {
       projection,
       version,
       checkpoints: this.checkpoints,
+      locks: this.locks,
       wake: this.wake,
       logger: this.logger,
       pollIntervalMs: this.options.pollIntervalMs,

@@ -48,7 +48,9 @@ const TYPES = ['Opened', 'Renamed', 'Noted', 'Closed'];
 
 /**
  * Appends `count` events round-robin over `streams` streams (`<prefix>-<n>`), in appends of up to
- * `perAppend` events. Returns the position of the last one.
+ * `perAppend` events. Returns the position of the last one once readers can see it: the PostgreSQL
+ * store hides events until every older transaction in the CLUSTER has ended (its gap-free order),
+ * and other suites running on the same server hold such transactions now and then.
  */
 export async function appendEvents(
   store: EventStore,
@@ -71,6 +73,9 @@ export async function appendEvents(
     last = (await store.append(stream, events, 'any')).position;
     appended += size;
     round++;
+  }
+  if (!(await eventually(async () => ((await store.headPosition()) ?? '') >= last, 30_000, 10))) {
+    throw new Error(`appended events are still not visible to readers after 30 s (last: ${last})`);
   }
   return last;
 }
