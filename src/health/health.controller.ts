@@ -6,9 +6,11 @@ import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
+import { Public } from '../auth/decorators.js';
 
 /** Liveness and readiness: database, event store and projection lag. */
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

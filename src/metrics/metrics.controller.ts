@@ -1,11 +1,13 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, register } from 'prom-client';
+import { Public } from '../auth/decorators.js';
 
 let defaultMetricsStarted = false;
 
 /** Prometheus scrape endpoint (process metrics plus whatever modules register). */
 @ApiExcludeController()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor() {

@@ -116,5 +116,5 @@ export const SOCKET_PERMISSIONS: Readonly<Record<string, Permission>> = {
  * the permission above, then turn on APP_GUARD in src/auth/auth.module.ts.
  */
 export const PENDING_DECLARATION: ReadonlySet<string> = new Set(
-  Object.keys(ENDPOINT_PERMISSIONS).filter((route) => /^\w+ \/(health|metrics)$|\/customers|\/partners|\/locations|\/additional-fields|\/settings\//.test(route)),
+  Object.keys(ENDPOINT_PERMISSIONS).filter((route) => /\/customers|\/partners|\/locations|\/additional-fields|\/settings\//.test(route)),
 );
