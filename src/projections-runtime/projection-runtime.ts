@@ -166,6 +166,8 @@ export class ProjectionRuntime {
   private readonly locks: AdvisoryLocks;
   private readonly active = new Map<string, ActiveEntry>();
   private readonly waiters = new PositionWaiters();
+  /** Projections whose last set-up attempt failed, with the error (shown by status()). */
+  private readonly setupErrors = new Map<string, string>();
   private readonly unlisteners: Array<() => Promise<void>> = [];
   private migrated?: Promise<void>;
   private started = false;
@@ -352,7 +354,7 @@ export class ProjectionRuntime {
           state: buildingStatus?.state ?? 'not-running',
         };
       }
-      const error = runnerStatus?.error ?? buildingRunner?.status().error;
+      const error = this.setupErrors.get(projection.name) ?? runnerStatus?.error ?? buildingRunner?.status().error;
       if (error) status.error = error;
       if (active && active.codeVersion > projection.version) {
         status.note = `v${active.version} was built by newer code (version ${active.codeVersion}); instances running it process it`;
@@ -377,7 +379,7 @@ export class ProjectionRuntime {
     const projection = this.projection(name);
     await this.migrate();
     const startedAt = Date.now();
-    const { row: target, resumed, fromVersion } = await this.prepareRebuild(projection, options.restart ?? false);
+    const { row: target, resumed, fromVersion, liveBefore } = await this.prepareRebuild(projection, options.restart ?? false);
     const key = runnerKey(name, target.version);
     const startEvents = target.eventsProcessed;
     let retired: CheckpointRow[] = [];
@@ -455,9 +457,9 @@ export class ProjectionRuntime {
     }
 
     if (!switchedHere) {
-      // Switched by another instance that held the lock: look up what it retired.
+      // Switched by another instance that held the lock: the versions live before that are retired now.
       const rows = await this.checkpoints.list(this.database.db, name);
-      retired = rows.filter((row) => row.status === 'retired' && row.version < target.version && row.updatedAt.getTime() >= startedAt);
+      retired = rows.filter((row) => row.status === 'retired' && liveBefore.includes(row.version));
     }
     this.active.delete(name);
     if (total === null) total = runner.status().eventsProcessed;
@@ -482,11 +484,13 @@ export class ProjectionRuntime {
   private async prepareRebuild(
     projection: Projection<any>,
     restart: boolean,
-  ): Promise<{ row: CheckpointRow; resumed: boolean; fromVersion: number | null }> {
+  ): Promise<{ row: CheckpointRow; resumed: boolean; fromVersion: number | null; liveBefore: number[] }> {
     let resumed = false;
     let fromVersion: number | null = null;
+    let liveBefore: number[] = [];
     const row = await this.withSetupLock(projection.name, async (trx, rows) => {
       fromVersion = rows.find((candidate) => candidate.status === 'active')?.version ?? null;
+      liveBefore = rows.filter((candidate) => candidate.status !== 'retired').map((candidate) => candidate.version);
       const unfinished = rows.find((candidate) => candidate.status === 'rebuilding' && candidate.codeVersion === projection.version);
       if (unfinished && !restart) {
         resumed = true;
@@ -499,7 +503,7 @@ export class ProjectionRuntime {
       }
       return this.createVersion(trx, projection, rows, 'rebuilding');
     });
-    return { row, resumed, fromVersion };
+    return { row, resumed, fromVersion, liveBefore: liveBefore.filter((version) => version !== row.version) };
   }
 
   private async estimateTotal(total: RebuildOptions['total'], signal: AbortSignal): Promise<number | null> {
@@ -543,39 +547,14 @@ export class ProjectionRuntime {
     if (!this.started || this.stopping) return;
     const wanted = new Set<string>();
     for (const projection of this.registry.values()) {
-      let rows = await this.checkpoints.list(this.database.db, projection.name);
-      const needsInitial = (all: CheckpointRow[]) =>
-        !all.some((row) => row.status === 'active') && !all.some((row) => row.status === 'rebuilding' && row.codeVersion === projection.version);
-      const needsUpgrade = (all: CheckpointRow[]) => {
-        const active = all.find((row) => row.status === 'active');
-        return (
-          (this.options.autoRebuild ?? true) &&
-          active !== undefined &&
-          active.codeVersion < projection.version &&
-          !all.some((row) => row.status === 'rebuilding' && row.codeVersion === projection.version)
-        );
-      };
-      if (needsInitial(rows) || needsUpgrade(rows)) {
-        await this.withSetupLock(projection.name, async (trx, locked) => {
-          if (needsInitial(locked)) {
-            await this.createVersion(trx, projection, locked, 'active');
-          } else if (needsUpgrade(locked)) {
-            const created = await this.createVersion(trx, projection, locked, 'rebuilding');
-            this.logger.log(`Projection ${projection.name}: code version ${projection.version} is new; rebuilding as v${created.version}`);
-          }
-        });
-        rows = await this.checkpoints.list(this.database.db, projection.name);
-      }
-      for (const row of rows) {
-        const runnable = row.codeVersion === projection.version && (row.status === 'active' || row.status === 'rebuilding');
-        if (runnable) wanted.add(runnerKey(projection.name, row.version));
-      }
-      for (const row of rows) {
-        const key = runnerKey(projection.name, row.version);
-        if (!wanted.has(key) || this.runners.has(key)) continue;
-        const runner = this.createRunner(projection, row.version, {});
-        this.runners.set(key, runner);
-        runner.start();
+      try {
+        await this.reconcileProjection(projection, wanted);
+        this.setupErrors.delete(projection.name);
+      } catch (error) {
+        // One projection failing to set up (e.g. its createTables) must not hold back the others.
+        this.setupErrors.set(projection.name, errorMessage(error));
+        this.logger.error(`Projection ${projection.name} could not be set up: ${errorMessage(error)}`, error);
+        for (const key of this.runners.keys()) if (key.startsWith(`${projection.name}:`)) wanted.add(key);
       }
     }
     for (const [key, runner] of this.runners) {
@@ -584,6 +563,43 @@ export class ProjectionRuntime {
       await runner.stop();
     }
     await this.refreshActive();
+  }
+
+  private async reconcileProjection(projection: Projection<any>, wanted: Set<string>): Promise<void> {
+    let rows = await this.checkpoints.list(this.database.db, projection.name);
+    const needsInitial = (all: CheckpointRow[]) =>
+      !all.some((row) => row.status === 'active') && !all.some((row) => row.status === 'rebuilding' && row.codeVersion === projection.version);
+    const needsUpgrade = (all: CheckpointRow[]) => {
+      const active = all.find((row) => row.status === 'active');
+      return (
+        (this.options.autoRebuild ?? true) &&
+        active !== undefined &&
+        active.codeVersion < projection.version &&
+        !all.some((row) => row.status === 'rebuilding' && row.codeVersion === projection.version)
+      );
+    };
+    if (needsInitial(rows) || needsUpgrade(rows)) {
+      await this.withSetupLock(projection.name, async (trx, locked) => {
+        if (needsInitial(locked)) {
+          await this.createVersion(trx, projection, locked, 'active');
+        } else if (needsUpgrade(locked)) {
+          const created = await this.createVersion(trx, projection, locked, 'rebuilding');
+          this.logger.log(`Projection ${projection.name}: code version ${projection.version} is new; rebuilding as v${created.version}`);
+        }
+      });
+      rows = await this.checkpoints.list(this.database.db, projection.name);
+    }
+    for (const row of rows) {
+      const runnable = row.codeVersion === projection.version && (row.status === 'active' || row.status === 'rebuilding');
+      if (runnable) wanted.add(runnerKey(projection.name, row.version));
+    }
+    for (const row of rows) {
+      const key = runnerKey(projection.name, row.version);
+      if (!wanted.has(key) || this.runners.has(key)) continue;
+      const runner = this.createRunner(projection, row.version, {});
+      this.runners.set(key, runner);
+      runner.start();
+    }
   }
 
   private createRunner(

@@ -3,6 +3,7 @@ import { allProjections } from '../../projections/index.js';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
+import { trackProjectionMetrics } from './projection-metrics.js';
 import { ProjectionRuntime } from './projection-runtime.js';
 import type { Logger } from './wake-signal.js';
 
@@ -18,7 +19,7 @@ export function nestLogger(context = 'Projections'): Logger {
 /**
  * Runs every projection of projections/index.ts in the background from app start (after creating
  * the checkpoint table and first-time projection tables) and stops them before the database
- * closes. Inject `ProjectionRuntime` to read a projection's active tables (`runtime.read(...)`) or
+ * closes; exports lag gauges on /metrics. Inject `ProjectionRuntime` to read a projection's active tables (`runtime.read(...)`) or
  * to wait for a position (`runtime.waitForPosition(...)`).
  */
 @Global()
@@ -37,9 +38,14 @@ export function nestLogger(context = 'Projections'): Logger {
   exports: [ProjectionRuntime],
 })
 export class ProjectionsModule implements BeforeApplicationShutdown {
-  constructor(@Inject(ProjectionRuntime) private readonly runtime: ProjectionRuntime) {}
+  private readonly untrack: () => void;
+
+  constructor(@Inject(ProjectionRuntime) private readonly runtime: ProjectionRuntime) {
+    this.untrack = trackProjectionMetrics(runtime);
+  }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.untrack();
     await this.runtime.stop();
   }
 }
