@@ -40,6 +40,9 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     idle_in_transaction_session_timeout: 60_000,
   } as pg.PoolConfig);
   pool.on('error', () => undefined); // a dropped idle client is replaced on next use
+  // A checked-out client (e.g. the projection lock session) that loses its server connection emits
+  // 'error' itself; without a listener that would crash the process instead of failing its query.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   const listeners: pg.Client[] = [];
   return {
