@@ -1,10 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { loadAggregate, runCommand } from '../../event-sourcing/command-runner.js';
+import type { PartnerScope } from '../../auth/partner-scope.js';
+import { PartnerScopes } from '../../auth/partner-scopes.js';
+import { loadAggregate, PreconditionFailedError, runCommand, type Decider } from '../../event-sourcing/command-runner.js';
 import { EVENT_STORE, type EventMetadata, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
 import {
+  CUSTOMER_RULES,
+  DomainRuleViolation,
   customerDecider,
   customerStreamId,
   toCustomerView,
@@ -53,12 +57,43 @@ export function authorOf(metadata: EventMetadata): AuthorRef | null {
   return metadata.actor ? { id: metadata.actor.id, name: metadata.actor.name } : null;
 }
 
+function customerNotFound(customerId: number): DomainRuleViolation {
+  return new DomainRuleViolation(CUSTOMER_RULES.notFound, 'The customer does not exist', { customerId });
+}
+
+/** Whether a restricted scope must not see this state: an existing customer of another partner. */
+function outsideScope(state: CustomerState, scope: PartnerScope): boolean {
+  return state.exists && !scope.allows(state.partnerId);
+}
+
+/**
+ * The customer decider, seen through a partner scope: an existing customer outside the scope does
+ * not exist (customer.not_found, 404), decided on the very state the command is decided on, so a
+ * concurrent move between partners cannot slip a write past the check.
+ */
+function scopedDecider(scope: PartnerScope, customerId: number): Decider<CustomerCommand, CustomerState, CustomerEvent, CustomerContext> {
+  if (scope.unrestricted) return customerDecider;
+  return {
+    initialState: customerDecider.initialState,
+    evolve: customerDecider.evolve,
+    decide(command, state, context) {
+      if (outsideScope(state, scope)) throw customerNotFound(customerId);
+      return customerDecider.decide(command, state, context);
+    },
+  };
+}
+
 /**
  * Runs one customer command: builds the CustomerContext (time, actor, a fresh id, and — where the
  * command needs them — known partner / location ids and field definitions from the reference-data
  * streams), then load → decide → append with the expected revision through `runCommand` (bounded
  * retry on conflict, none under If-Match). The append goes through a ReservingEventStore, which
  * keeps logins, account numbers and unique field values reserved in step with the stream.
+ *
+ * Partner scope: the acting admin (metadata.actor) reaches only customers of their partners. One
+ * of another partner answers customer.not_found (404), as on the read side; creating a customer
+ * in, or moving one to, a partner outside the scope is customer.partner.unknown (the partner does
+ * not exist for them). An actor that is no known admin reaches nothing.
  */
 @Injectable()
 export class CustomerCommandExecutor {
@@ -67,7 +102,15 @@ export class CustomerCommandExecutor {
     @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
     @Inject(CustomerReservations) private readonly reservations: CustomerReservations,
     @Inject(ReferenceUsage) private readonly usage: ReferenceUsage,
+    @Inject(PartnerScopes) private readonly scopes: PartnerScopes,
   ) {}
+
+  /** The acting admin's partner scope; an actor that is no known admin is refused as not found. */
+  private async scopeOf(customerId: number, options: WriteOptions): Promise<PartnerScope> {
+    const scope = await this.scopes.of(options.metadata.actor);
+    if (scope === null) throw customerNotFound(customerId);
+    return scope;
+  }
 
   async run(
     customerId: number,
@@ -75,17 +118,18 @@ export class CustomerCommandExecutor {
     options: WriteOptions,
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerOutcome> {
+    const scope = await this.scopeOf(customerId, options);
     const store = new ReservingEventStore(this.store, customerId, {
       reservations: this.reservations,
       definitions: () => this.reader.definitions(),
       recordUsage: (id, references) => this.usage.record(id, references),
     });
-    const outcome = await runCommand(store, customerStreamId(customerId), customerDecider, command, {
+    const outcome = await runCommand(store, customerStreamId(customerId), scopedDecider(scope, customerId), command, {
       metadata: options.metadata,
       expectedRevision: options.expectedRevision,
       context: async () => {
         const [knownPartnerIds, knownLocationIds, additionalFieldDefinitions] = await Promise.all([
-          NEEDS_REFERENCES.has(command.type) ? this.reader.knownPartnerIds() : undefined,
+          NEEDS_REFERENCES.has(command.type) ? this.reader.knownPartnerIds().then((known) => scope.narrow(known)) : undefined,
           NEEDS_REFERENCES.has(command.type) ? this.reader.knownLocationIds() : undefined,
           NEEDS_DEFINITIONS.has(command.type) ? this.reader.definitions() : undefined,
         ]);
@@ -100,6 +144,13 @@ export class CustomerCommandExecutor {
         };
         return context;
       },
+    }).catch(async (error: unknown) => {
+      // If-Match is checked before the decision: a stale revision must not tell another partner's
+      // admin that the customer exists (nor its revision).
+      if (error instanceof PreconditionFailedError && !scope.unrestricted && outsideScope((await this.load(customerId)).state, scope)) {
+        throw customerNotFound(customerId);
+      }
+      throw error;
     });
     if (!outcome.state.exists) throw new Error(`Customer ${customerId}: the command left no customer`);
     return { state: outcome.state, events: outcome.events, revision: outcome.revision, position: outcome.position };
@@ -123,8 +174,20 @@ export class CustomerCommandExecutor {
     return { resource, revision: outcome.revision, position: outcome.position, ...(createdId ? { createdId } : {}) };
   }
 
-  /** The customer's stream folded (up to a revision), for reads of the write side. */
+  /** The customer's stream folded (up to a revision), for reads of the write side. Not partner-scoped: see `loadFor`. */
   async load(customerId: number, upToRevision?: number): Promise<{ state: CustomerState; revision: number; events: RecordedEvent[] }> {
     return loadAggregate(this.store, customerStreamId(customerId), customerDecider, upToRevision);
+  }
+
+  /**
+   * The customer's current state as the command's actor may see it, for a handler that looks at it
+   * before the command (a customer of another partner is customer.not_found, before any other
+   * answer that could tell something about it). `run` checks the scope again on the state it decides on.
+   */
+  async loadFor(customerId: number, options: WriteOptions): Promise<{ state: CustomerState; revision: number }> {
+    const scope = await this.scopeOf(customerId, options);
+    const { state, revision } = await this.load(customerId);
+    if (outsideScope(state, scope)) throw customerNotFound(customerId);
+    return { state, revision };
   }
 }

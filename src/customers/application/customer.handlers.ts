@@ -147,7 +147,7 @@ export class EditCustomerHandler implements ICommandHandler<EditCustomerCommand>
       this.executor.write(command.customerId, { type: 'EditCustomer', data }, command.options, pinCiphertext === undefined ? undefined : () => ({ pinCiphertext }));
     if (voip === undefined || voip === null || typeof voip !== 'object' || voip.pin === undefined) return write(command.data as CustomerPatch);
     const { pin, ...otherVoip } = voip;
-    const { state } = await this.executor.load(command.customerId);
+    const { state } = await this.executor.loadFor(command.customerId, command.options);
     // No customer, or a deleted one: the decider refuses the patch whatever the PIN.
     if (!state.exists || state.deleted || (typeof pin === 'string' && this.isCurrentPin(state, pin))) return write({ ...rest, voip: otherVoip });
     assertPin(pin, (await this.reader.settings()).state.settings);
@@ -259,7 +259,8 @@ export class ResetPasswordHandler implements ICommandHandler<ResetPasswordComman
   ) {}
 
   async execute(command: ResetPasswordCommand): Promise<CustomerWrite & { generated: boolean }> {
-    const { state } = await this.executor.load(command.customerId);
+    // Scoped first: the password policy must not answer anything about another partner's customer (its login).
+    const { state } = await this.executor.loadFor(command.customerId, command.options);
     if (!state.exists) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, 'The customer does not exist');
     const generated = command.data.password === undefined;
     let password: string;
