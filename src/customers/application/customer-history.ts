@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { PartnerScope } from '../../auth/partner-scope.js';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import {
   CUSTOMER_RULES,
@@ -51,10 +52,15 @@ export class CustomerHistory {
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async events(customerId: number, options: { fromRevision?: number; limit?: number } = {}): Promise<CustomerEventsPage> {
+  /**
+   * `scope`: the partners the reader may see. A customer whose CURRENT partner is outside it does
+   * not exist for them (customer.not_found, 404), its whole history included, as on every read.
+   */
+  async events(customerId: number, options: { fromRevision?: number; limit?: number } = {}, scope: PartnerScope = PartnerScope.all()): Promise<CustomerEventsPage> {
     const limit = options.limit ?? 500;
     const from = options.fromRevision ?? 0;
     const streamId = customerStreamId(customerId);
+    await this.assertInScope(customerId, scope);
     // Only the page, and the stream's last event for its revision (not the whole stream).
     const [page, lastEvents] = await Promise.all([
       limit > 0 ? this.readPage(streamId, from, limit) : Promise.resolve([]),
@@ -77,8 +83,30 @@ export class CustomerHistory {
    * from the nearest in-memory snapshot (see CustomerSnapshotCache), reading only the events after
    * it, page by page, and stops at the target: a long stream costs at most one snapshot interval.
    */
-  async stateAt(customerId: number, at: { asOf?: Date; revision?: number }): Promise<CustomerStateAt> {
-    const streamId = customerStreamId(customerId);
+  async stateAt(customerId: number, at: { asOf?: Date; revision?: number }, scope: PartnerScope = PartnerScope.all()): Promise<CustomerStateAt> {
+    await this.assertInScope(customerId, scope);
+    const { state, last, sawAny } = await this.fold(customerStreamId(customerId), at);
+    if (!sawAny) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
+    const customer = toCustomerView(state, { now: at.asOf?.toISOString() ?? last?.recordedAt.toISOString() });
+    if (!customer || !last) {
+      throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} did not exist yet at that ${at.revision !== undefined ? 'revision' : 'time'}`);
+    }
+    return { customer, revision: last.revision, at: last.recordedAt.toISOString() };
+  }
+
+  /**
+   * A restricted scope sees a customer only while its current partner is one of theirs (the
+   * stream folded to its end, from the nearest snapshot). An unknown customer passes: the read
+   * itself answers customer.not_found, with the same status.
+   */
+  private async assertInScope(customerId: number, scope: PartnerScope): Promise<void> {
+    if (scope.unrestricted) return;
+    const { state } = await this.fold(customerStreamId(customerId), {});
+    if (state.exists && !scope.allows(state.partnerId)) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
+  }
+
+  /** The stream folded up to a time and / or revision (none: to its end). */
+  private async fold(streamId: string, at: { asOf?: Date; revision?: number }): Promise<{ state: CustomerState; last?: { revision: number; recordedAt: Date }; sawAny: boolean }> {
     const asOf = at.asOf?.getTime();
     const snapshot = this.snapshots.best(streamId, { revision: at.revision, asOf });
     let state: CustomerState = snapshot?.state ?? customerDecider.initialState;
@@ -110,12 +138,7 @@ export class CustomerHistory {
       if (reachedTime || events.length < wanted) break;
       from = events[events.length - 1].revision + 1;
     }
-    if (!sawAny) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
-    const customer = toCustomerView(state, { now: at.asOf?.toISOString() ?? last?.recordedAt.toISOString() });
-    if (!customer || !last) {
-      throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} did not exist yet at that ${at.revision !== undefined ? 'revision' : 'time'}`);
-    }
-    return { customer, revision: last.revision, at: last.recordedAt.toISOString() };
+    return { state, last, sawAny };
   }
 
   private async readPage(streamId: string, fromRevision: number | undefined, maxCount: number, direction: 'forwards' | 'backwards' = 'forwards'): Promise<RecordedEvent[]> {
