@@ -11,6 +11,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RequirePermission } from '../../auth/decorators.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { API_PREFIX } from '../../http-app.js';
@@ -75,6 +76,7 @@ export class CustomerActivityWriteController {
   // ----- comments -----
 
   @Post('comments')
+  @RequirePermission('notes')
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
   async addComment(
     @Param('id', ParseIntPipe) id: number,
@@ -87,6 +89,7 @@ export class CustomerActivityWriteController {
   }
 
   @Patch('comments/:commentId')
+  @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a comment' })
   async editComment(
     @Param('id', ParseIntPipe) id: number,
@@ -99,6 +102,7 @@ export class CustomerActivityWriteController {
   }
 
   @Delete('comments/:commentId')
+  @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a comment' })
   async deleteComment(@Param('id', ParseIntPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
@@ -107,6 +111,7 @@ export class CustomerActivityWriteController {
   // ----- notes -----
 
   @Post('notes')
+  @RequirePermission('notes')
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
   async addNote(
     @Param('id', ParseIntPipe) id: number,
@@ -119,6 +124,7 @@ export class CustomerActivityWriteController {
   }
 
   @Patch('notes/:noteId')
+  @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a note' })
   async editNote(
     @Param('id', ParseIntPipe) id: number,
@@ -131,6 +137,7 @@ export class CustomerActivityWriteController {
   }
 
   @Delete('notes/:noteId')
+  @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a note' })
   async deleteNote(@Param('id', ParseIntPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
@@ -139,6 +146,7 @@ export class CustomerActivityWriteController {
   // ----- CAP -----
 
   @Post('cap')
+  @RequirePermission('cap')
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
   async grantCap(
     @Param('id', ParseIntPipe) id: number,
@@ -151,6 +159,7 @@ export class CustomerActivityWriteController {
   }
 
   @Post('cap/:grantId/revoke')
+  @RequirePermission('cap')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
   async revokeCap(
@@ -166,6 +175,7 @@ export class CustomerActivityWriteController {
   // ----- hardware -----
 
   @Post('hardware')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
   async assignHardware(
     @Param('id', ParseIntPipe) id: number,
@@ -180,6 +190,7 @@ export class CustomerActivityWriteController {
   }
 
   @Delete('hardware/:itemId')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Unassign an inventory item' })
   @ApiBody({ type: ReasonDto, required: false })
   async unassignHardware(
@@ -195,6 +206,7 @@ export class CustomerActivityWriteController {
   // ----- contacts -----
 
   @Post('contacts')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add a contact person' })
   async addContact(
     @Param('id', ParseIntPipe) id: number,
@@ -207,6 +219,7 @@ export class CustomerActivityWriteController {
   }
 
   @Delete('contacts/:contactId')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove a contact person' })
   async removeContact(@Param('id', ParseIntPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
@@ -215,6 +228,7 @@ export class CustomerActivityWriteController {
   // ----- additional addresses -----
 
   @Post('addresses')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add an additional address' })
   async addAddress(
     @Param('id', ParseIntPipe) id: number,
@@ -227,6 +241,7 @@ export class CustomerActivityWriteController {
   }
 
   @Delete('addresses/:addressId')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove an additional address' })
   async removeAddress(@Param('id', ParseIntPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
@@ -235,6 +250,7 @@ export class CustomerActivityWriteController {
   // ----- balance -----
 
   @Post('payments')
+  @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
   async recordPayment(
     @Param('id', ParseIntPipe) id: number,
@@ -247,6 +263,7 @@ export class CustomerActivityWriteController {
   }
 
   @Post('charges')
+  @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
   async recordCharge(
     @Param('id', ParseIntPipe) id: number,

@@ -13,6 +13,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RequirePermission } from '../../auth/decorators.js';
 import { ProblemException } from '../../common/problem.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -75,6 +76,7 @@ export class CustomersWriteController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
+  @RequirePermission('customers.create')
   @ApiOperation({
     summary: 'Create a customer',
     description: 'Status new. Login, portal password, account number and PIN are generated from the customer settings when omitted. Login and account number are unique (409 customer.login.taken / customer.account_number.taken).',
@@ -87,6 +89,7 @@ export class CustomersWriteController {
   }
 
   @Post('bulk-delete')
+  @RequirePermission('customers.delete')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete several customers', description: 'Each id on its own; any customer not Inactive is refused (per-id result with status and rule)' })
   @ApiOkResponse({ description: '{results: [{id, ok, revision?, position?, error?: {status, rule, detail}}], deleted, refused}' })
@@ -95,12 +98,14 @@ export class CustomersWriteController {
   }
 
   @Patch(':id')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event. A new voip.pin (exactly the settings\' pinLength digits) is sealed before it is recorded; the same PIN again changes nothing.' })
   async edit(@Param('id', ParseIntPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatchBody>(body), { metadata, expectedRevision })));
   }
 
   @Delete(':id')
+  @RequirePermission('customers.delete')
   @ApiOperation({ summary: 'Delete a customer', description: 'Only an Inactive customer (409 customer.delete.requires_inactive); its login becomes free' })
   @ApiBody({ type: ReasonDto, required: false })
   async remove(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -108,6 +113,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/restore')
+  @RequirePermission('customers.delete')
   @HttpCode(200)
   @ApiOperation({ summary: 'Restore a deleted customer', description: 'Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)' })
   async restore(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -115,6 +121,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/status')
+  @RequirePermission('customers.status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the status', description: 'Illegal transitions: 409 customer.status.transition_not_allowed; same status: 409 customer.status.unchanged' })
   async changeStatus(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeStatusDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -122,6 +129,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/billing-type')
+  @RequirePermission('billing')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the billing type' })
   async changeBillingType(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeBillingTypeDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -131,6 +139,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/convert-to-lead')
+  @RequirePermission('customers.status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a New customer to a lead', description: 'Only from new (409 customer.convert_to_lead.requires_new)' })
   async convertToLead(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -138,6 +147,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/convert-to-customer')
+  @RequirePermission('customers.status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a lead back to a customer', description: 'Status active (default) or new; 409 customer.lead.not_a_lead otherwise' })
   async convertToCustomer(@Param('id', ParseIntPipe) id: number, @Body() body: ConvertLeadToCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -147,6 +157,7 @@ export class CustomersWriteController {
   }
 
   @Put(':id/additional-fields')
+  @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Set additional field values', description: 'Body: {<name>: value}; merged into the current values, null clears; checked against the definitions' })
   @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { contract_id: 'C-1001', vip: true } } })
   async setAdditionalFields(@Param('id', ParseIntPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -160,6 +171,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/password/reveal')
+  @RequirePermission('customers.reveal_password')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Reveal the portal password (audited)', description: 'Records CustomerPasswordRevealed, then answers {customerId, password, revision, position}' })
@@ -168,6 +180,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/password/reset')
+  @RequirePermission('customers.edit')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Set a new portal password',
@@ -179,6 +192,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/pin/reveal')
+  @RequirePermission('customers.reveal_password')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Reveal the VoIP PIN (audited)', description: 'Records CustomerPinRevealed, then answers {customerId, pin, revision, position}' })
@@ -187,6 +201,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/impersonate')
+  @RequirePermission('customers.impersonate')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Login as customer',

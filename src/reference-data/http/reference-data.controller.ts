@@ -1,6 +1,9 @@
 import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
+import type { PartnerScope } from '../../auth/partner-scope.js';
+import { ProblemException } from '../../common/problem.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { IfMatch, WriteInterceptor, writeBody } from '../../customers/http/write-http.js';
@@ -43,8 +46,14 @@ abstract class NamedEntityWrites {
   }
 }
 
+/** A partner-restricted admin does not see other partners (GET answers 404), so cannot change them either. */
+function assertPartnerInScope(id: number, scope: PartnerScope): void {
+  if (!scope.allows(id)) throw ProblemException.of(404, `Partner ${id} does not exist`, { rule: 'partner.not_found' });
+}
+
 @ApiTags('reference data')
 @ApiHeader(IF_MATCH)
+@RequirePermission('reference_data')
 @Controller('partners')
 @UseInterceptors(WriteInterceptor)
 export class PartnersWriteController extends NamedEntityWrites {
@@ -66,7 +75,14 @@ export class PartnersWriteController extends NamedEntityWrites {
   @ApiOperation({ summary: 'Rename a partner' })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.name_taken' })
-  renamePartner(@Param('id', ParseIntPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  renamePartner(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: NamedEntityDto,
+    @RequestMeta() metadata: EventMetadata,
+    @CurrentPartnerScope() scope: PartnerScope,
+    @IfMatch() ifMatch?: number,
+  ) {
+    assertPartnerInScope(id, scope);
     return this.rename(id, body, metadata, ifMatch);
   }
 
@@ -74,13 +90,15 @@ export class PartnersWriteController extends NamedEntityWrites {
   @ApiOperation({ summary: 'Delete a partner', description: 'Refused while customers use it (409 partner.in_use)' })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.in_use' })
-  deletePartner(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  deletePartner(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
+    assertPartnerInScope(id, scope);
     return this.remove(id, metadata, ifMatch);
   }
 }
 
 @ApiTags('reference data')
 @ApiHeader(IF_MATCH)
+@RequirePermission('reference_data')
 @Controller('locations')
 @UseInterceptors(WriteInterceptor)
 export class LocationsWriteController extends NamedEntityWrites {
@@ -116,6 +134,7 @@ export class LocationsWriteController extends NamedEntityWrites {
 
 @ApiTags('reference data')
 @ApiHeader(IF_MATCH)
+@RequirePermission('reference_data')
 @Controller('additional-fields')
 @UseInterceptors(WriteInterceptor)
 export class AdditionalFieldsWriteController {
@@ -146,6 +165,7 @@ export class AdditionalFieldsWriteController {
 
 @ApiTags('reference data')
 @ApiHeader(IF_MATCH)
+@RequirePermission('reference_data')
 @Controller('settings/customers')
 @UseInterceptors(WriteInterceptor)
 export class CustomerSettingsWriteController {
