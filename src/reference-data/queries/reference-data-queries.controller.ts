@@ -54,17 +54,17 @@ export class LocationsQueryController {
 
   @Get()
   @ReadModel(REFERENCE, STATS)
-  @ApiOperation({ summary: 'Locations (with how many customers use each)' })
-  list(@Query() query: NamedEntitiesQueryDto) {
-    return this.queryBus.execute(new ListNamedEntitiesQuery('location', query.includeDeleted ?? false, null));
+  @ApiOperation({ summary: 'Locations (with how many customers use each; a partner-restricted admin counts their partners\' customers only)' })
+  list(@Query() query: NamedEntitiesQueryDto, @Req() request: AuthenticatedRequest) {
+    return this.queryBus.execute(new ListNamedEntitiesQuery('location', query.includeDeleted ?? false, partnerIdsOf(request)));
   }
 
   @Get(':id')
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'One location' })
   @ApiNotFoundResponse({ description: 'location.not_found' })
-  one(@Param('id', locationIdPipe) id: number, @Query() _query: ReferenceQueryDto) {
-    return this.queryBus.execute(new GetNamedEntityQuery('location', id, null));
+  one(@Param('id', locationIdPipe) id: number, @Query() _query: ReferenceQueryDto, @Req() request: AuthenticatedRequest) {
+    return this.queryBus.execute(new GetNamedEntityQuery('location', id, partnerIdsOf(request)));
   }
 }
 

@@ -31,7 +31,10 @@ export class ListNamedEntitiesQuery extends Query<{ items: NamedEntityItem[]; ne
   constructor(
     readonly kind: NamedEntityKind,
     readonly includeDeleted: boolean,
-    /** Partners: only these (the admin's partner scope); null = all. Ignored for locations. */
+    /**
+     * The admin's partner scope; null = all. Partners: only these are listed. Both kinds: the
+     * `customers` counts count only these partners' customers.
+     */
     readonly partnerIds: readonly number[] | null,
   ) {
     super();
@@ -77,9 +80,19 @@ export class ReferenceDataReadModels {
         select id, name, deleted, created_at, updated_at from ${sql.table(table)} where ${sql.join(conditions, sql` and `)} order by id`.execute(this.db);
       return rows;
     });
-    const usage = await this.runtime.read(customerStatsProjection, async ({ counts }) => {
-      const { rows } = await sql<{ key: string; count: string | number }>`
-        select key, count from ${sql.table(counts)} where dimension = ${kind}`.execute(this.db);
+    const usage = await this.runtime.read(customerStatsProjection, async ({ members, counts }) => {
+      if (options.partnerIds === null) {
+        const { rows } = await sql<{ key: string; count: string | number }>`
+          select key, count from ${sql.table(counts)} where dimension = ${kind}`.execute(this.db);
+        return new Map(rows.map((row) => [Number(row.key), Number(row.count)]));
+      }
+      // A partner-restricted admin counts their partners' customers only (as GET /customers/stats does).
+      if (options.partnerIds.length === 0) return new Map<number, number>();
+      const column = sql.ref(kind === 'partner' ? 'partner_id' : 'location_id');
+      const { rows } = await sql<{ key: number; count: string | number }>`
+        select ${column} as key, count(*) as count from ${sql.table(members)}
+        where not deleted and partner_id in (${sql.join(options.partnerIds.map((id) => sql`${id}`))})
+        group by ${column}`.execute(this.db);
       return new Map(rows.map((row) => [Number(row.key), Number(row.count)]));
     });
     return rows.map((row) => ({
