@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventFilter, type EventStore, type EventSubscription, type RecordedEvent } from '../event-store/event-store.port.js';
 import { customerIdOfStream } from '../live/activity-entry.js';
 import { CustomerPartnerDirectory } from '../live/customer-partners.js';
+import { PARTNERS_STREAM } from '../reference-data/domain/partners.js';
 import { FEED_REGISTRY, PUBLISHED_TYPES } from './catalog/published-catalog.js';
 import { toPublicEvent, type PublicEvent } from './public-event.js';
 
@@ -149,11 +150,14 @@ export class FeedService implements BeforeApplicationShutdown {
   }
 
   private async permits(reader: FeedReader, event: RecordedEvent): Promise<boolean> {
-    this.partners.observe(event);
+    this.partners.observeReplayed(event);
     if (!scoped(reader)) return true;
     const customerId = customerIdOfStream(event.streamId);
-    // Reference data (partners, locations, settings) is not any customer's.
-    if (customerId === null) return !event.streamId.startsWith('customer-');
+    // Reference data (locations, settings) is not any customer's; of the partners, only the reader's own.
+    if (customerId === null) {
+      if (event.streamId === PARTNERS_STREAM) return reader.partnerIds.includes(Number((event.data as { id?: unknown }).id));
+      return !event.streamId.startsWith('customer-');
+    }
     return this.partners.maySee(reader.partnerIds, customerId);
   }
 }

@@ -245,7 +245,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   }
 
   private async permits(state: SocketState, event: RecordedEvent): Promise<boolean> {
-    this.partners.observe(event);
+    this.partners.observeReplayed(event);
     const customerId = customerIdOfStream(event.streamId);
     return customerId !== null && this.partners.maySee(state.actor.partnerIds, customerId);
   }

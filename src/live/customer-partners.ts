@@ -10,10 +10,13 @@ interface Entry {
 /**
  * Customer → partner, for partner scoping on the live gateway and the feed. A bounded LRU: a
  * miss folds the customer's stream (CustomerCreated, then partner changes in
- * CustomerMainInfoChanged); every event the instance sees passes through `observe`, which applies
- * it only when it is newer than what the entry accounts for, so the order in which the tail, a
- * replay or the feed observe events does not matter. It is the customer's CURRENT partner that
- * decides, for past events too: an admin who may not see a customer now sees none of its history.
+ * CustomerMainInfoChanged). The live tail passes every new event through `observe`; a replay or
+ * the feed, reading the past, through `observeReplayed`, which only moves an entry the directory
+ * already holds forward and never creates one (a partner read from an old event may have changed
+ * since, and nothing would correct it: that was a leak to the old partner's admins). Either applies
+ * an event only when it is newer than what the entry accounts for, so the order of observation
+ * does not matter. It is the customer's CURRENT partner that decides, for past events too: an
+ * admin who may not see a customer now sees none of its history.
  */
 export class CustomerPartnerDirectory {
   private readonly entries = new Map<number, Entry>();
@@ -24,14 +27,29 @@ export class CustomerPartnerDirectory {
     private readonly maxEntries = 100_000,
   ) {}
 
-  /** Takes note of a partner set or changed by this event. */
+  /**
+   * Takes note of a partner set or changed by an event from the live tail: events in position order
+   * from the tail's start on, so the partner it sets is the customer's current one.
+   */
   observe(event: RecordedEvent): void {
+    this.apply(event, true);
+  }
+
+  /**
+   * Takes note of an event read from the past (a replay, a feed page): it may only update an entry
+   * that accounts for less; it creates none, since a later event may have moved the customer.
+   */
+  observeReplayed(event: RecordedEvent): void {
+    this.apply(event, false);
+  }
+
+  private apply(event: RecordedEvent, current: boolean): void {
     const customerId = customerIdOfStream(event.streamId);
     if (customerId === null) return;
     const partnerId = partnerSetBy(event);
     if (partnerId === null) return;
     const entry = this.entries.get(customerId);
-    if (entry && entry.position >= event.position) return;
+    if (entry ? entry.position >= event.position : !current) return;
     this.remember(customerId, { partnerId, position: event.position });
   }
 

@@ -93,6 +93,18 @@ describe('CustomerPartnerDirectory', () => {
     expect(await directory.maySee([1], 8)).toBe(false);
   });
 
+  it('a replayed event of a customer it does not hold yet decides nothing: the customer may have moved since (current partner, not the old one)', async () => {
+    // customer-7 was created for partner 2 and later moved to partner 3.
+    const directory = new CustomerPartnerDirectory({ readStream: async () => [created(1, 7, 2), moved(3, 7, 2, 3)] });
+    directory.observeReplayed(created(1, 7, 2)); // the feed or a replay reads the old CustomerCreated first
+    expect(await directory.maySee([2], 7)).toBe(false);
+    expect(await directory.maySee([3], 7)).toBe(true);
+    directory.observeReplayed(created(1, 7, 2)); // older than what the entry accounts for: ignored
+    expect(await directory.partnerOf(7)).toBe(3);
+    directory.observeReplayed(moved(5, 7, 3, 4)); // newer: applied
+    expect(await directory.partnerOf(7)).toBe(4);
+  });
+
   it('stays within its bound', async () => {
     const directory = new CustomerPartnerDirectory({ readStream: async () => [] }, 3);
     for (let id = 1; id <= 10; id++) directory.observe(created(id, id, 1));
