@@ -1,4 +1,5 @@
 import { Global, Inject, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AdminDirectory } from '../admins/application/admin-directory.js';
 import { AdminsService } from '../admins/application/admins.service.js';
 import { EmailReservations } from '../admins/application/email-reservations.js';
@@ -26,6 +27,8 @@ const AUTH_SCHEMA = Symbol('AuthSchema');
  * Authentication (login, tokens, sessions, rate limits, the guard, the socket authenticator) and
  * the admins it authenticates (admin and role commands, the in-memory admin directory, the
  * first super-administrator). Global: inject AuthGuard, AuthService, JwtSocketAuthenticator anywhere.
+ * AuthGuard guards every HTTP route of the app (APP_GUARD): a route opens only by declaring its door
+ * (@Public, @Authenticated or @RequirePermission); an undeclared one is refused with 403.
  */
 @Global()
 @Module({
@@ -53,6 +56,7 @@ const AUTH_SCHEMA = Symbol('AuthSchema');
     AuthService,
     AdminsService,
     AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
     JwtSocketAuthenticator,
     PartnerScopes,
   ],

@@ -111,10 +111,7 @@ export const SOCKET_PERMISSIONS: Readonly<Record<string, Permission>> = {
 };
 
 /**
- * Phase 1: the global guard is not on yet and these controllers (owned by the write-API and
- * read-model work) do not declare their door yet. Phase 2 empties this list: annotate each with
- * the permission above, then turn on APP_GUARD in src/auth/auth.module.ts.
+ * Routes allowed to be undeclared. Empty since phase 2: the guard is global (APP_GUARD in
+ * src/auth/auth.module.ts) and refuses an undeclared route with 403, so every route declares its door.
  */
-export const PENDING_DECLARATION: ReadonlySet<string> = new Set(
-  Object.keys(ENDPOINT_PERMISSIONS).filter((route) => /\/customers|\/partners|\/locations|\/additional-fields|\/settings\//.test(route)),
-);
+export const PENDING_DECLARATION: ReadonlySet<string> = new Set<string>();

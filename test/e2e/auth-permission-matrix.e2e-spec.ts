@@ -4,9 +4,10 @@ import { AuthService } from '../../src/auth/auth.service.js';
 import { runCommand } from '../../src/event-sourcing/command-runner.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { PARTNERS_STREAM, partnersDecider } from '../../src/reference-data/domain/partners.js';
-import { ENDPOINT_PERMISSIONS, PENDING_DECLARATION, type Door } from '../auth/endpoint-permissions.js';
+import { ENDPOINT_PERMISSIONS, PENDING_DECLARATION, SOCKET_PERMISSIONS, type Door } from '../auth/endpoint-permissions.js';
 import { routeInventory, type RouteInfo } from '../auth/route-inventory.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { connectActivity, connectError, eventually, openSse } from './live-feed-support.js';
 
 const PASSWORD = 'matrix-password-1';
 const PARTNER_A = 1;
@@ -18,14 +19,44 @@ interface Actor {
   sessionId: string;
 }
 
-/** What a case's request needs: tokens of prepared actors, the super-admin's, a unique suffix. */
+/** A customer and the global position of its last write (for `?minPosition=`: read-your-writes). */
+interface CustomerRef {
+  id: number;
+  position: string;
+}
+
+type CustomerStage = 'new' | 'active' | 'inactive' | 'deleted' | 'lead';
+type SubEntity = 'comments' | 'notes' | 'cap' | 'hardware' | 'contacts' | 'addresses';
+
+/** What a case's request needs: tokens of prepared actors, the super-admin's, a unique suffix, targets. */
 interface Fixture {
   superToken: string;
+  locationId: number;
   unique(): string;
   /** An admin limited to PARTNER_B with the given role (a target another partner's admin must not reach). */
   adminOfPartnerB(role?: string): Promise<string>;
   /** A fresh custom role (granting only 'admins') to change or remove. */
   freshRole(): Promise<string>;
+  /** A new customer (of PARTNER_B unless told), written by the super-admin, taken to `stage`. */
+  customer(stage?: CustomerStage, partnerId?: number): Promise<CustomerRef>;
+  /** One customer of PARTNER_B with a comment, note, CAP grant, hardware item, contact and address (made once, for reads). */
+  readable(): Promise<CustomerRef>;
+  /** A new customer of PARTNER_B with one entry in `collection`: its id. */
+  withEntry(collection: SubEntity): Promise<{ id: number; entryId: string }>;
+  freshPartner(): Promise<number>;
+  freshLocation(): Promise<number>;
+  freshField(): Promise<string>;
+  /** Ids of every customer of PARTNER_B the fixture made. */
+  partnerBCustomers: Set<number>;
+  /** A customer of PARTNER_A (made first): what a PARTNER_A admin does see. */
+  partnerACustomer: number;
+}
+
+/** An answer, from supertest or from the SSE client. */
+interface Exchange {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
 }
 
 interface HttpCase {
@@ -34,13 +65,33 @@ interface HttpCase {
   prepare(fixture: Fixture): Promise<{ path: string; body?: object }>;
   /** Status for an admin holding exactly the door's permission (every partner). */
   allowed: number;
-  /** Status for an admin holding the permission but limited to PARTNER_A, on a PARTNER_B target. */
-  otherPartner?: number;
+  /**
+   * Status for an admin holding the permission but limited to PARTNER_A, on a PARTNER_B target
+   * (404: it does not exist for them); `check` looks at the answer (lists: no PARTNER_B item).
+   */
+  otherPartner?: number | { status: number; check(answer: Exchange, fixture: Fixture): void };
+  /** Server-Sent Events: opened with fetch, closed once the status is known. */
+  stream?: boolean;
 }
 
+const customerPath = async (fixture: Fixture, stage: CustomerStage, suffix = '') => `/api/v1/customers/${(await fixture.customer(stage)).id}${suffix}`;
+/** A read of the readable PARTNER_B customer, once the read models have its last write. */
+const readPath = async (fixture: Fixture, suffix = '') => {
+  const customer = await fixture.readable();
+  return `/api/v1/customers/${customer.id}${suffix}?minPosition=${encodeURIComponent(customer.position)}`;
+};
+const entryPath = async (fixture: Fixture, collection: SubEntity, suffix = '') => {
+  const { id, entryId } = await fixture.withEntry(collection);
+  return `/api/v1/customers/${id}/${collection}/${encodeURIComponent(entryId)}${suffix}`;
+};
+
+/** Lists and counts seen by a PARTNER_A admin: nothing of PARTNER_B. */
+const noPartnerB = (check: (answer: Exchange, fixture: Fixture) => void) => ({ status: 200, check });
+
 /**
- * The doors whose guard is on. Phase 2 adds the customer, reference-data and feed endpoints here
- * (with `otherPartner: 404` for single-customer reads and writes), plus the Socket.IO rows.
+ * Every HTTP door (test/auth/endpoint-permissions.ts): the matrix runs each × {no token, expired
+ * token, wrong role, other partner, allowed}. Targets of PARTNER_B customers answer a PARTNER_A
+ * admin 404 (reads and writes alike); lists and counts leave PARTNER_B out.
  */
 const CASES: HttpCase[] = [
   { route: 'GET /api/v1/auth/me', prepare: async () => ({ path: '/api/v1/auth/me' }), allowed: 200 },
@@ -75,6 +126,202 @@ const CASES: HttpCase[] = [
   { route: 'POST /api/v1/roles', prepare: async (fixture) => ({ path: '/api/v1/roles', body: { name: `role-${fixture.unique()}`, permissions: ['admins'] } }), allowed: 201 },
   { route: 'PATCH /api/v1/roles/:name', prepare: async (fixture) => ({ path: `/api/v1/roles/${await fixture.freshRole()}`, body: { label: 'Changed' } }), allowed: 200 },
   { route: 'DELETE /api/v1/roles/:name', prepare: async (fixture) => ({ path: `/api/v1/roles/${await fixture.freshRole()}` }), allowed: 200 },
+
+  // ----- customers: reads
+  {
+    route: 'GET /api/v1/customers',
+    prepare: async (fixture) => ({ path: `/api/v1/customers?limit=200&total=true&minPosition=${encodeURIComponent((await fixture.readable()).position)}` }),
+    allowed: 200,
+    otherPartner: noPartnerB((answer, fixture) => {
+      expect(answer.body.items.length).toBeGreaterThan(0);
+      expect(answer.body.items.filter((item: { id: number; partnerId: number }) => item.partnerId !== PARTNER_A || fixture.partnerBCustomers.has(item.id))).toEqual([]);
+      expect(answer.body.total).toBe(answer.body.items.length);
+    }),
+  },
+  {
+    route: 'GET /api/v1/customers/stats',
+    prepare: async (fixture) => ({ path: `/api/v1/customers/stats?minPosition=${encodeURIComponent((await fixture.readable()).position)}` }),
+    allowed: 200,
+    otherPartner: noPartnerB((answer) => {
+      expect(answer.body.byPartner).toEqual([{ partnerId: PARTNER_A, count: answer.body.total }]);
+    }),
+  },
+  { route: 'GET /api/v1/customers/:id', prepare: async (fixture) => ({ path: await readPath(fixture) }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/activity', prepare: async (fixture) => ({ path: await readPath(fixture, '/activity') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/comments', prepare: async (fixture) => ({ path: await readPath(fixture, '/comments') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/notes', prepare: async (fixture) => ({ path: await readPath(fixture, '/notes') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/cap', prepare: async (fixture) => ({ path: await readPath(fixture, '/cap') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/hardware', prepare: async (fixture) => ({ path: await readPath(fixture, '/hardware') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/contacts', prepare: async (fixture) => ({ path: await readPath(fixture, '/contacts') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/addresses', prepare: async (fixture) => ({ path: await readPath(fixture, '/addresses') }), allowed: 200, otherPartner: 404 },
+
+  // ----- customers: writes (another partner's customer does not exist for a PARTNER_A admin)
+  {
+    route: 'POST /api/v1/customers',
+    prepare: async (fixture) => ({ path: '/api/v1/customers', body: { fullName: `New ${fixture.unique()}`, partnerId: PARTNER_B, locationId: fixture.locationId } }),
+    allowed: 201,
+    otherPartner: 409, // customer.partner.unknown: PARTNER_B is no partner of theirs
+  },
+  { route: 'PATCH /api/v1/customers/:id', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new'), body: { fullName: 'Renamed' } }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'PUT /api/v1/customers/:id/additional-fields',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/additional-fields'), body: {} }),
+    allowed: 200,
+    otherPartner: 404,
+  },
+  { route: 'POST /api/v1/customers/:id/password/reset', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/password/reset'), body: {} }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/hardware',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/hardware'), body: { itemId: `item-${fixture.unique()}`, productName: 'Router' } }),
+    allowed: 201,
+    otherPartner: 404,
+  },
+  { route: 'DELETE /api/v1/customers/:id/hardware/:itemId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'hardware') }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/contacts',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/contacts'), body: { name: 'Contact Person' } }),
+    allowed: 201,
+    otherPartner: 404,
+  },
+  { route: 'DELETE /api/v1/customers/:id/contacts/:contactId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'contacts') }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/addresses',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/addresses'), body: { street: 'Brivibas 1' } }),
+    allowed: 201,
+    otherPartner: 404,
+  },
+  { route: 'DELETE /api/v1/customers/:id/addresses/:addressId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'addresses') }), allowed: 200, otherPartner: 404 },
+  { route: 'POST /api/v1/customers/:id/status', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/status'), body: { status: 'active' } }), allowed: 200, otherPartner: 404 },
+  { route: 'POST /api/v1/customers/:id/convert-to-lead', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/convert-to-lead'), body: {} }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/convert-to-customer',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'lead', '/convert-to-customer'), body: {} }),
+    allowed: 200,
+    otherPartner: 404,
+  },
+  { route: 'DELETE /api/v1/customers/:id', prepare: async (fixture) => ({ path: await customerPath(fixture, 'inactive'), body: {} }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/bulk-delete',
+    prepare: async (fixture) => ({ path: '/api/v1/customers/bulk-delete', body: { ids: [(await fixture.customer('inactive')).id] } }),
+    allowed: 200,
+    otherPartner: {
+      status: 200,
+      check: (answer) => {
+        expect(answer.body).toMatchObject({ deleted: 0, refused: 1 });
+        expect(answer.body.results[0]).toMatchObject({ ok: false, error: { status: 404, rule: 'customer.not_found' } });
+      },
+    },
+  },
+  { route: 'POST /api/v1/customers/:id/restore', prepare: async (fixture) => ({ path: await customerPath(fixture, 'deleted', '/restore'), body: {} }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/password/reveal',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/password/reveal'), body: { reason: 'matrix' } }),
+    allowed: 200,
+    otherPartner: 404,
+  },
+  { route: 'POST /api/v1/customers/:id/pin/reveal', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/pin/reveal'), body: { reason: 'matrix' } }), allowed: 200, otherPartner: 404 },
+  { route: 'POST /api/v1/customers/:id/impersonate', prepare: async (fixture) => ({ path: await customerPath(fixture, 'active', '/impersonate'), body: { reason: 'matrix' } }), allowed: 201, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/billing-type',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/billing-type'), body: { billingType: 'prepaid_daily' } }),
+    allowed: 200,
+    otherPartner: 404,
+  },
+  { route: 'POST /api/v1/customers/:id/payments', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/payments'), body: { amount: 10 } }), allowed: 201, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/charges',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/charges'), body: { amount: 5, description: 'Router rent' } }),
+    allowed: 201,
+    otherPartner: 404,
+  },
+  { route: 'POST /api/v1/customers/:id/comments', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/comments'), body: { text: 'Hello' } }), allowed: 201, otherPartner: 404 },
+  { route: 'PATCH /api/v1/customers/:id/comments/:commentId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'comments'), body: { text: 'Edited' } }), allowed: 200, otherPartner: 404 },
+  { route: 'DELETE /api/v1/customers/:id/comments/:commentId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'comments') }), allowed: 200, otherPartner: 404 },
+  { route: 'POST /api/v1/customers/:id/notes', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/notes'), body: { text: 'Note' } }), allowed: 201, otherPartner: 404 },
+  { route: 'PATCH /api/v1/customers/:id/notes/:noteId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'notes'), body: { text: 'Edited' } }), allowed: 200, otherPartner: 404 },
+  { route: 'DELETE /api/v1/customers/:id/notes/:noteId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'notes') }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'POST /api/v1/customers/:id/cap',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/cap'), body: { megabytes: 1024, reason: 'matrix' } }),
+    allowed: 201,
+    otherPartner: 404,
+  },
+  { route: 'POST /api/v1/customers/:id/cap/:grantId/revoke', prepare: async (fixture) => ({ path: await entryPath(fixture, 'cap', '/revoke'), body: {} }), allowed: 200, otherPartner: 404 },
+
+  // ----- audit
+  { route: 'GET /api/v1/customers/:id/events', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/events') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/state', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/state') }), allowed: 200, otherPartner: 404 },
+
+  // ----- reference data
+  {
+    route: 'GET /api/v1/partners',
+    prepare: async () => ({ path: '/api/v1/partners' }),
+    allowed: 200,
+    otherPartner: noPartnerB((answer) => expect(answer.body.items.map((item: { id: number }) => item.id)).toEqual([PARTNER_A])),
+  },
+  { route: 'GET /api/v1/partners/:id', prepare: async () => ({ path: `/api/v1/partners/${PARTNER_B}` }), allowed: 200, otherPartner: 404 },
+  { route: 'POST /api/v1/partners', prepare: async (fixture) => ({ path: '/api/v1/partners', body: { name: `Partner ${fixture.unique()}` } }), allowed: 201 },
+  {
+    route: 'PATCH /api/v1/partners/:id',
+    prepare: async (fixture) => ({ path: `/api/v1/partners/${await fixture.freshPartner()}`, body: { name: `Renamed ${fixture.unique()}` } }),
+    allowed: 200,
+    otherPartner: 404,
+  },
+  { route: 'DELETE /api/v1/partners/:id', prepare: async (fixture) => ({ path: `/api/v1/partners/${await fixture.freshPartner()}` }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/locations', prepare: async () => ({ path: '/api/v1/locations' }), allowed: 200 },
+  { route: 'GET /api/v1/locations/:id', prepare: async (fixture) => ({ path: `/api/v1/locations/${fixture.locationId}` }), allowed: 200 },
+  { route: 'POST /api/v1/locations', prepare: async (fixture) => ({ path: '/api/v1/locations', body: { name: `Location ${fixture.unique()}` } }), allowed: 201 },
+  {
+    route: 'PATCH /api/v1/locations/:id',
+    prepare: async (fixture) => ({ path: `/api/v1/locations/${await fixture.freshLocation()}`, body: { name: `Renamed ${fixture.unique()}` } }),
+    allowed: 200,
+  },
+  { route: 'DELETE /api/v1/locations/:id', prepare: async (fixture) => ({ path: `/api/v1/locations/${await fixture.freshLocation()}` }), allowed: 200 },
+  { route: 'GET /api/v1/additional-fields', prepare: async () => ({ path: '/api/v1/additional-fields' }), allowed: 200 },
+  {
+    route: 'POST /api/v1/additional-fields',
+    prepare: async (fixture) => ({ path: '/api/v1/additional-fields', body: { name: `f_${fixture.unique()}`, label: 'Matrix', type: 'string' } }),
+    allowed: 201,
+  },
+  {
+    route: 'PATCH /api/v1/additional-fields/:name',
+    prepare: async (fixture) => ({ path: `/api/v1/additional-fields/${await fixture.freshField()}`, body: { label: 'Changed' } }),
+    allowed: 200,
+  },
+  { route: 'DELETE /api/v1/additional-fields/:name', prepare: async (fixture) => ({ path: `/api/v1/additional-fields/${await fixture.freshField()}` }), allowed: 200 },
+  { route: 'GET /api/v1/settings/customers', prepare: async () => ({ path: '/api/v1/settings/customers' }), allowed: 200 },
+  {
+    route: 'PUT /api/v1/settings/customers',
+    prepare: async (fixture) => {
+      const { changedAt: _changedAt, ...settings } = (await send('GET', '/api/v1/settings/customers', fixture.superToken).expect(200)).body;
+      return { path: '/api/v1/settings/customers', body: settings };
+    },
+    allowed: 200,
+  },
+  {
+    route: 'PATCH /api/v1/settings/customers',
+    prepare: async (fixture) => {
+      const { pinLength } = (await send('GET', '/api/v1/settings/customers', fixture.superToken).expect(200)).body;
+      return { path: '/api/v1/settings/customers', body: { pinLength } };
+    },
+    allowed: 200,
+  },
+
+  // ----- downstream feed (scoped by the customer's current partner)
+  {
+    route: 'GET /api/v1/events',
+    prepare: async () => ({ path: '/api/v1/events?limit=1000' }),
+    allowed: 200,
+    otherPartner: noPartnerB((answer, fixture) => {
+      const streams = answer.body.events.map((event: { streamId: string }) => event.streamId);
+      expect(streams).toContain(`customer-${fixture.partnerACustomer}`);
+      expect(streams.filter((stream: string) => fixture.partnerBCustomers.has(Number(stream.replace('customer-', ''))))).toEqual([]);
+      const partners = answer.body.events.filter((event: { streamId: string }) => event.streamId === PARTNERS_STREAM).map((event: { data: { id: number } }) => event.data.id);
+      expect(partners).toEqual([PARTNER_A]);
+    }),
+  },
+  { route: 'GET /api/v1/events/catalog', prepare: async () => ({ path: '/api/v1/events/catalog' }), allowed: 200 },
+  { route: 'GET /api/v1/events/stream', prepare: async () => ({ path: '/api/v1/events/stream?after=end' }), allowed: 200, stream: true },
 ];
 
 let testApp: TestApp;
@@ -84,6 +331,22 @@ function send(method: string, path: string, token?: string, body?: object): requ
   const call = (agent as unknown as Record<string, (path: string) => request.Test>)[method.toLowerCase()](path);
   if (token) call.set('Authorization', `Bearer ${token}`);
   return body ? call.send(body) : call;
+}
+
+/** The request of a case, as an Exchange (an SSE stream is closed as soon as its status is known). */
+async function exchange(testCase: HttpCase, method: string, prepared: { path: string; body?: object }, token?: string): Promise<Exchange> {
+  if (testCase.stream) {
+    const url = new URL(prepared.path, testApp.url);
+    const client = await openSse(testApp.url, { token, query: Object.fromEntries(url.searchParams) });
+    client.close();
+    return { status: client.status, headers: Object.fromEntries(client.headers), body: client.problem };
+  }
+  const response = await send(method, prepared.path, token, prepared.body);
+  return { status: response.status, headers: response.headers as Record<string, string>, body: response.body };
+}
+
+function expectStatus(answer: Exchange, status: number): void {
+  if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}: ${JSON.stringify(answer.body)}`);
 }
 
 const slug = (permission: Permission) => permission.replace(/[._]/g, '-');
@@ -113,6 +376,8 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
 
   const roleFor = (door: Door, kind: 'only' | 'without'): string => (door === 'authenticated' || door === 'public' ? 'customer-creator' : `${kind}-${slug(door)}`);
 
+  const expiredTokenOf = (allowed: Actor) => testApp.app.get(AuthService).signAccessToken(allowed.id, allowed.sessionId, { expiresAt: new Date(Date.now() - 1000) });
+
   beforeAll(async () => {
     testApp = await startTestApp();
     const store = testApp.app.get<EventStore>(EVENT_STORE);
@@ -124,9 +389,47 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
       await send('POST', '/api/v1/roles', superToken, { name: `only-${slug(permission)}`, permissions: [permission] }).expect(201);
       await send('POST', '/api/v1/roles', superToken, { name: `without-${slug(permission)}`, permissions: PERMISSIONS.filter((other) => other !== permission) }).expect(201);
     }
+    const locationId = (await send('POST', '/api/v1/locations', superToken, { name: 'Matrix Town' }).expect(201)).body.id as number;
+    const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
+    const partnerBCustomers = new Set<number>();
+
+    async function customer(stage: CustomerStage = 'new', partnerId = PARTNER_B): Promise<CustomerRef> {
+      const created = await send('POST', '/api/v1/customers', superToken, { fullName: `Matrix ${unique()}`, partnerId, locationId }).expect(201);
+      const ref: CustomerRef = { id: created.body.id, position: created.body.position };
+      if (partnerId === PARTNER_B) partnerBCustomers.add(ref.id);
+      const step = async (method: string, suffix: string, body: object, status = 200) => {
+        ref.position = (await send(method, `/api/v1/customers/${ref.id}${suffix}`, superToken, body).expect(status)).body.position ?? ref.position;
+      };
+      if (stage === 'active') await step('POST', '/status', { status: 'active' });
+      if (stage === 'inactive' || stage === 'deleted') await step('POST', '/status', { status: 'inactive' });
+      if (stage === 'deleted') await step('DELETE', '', {});
+      if (stage === 'lead') await step('POST', '/convert-to-lead', {});
+      return ref;
+    }
+
+    const ENTRY_BODIES: Record<SubEntity, () => object> = {
+      comments: () => ({ text: 'A comment' }),
+      notes: () => ({ text: 'A note', popup: true }),
+      cap: () => ({ megabytes: 512, reason: 'goodwill' }),
+      hardware: () => ({ itemId: `item-${unique()}`, productName: 'Router' }),
+      contacts: () => ({ name: 'Contact Person' }),
+      addresses: () => ({ street: 'Brivibas 1' }),
+    };
+    /** Adds one entry; its id is the last segment of the answer's Location. */
+    async function addEntry(ref: CustomerRef, collection: SubEntity): Promise<string> {
+      const response = await send('POST', `/api/v1/customers/${ref.id}/${collection}`, superToken, ENTRY_BODIES[collection]()).expect(201);
+      ref.position = response.body.position;
+      return decodeURIComponent(String(response.headers.location).split('/').pop()!);
+    }
+
+    let readable: Promise<CustomerRef> | undefined;
+    const partnerACustomer = (await customer('active', PARTNER_A)).id;
     fixture = {
       superToken,
-      unique: () => `${Date.now().toString(36)}${(counter++).toString(36)}`,
+      locationId,
+      unique,
+      partnerBCustomers,
+      partnerACustomer,
       adminOfPartnerB: async (role = 'only-admins') => {
         const email = `target-${fixture.unique()}@matrix.example`;
         return (await send('POST', '/api/v1/admins', superToken, { email, name: 'Target', role, partnerIds: [PARTNER_B], password: PASSWORD }).expect(201)).body.id;
@@ -134,6 +437,24 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
       freshRole: async () => {
         const name = `fresh-${fixture.unique()}`;
         await send('POST', '/api/v1/roles', superToken, { name, permissions: ['admins'] }).expect(201);
+        return name;
+      },
+      customer,
+      readable: () =>
+        (readable ??= (async () => {
+          const ref = await customer('active');
+          for (const collection of Object.keys(ENTRY_BODIES) as SubEntity[]) await addEntry(ref, collection);
+          return ref;
+        })()),
+      withEntry: async (collection) => {
+        const ref = await customer('active');
+        return { id: ref.id, entryId: await addEntry(ref, collection) };
+      },
+      freshPartner: async () => (await send('POST', '/api/v1/partners', superToken, { name: `Fresh ${unique()}` }).expect(201)).body.id,
+      freshLocation: async () => (await send('POST', '/api/v1/locations', superToken, { name: `Fresh ${unique()}` }).expect(201)).body.id,
+      freshField: async () => {
+        const name = `fresh_${unique()}`;
+        await send('POST', '/api/v1/additional-fields', superToken, { name, label: 'Fresh', type: 'string' }).expect(201);
         return name;
       },
     };
@@ -164,13 +485,18 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
       expect(mismatched).toEqual([]);
     });
 
-    it('no route is left undeclared but those pending phase 2 (the guard refuses undeclared routes)', () => {
+    it('no route is left undeclared (the global guard refuses undeclared routes)', () => {
+      expect(PENDING_DECLARATION.size).toBe(0);
       const undeclared = routes.filter((route) => route.declaration.kind === 'undeclared' && !PENDING_DECLARATION.has(route.route)).map((route) => route.route);
       expect(undeclared).toEqual([]);
     });
 
-    it('every case of the matrix is a listed route', () => {
+    it('every case of the matrix is a listed route, and every route of the app has its row', () => {
       for (const testCase of CASES) expect(ENDPOINT_PERMISSIONS[testCase.route]).toBeDefined();
+      const rows = new Set(CASES.map((testCase) => testCase.route));
+      // Public routes (login, refresh, logout, health, metrics) have their own specs.
+      const missing = routes.filter((route) => route.declaration.kind !== 'public' && !rows.has(route.route)).map((route) => route.route);
+      expect(missing).toEqual([]);
     });
   });
 
@@ -179,42 +505,175 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
     const [method] = testCase.route.split(' ');
     describe(testCase.route, () => {
       it('no token → 401 problem', async () => {
-        const { path, body } = await testCase.prepare(fixture);
-        const response = await send(method, path, undefined, body).expect(401);
-        expect(response.headers['content-type']).toContain('application/problem+json');
-        expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+        const answer = await exchange(testCase, method, await testCase.prepare(fixture));
+        expectStatus(answer, 401);
+        expect(answer.headers['content-type']).toContain('application/problem+json');
+        expect(answer.headers['www-authenticate']).toMatch(/^Bearer/);
       });
 
       it('expired token → 401 problem', async () => {
-        const allowed = await actor(roleFor(door, 'only'));
-        const expired = testApp.app.get(AuthService).signAccessToken(allowed.id, allowed.sessionId, { expiresAt: new Date(Date.now() - 1000) });
-        const { path, body } = await testCase.prepare(fixture);
-        const response = await send(method, path, expired, body).expect(401);
-        expect(response.body.type).toBe('https://chronicle.dev/problems/token-expired');
+        const expired = expiredTokenOf(await actor(roleFor(door, 'only')));
+        const answer = await exchange(testCase, method, await testCase.prepare(fixture), expired);
+        expectStatus(answer, 401);
+        expect(answer.body.type).toBe('https://chronicle.dev/problems/token-expired');
       });
 
       if (door !== 'authenticated' && door !== 'public') {
         it(`wrong role (every permission but ${door}) → 403 problem`, async () => {
           const wrong = await actor(roleFor(door, 'without'));
-          const { path, body } = await testCase.prepare(fixture);
-          const response = await send(method, path, wrong.token, body).expect(403);
-          expect(response.headers['content-type']).toContain('application/problem+json');
+          const answer = await exchange(testCase, method, await testCase.prepare(fixture), wrong.token);
+          expectStatus(answer, 403);
+          expect(answer.headers['content-type']).toContain('application/problem+json');
         });
       }
 
       if (testCase.otherPartner !== undefined) {
-        it(`other partner (${door}, limited to partner A, on partner B) → ${testCase.otherPartner}`, async () => {
+        const expected = typeof testCase.otherPartner === 'number' ? { status: testCase.otherPartner, check: undefined } : testCase.otherPartner;
+        it(`other partner (${door}, limited to partner A, on partner B) → ${expected.status}`, async () => {
           const scoped = await actor(roleFor(door, 'only'), [PARTNER_A]);
-          const { path, body } = await testCase.prepare(fixture);
-          await send(method, path, scoped.token, body).expect(testCase.otherPartner!);
+          const answer = await exchange(testCase, method, await testCase.prepare(fixture), scoped.token);
+          expectStatus(answer, expected.status);
+          expected.check?.(answer, fixture);
         });
       }
 
       it(`allowed (${door === 'authenticated' ? 'any admin' : `only ${door}`}) → ${testCase.allowed}`, async () => {
         const allowed = await actor(roleFor(door, 'only'));
-        const { path, body } = await testCase.prepare(fixture);
-        await send(method, path, allowed.token, body).expect(testCase.allowed);
+        expectStatus(await exchange(testCase, method, await testCase.prepare(fixture), allowed.token), testCase.allowed);
       });
     });
   }
+
+  describe('Socket.IO /activity', () => {
+    const door = SOCKET_PERMISSIONS['/activity'];
+    const sockets: { close(): void }[] = [];
+    afterAll(() => sockets.forEach((socket) => socket.close()));
+
+    it('no token → connect_error 401', async () => {
+      const error = await connectError(testApp.url, {});
+      expect(error.data).toMatchObject({ status: 401 });
+    });
+
+    it('expired token → connect_error 401', async () => {
+      const error = await connectError(testApp.url, { token: expiredTokenOf(await actor(roleFor(door, 'only'))) });
+      expect(error.data).toMatchObject({ status: 401, code: 'token_expired' });
+    });
+
+    it(`wrong role (every permission but ${door}) → connect_error 403`, async () => {
+      const error = await connectError(testApp.url, { token: (await actor(roleFor(door, 'without'))).token });
+      expect(error.data).toMatchObject({ status: 403 });
+    });
+
+    it("other partner: subscribing to a partner B customer → 404; a subscription to every customer never delivers partner B's", async () => {
+      const client = await connectActivity(testApp.url, (await actor(roleFor(door, 'only'), [PARTNER_A])).token);
+      sockets.push(client);
+      const theirs = await fixture.customer('new');
+      expect(await client.subscribe({ customerId: theirs.id })).toMatchObject({ ok: false, error: { status: 404 } });
+      expect(await client.subscribe({ after: theirs.position })).toMatchObject({ ok: true });
+      await send('POST', `/api/v1/customers/${theirs.id}/comments`, fixture.superToken, { text: 'partner B business' }).expect(201);
+      const ours = await send('POST', `/api/v1/customers/${fixture.partnerACustomer}/comments`, fixture.superToken, { text: 'partner A business' }).expect(201);
+      await eventually(() => client.received.some((item) => item.position === ours.body.position), 'the partner A comment');
+      expect(client.received.filter((item) => item.customerId !== fixture.partnerACustomer)).toEqual([]);
+    });
+
+    it(`allowed (only ${door}) → connects and receives a partner B customer's activity`, async () => {
+      const client = await connectActivity(testApp.url, (await actor(roleFor(door, 'only'))).token);
+      sockets.push(client);
+      const theirs = await fixture.customer('new');
+      expect(await client.subscribe({ customerId: theirs.id, after: theirs.position })).toMatchObject({ ok: true });
+      await send('POST', `/api/v1/customers/${theirs.id}/comments`, fixture.superToken, { text: 'seen by every partner' }).expect(201);
+      await client.waitForCustomers([theirs.id], 1);
+    });
+  });
+
+  describe('partner scoping beyond the status codes', () => {
+    it("the SSE feed never delivers partner B's customers to a partner A admin", async () => {
+      const scoped = await actor('only-feed-read', [PARTNER_A]);
+      const head = (await fixture.customer('new')).position;
+      const client = await openSse(testApp.url, { token: scoped.token, query: { after: head } });
+      try {
+        const theirs = await fixture.customer('active');
+        const ours = await send('POST', `/api/v1/customers/${fixture.partnerACustomer}/comments`, fixture.superToken, { text: 'after partner B' }).expect(201);
+        await eventually(() => client.messages.some((message) => message.id === ours.body.position), 'the partner A comment on the stream');
+        const streams = client.messages.map((message) => JSON.parse(message.data).streamId as string);
+        expect(streams).not.toContain(`customer-${theirs.id}`);
+        expect(streams.every((stream) => stream === `customer-${fixture.partnerACustomer}`)).toBe(true);
+      } finally {
+        client.close();
+      }
+    });
+
+    it('writes: creating in, or moving to, another partner is customer.partner.unknown, and nothing is written', async () => {
+      const creator = await actor('only-customers-create', [PARTNER_A]);
+      const refused = await send('POST', '/api/v1/customers', creator.token, { fullName: 'Elsewhere', partnerId: PARTNER_B, locationId: fixture.locationId }).expect(409);
+      expect(refused.body.rule).toBe('customer.partner.unknown');
+      await send('POST', '/api/v1/customers', creator.token, { fullName: 'At home', partnerId: PARTNER_A, locationId: fixture.locationId }).expect(201);
+
+      const editor = await actor('only-customers-edit', [PARTNER_A]);
+      const ours = await fixture.customer('new', PARTNER_A);
+      const moved = await send('PATCH', `/api/v1/customers/${ours.id}`, editor.token, { partnerId: PARTNER_B }).expect(409);
+      expect(moved.body.rule).toBe('customer.partner.unknown');
+      const events = (await send('GET', `/api/v1/customers/${ours.id}/events`, fixture.superToken).expect(200)).body.events;
+      expect(events.map((event: { type: string }) => event.type)).toEqual(['CustomerCreated']);
+    });
+
+    it('writes: a stale If-Match or a password the policy refuses tells nothing about another partner’s customer (404, not 412 / 422)', async () => {
+      const theirs = await fixture.customer('new');
+      const editor = await actor('only-customers-edit', [PARTNER_A]);
+      const stale = await send('PATCH', `/api/v1/customers/${theirs.id}`, editor.token, { fullName: 'X' }).set('If-Match', '"7"').expect(404);
+      expect(stale.body.rule).toBe('customer.not_found');
+      const reset = await send('POST', `/api/v1/customers/${theirs.id}/password/reset`, editor.token, { password: 'short' }).expect(404);
+      expect(reset.body.rule).toBe('customer.not_found');
+      const unknown = await send('PATCH', `/api/v1/customers/${theirs.id + 100000}`, editor.token, { fullName: 'X' }).expect(404);
+      expect(unknown.body.rule).toBe(stale.body.rule);
+    });
+
+    it("bulk delete deletes a partner A admin's own customers and reports partner B's as not found", async () => {
+      const deleter = await actor('only-customers-delete', [PARTNER_A]);
+      const ours = await fixture.customer('inactive', PARTNER_A);
+      const theirs = await fixture.customer('inactive');
+      const answer = await send('POST', '/api/v1/customers/bulk-delete', deleter.token, { ids: [ours.id, theirs.id] }).expect(200);
+      expect(answer.body).toMatchObject({ deleted: 1, refused: 1 });
+      expect(answer.body.results).toEqual([
+        expect.objectContaining({ id: ours.id, ok: true }),
+        expect.objectContaining({ id: theirs.id, ok: false, error: expect.objectContaining({ status: 404, rule: 'customer.not_found' }) }),
+      ]);
+    });
+
+    it('a customer moved to partner A is partner A’s: reads, writes and audit follow its current partner', async () => {
+      const customer = await fixture.customer('new');
+      const moved = await send('PATCH', `/api/v1/customers/${customer.id}`, fixture.superToken, { partnerId: PARTNER_A }).expect(200);
+      fixture.partnerBCustomers.delete(customer.id);
+      const minPosition = encodeURIComponent(moved.body.position);
+      const readerA = await actor('only-customers-read', [PARTNER_A]);
+      const readerB = await actor('only-customers-read', [PARTNER_B]);
+      await send('GET', `/api/v1/customers/${customer.id}?minPosition=${minPosition}`, readerA.token).expect(200);
+      await send('GET', `/api/v1/customers/${customer.id}?minPosition=${minPosition}`, readerB.token).expect(404);
+      const auditorB = await actor('only-audit-read', [PARTNER_B]);
+      await send('GET', `/api/v1/customers/${customer.id}/events`, auditorB.token).expect(404);
+      await send('GET', `/api/v1/customers/${customer.id}/state?revision=0`, auditorB.token).expect(404);
+      const auditorA = await actor('only-audit-read', [PARTNER_A]);
+      await send('GET', `/api/v1/customers/${customer.id}/state?revision=0`, auditorA.token).expect(200);
+      await send('POST', `/api/v1/customers/${customer.id}/comments`, (await actor('only-notes', [PARTNER_B])).token, { text: 'not mine any more' }).expect(404);
+    });
+
+    it("search, totals and location counts leave partner B's customers out", async () => {
+      const name = `Needle${fixture.unique()}`;
+      const theirs = await send('POST', '/api/v1/customers', fixture.superToken, { fullName: name, partnerId: PARTNER_B, locationId: fixture.locationId }).expect(201);
+      fixture.partnerBCustomers.add(theirs.body.id);
+      const minPosition = encodeURIComponent(theirs.body.position);
+      const reader = await actor('only-customers-read', [PARTNER_A]);
+      const found = await send('GET', `/api/v1/customers?q=${name}&total=true&minPosition=${minPosition}`, reader.token).expect(200);
+      expect(found.body).toMatchObject({ items: [], total: 0 });
+      expect((await send('GET', `/api/v1/customers?q=${name}&total=true&minPosition=${minPosition}`, fixture.superToken).expect(200)).body.total).toBe(1);
+
+      const scopedStats = (await send('GET', `/api/v1/customers/stats?minPosition=${minPosition}`, reader.token).expect(200)).body;
+      const location = (await send('GET', `/api/v1/locations/${fixture.locationId}?minPosition=${minPosition}`, reader.token).expect(200)).body;
+      expect(location.customers).toBe(scopedStats.byLocation.find((entry: { locationId: number }) => entry.locationId === fixture.locationId)?.count ?? 0);
+      const all = (await send('GET', `/api/v1/locations/${fixture.locationId}?minPosition=${minPosition}`, fixture.superToken).expect(200)).body;
+      expect(all.customers).toBeGreaterThan(location.customers);
+      const listed = (await send('GET', `/api/v1/locations?minPosition=${minPosition}`, reader.token).expect(200)).body.items;
+      expect(listed.find((item: { id: number }) => item.id === fixture.locationId).customers).toBe(location.customers);
+    });
+  });
 });
