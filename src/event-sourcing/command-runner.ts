@@ -1,3 +1,4 @@
+import { headOf, linkEvents } from '../audit/hash-chain.js';
 import {
   WrongExpectedRevisionError,
   type EventMetadata,
@@ -68,18 +69,24 @@ export async function runCommand<Command, State, Event extends { type: string; d
 ): Promise<CommandOutcome<State, Event>> {
   const maxAttempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 4) : 1;
   for (let attempt = 1; ; attempt++) {
-    const { state, revision } = await loadAggregate(store, streamId, decider);
+    const { state, revision, events: loaded } = await loadAggregate(store, streamId, decider);
     if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
       throw new PreconditionFailedError(streamId, options.expectedRevision, revision < 0 ? 'no_stream' : revision);
     }
     const events = decider.decide(command, state, await options.context());
     const nextState = events.reduce(decider.evolve, state);
     if (events.length === 0) return { events, state: nextState, revision, position: null };
-    const toAppend: NewEvent[] = events.map((event) => ({
-      type: event.type,
-      data: event.data as Record<string, unknown>,
-      metadata: { ...options.metadata, occurredAt: options.metadata.occurredAt ?? new Date().toISOString() },
-    }));
+    // Each event is linked to the previous one of the stream (the audit hash chain, see src/audit/hash-chain.ts).
+    const toAppend: NewEvent[] = linkEvents(
+      streamId,
+      revision + 1,
+      headOf(loaded[loaded.length - 1]),
+      events.map((event) => ({
+        type: event.type,
+        data: event.data as Record<string, unknown>,
+        metadata: { ...options.metadata, occurredAt: options.metadata.occurredAt ?? new Date().toISOString() },
+      })),
+    );
     try {
       const result = await store.append(streamId, toAppend, revision < 0 ? 'no_stream' : revision);
       return { events, state: nextState, revision: result.nextRevision, position: result.position };
