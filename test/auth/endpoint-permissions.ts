@@ -79,6 +79,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'GET /api/v1/customers/:id/events': 'audit.read',
   'GET /api/v1/customers/:id/state': 'audit.read',
   'GET /api/v1/customers/:id/audit/verify': 'audit.read',
+  'GET /api/v1/customers/:id/audit/export': 'audit.read',
 
   // reference data: read by every admin UI, changed with reference_data
   'GET /api/v1/partners': 'customers.read',

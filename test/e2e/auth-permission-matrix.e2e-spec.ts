@@ -251,6 +251,8 @@ const CASES: HttpCase[] = [
   // ----- audit
   { route: 'GET /api/v1/customers/:id/events', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/events') }), allowed: 200, otherPartner: 404 },
   { route: 'GET /api/v1/customers/:id/state', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/state') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/audit/verify', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/audit/verify') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/audit/export', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/audit/export?format=ndjson') }), allowed: 200, otherPartner: 404 },
 
   // ----- reference data
   {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CHAIN_BREAK_REASONS, verifyChain, type ChainVerification } from '../../audit/hash-chain.js';
 import { PartnerScope } from '../../auth/partner-scope.js';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import {
@@ -32,6 +33,24 @@ export interface CustomerEventsPage {
   revision: number;
   /** Where to continue (fromRevision) when the page is full; null at the end. */
   nextRevision: number | null;
+}
+
+/** GET /customers/{id}/audit/verify: the stream's hash chain recomputed. */
+export interface CustomerChainVerification extends Omit<ChainVerification, 'reason'> {
+  customerId: number;
+  /** Why the chain is broken at firstBrokenRevision: a code and its explanation. */
+  reason?: string;
+  reasonCode?: ChainVerification['reason'];
+}
+
+/** GET /customers/{id}/audit/export: the whole stream, for auditors. */
+export interface CustomerAuditExport {
+  customerId: number;
+  streamId: string;
+  exportedAt: string;
+  /** The chain recomputed over the stored events (before redaction). */
+  verification: CustomerChainVerification;
+  events: StreamEventView[];
 }
 
 export interface CustomerStateAt {
@@ -71,10 +90,48 @@ export class CustomerHistory {
     const lastOfPage = page[page.length - 1];
     return {
       customerId,
-      events: page.map(redactedView),
+      events: page.map((event) => redactedView(event)),
       revision: last.revision,
       nextRevision: lastOfPage && lastOfPage.revision < last.revision ? lastOfPage.revision + 1 : null,
     };
+  }
+
+  /**
+   * The tamper-evidence check: the stream's hash chain (src/audit/hash-chain.ts) recomputed from
+   * the stored events. Events older than the chain count as unchained, not as a failure.
+   */
+  async verify(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerChainVerification> {
+    return verification(customerId, await this.wholeStream(customerId, scope));
+  }
+
+  /**
+   * The customer's whole stream as /events shows it (envelope with actor, ip, user agent,
+   * correlation ids, occurred time and chain links), with every sealed secret (…Ciphertext)
+   * redacted too: an export leaves the system. The verification is of the stored events.
+   */
+  async export(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerAuditExport> {
+    const events = await this.wholeStream(customerId, scope);
+    return {
+      customerId,
+      streamId: customerStreamId(customerId),
+      exportedAt: new Date().toISOString(),
+      verification: verification(customerId, events),
+      events: events.map((event) => redactedView(event, { sealed: true })),
+    };
+  }
+
+  private async wholeStream(customerId: number, scope: PartnerScope): Promise<RecordedEvent[]> {
+    await this.assertInScope(customerId, scope);
+    const events = await this.readAll(customerStreamId(customerId));
+    if (events.length === 0) throw new DomainRuleViolation(CUSTOMER_RULES.notFound, `Customer ${customerId} does not exist`);
+    return events;
+  }
+
+  private async readAll(streamId: string): Promise<RecordedEvent[]> {
+    return this.store.readStream(streamId).catch((error: Error) => {
+      if (error.name === 'StreamNotFoundError') return [] as RecordedEvent[];
+      throw error;
+    });
   }
 
   /**
@@ -153,7 +210,14 @@ export class CustomerHistory {
 const HISTORY_PAGE = 1000;
 const FIRST_TIME_PAGE = 100;
 
-function redactedView(event: RecordedEvent): StreamEventView {
+function verification(customerId: number, events: readonly RecordedEvent[]): CustomerChainVerification {
+  const { reason, ...result } = verifyChain(events as readonly (RecordedEvent & { metadata: Record<string, unknown> })[]);
+  return { customerId, ...result, ...(reason ? { reasonCode: reason, reason: CHAIN_BREAK_REASONS[reason] } : {}) };
+}
+
+/** `sealed`: also redact sealed secrets (passwordCiphertext, pinCiphertext, any …Ciphertext), for exports. */
+function redactedView(event: RecordedEvent, options: { sealed?: boolean } = {}): StreamEventView {
+  const data = redact(event.data);
   return {
     id: event.id,
     type: event.type,
@@ -161,9 +225,17 @@ function redactedView(event: RecordedEvent): StreamEventView {
     revision: event.revision,
     position: event.position,
     recordedAt: event.recordedAt.toISOString(),
-    data: redact(event.data),
+    data: options.sealed ? (withoutSealed(data) as Record<string, unknown>) : data,
     metadata: event.metadata as Record<string, unknown>,
   };
+}
+
+function withoutSealed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSealed);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, key.endsWith('Ciphertext') && typeof item === 'string' ? REDACTED : withoutSealed(item)]),
+  );
 }
 
 /**

@@ -1,14 +1,15 @@
-import { Controller, Get, Param, ParseIntPipe, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, ParseIntPipe, Query, Res, UseInterceptors } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory } from '../application/customer-history.js';
-import { EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
+import { AuditExportQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
 import { DomainErrorsInterceptor } from './write-http.js';
 
 /**
- * Auditors' reads of one customer's stream (the event store, not the read models): the raw events
- * and time travel. The PIN is redacted; the password is only ever in the events encrypted.
+ * Auditors' reads of one customer's stream (the event store, not the read models): the raw events,
+ * time travel, the hash-chain check and the history export. The PIN is redacted; the password is only ever in the events encrypted.
  * Partner-scoped like every customer read: a customer of another partner answers 404.
  */
 @ApiTags('customers: audit')
@@ -30,5 +31,32 @@ export class CustomerHistoryController {
   async state(@Param('id', ParseIntPipe) id: number, @Query() query: StateQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
     const at = await this.history.stateAt(id, { asOf: query.asOf ? new Date(query.asOf) : undefined, revision: query.revision }, scope);
     return { ...at.customer, revision: at.revision, asOf: query.asOf ?? at.at };
+  }
+
+  @Get('audit/verify')
+  @ApiOperation({
+    summary: 'Tamper-evidence check of the stream',
+    description:
+      'Recomputes the hash chain (each event\'s metadata.chain.hash covers the event and the previous hash) from the stored events. ' +
+      '{customerId, verified, events, chained, unchained, headHash, firstBrokenRevision?, reason?}. Events older than the chain are counted as unchained, not failed.',
+  })
+  verify(@Param('id', ParseIntPipe) id: number, @CurrentPartnerScope() scope: PartnerScope) {
+    return this.history.verify(id, scope);
+  }
+
+  @Get('audit/export')
+  @ApiOperation({
+    summary: 'History export (download)',
+    description: 'The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).',
+  })
+  async export(@Param('id', ParseIntPipe) id: number, @Query() query: AuditExportQueryDto, @CurrentPartnerScope() scope: PartnerScope, @Res({ passthrough: true }) response: Response): Promise<string> {
+    const exported = await this.history.export(id, scope);
+    const format = query.format ?? 'json';
+    response.setHeader('Content-Type', format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'application/json; charset=utf-8');
+    response.setHeader('Content-Disposition', `attachment; filename="customer-${id}-history.${format}"`);
+    response.setHeader('Cache-Control', 'no-store');
+    if (format === 'json') return JSON.stringify(exported);
+    const { events, ...header } = exported;
+    return [header, ...events].map((line) => JSON.stringify(line)).join('\n') + '\n';
   }
 }

@@ -357,3 +357,10 @@ export class StateQueryDto {
   @Min(0)
   revision?: number;
 }
+
+export class AuditExportQueryDto {
+  @ApiPropertyOptional({ enum: ['json', 'ndjson'], default: 'json', description: 'json: one document; ndjson: a header line, then one event per line' })
+  @IsOptional()
+  @IsIn(['json', 'ndjson'])
+  format?: 'json' | 'ndjson';
+}
