@@ -9,7 +9,10 @@
  * Each writer owns its share of the streams (round robin), so it always knows the right expected
  * revision: every append is checked and none is refused.
  *
- *   npm run bench:appends -- --writers=16 --streams=500 --seconds=15 --batch=16
+ * --seconds is each mode's total, split over --rounds alternating rounds (so load changes hit all
+ * modes alike).
+ *
+ *   npm run bench:appends -- --writers=16 --streams=500 --seconds=30 --rounds=3 --batch=16
  */
 import { sql } from 'kysely';
 import { openDatabase, type Database } from '../src/database/database.js';
@@ -19,6 +22,8 @@ import { Args, formatInt, freshDatabase, printFigures, printHeader, round, runMa
 import { closedLoop, commentEvent, type LoadResult } from './support/load.js';
 
 export interface AppendFigures {
+  /** 'raw' | 'append' | 'appendMany' */
+  key: string;
   mode: string;
   eventsPerSecond: number;
   p50: number;
@@ -30,7 +35,7 @@ export interface AppendFigures {
 /** Runs the three modes against `database` (PostgreSQL or PGlite). */
 export async function runAppendModes(
   database: Database,
-  options: { writers: number; streams: number; seconds: number; warmupSeconds: number; batch: number; modes?: string[] },
+  options: { writers: number; streams: number; seconds: number; warmupSeconds: number; batch: number; modes?: string[]; rounds?: number },
 ): Promise<AppendFigures[]> {
   await migrateEventStore(database.db);
   await sql`create table bench_raw_events (
@@ -43,14 +48,31 @@ export async function runAppendModes(
     metadata jsonb not null,
     recorded_at timestamptz not null default now()
   )`.execute(database.db);
-  const store = new PostgresEventStore(database);
+  const store = new PostgresEventStore(database, process.env.BENCH_ANNOUNCE_MS ? { announceIntervalMs: Number(process.env.BENCH_ANNOUNCE_MS) } : {});
   const { writers, streams } = options;
-  const durationMs = options.seconds * 1000;
+  const rounds = Math.max(1, options.rounds ?? 1);
+  // Modes alternate round by round (raw, append, appendMany, raw, …) so a change in the machine's
+  // load hits them alike; each mode's figures are over all its rounds.
+  const durationMs = (options.seconds * 1000) / rounds;
   const warmupMs = options.warmupSeconds * 1000;
   const modes = options.modes ?? ['raw', 'append', 'appendMany'];
   const figures: AppendFigures[] = [];
-  const report = (mode: string, result: LoadResult, perCall = 1) => {
+  const totals = new Map<string, LoadResult>();
+  const report = (key: string, mode: string, round: LoadResult, perCall = 1) => {
+    const known = totals.get(mode);
+    if (known) {
+      known.events += round.events;
+      known.operations += round.operations;
+      known.errors += round.errors;
+      known.elapsedMs += round.elapsedMs;
+      known.firstError ??= round.firstError;
+      for (const value of round.latency.values) known.latency.add(value);
+    } else totals.set(mode, round);
+    const result = totals.get(mode)!;
+    if (rounds > 1) console.log(`  round: ${mode} ${formatInt((round.events * 1000) / round.elapsedMs)} events/s`);
+    if (result === round ? rounds > 1 : !lastRound) return;
     const row: AppendFigures = {
+      key,
       mode,
       eventsPerSecond: (result.events * 1000) / result.elapsedMs,
       p50: result.latency.percentile(50),
@@ -77,6 +99,9 @@ export async function runAppendModes(
     return revision === undefined ? ('no_stream' as const) : revision;
   };
 
+  let lastRound = false;
+  for (let round = 0; round < rounds; round++) {
+  lastRound = round === rounds - 1;
   for (const mode of modes) {
     if (mode === 'raw') {
       let sequence = 0;
@@ -93,7 +118,7 @@ export async function runAppendModes(
           return 1;
         },
       });
-      report('raw ceiling: single-row INSERT', result);
+      report('raw', 'raw ceiling: single-row INSERT', result);
     } else if (mode === 'append') {
       let sequence = 0;
       const result = await closedLoop({
@@ -108,7 +133,7 @@ export async function runAppendModes(
           return 1;
         },
       });
-      report('event store: append(1 event, expected rev)', result);
+      report('append', 'event store: append(1 event, expected rev)', result);
     } else if (mode === 'appendMany') {
       let sequence = 0;
       const batch = options.batch;
@@ -127,10 +152,11 @@ export async function runAppendModes(
           return chosen.length;
         },
       });
-      report(`event store: appendMany(${Math.min(batch, owned[0].length)} streams, 1 commit)`, result, Math.min(batch, owned[0].length));
+      report('appendMany', `event store: appendMany(${Math.min(batch, owned[0].length)} streams, 1 commit)`, result, Math.min(batch, owned[0].length));
     } else {
       throw new Error(`Unknown mode ${mode}`);
     }
+  }
   }
   await store.close();
 
@@ -144,7 +170,7 @@ export async function runAppendModes(
 }
 
 export function ratioLines(figures: AppendFigures[]): Array<[string, string]> {
-  const raw = figures.find((row) => row.mode === 'raw');
+  const raw = figures.find((row) => row.key === 'raw');
   const lines: Array<[string, string]> = [];
   for (const row of figures) {
     lines.push([`${row.mode} events/s`, formatInt(row.eventsPerSecond)]);
@@ -158,9 +184,11 @@ async function main(): Promise<void> {
   const args = new Args();
   const writers = args.int('writers', 16);
   const streams = args.int('streams', 500);
-  const seconds = args.int('seconds', 15);
+  const seconds = args.int('seconds', 30);
   const warmupSeconds = args.int('warmup', 2);
   const batch = args.int('batch', 16);
+  const rounds = args.int('rounds', 3);
+  const modes = args.string('modes', 'raw,append,appendMany').split(',').filter(Boolean);
   const dbName = args.string('db', 'chronicle_bench_appends');
   const keep = args.flag('keep');
   await printHeader('Benchmark 1: event-store appends (PostgreSQL)', args.used);
@@ -168,7 +196,7 @@ async function main(): Promise<void> {
   // One connection per writer, plus one for the store's NOTIFY announcer.
   const database = await openDatabase({ connectionString: fresh.url, poolSize: writers + 1 });
   try {
-    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds, batch });
+    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds, batch, modes, rounds });
     console.log('');
     printFigures(ratioLines(figures));
     console.log('goal: append >= 80 % of the raw ceiling; appendMany beyond it');

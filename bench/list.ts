@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const dbName = args.string('db', 'chronicle_bench_list');
   const reuse = args.flag('reuse');
   const keep = args.flag('keep') || reuse;
+  const showSlowest = args.flag('slowest', true);
   await printHeader('Benchmark 4: customer list and search (PostgreSQL)', args.used);
   const existing = reuse ? await existingDatabase(dbName) : null;
   const fresh = existing ? { url: existing, drop: async () => undefined } : await freshDatabase(dbName);
@@ -137,15 +138,21 @@ async function main(): Promise<void> {
     for (const [label, make] of kinds) {
       const samples = new Samples();
       let found = 0;
+      const slowest: Array<[number, CustomerListFilter]> = [];
       for (let k = 0; k < iterations; k++) {
         const filter = make();
         const t0 = now();
         const page = await readModels.list(filter, null);
-        samples.add(now() - t0);
+        const ms = now() - t0;
+        samples.add(ms);
         found += page.items.length;
+        slowest.push([ms, filter]);
+        slowest.sort((a, b) => b[0] - a[0]);
+        slowest.length = Math.min(slowest.length, 3);
       }
       results.push([label, samples, found / iterations]);
       console.log(`${label.padEnd(28)} ${samples.summary()}   (avg ${(found / iterations).toFixed(1)} rows per page)`);
+      if (showSlowest) for (const [ms, filter] of slowest) console.log(`    slow: ${ms.toFixed(1)} ms ${JSON.stringify({ ...filter, cursor: filter.cursor ? '…' : undefined })}`);
     }
     console.log('');
     printFigures(results.map(([label, samples]) => [`${label} p95`, `${samples.percentile(95).toFixed(2)} ms`]));

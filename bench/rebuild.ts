@@ -8,6 +8,7 @@
  * projection is rebuilt from zero in turn; events/s and this process's peak memory are printed.
  *
  *   npm run bench:rebuild -- --events=1000000 --projections=customer_list,customer_profile,customer_activity,customer_stats
+ *   npm run bench:rebuild -- --events=200000 --what-if=200000   (also: the same rows with indexes built after them)
  */
 import { openDatabase, type Database } from '../src/database/database.js';
 import { migrateEventStore } from '../src/event-store/postgres/event-store-migrations.js';
@@ -16,6 +17,7 @@ import { ProjectionRuntime } from '../src/projections-runtime/projection-runtime
 import { allProjections } from '../projections/index.js';
 import { Args, existingDatabase, formatInt, freshDatabase, MemoryPeak, printFigures, printHeader, runMain } from './support/common.js';
 import { generateCustomers, insertReferenceData, lifecycleTemplates } from './support/generate.js';
+import { rebuildWhatIf } from './support/what-if.js';
 
 export const CUSTOMER_PROJECTIONS = ['customer_list', 'customer_profile', 'customer_activity', 'customer_stats'];
 
@@ -89,6 +91,9 @@ async function main(): Promise<void> {
   const dbName = args.string('db', 'chronicle_bench_rebuild');
   const reuse = args.flag('reuse');
   const keep = args.flag('keep') || reuse;
+  // --what-if=N: also drive each projection over the first N events with its indexes in place and
+  // with them created after the rows (see support/what-if.ts), to size that fix.
+  const whatIf = args.int('what-if', 0);
   await printHeader('Benchmark 3: projection rebuild from zero (PostgreSQL)', args.used);
   for (const name of names) if (!allProjections.some((projection) => projection.name === name)) throw new Error(`Unknown projection ${name}`);
   const existing = reuse ? await existingDatabase(dbName) : null;
@@ -98,6 +103,16 @@ async function main(): Promise<void> {
     if (!existing) await prepareHistory(database, events);
     else console.log(`reusing ${dbName} (--reuse)`);
     const figures = await rebuildEach(database, names, batchSize);
+    if (whatIf > 0) {
+      const store = new PostgresEventStore(database);
+      for (const name of names) {
+        const projection = allProjections.find((candidate) => candidate.name === name)!;
+        for (const deferIndexes of [false, true]) {
+          await rebuildWhatIf(database, store, projection, { maxEvents: whatIf, batchSize: batchSize ?? 1000, deferIndexes, version: 900 });
+        }
+      }
+      await store.close();
+    }
     console.log('');
     printFigures(figures.map((figure) => [`${figure.projection} events/s (peak RSS)`, `${formatInt(figure.eventsPerSecond)} (${figure.peakRssMiB} MiB)`]));
     console.log(`overall process max RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);

@@ -39,7 +39,9 @@ export async function startApp(options: { databaseUrl?: string; env?: Record<str
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'chronicle-bench-'));
   const main = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
-  const child: ChildProcess = spawn(process.execPath, [main], {
+  // BENCH_APP_NODE_ARGS: extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

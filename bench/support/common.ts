@@ -104,7 +104,7 @@ function redact(url: string): string {
 
 /** Sorted copy + nearest-rank percentiles. */
 export class Samples {
-  private readonly values: number[] = [];
+  readonly values: number[] = [];
   add(value: number): void {
     this.values.push(value);
   }

@@ -164,8 +164,8 @@ const CREATED_VARIATION = sql`jsonb_build_object(
     'emails', jsonb_build_array(lower(v.first) || '.' || lower(v.last) || c.i || '@' || v.domain),
     'billingEmails', '[]'::jsonb,
     'phones', jsonb_build_array('+1 ' || substr(v.phone, 1, 3) || '-' || substr(v.phone, 4, 3) || '-' || substr(v.phone, 7, 4)),
-    'partnerId', 1 + c.i % ${PARTNERS},
-    'locationId', 1 + (c.i / 7) % ${LOCATIONS},
+    'partnerId', v.partner_id,
+    'locationId', v.location_id,
     'street', (1 + c.i % 250) || ' ' || v.street,
     'zipCode', lpad(((c.i * 37) % 99999)::text, 5, '0'),
     'city', v.city,
@@ -203,16 +203,20 @@ export async function generateCustomers(
         from generate_series(${lo}::int, ${hi}::int) as c(i)
         cross join jsonb_to_recordset(${templates}::jsonb) as t(ord int, type text, data jsonb, metadata jsonb)
         cross join lateral (
+          -- Each attribute from its own multiplicative hash of the id, so attributes are independent
+          -- (as in real data: any status occurs in any location, with any name).
           select
-            (${FIRST_NAMES}::text[])[1 + (c.i::bigint * 2654435761 % 4294967296) % ${FIRST_NAMES.length}] as first,
-            (${LAST_NAMES}::text[])[1 + (c.i::bigint * 40503 % 65536 + c.i / 65536) % ${LAST_NAMES.length}] as last,
+            (${FIRST_NAMES}::text[])[1 + (c.i::bigint * 2654435761 % 4294967296 / 4096) % ${FIRST_NAMES.length}] as first,
+            (${LAST_NAMES}::text[])[1 + (c.i::bigint * 2246822519 % 4294967296 / 4096) % ${LAST_NAMES.length}] as last,
             (${COMPANY_SUFFIXES}::text[])[1 + c.i % ${COMPANY_SUFFIXES.length}] as suffix,
-            (${DOMAINS}::text[])[1 + (c.i / 3) % ${DOMAINS.length}] as domain,
-            (${CITIES}::text[])[1 + (c.i::bigint * 97 % 1009) % ${CITIES.length}] as city,
-            (${STREETS}::text[])[1 + (c.i / 11) % ${STREETS.length}] as street,
-            c.i % 9 = 0 as company,
-            (array['active','active','active','active','active','active','new','new','blocked','inactive'])[1 + (c.i::bigint * 7 % 10)] as status,
-            (array['recurring','recurring','recurring','prepaid_custom','prepaid_daily'])[1 + c.i % 5] as billing_type,
+            (${DOMAINS}::text[])[1 + (c.i::bigint * 3266489917 % 4294967296 / 4096) % ${DOMAINS.length}] as domain,
+            (${CITIES}::text[])[1 + (c.i::bigint * 668265263 % 4294967296 / 4096) % ${CITIES.length}] as city,
+            (${STREETS}::text[])[1 + (c.i::bigint * 374761393 % 4294967296 / 4096) % ${STREETS.length}] as street,
+            (c.i::bigint * 2870177450 % 4294967296 / 4096) % 9 = 0 as company,
+            (array['active','active','active','active','active','active','new','new','blocked','inactive'])[1 + (c.i::bigint * 1103515245 % 4294967296 / 4096) % 10] as status,
+            (array['recurring','recurring','recurring','prepaid_custom','prepaid_daily'])[1 + (c.i::bigint * 1664525 % 4294967296 / 4096) % 5] as billing_type,
+            1 + (c.i::bigint * 22695477 % 4294967296 / 4096) % ${PARTNERS} as partner_id,
+            1 + (c.i::bigint * 134775813 % 4294967296 / 4096) % ${LOCATIONS} as location_id,
             lpad(((c.i::bigint * 48271) % 9000000000 + 1000000000)::text, 10, '0') as phone
         ) v
         order by t.ord, c.i`.execute(trx);
@@ -220,9 +224,9 @@ export async function generateCustomers(
       await sql`insert into es_streams (stream_id, revision)
         select 'customer-' || i, ${options.templates.length - 1} from generate_series(${lo}::int, ${hi}::int) as i`.execute(trx);
     });
-    if (options.log) process.stdout.write(`\rgenerated ${formatInt(events)} events (${formatInt(((events * 1000) / (now() - started)))} /s)   `);
+    if (options.log && process.stdout.isTTY) process.stdout.write(`\rgenerated ${formatInt(events)} events (${formatInt((events * 1000) / (now() - started))} /s)   `);
   }
-  if (options.log) process.stdout.write('\n');
+  if (options.log && process.stdout.isTTY) process.stdout.write('\n');
   await sql`analyze es_events`.execute(db);
   await sql`analyze es_streams`.execute(db);
   return { events, ms: now() - started };
