@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthenticationError } from './auth-errors.js';
 
@@ -23,7 +23,9 @@ export class TokenService {
 
   constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'jwtSecret' | 'accessTokenTtlSeconds'>) {
     this.jwt = new JwtService({
-      secret: config.jwtSecret,
+      // A KeyObject, built once: given a string, jsonwebtoken first tries (and fails) to parse it as a
+      // PEM public key on every verify, ~9% of the app's CPU under load (BENCHMARKS.md, 2).
+      secret: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')),
       signOptions: { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE },
       verifyOptions: { algorithms: ['HS256'], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE },
     });
