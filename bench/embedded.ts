@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const streams = args.int('streams', 500);
   const seconds = args.int('seconds', 10);
   const batch = args.int('batch', 16);
+  const rounds = args.int('rounds', 1);
   const events = args.int('events', 100_000);
   const names = args.string('projections', CUSTOMER_PROJECTIONS.join(',')).split(',').filter(Boolean);
   const inMemory = args.flag('memory');
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   let database = await openDatabase({ dataDir: dir });
   try {
     console.log('-- appends');
-    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds: 1, batch });
+    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds: 1, batch, rounds });
     console.log('');
     printFigures(ratioLines(figures));
   } finally {
