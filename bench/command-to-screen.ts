@@ -68,12 +68,18 @@ async function main(): Promise<void> {
     const interval = 1000 / rate;
     const start = now();
     let lateStarts = 0;
+    let cpuAtMeasure: number | null = null;
+    let measureStartedAt = 0;
     for (let k = 0; k < total; k++) {
       const due = start + k * interval;
       const wait = due - now();
       if (wait > 1) await sleep(wait);
       else if (wait < -interval) lateStarts++;
       measuring = k >= warmupSeconds * rate;
+      if (measuring && cpuAtMeasure === null) {
+        cpuAtMeasure = app.cpuSeconds();
+        measureStartedAt = now();
+      }
       const customer = customers[k % customers.length];
       const revision = ++customer.revision;
       const key = `${customer.id}:${revision}`;
@@ -100,6 +106,8 @@ async function main(): Promise<void> {
       inFlight.add(tracked);
     }
     const sendSeconds = (now() - start) / 1000;
+    const cpuUsed = app.cpuSeconds() - (cpuAtMeasure ?? 0);
+    const measuredSeconds = (now() - measureStartedAt) / 1000;
     await Promise.all(inFlight);
     // Let the last pushes arrive (bounded).
     const deadline = now() + 10_000;
@@ -113,6 +121,11 @@ async function main(): Promise<void> {
     console.log(`command → screen  ${screen.summary()}`);
     console.log(`errors: ${errors}${errors ? ` (first: ${firstError})` : ''}; activity payloads never received: ${missing}`);
     console.log(`app process memory: RSS ${memory.rssMiB} MiB, peak ${memory.peakRssMiB} MiB`);
+    const measuredCommands = total - warmupSeconds * rate;
+    console.log(
+      `app process CPU while measuring: ${cpuUsed.toFixed(1)} s in ${measuredSeconds.toFixed(1)} s = ${((100 * cpuUsed) / measuredSeconds).toFixed(0)} % of one core, ` +
+        `${((1000 * cpuUsed) / measuredCommands).toFixed(2)} ms per command`,
+    );
     console.log('');
     printFigures([
       ['command → screen p50', `${screen.percentile(50).toFixed(2)} ms`],

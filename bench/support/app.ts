@@ -18,6 +18,8 @@ export interface RunningApp {
   pid: number;
   /** Resident memory of the app process now and its peak (VmHWM), in MiB. */
   memory(): { rssMiB: number; peakRssMiB: number };
+  /** CPU time (user + system) the app process has used so far, in seconds. */
+  cpuSeconds(): number;
   login(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -79,6 +81,12 @@ export async function startApp(options: { databaseUrl?: string; env?: Record<str
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
       return { rssMiB: Math.round(kib('VmRSS') / 102.4) / 10, peakRssMiB: Math.round(kib('VmHWM') / 102.4) / 10 };
+    },
+    cpuSeconds() {
+      // /proc/<pid>/stat: fields 14 and 15 (after the parenthesised command) are utime and stime in ticks (100/s).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     async login() {
       const response = await fetch(`${url}${API}/auth/login`, {
