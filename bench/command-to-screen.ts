@@ -7,6 +7,7 @@
  * socket (matched by customer id + stream revision). The HTTP answer time is printed beside it.
  *
  *   npm run bench:command-to-screen -- --rate=200 --seconds=30 --customers=500
+ *   npm run bench:command-to-screen -- --projection-worker   (projections in a second instance)
  */
 import { io } from 'socket.io-client';
 import { Args, freshDatabase, now, printFigures, printHeader, runMain, Samples, sleep } from './support/common.js';
@@ -26,8 +27,14 @@ async function main(): Promise<void> {
   const warmupSeconds = args.int('warmup', 3);
   const dbName = args.string('db', 'chronicle_bench_screen');
   const keep = args.flag('keep');
+  // --projection-worker: a second app instance on the same database is started first, so its
+  // projection runners win the advisory locks; the measured instance then only serves requests and the
+  // live tail (its own runners stand by). What "projections in their own process" would give.
+  const projectionWorker = args.flag('projection-worker');
   await printHeader('Benchmark 2: command to screen (HTTP → event store → Socket.IO activity)', args.used);
   const fresh = await freshDatabase(dbName);
+  const worker = projectionWorker ? await startApp({ databaseUrl: fresh.url }) : null;
+  if (worker) await sleep(3000); // its runners take the projection locks
   const app = await startApp({ databaseUrl: fresh.url });
   try {
     const token = await app.login();
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
     console.log(`command → screen  ${screen.summary()}`);
     console.log(`errors: ${errors}${errors ? ` (first: ${firstError})` : ''}; activity payloads never received: ${missing}`);
     console.log(`app process memory: RSS ${memory.rssMiB} MiB, peak ${memory.peakRssMiB} MiB`);
+    if (worker) console.log(`projection worker process CPU (whole run): ${worker.cpuSeconds().toFixed(1)} s`);
     const measuredCommands = total - warmupSeconds * rate;
     console.log(
       `app process CPU while measuring: ${cpuUsed.toFixed(1)} s in ${measuredSeconds.toFixed(1)} s = ${((100 * cpuUsed) / measuredSeconds).toFixed(0)} % of one core, ` +
@@ -136,6 +144,7 @@ async function main(): Promise<void> {
     console.log('goal: p99 under 50 ms');
   } finally {
     await app.stop();
+    await worker?.stop();
     if (!keep) await fresh.drop();
   }
 }
