@@ -8,11 +8,13 @@
  */
 import type { DomainEvent, Change } from './kernel/decider.js';
 import type {
+  ContactInfo,
+  MainInfo,
+  PostalAddress,
   AdditionalFieldValue,
   AuthorRef,
   BillingSettings,
   BillingType,
-  Category,
   CommentType,
   CustomerStatus,
   GeoPoint,
@@ -33,29 +35,11 @@ interface WithReason {
   reason: string | null;
 }
 
-export interface CustomerCreatedData extends Base {
-  login: string;
+/** The whole initial profile: main information, contacts and address as their own types define them. */
+export interface CustomerCreatedData extends Base, MainInfo, ContactInfo, PostalAddress {
   passwordCiphertext: string;
   status: CustomerStatus;
   billingType: BillingType;
-  category: Category;
-  fullName: string;
-  emails: string[];
-  billingEmails: string[];
-  phones: string[];
-  partnerId: number;
-  locationId: number;
-  street: string | null;
-  street2: string | null;
-  zipCode: string | null;
-  city: string | null;
-  geo: GeoPoint | null;
-  dateOfBirth: string | null;
-  identification: string | null;
-  companyId: string | null;
-  vatId: string | null;
-  contactPerson: string | null;
-  dateAdded: string;
   labels: string[];
   additionalFields: Record<string, AdditionalFieldValue>;
   voip: VoipSettings;
