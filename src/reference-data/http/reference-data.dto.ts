@@ -3,19 +3,22 @@ import {
   Allow,
   ArrayMaxSize,
   IsArray,
-  IsBoolean,
   IsIn,
-  IsInt,
   IsNumber,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
 import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
+import {
+  RequiredText,
+  OptionalText,
+  RequiredInteger,
+  OptionalFlag,
+  OptionalOneOf,
+} from '../../common/body-fields.js';
 
 export class NamedEntityDto {
   @ApiProperty({ maxLength: NAME_MAX_LENGTH, example: 'North ISP' })
@@ -31,24 +34,17 @@ export class AdditionalFieldDefinitionDto {
   @Matches(/^[a-z][a-z0-9_]{0,63}$/, { message: 'name must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)' })
   name: string;
 
-  @ApiProperty({ maxLength: 128, example: 'Contract ID' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(128)
+  @RequiredText(128, { example: 'Contract ID' })
   label: string;
 
   @ApiProperty({ enum: ADDITIONAL_FIELD_TYPES, description: 'Immutable once defined' })
   @IsIn(ADDITIONAL_FIELD_TYPES)
   type: AdditionalFieldType;
 
-  @ApiPropertyOptional({ default: false })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag({ default: false })
   required?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'Values unique across customers (reserved like logins)' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag({ default: false, description: 'Values unique across customers (reserved like logins)' })
   unique?: boolean;
 
   @ApiPropertyOptional({ type: [String], description: 'Allowed values of select and multiselect fields' })
@@ -73,44 +69,28 @@ export class AdditionalFieldDefinitionDto {
   @Allow()
   default?: AdditionalFieldValue | null;
 
-  @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag({ default: true })
   showInCreateForm?: boolean;
 
-  @ApiPropertyOptional({ default: false })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag({ default: false })
   showInList?: boolean;
 
-  @ApiPropertyOptional({ enum: ADDITIONAL_FIELD_SCOPES, default: 'all' })
-  @IsOptional()
-  @IsIn(ADDITIONAL_FIELD_SCOPES)
+  @OptionalOneOf(ADDITIONAL_FIELD_SCOPES, { default: 'all' })
   appliesTo?: AdditionalFieldScope;
 }
 
 /** PATCH: anything but the name; `type` may only be repeated unchanged (409 additional_field.type_immutable). */
 export class AdditionalFieldPatchDto {
-  @ApiPropertyOptional({ maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(128)
+  @OptionalText(128, { nullable: false, minLength: 1 })
   label?: string;
 
-  @ApiPropertyOptional({ enum: ADDITIONAL_FIELD_TYPES, description: 'Cannot change; accepted only unchanged' })
-  @IsOptional()
-  @IsIn(ADDITIONAL_FIELD_TYPES)
+  @OptionalOneOf(ADDITIONAL_FIELD_TYPES, { description: 'Cannot change; accepted only unchanged' })
   type?: AdditionalFieldType;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   required?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   unique?: boolean;
 
   @ApiPropertyOptional({ type: [String] })
@@ -135,19 +115,13 @@ export class AdditionalFieldPatchDto {
   @Allow()
   default?: AdditionalFieldValue | null;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   showInCreateForm?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   showInList?: boolean;
 
-  @ApiPropertyOptional({ enum: ADDITIONAL_FIELD_SCOPES })
-  @IsOptional()
-  @IsIn(ADDITIONAL_FIELD_SCOPES)
+  @OptionalOneOf(ADDITIONAL_FIELD_SCOPES)
   appliesTo?: AdditionalFieldScope;
 }
 
@@ -161,10 +135,7 @@ export class CustomerSettingsDto {
   @MaxLength(64)
   loginPattern: string;
 
-  @ApiProperty({ minimum: 1, maximum: 32, example: 6 })
-  @IsInt()
-  @Min(1)
-  @Max(32)
+  @RequiredInteger({ minimum: 1, maximum: 32, example: 6 })
   loginLength: number;
 
   @ApiProperty({ maxLength: 256 })
@@ -177,10 +148,7 @@ export class CustomerSettingsDto {
   @MaxLength(64)
   passwordPattern: string;
 
-  @ApiProperty({ minimum: 8, maximum: 128, example: 12 })
-  @IsInt()
-  @Min(8)
-  @Max(128)
+  @RequiredInteger({ minimum: 8, maximum: 128, example: 12 })
   passwordLength: number;
 
   @ApiProperty({ maxLength: 256 })
@@ -188,10 +156,7 @@ export class CustomerSettingsDto {
   @MaxLength(256)
   passwordCharset: string;
 
-  @ApiProperty({ minimum: 4, maximum: 20, example: 10 })
-  @IsInt()
-  @Min(4)
-  @Max(20)
+  @RequiredInteger({ minimum: 4, maximum: 20, example: 10 })
   accountNumberLength: number;
 
   @ApiProperty({ maxLength: 19, example: '', description: 'Digits the account numbers start with' })
@@ -199,10 +164,7 @@ export class CustomerSettingsDto {
   @Matches(/^\d{0,19}$/, { message: 'accountNumberPrefix must be at most 19 digits' })
   accountNumberPrefix: string;
 
-  @ApiProperty({ minimum: 4, maximum: 20, example: 6 })
-  @IsInt()
-  @Min(4)
-  @Max(20)
+  @RequiredInteger({ minimum: 4, maximum: 20, example: 6 })
   pinLength: number;
 }
 

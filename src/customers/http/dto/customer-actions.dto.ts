@@ -5,13 +5,10 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsISO8601,
   IsNumber,
-  IsObject,
   IsOptional,
   IsPositive,
   IsString,
@@ -19,8 +16,6 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
-  ValidateNested,
 } from 'class-validator';
 import {
   BILLING_TYPES,
@@ -35,12 +30,19 @@ import {
   type PaymentMethod,
 } from '../../domain/index.js';
 import { FINITE, GeoDto, PHONE } from './customer-sections.dto.js';
+import {
+  RequiredText,
+  OptionalText,
+  RequiredInteger,
+  OptionalInteger,
+  OptionalFlag,
+  OptionalOneOf,
+  OptionalNested,
+  OptionalEmail,
+} from '../../../common/body-fields.js';
 
 export class ReasonDto {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500, description: 'Why; recorded in the event' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @OptionalText(500, { description: 'Why; recorded in the event' })
   reason?: string | null;
 }
 
@@ -84,99 +86,59 @@ export class ResetPasswordDto extends ReasonDto {
 }
 
 export class ImpersonateDto extends ReasonDto {
-  @ApiPropertyOptional({ minimum: 60, maximum: 3600, default: 900, description: 'Lifetime of the portal token in seconds' })
-  @IsOptional()
-  @IsInt()
-  @Min(60)
-  @Max(3600)
+  @OptionalInteger({ minimum: 60, maximum: 3600, default: 900, description: 'Lifetime of the portal token in seconds' })
   ttlSeconds?: number;
 }
 
 export class AddCommentDto {
-  @ApiProperty({ maxLength: 10000 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(10000)
+  @RequiredText(10000)
   text: string;
 
-  @ApiPropertyOptional({ enum: COMMENT_TYPES, default: 'comment' })
-  @IsOptional()
-  @IsIn(COMMENT_TYPES)
+  @OptionalOneOf(COMMENT_TYPES, { default: 'comment' })
   type?: CommentType;
 
-  @ApiPropertyOptional({ default: false })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag({ default: false })
   pinned?: boolean;
 }
 
 export class EditCommentDto {
-  @ApiPropertyOptional({ maxLength: 10000 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(10000)
+  @OptionalText(10000, { nullable: false, minLength: 1 })
   text?: string;
 
-  @ApiPropertyOptional({ enum: COMMENT_TYPES })
-  @IsOptional()
-  @IsIn(COMMENT_TYPES)
+  @OptionalOneOf(COMMENT_TYPES)
   type?: CommentType;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   pinned?: boolean;
 }
 
 export class AddNoteDto {
-  @ApiProperty({ maxLength: 10000 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(10000)
+  @RequiredText(10000)
   text: string;
 
-  @ApiPropertyOptional({ enum: NOTE_KINDS, default: 'internal' })
-  @IsOptional()
-  @IsIn(NOTE_KINDS)
+  @OptionalOneOf(NOTE_KINDS, { default: 'internal' })
   kind?: NoteKind;
 
-  @ApiPropertyOptional({ default: false, description: 'Shown as a pop-up alert when the profile is opened' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag({ default: false, description: 'Shown as a pop-up alert when the profile is opened' })
   popup?: boolean;
 }
 
 export class EditNoteDto {
-  @ApiPropertyOptional({ maxLength: 10000 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(10000)
+  @OptionalText(10000, { nullable: false, minLength: 1 })
   text?: string;
 
-  @ApiPropertyOptional({ enum: NOTE_KINDS })
-  @IsOptional()
-  @IsIn(NOTE_KINDS)
+  @OptionalOneOf(NOTE_KINDS)
   kind?: NoteKind;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   popup?: boolean;
 }
 
 export class GrantCapBonusDto {
-  @ApiProperty({ minimum: 1, maximum: 100_000_000, description: 'Bonus data in megabytes' })
-  @IsInt()
-  @Min(1)
-  @Max(100_000_000)
+  @RequiredInteger({ minimum: 1, maximum: 100_000_000, description: 'Bonus data in megabytes' })
   megabytes: number;
 
-  @ApiProperty({ maxLength: 500 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(500)
+  @RequiredText(500)
   reason: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'In the future; omitted: no expiry' })
@@ -186,86 +148,48 @@ export class GrantCapBonusDto {
 }
 
 export class AssignHardwareDto {
-  @ApiProperty({ maxLength: 64, description: 'Inventory item id' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @RequiredText(64, { description: 'Inventory item id' })
   itemId: string;
 
-  @ApiProperty({ maxLength: 255 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @RequiredText(255)
   productName: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
+  @OptionalText(128)
   barcode?: string | null;
 
-  @ApiPropertyOptional({ enum: HARDWARE_STATUSES, default: 'assigned' })
-  @IsOptional()
-  @IsIn(HARDWARE_STATUSES)
+  @OptionalOneOf(HARDWARE_STATUSES, { default: 'assigned' })
   status?: HardwareStatus;
 }
 
 export class AddContactDto {
-  @ApiProperty({ maxLength: 255 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @RequiredText(255)
   name: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64)
   role?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'email' })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(254)
+  @OptionalEmail()
   email?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 32 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
+  @OptionalText(32)
   @Matches(PHONE, { message: 'phone must be a phone number (digits, optional leading +, spaces and dashes)' })
   phone?: string | null;
 }
 
 export class AddAddressDto {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, example: 'Billing' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64, { example: 'Billing' })
   label?: string | null;
 
-  @ApiProperty({ maxLength: 255 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @RequiredText(255)
   street: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @OptionalText(255)
   street2?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 16 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(16)
+  @OptionalText(16)
   zipCode?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @OptionalText(100)
   city?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'DE', description: 'ISO 3166-1 alpha-2' })
@@ -274,11 +198,7 @@ export class AddAddressDto {
   @Matches(/^[A-Za-z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code' })
   country?: string | null;
 
-  @ApiPropertyOptional({ type: GeoDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => GeoDto)
+  @OptionalNested(() => GeoDto, { nullable: true })
   geo?: GeoDto | null;
 }
 
@@ -289,21 +209,13 @@ export class RecordPaymentDto {
   @Max(1_000_000_000)
   amount: number;
 
-  @ApiPropertyOptional({ enum: PAYMENT_METHODS, nullable: true })
-  @IsOptional()
-  @IsIn(PAYMENT_METHODS)
+  @OptionalOneOf(PAYMENT_METHODS, { nullable: true })
   method?: PaymentMethod | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
+  @OptionalText(128)
   reference?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @OptionalText(500)
   note?: string | null;
 }
 
@@ -314,16 +226,10 @@ export class RecordChargeDto {
   @Max(1_000_000_000)
   amount: number;
 
-  @ApiProperty({ maxLength: 255 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @RequiredText(255)
   description: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
+  @OptionalText(128)
   reference?: string | null;
 }
 

@@ -1,46 +1,39 @@
 /** POST /customers and PATCH /customers/{id} bodies. Unknown fields are refused (422 unknownField). */
-import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   Allow,
   ArrayMaxSize,
   IsArray,
-  IsEmail,
-  IsIn,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
 } from 'class-validator';
 import { BILLING_TYPES, CATEGORIES, LOGIN_PATTERN, type BillingType, type Category } from '../../domain/index.js';
 import { BillingDto, GeoDto, ISO_DATE, PHONE, VoipDto } from './customer-sections.dto.js';
+import {
+  RequiredText,
+  OptionalText,
+  RequiredInteger,
+  OptionalInteger,
+  OptionalOneOf,
+  OptionalNested,
+  OptionalTextList,
+  OptionalEmailList,
+} from '../../../common/body-fields.js';
+
+const LOGIN_RULE = { pattern: LOGIN_PATTERN, message: 'login may hold only letters, digits and . _ @ + -' };
 
 /** Fields create and PATCH share, all optional; null clears an optional one. */
 export class CustomerProfileDto {
-  @ApiPropertyOptional({ enum: CATEGORIES, default: 'person' })
-  @IsOptional()
-  @IsIn(CATEGORIES)
+  @OptionalOneOf(CATEGORIES, { default: 'person' })
   category?: Category;
 
-  @ApiPropertyOptional({ type: [String], format: 'email', maxItems: 20 })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsEmail({}, { each: true })
-  @MaxLength(254, { each: true })
+  @OptionalEmailList(20)
   emails?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'email', maxItems: 20 })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsEmail({}, { each: true })
-  @MaxLength(254, { each: true })
+  @OptionalEmailList(20)
   billingEmails?: string[];
 
   @ApiPropertyOptional({ type: [String], maxItems: 20, example: ['+49 30 1234567'] })
@@ -52,35 +45,19 @@ export class CustomerProfileDto {
   @Matches(PHONE, { each: true, message: 'each value in phones must be a phone number (digits, optional leading +, spaces and dashes)' })
   phones?: string[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @OptionalText(255)
   street?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @OptionalText(255)
   street2?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 16 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(16)
+  @OptionalText(16)
   zipCode?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @OptionalText(100)
   city?: string | null;
 
-  @ApiPropertyOptional({ type: GeoDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => GeoDto)
+  @OptionalNested(() => GeoDto, { nullable: true })
   geo?: GeoDto | null;
 
   @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'Person only; not in the future' })
@@ -89,28 +66,16 @@ export class CustomerProfileDto {
   @Matches(ISO_DATE, { message: 'dateOfBirth must be a date written YYYY-MM-DD' })
   dateOfBirth?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, description: 'Person only: passport / ID number' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64, { description: 'Person only: passport / ID number' })
   identification?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, description: 'Company only' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64, { description: 'Company only' })
   companyId?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, description: 'Company only' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64, { description: 'Company only' })
   vatId?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 255, description: 'Company only' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @OptionalText(255, { description: 'Company only' })
   contactPerson?: string | null;
 
   @ApiPropertyOptional({ type: String, format: 'date', description: 'Default: today' })
@@ -119,12 +84,7 @@ export class CustomerProfileDto {
   @Matches(ISO_DATE, { message: 'dateAdded must be a date written YYYY-MM-DD' })
   dateAdded?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 50 })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @OptionalTextList(50, 64)
   labels?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'name → value, checked against the additional field definitions' })
@@ -132,58 +92,34 @@ export class CustomerProfileDto {
   @IsObject()
   additionalFields?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: BillingDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => BillingDto)
+  @OptionalNested(() => BillingDto)
   billing?: BillingDto;
 }
 
 export class CreateCustomerDto extends CustomerProfileDto {
-  @ApiProperty({ maxLength: 255, example: 'John Doe' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @RequiredText(255, { example: 'John Doe' })
   fullName: string;
 
-  @ApiProperty({ minimum: 1 })
-  @IsInt()
-  @Min(1)
+  @RequiredInteger({ minimum: 1 })
   partnerId: number;
 
-  @ApiProperty({ minimum: 1 })
-  @IsInt()
-  @Min(1)
+  @RequiredInteger({ minimum: 1 })
   locationId: number;
 
-  @ApiPropertyOptional({ enum: BILLING_TYPES, default: 'recurring' })
-  @IsOptional()
-  @IsIn(BILLING_TYPES)
+  @OptionalOneOf(BILLING_TYPES, { default: 'recurring' })
   billingType?: BillingType;
 
-  @ApiPropertyOptional({ maxLength: 64, pattern: LOGIN_PATTERN.source, description: 'Generated from the customer settings when omitted; unique (409 customer.login.taken)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  @Matches(LOGIN_PATTERN, { message: 'login may hold only letters, digits and . _ @ + -' })
+  @OptionalText(64, { nullable: false, matches: LOGIN_RULE, description: 'Generated from the customer settings when omitted; unique (409 customer.login.taken)' })
   login?: string;
 
-  @ApiPropertyOptional({
-    maxLength: 128,
+  @OptionalText(128, {
+    nullable: false,
     format: 'password',
     description: 'Portal password; generated when omitted. At least 8 characters with a letter and a digit, not the login. Stored only encrypted.',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
   password?: string;
 
-  @ApiPropertyOptional({ type: VoipDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => VoipDto)
+  @OptionalNested(() => VoipDto)
   voip?: VoipDto;
 }
 
@@ -192,37 +128,19 @@ export class CreateCustomerDto extends CustomerProfileDto {
  * `voip.accountNumber` may only be sent unchanged.
  */
 export class PatchCustomerDto extends CustomerProfileDto {
-  @ApiPropertyOptional({ maxLength: 64, pattern: LOGIN_PATTERN.source, description: 'Unique; the old login is freed' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  @Matches(LOGIN_PATTERN, { message: 'login may hold only letters, digits and . _ @ + -' })
+  @OptionalText(64, { nullable: false, matches: LOGIN_RULE, description: 'Unique; the old login is freed' })
   login?: string;
 
-  @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @OptionalText(255, { nullable: false, minLength: 1 })
   fullName?: string;
 
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @OptionalInteger({ minimum: 1 })
   partnerId?: number;
 
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @OptionalInteger({ minimum: 1 })
   locationId?: number;
 
-  @ApiPropertyOptional({ type: VoipDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => VoipDto)
+  @OptionalNested(() => VoipDto)
   voip?: VoipDto;
 
   // Read-only here: let through so the decider answers 422 `readOnly` naming the endpoint to use.

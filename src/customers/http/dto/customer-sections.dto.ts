@@ -5,12 +5,6 @@
  */
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsInt,
   IsISO8601,
   IsNumber,
   IsOptional,
@@ -18,10 +12,17 @@ import {
   IsTimeZone,
   Matches,
   Max,
-  MaxLength,
   Min,
 } from 'class-validator';
 import { ACCOUNT_TYPES, BILLING_SCHEDULES, PAYMENT_METHODS, type AccountType, type BillingSchedule, type PaymentMethod } from '../../domain/index.js';
+import {
+  OptionalText,
+  OptionalInteger,
+  OptionalFlag,
+  OptionalOneOf,
+  OptionalTextList,
+  OptionalEmail,
+} from '../../../common/body-fields.js';
 
 export const FINITE = { allowNaN: false, allowInfinity: false } as const;
 export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -60,10 +61,7 @@ export class VoipDto {
   @Matches(/^\d{4,20}$/, { message: 'voip.pin must be 4–20 digits' })
   pin?: string;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @OptionalInteger({ type: Number, nullable: true, minimum: 1 })
   resellerId?: number | null;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'No new calls after it' })
@@ -71,11 +69,7 @@ export class VoipDto {
   @IsISO8601({ strict: true })
   expiryDate?: string | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, maximum: 36500 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(36500)
+  @OptionalInteger({ type: Number, nullable: true, minimum: 0, maximum: 36500 })
   validDays?: number | null;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
@@ -83,23 +77,13 @@ export class VoipDto {
   @IsISO8601({ strict: true })
   firstUsedAt?: string | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 100000, description: '0 = unlimited' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(100000)
+  @OptionalInteger({ minimum: 0, maximum: 100000, description: '0 = unlimited' })
   concurrentCalls?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 100000, description: 'Calls per second; 0 = unlimited' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(100000)
+  @OptionalInteger({ minimum: 0, maximum: 100000, description: 'Calls per second; 0 = unlimited' })
   cps?: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   localCalls?: boolean;
 
   @ApiPropertyOptional({ minimum: 0 })
@@ -108,24 +92,16 @@ export class VoipDto {
   @Min(0)
   localCallChargePerMinute?: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   recording?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   ipManagement?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   notifications?: boolean;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlag()
   paymentGatewayPermission?: boolean;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'EUR', description: 'ISO 4217' })
@@ -146,23 +122,15 @@ export class VoipDto {
   @Matches(/^[A-Za-z]{2}$/, { message: 'voip.country must be an ISO 3166-1 alpha-2 code' })
   country?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64)
   province?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'email' })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(254)
+  @OptionalEmail()
   lowCreditNotificationEmail?: string | null;
 }
 
 export class BillingDto {
-  @ApiPropertyOptional({ enum: ACCOUNT_TYPES, default: 'prepaid' })
-  @IsOptional()
-  @IsIn(ACCOUNT_TYPES)
+  @OptionalOneOf(ACCOUNT_TYPES, { default: 'prepaid' })
   accountType?: AccountType;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, description: 'Postpaid only (409 customer.billing.credit_limit_requires_postpaid on prepaid)' })
@@ -171,43 +139,22 @@ export class BillingDto {
   @Min(0)
   creditLimit?: number | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64)
   rateGroup?: string | null;
 
-  @ApiPropertyOptional({ enum: BILLING_SCHEDULES, default: 'monthly' })
-  @IsOptional()
-  @IsIn(BILLING_SCHEDULES)
+  @OptionalOneOf(BILLING_SCHEDULES, { default: 'monthly' })
   schedule?: BillingSchedule;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 28, default: 1 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(28)
+  @OptionalInteger({ minimum: 1, maximum: 28, default: 1 })
   billingDay?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 365, default: 15 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(365)
+  @OptionalInteger({ minimum: 0, maximum: 365, default: 15 })
   paymentDueDays?: number;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, maximum: 99 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(99)
+  @OptionalInteger({ type: Number, nullable: true, minimum: 0, maximum: 99 })
   blockingPeriodDays?: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: 99, default: 10 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(99)
+  @OptionalInteger({ type: Number, nullable: true, minimum: 1, maximum: 99, default: 10 })
   gracePeriodDays?: number | null;
 
   @ApiPropertyOptional({ description: 'Balance under which the customer is blocked; may be negative' })
@@ -215,34 +162,18 @@ export class BillingDto {
   @IsNumber(FINITE)
   minimumBalance?: number;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 20 })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @OptionalTextList(20, 64)
   taxes?: string[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64)
   taxNumber?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 110 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(110)
+  @OptionalText(110)
   invoiceNote?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
+  @OptionalText(128)
   reference?: string | null;
 
-  @ApiPropertyOptional({ enum: PAYMENT_METHODS, nullable: true })
-  @IsOptional()
-  @IsIn(PAYMENT_METHODS)
+  @OptionalOneOf(PAYMENT_METHODS, { nullable: true })
   paymentMethod?: PaymentMethod | null;
 }
