@@ -109,6 +109,22 @@ describe('reference data writes', () => {
     });
   });
 
+  describe('partners and admins limited to some partners', () => {
+    it('refuses a new partner from an admin limited to some partners: 403 partner.create.requires_all_partners, nothing written', async () => {
+      const reference = await seedReferenceData(h, ' for limited admins');
+      await h.post('/roles', { name: 'partner-ops', permissions: ['customers.read', 'reference_data'] }).expect(201);
+      const password = 'correct-horse-battery';
+      await h.post('/admins', { email: 'ops@isp.example', name: 'Ops', role: 'partner-ops', partnerIds: [reference.partnerId], password }).expect(201);
+      const limited = { Authorization: `Bearer ${(await h.testApp.login('ops@isp.example', password)).accessToken}` };
+
+      const refused = await expectNothingWritten(h, 'partners', () => h.post('/partners', { name: 'Invisible partner' }, limited));
+      expectProblem(refused, 403, 'partner.create.requires_all_partners');
+      // Their own partner is still theirs to rename, and an admin over all partners still creates partners.
+      await h.patch(`/partners/${reference.partnerId}`, { name: 'Renamed by ops' }, limited).expect(200);
+      await h.post('/partners', { name: 'Visible partner' }).expect(201);
+    });
+  });
+
   describe('/additional-fields', () => {
     const stream = 'additional-field-definitions';
 

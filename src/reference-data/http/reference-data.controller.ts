@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { ProblemException } from '../../common/problem.js';
@@ -51,6 +51,18 @@ function assertPartnerInScope(id: number, scope: PartnerScope): void {
   if (!scope.allows(id)) throw ProblemException.of(404, `Partner ${id} does not exist`, { rule: 'partner.not_found' });
 }
 
+/**
+ * A new partner is outside every partner list, so an admin limited to some partners could create
+ * one they can neither see nor use: only admins over all partners create partners.
+ */
+function assertMayCreatePartners(scope: PartnerScope): void {
+  if (!scope.unrestricted) {
+    throw ProblemException.of(403, 'Only an admin over all partners may create partners; this admin is limited to some partners', {
+      rule: 'partner.create.requires_all_partners',
+    });
+  }
+}
+
 @ApiTags('reference data')
 @ApiHeader(IF_MATCH)
 @RequirePermission('reference_data')
@@ -66,8 +78,10 @@ export class PartnersWriteController extends NamedEntityWrites {
   @Post()
   @ApiOperation({ summary: 'Create a partner', description: 'Event PartnerCreated on stream "partners"; answers the partner with revision and position' })
   @ApiConflictResponse({ description: 'partner.name_taken' })
+  @ApiForbiddenResponse({ description: 'partner.create.requires_all_partners: the admin is limited to some partners' })
   @ApiUnprocessableEntityResponse({ description: 'name missing or too long' })
-  createPartner(@Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  createPartner(@Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
+    assertMayCreatePartners(scope);
     return this.create(body, metadata, ifMatch);
   }
 
