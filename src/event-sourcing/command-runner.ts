@@ -23,7 +23,7 @@ export interface CommandOutcome<State, Event> {
   position: string | null;
 }
 
-export interface RunCommandOptions<Context> {
+export interface RunCommandOptions<Context, State = unknown> {
   /** Context is rebuilt on each attempt, since ids and time must be fresh for every decision. */
   context: () => Context | Promise<Context>;
   metadata: EventMetadata;
@@ -110,7 +110,7 @@ export async function runCommand<Command, State, Event extends { type: string; d
   streamId: string,
   decider: Decider<Command, State, Event, Context>,
   command: Command,
-  options: RunCommandOptions<Context>,
+  options: RunCommandOptions<Context, State>,
 ): Promise<CommandOutcome<State, Event>> {
   const maxAttempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 4) : 1;
   const heads = options.heads;
@@ -155,7 +155,7 @@ export async function runCommand<Command, State, Event extends { type: string; d
     );
     try {
       const result = await store.append(streamId, toAppend, revision < 0 ? 'no_stream' : revision);
-      heads?.remember(streamId, { state: nextState, revision: result.nextRevision, chainHead: headOf(toAppend[toAppend.length - 1]) });
+      heads?.remember(streamId, { state: nextState, revision: result.nextRevision, chainHead: headOf({ metadata: toAppend[toAppend.length - 1].metadata }) });
       return { events, state: nextState, revision: result.nextRevision, position: result.position };
     } catch (error) {
       heads?.forget(streamId);
