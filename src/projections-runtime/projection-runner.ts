@@ -110,9 +110,9 @@ export function projectionLockKey(name: string, version: number): string {
  * also passes events the projection ignores); in ONE transaction compare-and-set the checkpoint,
  * apply the handled events and queue a NOTIFY; repeat. When caught up, wait for a wake-up (NOTIFY on
  * the event store's channel) or poll, and before each read pause `lingerMs` so the events of a burst
- * share one batch (a position waiter ends the pause at once). A 'rebuilding' version uses bigger batches and, once caught
- * up, switches itself to active (retiring and dropping the previous version) in one transaction,
- * then goes on as the live runner.
+ * share one batch (a position waiter ends the pause at once). A 'rebuilding' version uses bigger
+ * batches and, once caught up, switches itself to active (retiring and dropping the previous
+ * version) in one transaction, then goes on as the live runner.
  */
 export class ProjectionRunner {
   readonly name: string;
