@@ -23,13 +23,58 @@ export interface CommandOutcome<State, Event> {
   position: string | null;
 }
 
-export interface RunCommandOptions<Context> {
+export interface RunCommandOptions<Context, State = unknown> {
   /** Context is rebuilt on each attempt, since ids and time must be fresh for every decision. */
   context: () => Context | Promise<Context>;
   metadata: EventMetadata;
   /** From If-Match: no retry, a mismatch is the caller's conflict. */
   expectedRevision?: number;
   maxAttempts?: number;
+  /** Heads this process wrote: a command on a known stream is decided without reading it (see StreamHeads). */
+  heads?: StreamHeads<State>;
+}
+
+/** A stream as this process last wrote it: the state folded up to `revision`, and its hash-chain head. */
+export interface StreamHead<State> {
+  state: State;
+  revision: number;
+  chainHead: string | null;
+}
+
+/**
+ * The heads of the streams this process appended to last (least recently used dropped past
+ * `maxStreams`), so the next command on such a stream is decided without reading the stream. Safe
+ * because every append carries the revision the decision saw: if anyone appended meanwhile (another
+ * instance, another path) the append is refused and the command is decided again on a fresh read.
+ * A decision that appends nothing (a refusal, a no-op, an If-Match mismatch) is never trusted to a
+ * remembered head: it is made again on a fresh read. States are immutable, so they are kept by reference.
+ */
+export class StreamHeads<State> {
+  private readonly heads = new Map<string, StreamHead<State>>();
+
+  constructor(private readonly maxStreams = 5000) {}
+
+  get(streamId: string): StreamHead<State> | undefined {
+    const head = this.heads.get(streamId);
+    if (head) {
+      this.heads.delete(streamId);
+      this.heads.set(streamId, head); // most recently used last
+    }
+    return head;
+  }
+
+  /** Keeps `head` unless a newer one is known (answers of concurrent appends may arrive out of order). */
+  remember(streamId: string, head: StreamHead<State>): void {
+    const known = this.heads.get(streamId);
+    if (known && known.revision >= head.revision) return;
+    this.heads.delete(streamId);
+    this.heads.set(streamId, head);
+    if (this.heads.size > this.maxStreams) this.heads.delete(this.heads.keys().next().value!);
+  }
+
+  forget(streamId: string): void {
+    this.heads.delete(streamId);
+  }
 }
 
 /** The caller's If-Match no longer matches the stream. */
@@ -65,22 +110,43 @@ export async function runCommand<Command, State, Event extends { type: string; d
   streamId: string,
   decider: Decider<Command, State, Event, Context>,
   command: Command,
-  options: RunCommandOptions<Context>,
+  options: RunCommandOptions<Context, State>,
 ): Promise<CommandOutcome<State, Event>> {
   const maxAttempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 4) : 1;
-  for (let attempt = 1; ; attempt++) {
+  const heads = options.heads;
+  const read = async (): Promise<StreamHead<State>> => {
     const { state, revision, events: loaded } = await loadAggregate(store, streamId, decider);
+    return { state, revision, chainHead: headOf(loaded[loaded.length - 1]) };
+  };
+  const decideOn = async ({ state, revision }: StreamHead<State>): Promise<Event[]> => {
     if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
       throw new PreconditionFailedError(streamId, options.expectedRevision, revision < 0 ? 'no_stream' : revision);
     }
-    const events = decider.decide(command, state, await options.context());
+    return decider.decide(command, state, await options.context());
+  };
+  for (let attempt = 1; ; attempt++) {
+    const remembered = attempt === 1 ? heads?.get(streamId) : undefined;
+    let head = remembered ?? (await read());
+    let events: Event[];
+    if (remembered) {
+      // Only an append (checked against this revision) can confirm a remembered head; anything else
+      // is decided again on the stream as it is.
+      events = await decideOn(head).catch(() => [] as Event[]);
+      if (events.length === 0) {
+        head = await read();
+        events = await decideOn(head);
+      }
+    } else {
+      events = await decideOn(head);
+    }
+    const { state, revision } = head;
     const nextState = events.reduce(decider.evolve, state);
     if (events.length === 0) return { events, state: nextState, revision, position: null };
     // Each event is linked to the previous one of the stream (the audit hash chain, see src/audit/hash-chain.ts).
     const toAppend: NewEvent[] = linkEvents(
       streamId,
       revision + 1,
-      headOf(loaded[loaded.length - 1]),
+      head.chainHead,
       events.map((event) => ({
         type: event.type,
         data: event.data as Record<string, unknown>,
@@ -89,8 +155,10 @@ export async function runCommand<Command, State, Event extends { type: string; d
     );
     try {
       const result = await store.append(streamId, toAppend, revision < 0 ? 'no_stream' : revision);
+      heads?.remember(streamId, { state: nextState, revision: result.nextRevision, chainHead: headOf({ metadata: toAppend[toAppend.length - 1].metadata }) });
       return { events, state: nextState, revision: result.nextRevision, position: result.position };
     } catch (error) {
+      heads?.forget(streamId);
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       if (options.expectedRevision !== undefined) {
         throw new PreconditionFailedError(streamId, options.expectedRevision, error.actual);

@@ -176,6 +176,29 @@ export class CheckpointStore {
     if (Number(result.numAffectedRows ?? 0) !== 1) throw new CheckpointConflictError(move.name, move.version, move.expected);
   }
 
+  /**
+   * `advance` and `notifyCheckpoint` in one statement (one round trip), optionally also making the
+   * caller's transaction commit without waiting for the WAL flush (`SET LOCAL synchronous_commit = off`,
+   * PostgreSQL only). Throws CheckpointConflictError as `advance` does (the queued NOTIFY then rolls back with it).
+   */
+  async advanceAndNotify(
+    trx: Kysely<any>,
+    move: { name: string; version: number; expected: string | null; next: string; events: number },
+    options: { asynchronousCommit?: boolean } = {},
+  ): Promise<void> {
+    const notice: CheckpointNotice = { name: move.name, version: move.version, kind: 'checkpoint', position: move.next };
+    const { rows } = await sql<{ moved: number }>`with moved as (
+        update projection_checkpoints
+        set position = ${move.next}, events_processed = events_processed + ${move.events}, updated_at = now()
+        where name = ${move.name} and version = ${move.version} and status <> 'retired'
+          and position is not distinct from ${move.expected}::text
+        returning 1
+      )
+      select (select count(*) from moved)::int as moved, pg_notify(${PROJECTION_CHANNEL}, ${JSON.stringify(notice)})
+        ${options.asynchronousCommit ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}`.execute(trx);
+    if (Number(rows[0]?.moved) !== 1) throw new CheckpointConflictError(move.name, move.version, move.expected);
+  }
+
   /** Queues a NOTIFY (sent at commit) so other instances' `waitForPosition` wake up. */
   async notifyCheckpoint(trx: Kysely<any>, name: string, version: number, position: string): Promise<void> {
     await notify(trx, { name, version, kind: 'checkpoint', position });

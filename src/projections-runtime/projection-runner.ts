@@ -4,7 +4,8 @@ import { AdvisoryLocks } from './advisory-locks.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
 import { CheckpointConflictError, CheckpointStore, type CheckpointRow, type CheckpointStatus } from './checkpoint-store.js';
 import { dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
-import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
+import { SharedTailReads } from './shared-tail-reads.js';
+import { errorMessage, Linger, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
 export type RunnerState =
   | 'idle' // not started
@@ -70,6 +71,15 @@ export interface ProjectionRunnerOptions {
   logger?: Logger;
   /** Poll for new events this often when caught up and no wake-up came (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * Caught up, pause this long before each read (after a wake-up and after each batch), so events
+   * appended meanwhile are committed in one batch (default 0). Ignored when `linger` is given.
+   */
+  lingerMs?: number;
+  /** Shared pause (the runtime's), so its runners read together; ended early by a position waiter. */
+  linger?: Linger;
+  /** Shared tail reads (the runtime's); default: this runner's own. */
+  reads?: SharedTailReads;
   /** Retry taking the lock this often while another instance runs this version (default 1,000 ms). */
   lockRetryMs?: number;
   /** Re-read the version's status this often while idle, to notice a retirement (default 5,000 ms). */
@@ -99,9 +109,10 @@ export function projectionLockKey(name: string, version: number): string {
  * Processing loop: read up to `batchSize` events after the checkpoint (unfiltered, so the checkpoint
  * also passes events the projection ignores); in ONE transaction compare-and-set the checkpoint,
  * apply the handled events and queue a NOTIFY; repeat. When caught up, wait for a wake-up (NOTIFY on
- * the event store's channel) or poll. A 'rebuilding' version uses bigger batches and, once caught
- * up, switches itself to active (retiring and dropping the previous version) in one transaction,
- * then goes on as the live runner.
+ * the event store's channel) or poll, and before each read pause `lingerMs` so the events of a burst
+ * share one batch (a position waiter ends the pause at once). A 'rebuilding' version uses bigger
+ * batches and, once caught up, switches itself to active (retiring and dropping the previous
+ * version) in one transaction, then goes on as the live runner.
  */
 export class ProjectionRunner {
   readonly name: string;
@@ -113,6 +124,8 @@ export class ProjectionRunner {
   private readonly locks: AdvisoryLocks;
   private readonly ownLocks: boolean;
   private readonly wakeSignal: WakeSignal;
+  private readonly linger: Linger;
+  private readonly reads: SharedTailReads;
   private readonly logger: Logger;
   private readonly handles?: ReadonlySet<string>;
   private readonly options: Required<
@@ -145,6 +158,8 @@ export class ProjectionRunner {
     this.ownLocks = !runnerOptions.locks;
     this.locks = runnerOptions.locks ?? new AdvisoryLocks(runnerOptions.database, { logger: runnerOptions.logger });
     this.wakeSignal = runnerOptions.wake ?? new WakeSignal();
+    this.linger = runnerOptions.linger ?? new Linger(runnerOptions.lingerMs ?? 0, () => this.waiters.size > 0);
+    this.reads = runnerOptions.reads ?? new SharedTailReads(runnerOptions.store);
     this.logger = runnerOptions.logger ?? silentLogger;
     this.handles = runnerOptions.projection.handles ? new Set(runnerOptions.projection.handles) : undefined;
     this.options = {
@@ -215,6 +230,7 @@ export class ProjectionRunner {
    */
   waitForPosition(position: string, timeoutMs: number): Promise<boolean> {
     const waiting = this.waiters.wait(() => positionReached(this.checkpoint, position), timeoutMs);
+    if (!positionReached(this.checkpoint, position)) this.linger.release(); // read-your-writes does not wait out the pause
     if (!this.holdsLock) this.standbyWake.wake(); // a standby runner refreshes its view at once, then polls faster
     return waiting;
   }
@@ -300,7 +316,7 @@ export class ProjectionRunner {
       const rebuilding = this.versionStatus === 'rebuilding';
       const batchSize = rebuilding ? this.options.rebuildBatchSize : this.options.batchSize;
       if (this.state !== 'caught-up' || rebuilding) this.state = rebuilding ? 'rebuilding' : 'catching-up';
-      const events = await this.store.readAll({ after: this.checkpoint ?? undefined, maxCount: batchSize });
+      const events = await this.reads.readAll(this.checkpoint, batchSize);
       if (signal.aborted) break;
 
       if (events.length > 0) {
@@ -331,13 +347,17 @@ export class ProjectionRunner {
         this.state = 'caught-up';
         this.failures = 0;
         this.lastError = undefined;
-        if (events.length > 0) continue; // read once more at once: more may have arrived meanwhile
-        if (Date.now() - lastStatusCheck >= this.options.statusCheckMs) {
-          lastStatusCheck = Date.now();
-          row = await this.checkpoints.get(db, this.name, this.version);
-          if (!row || row.status === 'retired') return 'retired';
+        if (events.length === 0) {
+          if (Date.now() - lastStatusCheck >= this.options.statusCheckMs) {
+            lastStatusCheck = Date.now();
+            row = await this.checkpoints.get(db, this.name, this.version);
+            if (!row || row.status === 'retired') return 'retired';
+          }
+          await this.wakeSignal.wait(this.options.pollIntervalMs, signal);
         }
-        await this.wakeSignal.wait(this.options.pollIntervalMs, signal);
+        // After a wake-up, and after a batch (more may have arrived meanwhile): gather before reading,
+        // so a burst of appends becomes one batch and one transaction, not one per event.
+        await this.linger.wait(signal);
       }
     }
     return 'released';
@@ -353,16 +373,17 @@ export class ProjectionRunner {
   private async commitBatch(events: RecordedEvent[], tables: ProjectionTables): Promise<void> {
     const expected = this.checkpoint;
     const next = events[events.length - 1].position;
-    const handled = this.handles ? events.filter((event) => this.handles!.has(event.type)) : events;
+    // A copy: the events array may be shared with the other runners (SharedTailReads).
+    const handled = this.handles ? events.filter((event) => this.handles!.has(event.type)) : [...events];
     await this.database.db.transaction().execute(async (trx) => {
       // Derived data committed with its checkpoint: after a crash, batches whose commit record had not
       // reached disk are replayed from the event store, never skipped or doubled. Not waiting for the
       // WAL flush per batch halves the commits that wait (BENCHMARKS.md, 2 and 3). Appends stay synchronous.
-      if (this.database.kind === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
-      // Checkpoint first: it takes the row lock before any table lock (same order as the switch).
-      await this.checkpoints.advance(trx, { name: this.name, version: this.version, expected, next, events: events.length });
+      // Checkpoint first: it takes the row lock before any table lock (same order as the switch). One
+      // statement with the NOTIFY and the commit setting: fewer round trips per batch.
+      const move = { name: this.name, version: this.version, expected, next, events: events.length };
+      await this.checkpoints.advanceAndNotify(trx, move, { asynchronousCommit: this.database.kind === 'postgres' });
       if (handled.length > 0) await this.projection.apply(trx, handled, tables);
-      await this.checkpoints.notifyCheckpoint(trx, this.name, this.version, next);
     });
     this.checkpoint = next;
     this.processed += events.length;

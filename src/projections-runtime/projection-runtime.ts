@@ -18,7 +18,8 @@ import {
   type ProjectionTables,
 } from './projection.js';
 import { measureLag, ProjectionRunner, type RunnerState } from './projection-runner.js';
-import { errorMessage, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
+import { SharedTailReads } from './shared-tail-reads.js';
+import { errorMessage, Linger, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
 /** NOTIFY channel the event store's append signals on; runners wake on it instead of waiting a poll. */
 export const EVENTS_CHANNEL = 'chronicle_events';
@@ -36,6 +37,8 @@ export interface ProjectionRuntimeOptions {
   autoRebuild?: boolean;
   /** Poll for new events / checkpoints this often when no NOTIFY arrives (default 250 ms). */
   pollIntervalMs?: number;
+  /** Caught-up runners gather new events this long before reading, together (default 5 ms; see ProjectionRunner). */
+  lingerMs?: number;
   /** Standby runners retry the advisory lock this often (default 1,000 ms). */
   lockRetryMs?: number;
   /** Re-check versions (new rebuilds, switches by other instances) this often (default 5,000 ms). */
@@ -161,6 +164,9 @@ export class ProjectionRuntime {
   private readonly checkpoints = new CheckpointStore();
   private readonly logger: Logger;
   private readonly wake = new WakeSignal();
+  /** Shared by the runners, so they read the tail together and once (SharedTailReads). */
+  private readonly linger: Linger;
+  private readonly tailReads: SharedTailReads;
   private readonly runners = new Map<string, ProjectionRunner>();
   /** One dedicated session holds the advisory locks of all this runtime's runners. */
   private readonly locks: AdvisoryLocks;
@@ -183,6 +189,8 @@ export class ProjectionRuntime {
     this.store = options.store;
     this.logger = options.logger ?? silentLogger;
     this.locks = new AdvisoryLocks(options.database, { logger: this.logger });
+    this.linger = new Linger(options.lingerMs ?? 5, () => this.waiters.size > 0);
+    this.tailReads = new SharedTailReads(options.store);
     for (const projection of options.projections) this.register(projection);
   }
 
@@ -303,6 +311,7 @@ export class ProjectionRuntime {
     await Promise.all(names.map((name) => this.activeEntry(name)));
     const reached = () => names.every((name) => positionReached(this.active.get(name)?.position, position));
     const waiting = this.waiters.wait(reached, options.timeoutMs - (Date.now() - started));
+    if (!reached()) this.linger.release(); // read-your-writes does not wait out the runners' pause
     this.ensurePolling();
     return waiting;
   }
@@ -615,6 +624,8 @@ export class ProjectionRuntime {
       checkpoints: this.checkpoints,
       locks: this.locks,
       wake: this.wake,
+      linger: this.linger,
+      reads: this.tailReads,
       logger: this.logger,
       pollIntervalMs: this.options.pollIntervalMs,
       lockRetryMs: this.options.lockRetryMs,

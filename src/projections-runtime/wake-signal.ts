@@ -89,3 +89,51 @@ export class PositionWaiters {
     for (const entry of [...this.pending]) entry.finish(entry.reached());
   }
 }
+
+/**
+ * A shared, coalescing pause before a caught-up runner reads again: every `wait()` made while a
+ * window is open ends with that window's single timer, so the runners of an instance read together
+ * (one shared read, see SharedTailReads) and each commits the events of the whole window in one
+ * transaction instead of one per event. `release()` ends the window at once (someone waits for a
+ * position: read-your-writes must not pay the pause). `ms` 0: no pause.
+ */
+export class Linger {
+  private readonly waiters = new Set<() => void>();
+  private timer?: NodeJS.Timeout;
+
+  /** `urgent`: while it answers true there is no pause (e.g. someone waits for a position). */
+  constructor(
+    readonly ms: number,
+    private readonly urgent: () => boolean = () => false,
+  ) {}
+
+  wait(signal?: AbortSignal): Promise<void> {
+    if (this.ms <= 0 || signal?.aborted || this.urgent()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        if (this.waiters.size === 0) {
+          clearTimeout(this.timer); // the last pause ended early (abort): no timer left behind
+          this.timer = undefined;
+        }
+        resolve();
+      };
+      this.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+      this.timer ??= setTimeout(() => this.release(), this.ms);
+    });
+  }
+
+  /** How many callers are pausing now. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
+  /** Ends the open window now (no-op when none is open). */
+  release(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const done of [...this.waiters]) done();
+  }
+}

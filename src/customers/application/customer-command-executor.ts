@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { PartnerScopes } from '../../auth/partner-scopes.js';
-import { loadAggregate, PreconditionFailedError, runCommand, type Decider } from '../../event-sourcing/command-runner.js';
+import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads, type Decider } from '../../event-sourcing/command-runner.js';
 import { EVENT_STORE, type EventMetadata, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
@@ -97,6 +97,9 @@ function scopedDecider(scope: PartnerScope, customerId: number): Decider<Custome
  */
 @Injectable()
 export class CustomerCommandExecutor {
+  /** Customers this instance wrote last: their next command needs no stream read (see StreamHeads). */
+  private readonly heads = new StreamHeads<CustomerState>();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
@@ -127,6 +130,7 @@ export class CustomerCommandExecutor {
     const outcome = await runCommand(store, customerStreamId(customerId), scopedDecider(scope, customerId), command, {
       metadata: options.metadata,
       expectedRevision: options.expectedRevision,
+      heads: this.heads,
       context: async () => {
         const [knownPartnerIds, knownLocationIds, additionalFieldDefinitions] = await Promise.all([
           NEEDS_REFERENCES.has(command.type) ? this.reader.knownPartnerIds().then((known) => scope.narrow(known)) : undefined,

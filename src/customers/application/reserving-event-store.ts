@@ -52,7 +52,8 @@ const fold = (state: CustomerState, events: readonly { type: string; data: unkno
  */
 export class ReservingEventStore implements EventStore {
   private readonly logger = new Logger('CustomerReservations');
-  private loaded: RecordedEvent[] = [];
+  /** The stream as the command read it (unset when it was decided on a remembered head, see StreamHeads). */
+  private loaded?: RecordedEvent[];
 
   constructor(
     private readonly inner: EventStore,
@@ -79,7 +80,7 @@ export class ReservingEventStore implements EventStore {
     if (!events.some((event) => RESERVATION_EVENTS.has(event.type))) return this.inner.append(streamId, events, expectedRevision);
     const { reservations, definitions: loadDefinitions, recordUsage } = this.dependencies;
     const definitions = await loadDefinitions();
-    const before = fold(customerDecider.initialState, this.loaded);
+    const before = fold(customerDecider.initialState, this.loaded ?? (await this.eventsUpTo(streamId, expectedRevision)));
     const after = fold(before, events);
     const held = reservationsOf(before, definitions);
     const wanted = reservationsOf(after, definitions);
@@ -106,6 +107,16 @@ export class ReservingEventStore implements EventStore {
       );
     }
     return result;
+  }
+
+  /** The stream up to the revision the append expects (what the command was decided on). */
+  private async eventsUpTo(streamId: string, expectedRevision: ExpectedRevision | undefined): Promise<RecordedEvent[]> {
+    if (expectedRevision === 'no_stream') return [];
+    const events = await this.inner.readStream(streamId).catch((error: Error) => {
+      if (error.name === 'StreamNotFoundError') return [] as RecordedEvent[];
+      throw error;
+    });
+    return typeof expectedRevision === 'number' ? events.filter((event) => event.revision <= expectedRevision) : events;
   }
 
   private async releaseAfterFailedAppend(streamId: string, made: Reservation[], definitions: readonly AdditionalFieldDefinition[]): Promise<void> {
