@@ -71,26 +71,43 @@ export const customerProfileProjection = defineProjection<CustomerProfileTables>
     ) with (fillfactor = 85)`.execute(db);
   },
 
+  needsMetadata: false,
+
   async apply(trx, events, { profile }) {
     const groups = groupByCustomer(events);
     if (groups.size === 0) return;
     const toLoad = [...groups].filter(([, group]) => !startsStream(group)).map(([id]) => id);
-    const stored = await loadStates(trx, profile, toLoad);
-    const rows: CustomerProfileRow[] = [];
-    for (const [id, group] of groups) {
-      const before = stored.get(id);
-      let state: CustomerState = before ?? initialCustomerState;
-      let position: string | null = null;
-      for (const event of group) {
-        const next = foldProfileState(state, event);
-        if (next !== state) position = event.position;
-        state = next;
-      }
-      if (state.exists && position !== null) rows.push(toRow(state, position));
-    }
-    await upsertRows(trx, profile, rows);
+    await foldAndWrite(trx, groups, await loadStates(trx, profile, toLoad), profile);
+  },
+
+  // Rebuild: each customer's whole history folded once, one row written per customer.
+  async applyStreams(trx, streams, { profile }) {
+    const groups = groupByCustomer(streams.flat());
+    if (groups.size > 0) await foldAndWrite(trx, groups, new Map(), profile);
   },
 });
+
+/** Folds each customer's events onto its stored state and writes the rows that changed. */
+async function foldAndWrite(
+  trx: Transaction<any>,
+  groups: ReadonlyMap<number, readonly RecordedEvent[]>,
+  stored: ReadonlyMap<number, Customer>,
+  profile: string,
+): Promise<void> {
+  const rows: CustomerProfileRow[] = [];
+  for (const [id, group] of groups) {
+    const before = stored.get(id);
+    let state: CustomerState = before ?? initialCustomerState;
+    let position: string | null = null;
+    for (const event of group) {
+      const next = foldProfileState(state, event);
+      if (next !== state) position = event.position;
+      state = next;
+    }
+    if (state.exists && position !== null) rows.push(toRow(state, position));
+  }
+  await upsertRows(trx, profile, rows);
+}
 
 /** One event into the state; the revision is the stream's (also when unknown event types were skipped). */
 export function foldProfileState(state: CustomerState, event: RecordedEvent): CustomerState {
