@@ -100,21 +100,28 @@ async function foldAndWrite(
     let state: CustomerState = before ?? initialCustomerState;
     let position: string | null = null;
     for (const event of group) {
-      const next = foldProfileState(state, event);
+      const next = evolveProfileState(state, event);
       if (next !== state) position = event.position;
       state = next;
     }
-    if (state.exists && position !== null) rows.push(toRow(state, position));
+    // Secrets blanked once per customer, not per event (evolve only ever sets them from events).
+    if (state.exists && position !== null) rows.push(toRow(withoutSecrets(state), position));
   }
   await upsertRows(trx, profile, rows);
 }
 
-/** One event into the state; the revision is the stream's (also when unknown event types were skipped). */
+/** One event into the stored state; the revision is the stream's (also when unknown event types were skipped). */
 export function foldProfileState(state: CustomerState, event: RecordedEvent): CustomerState {
+  const next = evolveProfileState(state, event);
+  return next === state ? state : withoutSecrets(next as Customer);
+}
+
+/** foldProfileState without blanking the secrets (the caller blanks them before storing). */
+function evolveProfileState(state: CustomerState, event: RecordedEvent): CustomerState {
   if (state.exists && event.revision <= state.revision) return state;
   const next = evolveCustomer(state, asCustomerEvent(event));
   if (!next.exists) return state;
-  return withoutSecrets({ ...next, revision: event.revision });
+  return { ...next, revision: event.revision };
 }
 
 /** The customer resource (API.md) of a stored state, as of `now` (CAP grants expire). */
