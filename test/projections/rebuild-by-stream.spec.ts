@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { EventStore, ReadByStreamOptions, RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { CheckpointStore } from '../../src/projections-runtime/checkpoint-store.js';
 import { ProjectionRuntime, RebuildAbortedError } from '../../src/projections-runtime/projection-runtime.js';
-import { createProjectionIndexes, defineProjection, type Projection, type ProjectionTables } from '../../src/projections-runtime/projection.js';
+import { defineProjection, type Projection, type ProjectionTables } from '../../src/projections-runtime/projection.js';
 import { customerActivityProjection } from '../../projections/customer-activity/customer-activity.projection.js';
 import { customerListProjection } from '../../projections/customer-list/customer-list.projection.js';
 import { customerProfileProjection } from '../../projections/customer-profile/customer-profile.projection.js';
@@ -165,8 +165,7 @@ describe.each(databaseBackends)('by-stream rebuild on $name', ({ open }) => {
     try {
       expect(await app.waitForPosition(all[all.length - 1].position, { timeoutMs: 30_000 })).toBe(true);
       for (const projection of projections) {
-        const plain = await createTables(fixture.database.db, projection, 900);
-        await createProjectionIndexes(fixture.database.db, projection, plain, 900);
+        const plain = await createTables(fixture.database.db, projection, 900); // with its indexes, as a live build
         await applyEvents(fixture.database.db, projection, plain, all, 25);
         const rebuilt = await app.tables(projection);
         expect(rebuilt).toEqual(projection.tables(projection.version));
