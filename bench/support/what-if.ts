@@ -1,14 +1,14 @@
 /**
- * What-if for the rebuild: the projection's own createTables/apply driven by a minimal loop (read a
- * batch with readAll, apply it in one transaction), once as the runtime builds a version today
- * (every index in place while rows are written) and once with the secondary indexes dropped while
- * writing and created at the end, as a rebuild could do before its switch. Same events, same code
+ * What-if for the rebuild: the projection's own createTables/createIndexes/apply driven by a minimal
+ * loop (read a batch with readAll, apply it in one transaction), once with every index in place
+ * while rows are written (a live build) and once with the secondary indexes (createIndexes) built
+ * after the rows, as a rebuild does before its switch. Same events, same code
  * path for the rows; only the index timing differs. Used by `bench:rebuild -- --what-if`.
  */
 import { sql } from 'kysely';
 import type { Database } from '../../src/database/database.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
-import type { Projection } from '../../src/projections-runtime/projection.js';
+import { createProjectionIndexes, type Projection } from '../../src/projections-runtime/projection.js';
 import { formatInt, now } from './common.js';
 
 export interface WhatIfFigure {
@@ -24,17 +24,17 @@ export async function rebuildWhatIf(database: Database, store: EventStore, proje
   const tables = projection.tables(options.version);
   for (const table of Object.values(tables) as string[]) await sql`drop table if exists ${sql.table(table)} cascade`.execute(db);
   await db.transaction().execute((trx) => projection.createTables(trx, tables, options.version));
-  let indexes: Array<{ indexname: string; indexdef: string }> = [];
-  if (options.deferIndexes) {
-    const names = Object.values(tables) as string[];
-    indexes = (
-      await sql<{ indexname: string; indexdef: string }>`
-        select i.indexname, i.indexdef from pg_indexes i
-        where i.tablename = any(${names}::text[])
-          and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`.execute(db)
-    ).rows;
-    for (const index of indexes) await sql`drop index ${sql.ref(index.indexname)}`.execute(db);
-  }
+  // Secondary indexes: the projection's createIndexes, before the rows or after them.
+  if (!options.deferIndexes) await createProjectionIndexes(db, projection, tables, options.version, '256MB');
+  const indexCount = async () =>
+    Number(
+      (
+        await sql<{ n: number }>`
+          select count(*)::int as n from pg_indexes i
+          where i.tablename = any(${Object.values(tables) as string[]}::text[])
+            and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`.execute(db)
+      ).rows[0].n,
+    );
   const handles = projection.handles ? new Set(projection.handles) : null;
   const started = now();
   let after: string | undefined;
@@ -51,10 +51,11 @@ export async function rebuildWhatIf(database: Database, store: EventStore, proje
   }
   const applySeconds = (now() - started) / 1000;
   const indexStarted = now();
-  for (const index of indexes) await sql.raw(index.indexdef).execute(db);
+  if (options.deferIndexes) await createProjectionIndexes(db, projection, tables, options.version, '256MB');
+  const indexes = await indexCount();
   const indexSeconds = (now() - indexStarted) / 1000;
   for (const table of Object.values(tables) as string[]) await sql`drop table if exists ${sql.table(table)} cascade`.execute(db);
-  const label = `${projection.name} ${options.deferIndexes ? `indexes created after the rows (${indexes.length})` : 'indexes in place while writing'}`;
+  const label = `${projection.name} ${options.deferIndexes ? `indexes created after the rows (${indexes})` : 'indexes in place while writing'}`;
   const figure = { label, events, applySeconds, indexSeconds, eventsPerSecond: events / (applySeconds + indexSeconds) };
   console.log(
     `what-if ${label.padEnd(62)} ${formatInt(events)} events: rows ${applySeconds.toFixed(1)} s + indexes ${indexSeconds.toFixed(1)} s = ${formatInt(figure.eventsPerSecond)} events/s`,

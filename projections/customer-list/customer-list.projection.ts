@@ -161,8 +161,13 @@ export const customerListProjection = defineProjection<CustomerListTables>({
       phone_digits text not null,
       search tsvector generated always as (to_tsvector('simple'::regconfig, search_text)) stored
     )`.execute(db);
+  },
+
+  // A rebuild writes its rows without these and builds them before the switch (15 index builds
+  // cost far less than maintaining 15 indexes on every upsert).
+  async createIndexes(db, { list, search }) {
     const index = async (on: string, suffix: string, definition: string, using = 'btree') =>
-      sql`create index ${sql.raw(`${on}_${suffix}`)} on ${sql.table(on)} using ${sql.raw(using)} (${sql.raw(definition)})`.execute(db);
+      sql`create index if not exists ${sql.raw(`${on}_${suffix}`)} on ${sql.table(on)} using ${sql.raw(using)} (${sql.raw(definition)})`.execute(db);
     // Every index costs on each write (most events change updated_at, so list updates are rarely
     // HOT): one per filter, one per other sort.
     for (const column of FILTER_COLUMNS) await index(list, column, `${column}, customer_id`);
@@ -180,39 +185,56 @@ export const customerListProjection = defineProjection<CustomerListTables>({
     }
   },
 
-  async apply(trx, events, { list, search }) {
+  needsMetadata: false,
+
+  async apply(trx, events, tables) {
     const groups = groupByCustomer(events);
     if (groups.size === 0) return;
     const toLoad = [...groups].filter(([, group]) => !startsStream(group)).map(([id]) => id);
-    const stored = await loadRows(trx, list, toLoad);
-    const rows: CustomerListRow[] = [];
-    const searchRows: Array<{ customer_id: number; last_revision: number; search_text: string; phone_digits: string }> = [];
-    for (const [id, group] of groups) {
-      const before = stored.get(id);
-      let row = before;
-      let text = before ? searchColumns(before) : undefined;
-      // The revision at which the searchable text last changed: the same whatever the batching.
-      let textChangedAt: number | undefined;
-      for (const event of group) {
-        const next = foldListRow(row, event);
-        if (next && next !== row && SEARCH_EVENTS.has(event.type)) {
-          const columns = searchColumns(next);
-          if (!text || text.search_text !== columns.search_text || text.phone_digits !== columns.phone_digits) {
-            text = columns;
-            textChangedAt = event.revision;
-          }
-        }
-        row = next;
-      }
-      if (!row || row === before) continue;
-      rows.push(row);
-      if (text && textChangedAt !== undefined) searchRows.push({ customer_id: row.customer_id, last_revision: textChangedAt, ...text });
-    }
-    await upsert(trx, list, COLUMNS, rows);
-    // Written only when the text changed; its revision guard keeps an older replayed text out.
-    await upsert(trx, search, SEARCH_COLUMNS, searchRows);
+    await foldAndWrite(trx, groups, await loadRows(trx, tables.list, toLoad), tables);
+  },
+
+  // Rebuild: each customer's whole history at once, on empty tables (one write per customer).
+  async applyStreams(trx, streams, tables) {
+    const groups = groupByCustomer(streams.flat());
+    if (groups.size > 0) await foldAndWrite(trx, groups, new Map(), tables);
   },
 });
+
+/** Folds each customer's events onto its stored row and writes the rows that changed. */
+async function foldAndWrite(
+  trx: Transaction<any>,
+  groups: ReadonlyMap<number, readonly RecordedEvent[]>,
+  stored: ReadonlyMap<number, CustomerListRow>,
+  { list, search }: CustomerListTables,
+): Promise<void> {
+  const rows: CustomerListRow[] = [];
+  const searchRows: Array<{ customer_id: number; last_revision: number; search_text: string; phone_digits: string }> = [];
+  for (const [id, group] of groups) {
+    const before = stored.get(id);
+    let row = before;
+    let text = before ? searchColumns(before) : undefined;
+    // The revision at which the searchable text last changed: the same whatever the batching.
+    let textChangedAt: number | undefined;
+    for (const event of group) {
+      const next = foldListRow(row, event);
+      if (next && next !== row && SEARCH_EVENTS.has(event.type)) {
+        const columns = searchColumns(next);
+        if (!text || text.search_text !== columns.search_text || text.phone_digits !== columns.phone_digits) {
+          text = columns;
+          textChangedAt = event.revision;
+        }
+      }
+      row = next;
+    }
+    if (!row || row === before) continue;
+    rows.push(row);
+    if (text && textChangedAt !== undefined) searchRows.push({ customer_id: row.customer_id, last_revision: textChangedAt, ...text });
+  }
+  await upsert(trx, list, COLUMNS, rows);
+  // Written only when the text changed; its revision guard keeps an older replayed text out.
+  await upsert(trx, search, SEARCH_COLUMNS, searchRows);
+}
 
 /** The events that can change the searchable text (name, login, emails, phones, address). */
 const SEARCH_EVENTS = new Set(['CustomerCreated', 'CustomerMainInfoChanged', 'CustomerContactInfoChanged', 'CustomerAddressChanged', 'CustomerVoipSettingsChanged']);

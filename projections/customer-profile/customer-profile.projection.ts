@@ -71,33 +71,57 @@ export const customerProfileProjection = defineProjection<CustomerProfileTables>
     ) with (fillfactor = 85)`.execute(db);
   },
 
+  needsMetadata: false,
+
   async apply(trx, events, { profile }) {
     const groups = groupByCustomer(events);
     if (groups.size === 0) return;
     const toLoad = [...groups].filter(([, group]) => !startsStream(group)).map(([id]) => id);
-    const stored = await loadStates(trx, profile, toLoad);
-    const rows: CustomerProfileRow[] = [];
-    for (const [id, group] of groups) {
-      const before = stored.get(id);
-      let state: CustomerState = before ?? initialCustomerState;
-      let position: string | null = null;
-      for (const event of group) {
-        const next = foldProfileState(state, event);
-        if (next !== state) position = event.position;
-        state = next;
-      }
-      if (state.exists && position !== null) rows.push(toRow(state, position));
-    }
-    await upsertRows(trx, profile, rows);
+    await foldAndWrite(trx, groups, await loadStates(trx, profile, toLoad), profile);
+  },
+
+  // Rebuild: each customer's whole history folded once, one row written per customer.
+  async applyStreams(trx, streams, { profile }) {
+    const groups = groupByCustomer(streams.flat());
+    if (groups.size > 0) await foldAndWrite(trx, groups, new Map(), profile);
   },
 });
 
-/** One event into the state; the revision is the stream's (also when unknown event types were skipped). */
+/** Folds each customer's events onto its stored state and writes the rows that changed. */
+async function foldAndWrite(
+  trx: Transaction<any>,
+  groups: ReadonlyMap<number, readonly RecordedEvent[]>,
+  stored: ReadonlyMap<number, Customer>,
+  profile: string,
+): Promise<void> {
+  const rows: CustomerProfileRow[] = [];
+  for (const [id, group] of groups) {
+    const before = stored.get(id);
+    let state: CustomerState = before ?? initialCustomerState;
+    let position: string | null = null;
+    for (const event of group) {
+      const next = evolveProfileState(state, event);
+      if (next !== state) position = event.position;
+      state = next;
+    }
+    // Secrets blanked once per customer, not per event (evolve only ever sets them from events).
+    if (state.exists && position !== null) rows.push(toRow(withoutSecrets(state), position));
+  }
+  await upsertRows(trx, profile, rows);
+}
+
+/** One event into the stored state; the revision is the stream's (also when unknown event types were skipped). */
 export function foldProfileState(state: CustomerState, event: RecordedEvent): CustomerState {
+  const next = evolveProfileState(state, event);
+  return next === state ? state : withoutSecrets(next as Customer);
+}
+
+/** foldProfileState without blanking the secrets (the caller blanks them before storing). */
+function evolveProfileState(state: CustomerState, event: RecordedEvent): CustomerState {
   if (state.exists && event.revision <= state.revision) return state;
   const next = evolveCustomer(state, asCustomerEvent(event));
   if (!next.exists) return state;
-  return withoutSecrets({ ...next, revision: event.revision });
+  return { ...next, revision: event.revision };
 }
 
 /** The customer resource (API.md) of a stored state, as of `now` (CAP grants expire). */

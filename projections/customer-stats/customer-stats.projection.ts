@@ -68,41 +68,58 @@ export const customerStatsProjection = defineProjection<CustomerStatsTables>({
     )`.execute(db);
   },
 
-  async apply(trx, events, { members, counts }) {
+  needsMetadata: false,
+
+  async apply(trx, events, tables) {
     const groups = groupByCustomer(events);
     if (groups.size === 0) return;
-    const stored = await loadMembers(trx, members, [...groups.keys()]);
-    const changed: StatsMember[] = [];
-    const delta = new Map<string, { dimension: string; key: string; count: number }>();
-    const move = (member: StatsMember | undefined, sign: 1 | -1) => {
-      for (const [dimension, key] of countedKeys(member)) {
-        const id = `${dimension}\u0000${key}`;
-        const entry = delta.get(id) ?? { dimension, key, count: 0 };
-        entry.count += sign;
-        delta.set(id, entry);
-      }
-    };
-    for (const [id, group] of groups) {
-      const before = stored.get(id);
-      let member = before;
-      for (const event of group) member = foldMember(member, event);
-      if (!member || member === before) continue;
-      changed.push(member);
-      move(before, -1);
-      move(member, 1);
-    }
-    if (changed.length === 0) return;
-    await sql`insert into ${sql.table(members)} (${columnList(MEMBER_COLUMNS)})
-      select ${columnList(MEMBER_COLUMNS)} from ${recordset(changed, MEMBER_COLUMNS)}
-      on conflict (customer_id) do update set ${excludedAssignments(MEMBER_COLUMNS, ['customer_id'])}
-      where ${sql.ref(`${members}.last_revision`)} < excluded.last_revision`.execute(trx);
-    const moves = [...delta.values()].filter((entry) => entry.count !== 0);
-    if (moves.length === 0) return;
-    await sql`insert into ${sql.table(counts)} (${columnList(COUNT_COLUMNS)})
-      select ${columnList(COUNT_COLUMNS)} from ${recordset(moves, COUNT_COLUMNS)}
-      on conflict (dimension, key) do update set count = ${sql.ref(`${counts}.count`)} + excluded.count`.execute(trx);
+    await foldAndWrite(trx, groups, await loadMembers(trx, tables.members, [...groups.keys()]), tables);
+  },
+
+  // Rebuild: each customer's whole history folded once; the counts add up page by page.
+  async applyStreams(trx, streams, tables) {
+    const groups = groupByCustomer(streams.flat());
+    if (groups.size > 0) await foldAndWrite(trx, groups, new Map(), tables);
   },
 });
+
+/** Folds each customer's events onto its stored member, writes the changed members and moves the counts. */
+async function foldAndWrite(
+  trx: Transaction<any>,
+  groups: ReadonlyMap<number, readonly RecordedEvent[]>,
+  stored: ReadonlyMap<number, StatsMember>,
+  { members, counts }: CustomerStatsTables,
+): Promise<void> {
+  const changed: StatsMember[] = [];
+  const delta = new Map<string, { dimension: string; key: string; count: number }>();
+  const move = (member: StatsMember | undefined, sign: 1 | -1) => {
+    for (const [dimension, key] of countedKeys(member)) {
+      const id = `${dimension}\u0000${key}`;
+      const entry = delta.get(id) ?? { dimension, key, count: 0 };
+      entry.count += sign;
+      delta.set(id, entry);
+    }
+  };
+  for (const [id, group] of groups) {
+    const before = stored.get(id);
+    let member = before;
+    for (const event of group) member = foldMember(member, event);
+    if (!member || member === before) continue;
+    changed.push(member);
+    move(before, -1);
+    move(member, 1);
+  }
+  if (changed.length === 0) return;
+  await sql`insert into ${sql.table(members)} (${columnList(MEMBER_COLUMNS)})
+    select ${columnList(MEMBER_COLUMNS)} from ${recordset(changed, MEMBER_COLUMNS)}
+    on conflict (customer_id) do update set ${excludedAssignments(MEMBER_COLUMNS, ['customer_id'])}
+    where ${sql.ref(`${members}.last_revision`)} < excluded.last_revision`.execute(trx);
+  const moves = [...delta.values()].filter((entry) => entry.count !== 0);
+  if (moves.length === 0) return;
+  await sql`insert into ${sql.table(counts)} (${columnList(COUNT_COLUMNS)})
+    select ${columnList(COUNT_COLUMNS)} from ${recordset(moves, COUNT_COLUMNS)}
+    on conflict (dimension, key) do update set count = ${sql.ref(`${counts}.count`)} + excluded.count`.execute(trx);
+}
 
 /** The (dimension, key) pairs a member counts under; none when absent or deleted. */
 export function countedKeys(member: StatsMember | undefined): Array<[StatsDimension, string]> {

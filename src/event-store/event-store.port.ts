@@ -70,6 +70,29 @@ export interface ReadAllOptions {
   after?: string;
   maxCount?: number;
   filter?: EventFilter;
+  /**
+   * false: `metadata` is not read and comes back as `{}` (rebuilds of projections that never look at
+   * it read less). Default true.
+   */
+  withMetadata?: boolean;
+}
+
+/**
+ * A read of every event up to a position in (stream id, revision) order, page by page: what a
+ * rebuild uses to fold each stream's whole history at once (see Projection.applyStreams).
+ */
+export interface ReadByStreamOptions {
+  /**
+   * Inclusive: only events at or before this position. Pass a position `headPosition()` returned:
+   * nothing can be recorded at or before it any more, so paging sees a fixed set and a read in
+   * global order `after` it continues without a gap or a double.
+   */
+  upTo: string;
+  /** Exclusive start in (stream id, revision) order: the last event of the previous page. */
+  after?: { streamId: string; revision: number };
+  maxCount: number;
+  /** As in ReadAllOptions. */
+  withMetadata?: boolean;
 }
 
 export interface SubscribeOptions {
@@ -89,6 +112,8 @@ export interface EventStore {
   /** Throws StreamNotFoundError when the stream has no events. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Optional (stores that can page by stream cheaply): see ReadByStreamOptions. */
+  readByStream?(options: ReadByStreamOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options?: SubscribeOptions): EventSubscription;
   /** Position of the newest event subscribers can see, or null when the store is empty. */
   headPosition(): Promise<string | null>;

@@ -3,7 +3,7 @@ import type { Database } from '../database/database.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
 import { CheckpointConflictError, CheckpointStore, type CheckpointRow, type CheckpointStatus } from './checkpoint-store.js';
-import { dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
+import { createProjectionIndexes, dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
 import { SharedTailReads } from './shared-tail-reads.js';
 import { errorMessage, Linger, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
@@ -310,13 +310,14 @@ export class ProjectionRunner {
     this.adopt(row);
     let tables = row.tables;
     let lastStatusCheck = Date.now();
+    let indexesCreated = !this.projection.createIndexes;
 
     while (!signal.aborted && this.locks.holds(key)) {
       await yieldToEventLoop();
       const rebuilding = this.versionStatus === 'rebuilding';
       const batchSize = rebuilding ? this.options.rebuildBatchSize : this.options.batchSize;
       if (this.state !== 'caught-up' || rebuilding) this.state = rebuilding ? 'rebuilding' : 'catching-up';
-      const events = await this.reads.readAll(this.checkpoint, batchSize);
+      const events = await this.reads.readAll(this.checkpoint, batchSize, this.projection.needsMetadata !== false);
       if (signal.aborted) break;
 
       if (events.length > 0) {
@@ -340,6 +341,12 @@ export class ProjectionRunner {
 
       if (events.length < batchSize) {
         // Everything visible at read time is committed: caught up.
+        if (rebuilding && !indexesCreated) {
+          // A rebuilt version gets its secondary indexes once its rows are in; then one more pass.
+          await createProjectionIndexes(db, this.projection, tables, this.version, this.database.kind === 'postgres' ? '256MB' : undefined);
+          indexesCreated = true;
+          continue;
+        }
         if (rebuilding) {
           await this.switchToActive();
           continue;

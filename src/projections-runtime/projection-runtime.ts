@@ -10,6 +10,7 @@ import {
   type CheckpointRow,
 } from './checkpoint-store.js';
 import {
+  createProjectionIndexes,
   dropProjectionTables,
   positionReached,
   ProjectionNotReadyError,
@@ -17,8 +18,9 @@ import {
   type Projection,
   type ProjectionTables,
 } from './projection.js';
-import { measureLag, ProjectionRunner, type RunnerState } from './projection-runner.js';
+import { measureLag, ProjectionRunner, projectionLockKey, type RunnerState } from './projection-runner.js';
 import { SharedTailReads } from './shared-tail-reads.js';
+import { canRebuildByStream, foldStreamsUpToHead } from './stream-rebuild.js';
 import { errorMessage, Linger, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
 /** NOTIFY channel the event store's append signals on; runners wake on it instead of waiting a poll. */
@@ -394,29 +396,17 @@ export class ProjectionRuntime {
     let retired: CheckpointRow[] = [];
     let switchedHere = false;
 
-    let runner = this.runners.get(key);
-    const ownRunner = !runner;
-    if (!runner) {
-      runner = this.createRunner(projection, target.version, {
-        rebuildBatchSize: options.batchSize,
-        onSwitch: (change) => {
-          retired = change.retired;
-          switchedHere = true;
-        },
-      });
-      if (this.started) this.runners.set(key, runner);
-      runner.start();
-    }
-
+    let runner: ProjectionRunner | undefined;
     let total: number | null = null;
     const counting = new AbortController();
     void this.estimateTotal(options.total, counting.signal).then(
       (count) => (total = count),
       () => undefined,
     );
-
+    // By-stream phase (Projection.applyStreams) before the runner goes on in global order.
+    let streamPhase: { eventsProcessed: number } | null = null;
     const report = (phase: RebuildProgress['phase']): RebuildProgress => {
-      const status = runner.status();
+      const status = runner?.status() ?? { eventsProcessed: streamPhase?.eventsProcessed ?? startEvents, position: null, error: undefined };
       const elapsedMs = Date.now() - startedAt;
       const done = Math.max(0, status.eventsProcessed - startEvents);
       const eventsPerSecond = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
@@ -436,14 +426,44 @@ export class ProjectionRuntime {
       options.onProgress?.(progress);
       return progress;
     };
+    if (!this.runners.has(key) && canRebuildByStream(this.store, projection, target.position)) {
+      try {
+        await this.rebuildByStream(
+          projection,
+          target,
+          options,
+          (eventsProcessed) => (streamPhase = { eventsProcessed }),
+          () => report('rebuilding'),
+        );
+      } catch (error) {
+        counting.abort();
+        throw error;
+      }
+    }
+
+    // Looked up after the by-stream phase: a started runtime's reconcile may have created it meanwhile.
+    runner = this.runners.get(key);
+    const ownRunner = !runner;
+    if (!runner) {
+      runner = this.createRunner(projection, target.version, {
+        rebuildBatchSize: options.batchSize,
+        onSwitch: (change) => {
+          retired = change.retired;
+          switchedHere = true;
+        },
+      });
+      if (this.started) this.runners.set(key, runner);
+      runner.start();
+    }
+    const driver = runner;
 
     const maxFailures = options.maxFailures ?? 5;
     // Ctrl-C: our own runner stops at once (the batch in flight commits or rolls back).
-    const stopOwnRunner = () => void runner.stop();
+    const stopOwnRunner = () => void driver.stop();
     if (ownRunner) options.signal?.addEventListener('abort', stopOwnRunner, { once: true });
     try {
       for (;;) {
-        const status = runner.status();
+        const status = driver.status();
         if (status.versionStatus === 'active') break;
         if (status.state === 'retired') {
           throw new RebuildAbortedError(name, target.version, status.position, 'it was retired (superseded by another version)');
@@ -458,10 +478,10 @@ export class ProjectionRuntime {
     } finally {
       options.signal?.removeEventListener('abort', stopOwnRunner);
       counting.abort();
-      if (ownRunner && !(this.started && runner.status().versionStatus === 'active')) {
+      if (ownRunner && !(this.started && driver.status().versionStatus === 'active')) {
         // CLI (or a failed rebuild): stop our runner; a started runtime keeps the new active one.
-        await runner.stop();
-        if (this.runners.get(key) === runner) this.runners.delete(key);
+        await driver.stop();
+        if (this.runners.get(key) === driver) this.runners.delete(key);
       }
     }
 
@@ -471,7 +491,7 @@ export class ProjectionRuntime {
       retired = rows.filter((row) => row.status === 'retired' && liveBefore.includes(row.version));
     }
     this.active.delete(name);
-    if (total === null) total = runner.status().eventsProcessed;
+    if (total === null) total = driver.status().eventsProcessed;
     const final = report('done');
     if (this.started) void this.reconcile().catch(() => undefined);
     return {
@@ -487,6 +507,47 @@ export class ProjectionRuntime {
       retiredVersions: retired.map((row) => row.version),
       droppedTables: retired.flatMap((row) => Object.values(row.tables)),
     };
+  }
+
+  /**
+   * The by-stream phase (stream-rebuild.ts) under the version's advisory lock. When another session
+   * holds the lock (an app instance already driving this version), it is skipped: the runner follows.
+   * An interrupted phase leaves the checkpoint null, so the next attempt starts it again from zero.
+   */
+  private async rebuildByStream(
+    projection: Projection<any>,
+    target: CheckpointRow,
+    options: RebuildOptions,
+    onEvents: (eventsProcessed: number) => void,
+    report: () => void,
+  ): Promise<void> {
+    const key = projectionLockKey(projection.name, target.version);
+    if (!(await this.locks.tryAcquire(key))) return;
+    let lastReport = 0;
+    try {
+      await foldStreamsUpToHead({
+        database: this.database,
+        store: this.store,
+        projection,
+        version: target.version,
+        tables: target.tables,
+        checkpoints: this.checkpoints,
+        // An explicit batch size also sizes the pages (default: 20,000 events per page).
+        pageSize: options.batchSize,
+        signal: options.signal,
+        onProgress: (events) => {
+          onEvents(target.eventsProcessed + events);
+          if (Date.now() - lastReport < (options.progressIntervalMs ?? 250)) return;
+          lastReport = Date.now();
+          report();
+        },
+      });
+    } catch (error) {
+      const reason = options.signal?.aborted ? 'interrupted' : errorMessage(error);
+      throw new RebuildAbortedError(projection.name, target.version, null, `${reason} (in the by-stream phase, which starts again from zero)`);
+    } finally {
+      await this.locks.release(key);
+    }
   }
 
   /** Creates the next version for a rebuild, or finds the unfinished one to resume. */
@@ -666,6 +727,8 @@ export class ProjectionRuntime {
     const version = Math.max(projection.version, ...rows.map((row) => row.version + 1));
     const tables = projection.tables(version);
     await projection.createTables(trx, tables, version);
+    // A live version gets its secondary indexes at once; a rebuilding one before its switch (runner).
+    if (status === 'active') await createProjectionIndexes(trx, projection, tables, version);
     await this.checkpoints.create(trx, { name: projection.name, version, codeVersion: projection.version, status, tables });
     return (await this.checkpoints.get(trx, projection.name, version))!;
   }

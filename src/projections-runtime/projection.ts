@@ -33,10 +33,29 @@ export interface Projection<Tables extends ProjectionTables = ProjectionTables> 
   /** Physical table names for a version, e.g. `{ list: versionedTable('customer_list', version) }`. */
   tables(version: number): Tables;
   /**
-   * Creates the (empty) tables and indexes of one version: the projection's migration. Runs inside a
-   * transaction, once per version, before any event is applied to that version.
+   * Creates the (empty) tables of one version with their primary keys: the projection's migration.
+   * Runs inside a transaction, once per version, before any event is applied to that version.
    */
   createTables(db: Kysely<any>, tables: Tables, version: number): Promise<void>;
+  /**
+   * Creates the secondary indexes (those no write of `apply` relies on). A version built live from
+   * the start gets them right after `createTables`; a rebuilding version only once it has caught
+   * up, before its switch (building an index over the rows is far cheaper than maintaining it on
+   * every batch), followed by one more catch-up pass. Must be idempotent (`create index if not
+   * exists`): a rebuild interrupted after it runs it again. Default: none.
+   */
+  createIndexes?(db: Kysely<any>, tables: Tables, version: number): Promise<void>;
+  /**
+   * Optional rebuild shortcut for projections whose rows depend only on each stream's own history,
+   * not on the order of events across streams (e.g. one row per customer). A rebuild from zero then
+   * takes the head position H, passes every stream's whole history up to H (only `handles` types,
+   * in revision order, each stream exactly once, pages of streams in stream id order) to this
+   * method on the still empty tables, sets the checkpoint to H in the last page's transaction, and
+   * goes on with `apply` in global order after H. Each row is written once instead of once per event.
+   */
+  applyStreams?(trx: Transaction<any>, streams: ReadonlyArray<readonly RecordedEvent[]>, tables: Tables): Promise<void>;
+  /** False when neither `apply` nor `applyStreams` reads `event.metadata`: it is then not read at all. */
+  readonly needsMetadata?: boolean;
   /**
    * Applies a batch of events (in global order) to the tables, using ONLY `trx`: the runtime writes
    * the checkpoint in the same transaction. Throwing rolls the whole batch back; it is retried.
@@ -51,6 +70,26 @@ export interface Projection<Tables extends ProjectionTables = ProjectionTables> 
   readonly batchSize?: number;
   /** Events per transaction while rebuilding from zero (default 1,000). */
   readonly rebuildBatchSize?: number;
+}
+
+/**
+ * Runs the projection's createIndexes (if any) in a transaction, or in `db` when it is one. `sortMemory`
+ * (PostgreSQL `maintenance_work_mem`, e.g. '256MB') lets a big index build sort in one pass.
+ */
+export async function createProjectionIndexes(
+  db: Kysely<any>,
+  projection: Projection<any>,
+  tables: ProjectionTables,
+  version: number,
+  sortMemory?: string,
+): Promise<void> {
+  if (!projection.createIndexes) return;
+  const create = async (trx: Kysely<any>) => {
+    if (sortMemory) await sql`select set_config('maintenance_work_mem', ${sortMemory}, true)`.execute(trx);
+    await projection.createIndexes!(trx, tables, version);
+  };
+  if (db.isTransaction) await create(db);
+  else await db.transaction().execute(create);
 }
 
 const PROJECTION_NAME = /^[a-z][a-z0-9_]{0,39}$/;

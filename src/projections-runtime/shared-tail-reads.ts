@@ -12,12 +12,17 @@ export class SharedTailReads {
 
   constructor(private readonly store: Pick<EventStore, 'readAll'>) {}
 
-  readAll(after: string | null, maxCount: number): Promise<RecordedEvent[]> {
+  /**
+   * `withMetadata: false` (projections that do not read metadata) may share a read that has it; a
+   * read without metadata is never handed to a runner that needs it.
+   */
+  readAll(after: string | null, maxCount: number, withMetadata = true): Promise<RecordedEvent[]> {
     const key = `${after ?? ''}\u0000${maxCount}`;
-    const pending = this.inFlight.get(key);
+    const pending = this.inFlight.get(`${key}\u0000meta`) ?? (withMetadata ? undefined : this.inFlight.get(`${key}\u0000bare`));
     if (pending) return pending;
-    const reading = this.store.readAll({ after: after ?? undefined, maxCount }).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, reading);
+    const ownKey = `${key}\u0000${withMetadata ? 'meta' : 'bare'}`;
+    const reading = this.store.readAll({ after: after ?? undefined, maxCount, withMetadata }).finally(() => this.inFlight.delete(ownKey));
+    this.inFlight.set(ownKey, reading);
     return reading;
   }
 }

@@ -1,11 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
-import type { Projection, ProjectionTables } from '../../src/projections-runtime/projection.js';
+import { createProjectionIndexes, type Projection, type ProjectionTables } from '../../src/projections-runtime/projection.js';
 
-/** Creates a projection's tables (version 1) inside a transaction, as the runtime does. */
+/** Creates a projection's tables (version 1) and secondary indexes inside a transaction, as the runtime does for a live first build. */
 export async function createTables<T extends ProjectionTables>(db: Kysely<any>, projection: Projection<T>, version = 1): Promise<T> {
   const tables = projection.tables(version);
-  await db.transaction().execute((trx) => projection.createTables(trx, tables, version));
+  await db.transaction().execute(async (trx) => {
+    await projection.createTables(trx, tables, version);
+    await createProjectionIndexes(trx, projection, tables, version);
+  });
   return tables;
 }
 

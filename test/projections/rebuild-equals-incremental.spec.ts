@@ -45,7 +45,7 @@ describe.each(databaseBackends)('rebuild from zero equals the incremental build 
 
     for (const projection of PROJECTIONS) {
       const incrementalTables = await runtime.tables(projection);
-      const incremental = await dumpTables(fixture.database.db, incrementalTables);
+      const incremental = visibleRows(await dumpTables(fixture.database.db, incrementalTables));
       expect(Object.values(incremental).some((rows) => rows.length > 0)).toBe(true);
 
       const result = await runtime.rebuildProjection(projection.name, { batchSize: 1000, total: 'none' });
@@ -55,9 +55,17 @@ describe.each(databaseBackends)('rebuild from zero equals the incremental build 
 
       const rebuiltTables = await runtime.tables(projection);
       expect(rebuiltTables).not.toEqual(incrementalTables);
-      const rebuilt = await dumpTables(fixture.database.db, rebuiltTables);
+      const rebuilt = visibleRows(await dumpTables(fixture.database.db, rebuiltTables));
       expect({ projection: projection.name, tables: rebuilt }).toEqual({ projection: projection.name, tables: incremental });
       for (const table of Object.values(incrementalTables) as string[]) expect(await tableExists(fixture.database.db, table)).toBe(false);
     }
   }, 180_000);
 });
+
+/**
+ * The rows readers see: customer_stats readers skip zero counts, and a by-stream rebuild
+ * (Projection.applyStreams) never writes the counts of values a customer only passed through.
+ */
+function visibleRows(tables: Record<string, Record<string, unknown>[]>): Record<string, Record<string, unknown>[]> {
+  return Object.fromEntries(Object.entries(tables).map(([name, rows]) => [name, rows.filter((row) => !('count' in row && Number(row.count) === 0))]));
+}

@@ -12,6 +12,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
+  type ReadByStreamOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
@@ -179,9 +180,28 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (options.maxCount !== undefined && options.maxCount <= 0) return [];
     const { rows } = await sql<EventRow>`
-      SELECT ${eventColumns} FROM es_events
+      SELECT ${options.withMetadata === false ? eventColumnsWithoutMetadata : eventColumns} FROM es_events
       WHERE ${visibleAfter(options.after ?? null)} ${filterCondition(options.filter)}
       ORDER BY transaction_id, global_position
+      ${limit(options.maxCount)}
+    `.execute(this.database.db);
+    return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * Events at or before `upTo` in (stream_id, revision) order (the primary key). Every transaction
+   * with a position at or before a head position had ended when that head was read, so the rows
+   * matched here never change between pages.
+   */
+  async readByStream(options: ReadByStreamOptions): Promise<RecordedEvent[]> {
+    if (options.maxCount <= 0) return [];
+    const { transactionId, globalPosition } = parsePosition(options.upTo);
+    const after = options.after;
+    const { rows } = await sql<EventRow>`
+      SELECT ${options.withMetadata === false ? eventColumnsWithoutMetadata : eventColumns} FROM es_events
+      WHERE (transaction_id, global_position) <= (${transactionId}::text::xid8, ${globalPosition}::text::bigint)
+      ${after ? sql`AND (stream_id, revision) > (${after.streamId}::text, ${after.revision}::bigint)` : sql``}
+      ORDER BY stream_id, revision
       ${limit(options.maxCount)}
     `.execute(this.database.db);
     return rows.map(toRecordedEvent);
@@ -339,6 +359,9 @@ const positionColumn = sql`lpad(transaction_id::text, 20, '0') || ':' || lpad(gl
 const eventColumns = sql`event_id, event_type, schema_version, data, metadata, stream_id, revision,
   ${positionColumn} AS position, recorded_at`;
 
+const eventColumnsWithoutMetadata = sql`event_id, event_type, schema_version, data, NULL::jsonb AS metadata, stream_id, revision,
+  ${positionColumn} AS position, recorded_at`;
+
 /** Rows of finished transactions only (see the class comment), strictly after `after`. */
 function visibleAfter(after: string | null): RawBuilder<unknown> {
   const visible = sql`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
@@ -426,7 +449,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.event_type,
     schemaVersion: row.schema_version,
     data: row.data,
-    metadata: row.metadata,
+    metadata: row.metadata ?? {},
     streamId: row.stream_id,
     revision: Number(row.revision),
     position: row.position,
