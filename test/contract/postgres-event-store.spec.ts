@@ -87,6 +87,18 @@ describe.each(databaseBackends)('PostgresEventStore specifics on $name', ({ open
     expect((await store.readStream(stream)).map((event) => event.revision)).toEqual([0, 1, 2]);
   });
 
+  it('gives events appended without an id time-ordered ids (UUID version 7), increasing in append order', async () => {
+    const stream = `${uniquePrefix()}order`;
+    await store.append(stream, [{ type: 'Opened', data: {} }, { type: 'Noted', data: {} }], 'no_stream');
+    await store.appendMany([{ streamId: stream, events: [{ type: 'Noted', data: {} }], expectedRevision: 1 }]);
+    await store.append(stream, [{ type: 'Noted', data: {} }], 2);
+    const stored = ids(await store.readStream(stream));
+    expect(stored).toHaveLength(4);
+    for (const id of stored) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...stored].sort()).toEqual(stored);
+    expect(new Set(stored).size).toBe(4);
+  });
+
   it('rejects positions it did not issue', async () => {
     await expect(store.readAll({ after: '42' })).rejects.toBeInstanceOf(RangeError);
     expect(() => store.subscribeToAll({ after: 'x:y' })).toThrow(RangeError);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../database/database.js';
 import {
@@ -17,6 +16,7 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from '../event-store.port.js';
+import { newEventId } from '../event-id.js';
 
 /** Channel on which appends are announced. The payload is empty: it is only a wake-up. */
 export const EVENTS_CHANNEL = 'chronicle_events';
@@ -414,7 +414,8 @@ function toAppendPayload(events: readonly NewEvent[]) {
   if (events.length === 0) throw new RangeError('An append needs at least one event');
   const seen = new Set<string>();
   return events.map((event) => {
-    const id = event.id ?? randomUUID();
+    // Time-ordered, so the unique index on event ids grows at its right edge (see event-id.ts).
+    const id = event.id ?? newEventId();
     if (!uuidPattern.test(id)) throw new TypeError(`Event id must be a UUID: ${JSON.stringify(id)}`);
     if (seen.has(id.toLowerCase())) throw new TypeError(`Event id ${id} appears twice in one append`);
     seen.add(id.toLowerCase());
