@@ -181,7 +181,7 @@ export const customerListProjection = defineProjection<CustomerListTables>({
       if (key === 'id' || FILTER_COLUMNS.includes(expression)) continue;
       // Covering: a filtered first page walks the sort index testing the filters on the index
       // entries (index-only), instead of fetching every walked row from the table.
-      await index(list, `sort_${key.toLowerCase()}`, `(${expression}), customer_id`, 'btree', [...(SORT_SOURCE_COLUMNS[key] ?? []), ...COVERED_FILTER_COLUMNS]);
+      await index(list, `sort_${key.toLowerCase()}`, `(${expression}), customer_id`, 'btree', [...(SORT_SOURCE_COLUMNS[key as ListSortKey] ?? []), ...COVERED_FILTER_COLUMNS]);
     }
     await index(list, 'labels', 'labels', 'gin');
     if (await ensureTrigramExtension(db)) {
