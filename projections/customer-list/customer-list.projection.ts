@@ -118,10 +118,21 @@ const FILTER_COLUMNS = ['status', 'billing_type', 'category', 'partner_id', 'loc
 
 export type ListSortKey = keyof typeof LIST_SORT_EXPRESSIONS;
 
+/** The filter columns stored in the sort indexes (labels excepted: an array, served by its GIN index). */
+const COVERED_FILTER_COLUMNS = ['deleted', 'status', 'partner_id', 'location_id', 'billing_type', 'category', 'is_lead'];
+/** The column a sort expression is computed from: PostgreSQL reads an expression index-only only when it also holds the column. */
+const SORT_SOURCE_COLUMNS: Partial<Record<ListSortKey, string[]>> = {
+  login: ['login'],
+  fullName: ['full_name'],
+  city: ['city'],
+  accountNumber: ['account_number'],
+  dateAdded: ['date_added'],
+};
+
 export const customerListProjection = defineProjection<CustomerListTables>({
   name: 'customer_list',
-  // 2: search columns in their own table.
-  version: 2,
+  // 2: search columns in their own table. 3: the sort indexes cover the filter columns.
+  version: 3,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ list: versionedTable('customer_list', version), search: versionedTable('customer_list_search', version) }),
 
@@ -166,14 +177,16 @@ export const customerListProjection = defineProjection<CustomerListTables>({
   // A rebuild writes its rows without these and builds them before the switch (15 index builds
   // cost far less than maintaining 15 indexes on every upsert).
   async createIndexes(db, { list, search }) {
-    const index = async (on: string, suffix: string, definition: string, using = 'btree') =>
-      sql`create index if not exists ${sql.raw(`${on}_${suffix}`)} on ${sql.table(on)} using ${sql.raw(using)} (${sql.raw(definition)})`.execute(db);
+    const index = async (on: string, suffix: string, definition: string, using = 'btree', include: readonly string[] = []) =>
+      sql`create index if not exists ${sql.raw(`${on}_${suffix}`)} on ${sql.table(on)} using ${sql.raw(using)} (${sql.raw(definition)})${sql.raw(include.length ? ` include (${include.join(', ')})` : '')}`.execute(db);
     // Every index costs on each write (most events change updated_at, so list updates are rarely
     // HOT): one per filter, one per other sort.
     for (const column of FILTER_COLUMNS) await index(list, column, `${column}, customer_id`);
     for (const [key, expression] of Object.entries(LIST_SORT_EXPRESSIONS)) {
       if (key === 'id' || FILTER_COLUMNS.includes(expression)) continue;
-      await index(list, `sort_${key.toLowerCase()}`, `(${expression}), customer_id`);
+      // Covering: a filtered first page walks the sort index testing the filters on the index
+      // entries (index-only), instead of fetching every walked row from the table.
+      await index(list, `sort_${key.toLowerCase()}`, `(${expression}), customer_id`, 'btree', [...(SORT_SOURCE_COLUMNS[key as ListSortKey] ?? []), ...COVERED_FILTER_COLUMNS]);
     }
     await index(list, 'labels', 'labels', 'gin');
     if (await ensureTrigramExtension(db)) {

@@ -135,6 +135,30 @@ interface ActivityCursor {
 
 const PHONE_LIKE = /^[\d\s+().\-/]+$/;
 
+/** A search's first walk (see searchPageById), and how many rows it may walk in all (~1 µs a row). */
+const FIRST_WALK_ROWS = 4_000;
+const WALK_ROWS = 25_000;
+
+/** The list filters (everything but `q`), on the list table's columns. */
+function listConditions(filter: CustomerListFilter, partnerIds: PartnerIds): RawBuilder<unknown>[] {
+  const conditions: RawBuilder<unknown>[] = [];
+  const anyOf = (column: string, values: readonly (string | number)[] | undefined) => {
+    if (values && values.length) conditions.push(sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql`${value}`))})`);
+  };
+  if (!filter.includeDeleted) conditions.push(sql`not deleted`);
+  anyOf('status', filter.status);
+  anyOf('partner_id', filter.partnerId);
+  anyOf('location_id', filter.locationId);
+  anyOf('billing_type', filter.billingType);
+  anyOf('category', filter.category);
+  if (filter.labels?.length) conditions.push(sql`labels @> ${sql`array[${sql.join(filter.labels.map((label) => sql`${label}`))}]::text[]`}`);
+  if (filter.isLead !== undefined) conditions.push(sql`is_lead = ${filter.isLead}`);
+  if (partnerIds !== null) {
+    conditions.push(partnerIds.length ? sql`partner_id in (${sql.join(partnerIds.map((id) => sql`${id}`))})` : sql`false`);
+  }
+  return conditions;
+}
+
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
@@ -177,22 +201,33 @@ export class CustomerReadModels {
     const listFields = await this.listFieldNames();
 
     return this.runtime.read(customerListProjection, async ({ list, search }) => {
-      const conditions = await this.listConditions(search, filter, partnerIds);
-      const where = (extra: RawBuilder<unknown>[] = []) => {
-        const all = [...conditions, ...extra];
-        return all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``;
-      };
+      const conditions = listConditions(filter, partnerIds);
+      const q = filter.q?.trim();
+      const matchesQ = q ? await this.searchCondition(search, q) : undefined;
+      const direction = sql.raw(descending ? 'desc' : 'asc');
       const keyset: RawBuilder<unknown>[] = [];
       if (cursor) {
         const value = sql`cast(${cursor.v === null ? null : String(cursor.v)} as ${sql.raw(sortType)})`;
         keyset.push(descending ? sql`(${expression}, customer_id) < (${value}, ${cursor.id})` : sql`(${expression}, customer_id) > (${value}, ${cursor.id})`);
       }
-      const direction = sql.raw(descending ? 'desc' : 'asc');
-      const { rows } = await sql<Record<string, unknown>>`
-        select *, (${expression})::text as sort_value from ${sql.table(list)}
-        ${where(keyset)}
-        order by ${expression} ${direction}, customer_id ${direction}
-        limit ${limit + 1}`.execute(this.db);
+      const inSearch = matchesQ ? [sql`customer_id in (select customer_id from ${sql.table(search)} where ${matchesQ})`] : [];
+      const where = (all: RawBuilder<unknown>[]) => (all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``);
+
+      let rows: Record<string, unknown>[];
+      if (q && matchesQ && sortKey === 'id') {
+        rows = await this.searchPageById({ list, search, q, matchesQ, conditions, after: cursor?.id, descending, wanted: limit + 1 });
+      } else {
+        // The page's ids first, from the sort index alone where it covers the filters (index-only:
+        // the rows the filters reject are never fetched), then those rows.
+        ({ rows } = await sql<Record<string, unknown>>`
+          select customer_list.*, top.sort_value from (
+            select customer_id, ${expression} as sort_key, (${expression})::text as sort_value from ${sql.table(list)}
+            ${where([...conditions, ...inSearch, ...keyset])}
+            order by ${expression} ${direction}, customer_id ${direction}
+            limit ${limit + 1}) top
+          join ${sql.table(list)} customer_list using (customer_id)
+          order by top.sort_key ${direction}, customer_id ${direction}`.execute(this.db));
+      }
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const nextCursor =
@@ -201,32 +236,76 @@ export class CustomerReadModels {
           : null;
       const result: Page<CustomerListItem> = { items: page.map((row) => toListItem(row, listFields)), nextCursor };
       if (filter.total) {
-        const counted = await sql<{ count: string | number }>`select count(*) as count from ${sql.table(list)} ${where()}`.execute(this.db);
+        const counted = await sql<{ count: string | number }>`select count(*) as count from ${sql.table(list)} ${where([...conditions, ...inSearch])}`.execute(this.db);
         result.total = Number(counted.rows[0].count);
       }
       return result;
     });
   }
 
-  private async listConditions(search: string, filter: CustomerListFilter, partnerIds: PartnerIds): Promise<RawBuilder<unknown>[]> {
-    const conditions: RawBuilder<unknown>[] = [];
-    const anyOf = (column: string, values: readonly (string | number)[] | undefined) => {
-      if (values && values.length) conditions.push(sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql`${value}`))})`);
-    };
-    if (!filter.includeDeleted) conditions.push(sql`not deleted`);
-    anyOf('status', filter.status);
-    anyOf('partner_id', filter.partnerId);
-    anyOf('location_id', filter.locationId);
-    anyOf('billing_type', filter.billingType);
-    anyOf('category', filter.category);
-    if (filter.labels?.length) conditions.push(sql`labels @> ${sql`array[${sql.join(filter.labels.map((label) => sql`${label}`))}]::text[]`}`);
-    if (filter.isLead !== undefined) conditions.push(sql`is_lead = ${filter.isLead}`);
-    if (partnerIds !== null) {
-      conditions.push(partnerIds.length ? sql`partner_id in (${sql.join(partnerIds.map((id) => sql`${id}`))})` : sql`false`);
+  /**
+   * A search page in id order, read a window of the search table at a time, so the trigram index's
+   * matches are never all fetched and joined to the list: only a window's matches are checked
+   * against the list filters (deleted, partner scope, status, …), and the next window tops the page
+   * up until it is full or the matches run out. A window is either
+   * - a walk: the next rows in id order, each tested against `q`. A frequent fragment ("son",
+   *   "eters": 0.5–10 % of the customers) fills the page within a few thousand rows, whereas the
+   *   trigram index would fetch its thousands of matches (and lossy candidates) from all over the table;
+   * - an index read: the next matches through the trigram index, in id order. For rare words (a full
+   *   name, several words, phone digits) the index finds the few candidates at once.
+   * Several words or a run of digits are rare: straight to the index. Otherwise a first walk measures
+   * how often rows pass; the walk goes on only while it is expected to fill the page within WALK_ROWS.
+   */
+  private async searchPageById(query: {
+    list: string;
+    search: string;
+    q: string;
+    matchesQ: RawBuilder<unknown>;
+    conditions: RawBuilder<unknown>[];
+    after: number | undefined;
+    descending: boolean;
+    wanted: number;
+  }): Promise<Record<string, unknown>[]> {
+    const { list, search, matchesQ, conditions, descending, wanted } = query;
+    const direction = sql.raw(descending ? 'desc' : 'asc');
+    const passing = conditions.length ? sql`and ${sql.join(conditions, sql` and `)}` : sql``;
+    const found: Record<string, unknown>[] = [];
+    let after = query.after;
+    let walk = !/\s/.test(query.q) && !/\d{4}/.test(query.q);
+    let walked = 0;
+    // Index reads: with no filter but `not deleted`, nearly every match passes.
+    let indexWindow = conditions.length > 1 ? wanted * 4 : wanted + 8;
+    let walkWindow = FIRST_WALK_ROWS;
+    for (;;) {
+      const beyond = after === undefined ? sql`true` : descending ? sql`customer_id < ${after}` : sql`customer_id > ${after}`;
+      const windowSize = walk ? walkWindow : indexWindow;
+      const scanned = walk
+        ? sql`select customer_id, ${matchesQ} as matched from ${sql.table(search)} where ${beyond} order by customer_id ${direction} limit ${windowSize}`
+        : // `customer_id + 0`: the trigram index, never a walk of the primary key (the walk is what we just gave up).
+          sql`select customer_id, true as matched from ${sql.table(search)} where ${matchesQ} and ${beyond} order by customer_id + 0 ${direction} limit ${windowSize}`;
+      const { rows } = await sql<Record<string, unknown>>`
+        with scanned as (${scanned})
+        select page.*, page.customer_id::text as sort_value, summary.window_rows, summary.window_end
+        from (select count(*) as window_rows, ${sql.raw(descending ? 'min' : 'max')}(customer_id) as window_end from scanned) summary
+        left join lateral (
+          select * from ${sql.table(list)} where customer_id = any(array(select customer_id from scanned where matched)) ${passing}
+          order by customer_id ${direction} limit ${wanted - found.length}) page on true
+        order by page.customer_id ${direction}`.execute(this.db);
+      const pageRows = rows.filter((row) => row.customer_id !== null && row.customer_id !== undefined);
+      found.push(...pageRows);
+      const summary = rows[0];
+      if (found.length >= wanted || !summary || Number(summary.window_rows) < windowSize || summary.window_end === null) return found;
+      after = Number(summary.window_end);
+      if (!walk) {
+        indexWindow *= 4;
+        continue;
+      }
+      walked += windowSize;
+      // Rows still to walk at the rate seen so far; beyond the budget the index is cheaper.
+      const rowsToFill = pageRows.length ? Math.ceil(((wanted - found.length) * windowSize * 1.25) / pageRows.length) : Infinity;
+      if (walked + rowsToFill <= WALK_ROWS) walkWindow = Math.max(rowsToFill, 1_000);
+      else walk = false;
     }
-    const q = filter.q?.trim();
-    if (q) conditions.push(sql`customer_id in (select customer_id from ${sql.table(search)} where ${await this.searchCondition(search, q)})`);
-    return conditions;
   }
 
   /**
