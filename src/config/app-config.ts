@@ -50,7 +50,8 @@ export class ConfigError extends Error {}
 /** Builds the config from environment variables; generates dev secrets into DATA_DIR when absent. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const production = env.NODE_ENV === 'production';
-  const dataDir = overrides.dataDir ?? (env.DATA_DIR ? resolve(env.DATA_DIR) : resolve('data'));
+  // ':memory:' is a marker, not a folder: resolving it would write a folder named ':memory:'.
+  const dataDir = overrides.dataDir ?? (env.DATA_DIR === IN_MEMORY ? IN_MEMORY : resolve(env.DATA_DIR || 'data'));
   const port = overrides.port ?? parsePort(env.PORT);
   const secretsFrom = (name: string, value: string | undefined) =>
     value ?? (production ? missingInProduction(name) : devSecret(dataDir, name));
