@@ -187,19 +187,20 @@ describe.each(databaseBackends)('by-stream rebuild on $name', ({ open }) => {
     const history = variedHistory(4);
     await history.appendTo(fixture.store);
     const live = {
-      activity: await indexDefinitions(fixture.database.db, customerActivityProjection.tables(1)),
-      list: await indexDefinitions(fixture.database.db, customerListProjection.tables(2)),
+      activity: await indexDefinitions(fixture.database.db, customerActivityProjection.tables(customerActivityProjection.version)),
+      list: await indexDefinitions(fixture.database.db, customerListProjection.tables(customerListProjection.version)),
     };
     expect(live.activity).toHaveLength(3); // primary key + 2
     expect(live.list.length).toBeGreaterThan(10);
 
-    const bumped = [defineProjection({ ...customerActivityProjection, version: 2 }), defineProjection({ ...customerListProjection, version: 3 })];
+    const [activityNext, listNext] = [customerActivityProjection.version + 1, customerListProjection.version + 1];
+    const bumped = [defineProjection({ ...customerActivityProjection, version: activityNext }), defineProjection({ ...customerListProjection, version: listNext })];
     const app = new ProjectionRuntime({ database: fixture.database, store: fixture.store, projections: bumped, pollIntervalMs: 20, reconcileIntervalMs: 100 });
     await app.start();
     try {
-      expect(await eventually(async () => (await app.activeVersion('customer_activity')) === 2 && (await app.activeVersion('customer_list')) === 3, 30_000)).toBe(true);
-      expect(await indexDefinitions(fixture.database.db, customerActivityProjection.tables(2))).toEqual(live.activity);
-      expect(await indexDefinitions(fixture.database.db, customerListProjection.tables(3))).toEqual(live.list);
+      expect(await eventually(async () => (await app.activeVersion('customer_activity')) === activityNext && (await app.activeVersion('customer_list')) === listNext, 30_000)).toBe(true);
+      expect(await indexDefinitions(fixture.database.db, customerActivityProjection.tables(activityNext))).toEqual(live.activity);
+      expect(await indexDefinitions(fixture.database.db, customerListProjection.tables(listNext))).toEqual(live.list);
     } finally {
       await app.stop();
     }
