@@ -188,6 +188,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
         store: this.store,
         tail: this.tail,
         permits: (event) => this.permits(state, event),
+        permitsLive: (event) => this.permitsLive(state, event),
         toPayload: this.payloadOf,
         maxQueue: LIVE_LIMITS.maxQueue,
         pageSize: LIVE_LIMITS.pageSize,
@@ -273,6 +274,19 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     this.partners.observeReplayed(event);
     const customerId = customerIdOfStream(event.streamId);
     return customerId !== null && this.partners.maySee(state.actor.partnerIds, customerId);
+  }
+
+  /**
+   * `permits` for a live event, answered without waiting when it can be: the tail has already
+   * shown the event to the partner directory, so a held entry is the customer's current partner.
+   */
+  private permitsLive(state: SocketState, event: RecordedEvent): boolean | undefined {
+    const customerId = customerIdOfStream(event.streamId);
+    if (customerId === null) return false;
+    const { partnerIds } = state.actor;
+    if (!partnerIds || partnerIds.length === 0) return true;
+    const partnerId = this.partners.knownPartnerOf(customerId);
+    return partnerId === undefined ? undefined : partnerIds.includes(partnerId);
   }
 
   private async isPosition(after: string): Promise<boolean> {
