@@ -4,10 +4,11 @@
  * subscribed to every customer, live), then sends a burst of --burst comments through the HTTP API
  * (--concurrency at a time). Delivery latency = from sending a command to one client receiving its
  * `activity` payload, over every (client, event) pair; the app's memory is read from /proc.
+ * --batch: the clients subscribe with `batch: true` and take `activity:batch` arrays instead.
  * All clients live in this one process (the machine has few cores): its own event loop is part of
  * what is measured, so figures are an upper bound of the server's delivery time.
  *
- *   npm run bench:fanout -- --clients=2000 --burst=100
+ *   npm run bench:fanout -- --clients=2000 --burst=100 [--batch]
  */
 import { io, type Socket } from 'socket.io-client';
 import { Args, freshDatabase, now, printFigures, printHeader, runMain, Samples, sleep } from './support/common.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const connectConcurrency = args.int('connect-concurrency', 50);
   const dbName = args.string('db', 'chronicle_bench_fanout');
   const keep = args.flag('keep');
+  const batch = args.flag('batch');
   await printHeader('Benchmark 6: Socket.IO fan-out (one app instance)', args.used);
   const fresh = await freshDatabase(dbName);
   const app = await startApp({ databaseUrl: fresh.url });
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     const delivery = new Samples();
     let received = 0;
     let unmatched = 0;
+    let packets = 0;
     const onActivity = (payload: ActivityPayload) => {
       const sent = sentAt.get(`${payload.customerId}:${payload.revision}`);
       if (sent === undefined) {
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
       received++;
       delivery.add(now() - sent);
     };
+    const onPacket = () => packets++;
     const connectStarted = now();
     const connectOne = async () => {
       const socket = io(`${app.url}/activity`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
@@ -66,7 +70,12 @@ async function main(): Promise<void> {
         });
       });
       socket.on('activity', onActivity);
-      const ack = await socket.timeout(30_000).emitWithAck('subscribe', {});
+      socket.on('activity', onPacket);
+      socket.on('activity:batch', (payloads: ActivityPayload[]) => {
+        onPacket();
+        for (const payload of payloads) onActivity(payload);
+      });
+      const ack = await socket.timeout(30_000).emitWithAck('subscribe', batch ? { batch: true } : {});
       if (!ack?.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
     };
     for (let k = 0; k < clientCount; k += connectConcurrency) {
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
     }
     const allSeconds = (now() - burstStarted) / 1000;
     const after = app.memory();
-    console.log(`burst of ${burst} commands sent in ${sentSeconds.toFixed(2)} s; ${received} of ${expected} deliveries in ${allSeconds.toFixed(2)} s (${unmatched} unmatched)`);
+    console.log(`burst of ${burst} commands sent in ${sentSeconds.toFixed(2)} s; ${received} of ${expected} deliveries in ${allSeconds.toFixed(2)} s (${unmatched} unmatched) in ${packets} packets (${batch ? 'activity:batch' : 'activity'})`);
     console.log(`delivery latency  ${delivery.summary()}`);
     console.log(`app RSS after the burst ${after.rssMiB} MiB; process peak (VmHWM) ${after.peakRssMiB} MiB`);
     console.log('');

@@ -78,3 +78,20 @@ export function toActivityPayload(event: RecordedEvent, describe: DescribeActivi
     changes,
   };
 }
+
+/**
+ * `toActivityPayload` built once per recorded event object: the tail hands the same event object
+ * to every subscription, so 2,000 subscribers share one payload (and one description) instead of
+ * building 2,000 equal ones. Events read by a replay are new objects and get their own.
+ */
+export function sharedActivityPayloads(describe: DescribeActivity): (event: RecordedEvent) => ActivityPayload | null {
+  const built = new WeakMap<RecordedEvent, ActivityPayload | null>();
+  return (event) => {
+    let payload = built.get(event);
+    if (payload === undefined) {
+      payload = toActivityPayload(event, describe);
+      built.set(event, payload);
+    }
+    return payload;
+  };
+}

@@ -100,13 +100,18 @@ class FakeSink implements ActivitySink {
 
 const describe_ = (event: RecordedEvent) => ({ summary: String(event.data.text), changes: [] });
 
-function subscription(world: World, sink: FakeSink, options: { customerId?: number | null; after?: string; maxQueue?: number; pageSize?: number; permits?: (event: RecordedEvent) => boolean } = {}) {
+function subscription(
+  world: World,
+  sink: FakeSink,
+  options: { customerId?: number | null; after?: string; maxQueue?: number; pageSize?: number; permits?: (event: RecordedEvent) => boolean; permitsLive?: (event: RecordedEvent) => boolean | undefined } = {},
+) {
   return new ActivitySubscription({
     customerId: options.customerId ?? null,
     after: options.after,
     store: world.store,
     tail: world.tail,
     permits: options.permits ?? (() => true),
+    permitsLive: options.permitsLive,
     toPayload: (event) => toActivityPayload(event, describe_),
     sink,
     maxQueue: options.maxQueue ?? 1000,
@@ -196,6 +201,46 @@ describe('ActivitySubscription', () => {
     await until(() => sink.caughtUps.length === 1, 'caught up');
     expect(sink.received.map((item) => item.customerId)).toEqual([2, 2, 2]);
     expect(sub.position).toBe(world.events[5].position);
+    await sub.close();
+  });
+
+  it('an idle subscription sends a live event within the tail call when permitsLive knows the answer; an unknown answer queues it, and later events wait behind it', async () => {
+    const world = new World();
+    world.add('customer-1');
+    world.tailUp();
+    const sink = new FakeSink();
+    // customer-3's partner is "not cached": permitsLive cannot answer, permits (async) can.
+    const sub = subscription(world, sink, {
+      permits: (event) => event.streamId !== 'customer-2',
+      permitsLive: (event) => (event.streamId === 'customer-3' ? undefined : event.streamId !== 'customer-2'),
+    });
+    sub.start();
+    await until(() => sub.position === world.events[0].position && sink.caughtUps.length === 1, 'live');
+    await new Promise((resolve) => setImmediate(resolve)); // the run loop now waits for the next live event
+    const [first] = world.add('customer-1');
+    world.add('customer-2');
+    world.tailUp();
+    // Sent (and the hidden one skipped) synchronously, inside the tail's hand-out.
+    expect(positions(sink.received)).toEqual([first.position]);
+    expect(sub.position).toBe(world.events[2].position);
+
+    const [unknown] = world.add('customer-3');
+    const [behind] = world.add('customer-1');
+    world.tailUp();
+    expect(positions(sink.received)).toEqual([first.position]);
+    expect(sub.queued).toBe(2);
+    await until(() => sink.received.length === 3, 'the queued events');
+    expect(positions(sink.received)).toEqual([first.position, unknown.position, behind.position]);
+
+    // A busy client: the live event waits in the queue.
+    await new Promise((resolve) => setImmediate(resolve));
+    sink.setWritable(false);
+    const [later] = world.add('customer-1');
+    world.tailUp();
+    expect(sub.queued).toBe(1);
+    sink.setWritable(true);
+    await until(() => sink.received.length === 4, 'the event after the pause');
+    expect(sink.received[3].position).toBe(later.position);
     await sub.close();
   });
 

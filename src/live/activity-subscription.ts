@@ -25,6 +25,12 @@ export interface ActivitySubscriptionOptions {
   tail: { attach(listener: TailListener): TailAttachment };
   /** Whether the subscriber may see this event (partner scoping). */
   permits(event: RecordedEvent): boolean | Promise<boolean>;
+  /**
+   * The same answer for a live event when it is known without waiting (e.g. from a cache), else
+   * undefined. Lets an idle subscription send a live event within the tail's call instead of a
+   * round through its queue and run loop (thousands of subscriptions × every event).
+   */
+  permitsLive?(event: RecordedEvent): boolean | undefined;
   toPayload(event: RecordedEvent): ActivityPayload | null;
   sink: ActivitySink;
   /** Live events held for a client that is busy; past it the subscription re-reads from the store. */
@@ -110,6 +116,7 @@ export class ActivitySubscription {
 
   private onLive(event: RecordedEvent): void {
     if (this.closed || !this.matches(event)) return;
+    if (this.deliveredNow(event)) return;
     this.queue.push(event);
     if (this.queue.length > this.peakQueue) this.peakQueue = this.queue.length;
     if (this.queue.length > this.maxQueue) {
@@ -118,6 +125,26 @@ export class ActivitySubscription {
       this.overflows++;
     }
     this.wake();
+  }
+
+  /**
+   * Sends a live event at once when the run loop is idle, waiting for the next live event (so the
+   * queue is empty and nothing else is being replayed or sent: the order holds), the client can
+   * take it and `permitsLive` knows the answer. False: the event takes the queue.
+   */
+  private deliveredNow(event: RecordedEvent): boolean {
+    const { sink, permitsLive } = this.options;
+    if (!permitsLive || this.signal === null || this.needReplay || this.queue.length > 0) return false;
+    if (this.cursor !== null && event.position <= this.cursor) return true;
+    if (!sink.isOpen() || !sink.writable()) return false;
+    const permitted = permitsLive(event);
+    if (permitted === undefined) return false;
+    if (permitted) {
+      const payload = this.options.toPayload(event);
+      if (payload) sink.activity(payload);
+    }
+    this.cursor = event.position;
+    return true;
   }
 
   private async run(): Promise<void> {

@@ -11,7 +11,8 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../event-store/event-store.port.js';
-import { ACTIVITY_DESCRIBER, customerIdOfStream, toActivityPayload, type DescribeActivity } from './activity-entry.js';
+import { ACTIVITY_DESCRIBER, customerIdOfStream, sharedActivityPayloads, type ActivityPayload, type DescribeActivity } from './activity-entry.js';
+import { ActivityOutbox } from './activity-outbox.js';
 import { ActivitySubscription } from './activity-subscription.js';
 import { CustomerPartnerDirectory } from './customer-partners.js';
 import { EventTail } from './event-tail.js';
@@ -52,11 +53,14 @@ interface SocketState {
  * - Handshake: `auth: {token}` (or `Authorization: Bearer`), an access token whose role grants
  *   customers.read, verified by a namespace middleware registered in afterInit (Nest guards do not
  *   run on the handshake). Refused: connect_error with `data: {status: 401 | 403, …}`.
- * - `subscribe {customerId?, after?}` → ack `{ok: true, customerId, after}` or `{ok: false, error:
- *   {status, title, detail}}`; then `activity` payloads (timeline entry + customerId) in position
- *   order: first every event after `after`, then live ones; `caughtUp {customerId, position}` marks
- *   the switch. Without `after`: live only. Without customerId: every customer the admin may see.
- *   Subscribing again with the same customerId (or none) replaces that subscription.
+ * - `subscribe {customerId?, after?, batch?}` → ack `{ok: true, customerId, after}` or `{ok: false,
+ *   error: {status, title, detail}}`; then `activity` payloads (timeline entry + customerId) in
+ *   position order: first every event after `after`, then live ones; `caughtUp {customerId,
+ *   position}` marks the switch. Without `after`: live only. Without customerId: every customer the
+ *   admin may see. Subscribing again with the same customerId (or none) replaces that subscription.
+ *   `batch: true` (an addition; clients that do not ask get `activity` as before): the same payloads
+ *   in the same order, but as `activity:batch` arrays, one per socket per turn of the server's
+ *   event loop (a burst costs the client one packet instead of one per event).
  * - `unsubscribe {customerId?}` → ack `{ok, customerId, unsubscribed}`.
  * - `subscriptionError {customerId, position, detail}`: a subscription ended on a store error;
  *   subscribe again with `after: position`.
@@ -70,6 +74,10 @@ interface SocketState {
 export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>, OnModuleDestroy {
   private readonly logger = new Logger('ActivityGateway');
   private readonly sockets = new Map<string, SocketState>();
+  private namespace: Namespace | null = null;
+  /** Payloads are encoded once per event for all sockets, not once per socket: see ActivityOutbox. */
+  private readonly outbox = new ActivityOutbox((socketIds, event, data) => this.namespace?.to(socketIds).emit(event, data));
+  private readonly payloadOf: (event: RecordedEvent) => ActivityPayload | null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -77,9 +85,12 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     @Inject(CustomerPartnerDirectory) private readonly partners: CustomerPartnerDirectory,
     @Inject(ACTIVITY_DESCRIBER) private readonly describe: DescribeActivity,
     @Inject(SOCKET_AUTHENTICATOR) private readonly authenticator: SocketAuthenticator,
-  ) {}
+  ) {
+    this.payloadOf = sharedActivityPayloads(this.describe);
+  }
 
   afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
     namespace.use((socket, next) => {
       this.authenticator.authenticate(socket.handshake, LIVE_ACTIVITY_PERMISSION).then(
         (actor) => {
@@ -105,7 +116,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     }
     const state: SocketState = {
       actor,
-      flow: new SocketFlow(socket, LIVE_LIMITS.socketHighWaterMark),
+      flow: new SocketFlow(socket, LIVE_LIMITS.socketHighWaterMark, () => this.outbox.pendingFor(socket.id)),
       subscriptions: new Map(),
       recheck: setInterval(() => void this.recheck(socket, state), LIVE_LIMITS.revalidateEveryMs),
     };
@@ -147,7 +158,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
 
   @SubscribeMessage('subscribe')
   async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack?: (response: SubscribeAck) => void): Promise<void> {
-    const reply = typeof ack === 'function' ? ack : () => undefined;
+    const reply = this.replier(socket, ack);
     try {
       const state = this.sockets.get(socket.id);
       if (!state) return reply(problem(401, 'Unauthorized', 'Not connected'));
@@ -156,7 +167,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
       const checked = await this.revalidate(state);
       if ('ok' in checked) return reply(checked);
       const { actor } = checked;
-      const { customerId, after } = request;
+      const { customerId, after, batch } = request;
       const key = customerId === null ? '*' : String(customerId);
       if (!state.subscriptions.has(key) && state.subscriptions.size >= LIVE_LIMITS.subscriptionsPerSocket) {
         return reply(problem(429, 'Too Many Requests', `At most ${LIVE_LIMITS.subscriptionsPerSocket} subscriptions per connection`));
@@ -177,19 +188,20 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
         store: this.store,
         tail: this.tail,
         permits: (event) => this.permits(state, event),
-        toPayload: (event) => toActivityPayload(event, this.describe),
+        permitsLive: (event) => this.permitsLive(state, event),
+        toPayload: this.payloadOf,
         maxQueue: LIVE_LIMITS.maxQueue,
         pageSize: LIVE_LIMITS.pageSize,
         sink: {
           writable: () => state.flow.writable(),
           whenWritable: () => state.flow.whenWritable(),
           isOpen: () => state.flow.isOpen(),
-          activity: (payload) => socket.emit('activity', payload),
-          caughtUp: (notice) => socket.emit('caughtUp', notice),
+          activity: (payload) => this.outbox.add(socket.id, payload, batch),
+          caughtUp: (notice) => this.emitInOrder(socket, 'caughtUp', notice),
           failed: (notice) => {
             if (state.subscriptions.get(key) === subscription) state.subscriptions.delete(key);
             this.logger.warn(`Activity subscription of ${socket.id} (${key}) failed at ${notice.position}: ${notice.detail}`);
-            socket.emit('subscriptionError', notice);
+            this.emitInOrder(socket, 'subscriptionError', notice);
           },
         },
       });
@@ -204,7 +216,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
 
   @SubscribeMessage('unsubscribe')
   async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack?: (response: UnsubscribeAck) => void): Promise<void> {
-    const reply = typeof ack === 'function' ? ack : () => undefined;
+    const reply = this.replier(socket, ack);
     const state = this.sockets.get(socket.id);
     if (!state) return reply(problem(401, 'Unauthorized', 'Not connected'));
     const request = parseSubscribe(body);
@@ -237,17 +249,44 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     try {
       const checked = await this.revalidate(state);
       if (!('ok' in checked)) return;
-      socket.emit('unauthorized', checked.error);
+      this.emitInOrder(socket, 'unauthorized', checked.error);
       socket.disconnect(true);
     } catch (error) {
       this.logger.warn(`Could not re-check the session of socket ${socket.id}: ${(error as Error)?.message ?? error}`);
     }
   }
 
+  /** A packet to one socket, after the activity payloads the outbox still holds for it. */
+  private emitInOrder(socket: Socket, event: string, data: unknown): void {
+    this.outbox.flushBefore(socket.id);
+    socket.emit(event, data);
+  }
+
+  /** The ack callback (or nothing), sent after the activity payloads the outbox still holds for the socket. */
+  private replier<T>(socket: Socket, ack: ((response: T) => void) | undefined): (response: T) => void {
+    return (response) => {
+      this.outbox.flushBefore(socket.id);
+      if (typeof ack === 'function') ack(response);
+    };
+  }
+
   private async permits(state: SocketState, event: RecordedEvent): Promise<boolean> {
     this.partners.observeReplayed(event);
     const customerId = customerIdOfStream(event.streamId);
     return customerId !== null && this.partners.maySee(state.actor.partnerIds, customerId);
+  }
+
+  /**
+   * `permits` for a live event, answered without waiting when it can be: the tail has already
+   * shown the event to the partner directory, so a held entry is the customer's current partner.
+   */
+  private permitsLive(state: SocketState, event: RecordedEvent): boolean | undefined {
+    const customerId = customerIdOfStream(event.streamId);
+    if (customerId === null) return false;
+    const { partnerIds } = state.actor;
+    if (!partnerIds || partnerIds.length === 0) return true;
+    const partnerId = this.partners.knownPartnerOf(customerId);
+    return partnerId === undefined ? undefined : partnerIds.includes(partnerId);
   }
 
   private async isPosition(after: string): Promise<boolean> {
@@ -271,12 +310,12 @@ function problem(status: number, title: string, detail: string): ProblemAck {
   return { ok: false, error: { status, title, detail } };
 }
 
-type SubscribeRequest = { customerId: number | null; after?: string } | { error: string };
+type SubscribeRequest = { customerId: number | null; after?: string; batch: boolean } | { error: string };
 
 export function parseSubscribe(body: unknown): SubscribeRequest {
-  if (body === undefined || body === null) return { customerId: null };
-  if (typeof body !== 'object' || Array.isArray(body)) return { error: 'The payload must be an object {customerId?, after?}' };
-  const { customerId, after, ...rest } = body as Record<string, unknown>;
+  if (body === undefined || body === null) return { customerId: null, batch: false };
+  if (typeof body !== 'object' || Array.isArray(body)) return { error: 'The payload must be an object {customerId?, after?, batch?}' };
+  const { customerId, after, batch, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) return { error: `Unknown field(s): ${unknown.join(', ')}` };
   if (customerId !== undefined && customerId !== null && !(Number.isSafeInteger(customerId) && (customerId as number) > 0)) {
@@ -285,5 +324,6 @@ export function parseSubscribe(body: unknown): SubscribeRequest {
   if (after !== undefined && after !== null && (typeof after !== 'string' || after.length === 0 || after.length > 200)) {
     return { error: 'after must be a position (a non-empty string) as received in an activity payload' };
   }
-  return { customerId: (customerId as number | null | undefined) ?? null, ...(typeof after === 'string' ? { after } : {}) };
+  if (batch !== undefined && batch !== null && typeof batch !== 'boolean') return { error: 'batch must be a boolean' };
+  return { customerId: (customerId as number | null | undefined) ?? null, ...(typeof after === 'string' ? { after } : {}), batch: batch === true };
 }

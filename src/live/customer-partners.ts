@@ -70,6 +70,11 @@ export class CustomerPartnerDirectory {
     return (await pending)?.partnerId ?? null;
   }
 
+  /** The customer's partner when this directory holds it now (no store read), else undefined. */
+  knownPartnerOf(customerId: number): number | undefined {
+    return this.entries.get(customerId)?.partnerId;
+  }
+
   /**
    * Whether an admin limited to `partnerIds` may see this customer. Absent or empty: every partner
    * (PartnerScope's rule in src/auth).

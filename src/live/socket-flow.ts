@@ -4,7 +4,8 @@ import type { Socket } from 'socket.io';
  * Flow control for one Socket.IO connection. Socket.IO has no backpressure of its own: `emit`
  * appends to engine.io's write buffer, which grows for as long as the client (or its network)
  * does not take the data. We stop sending while that buffer holds `highWaterMark` packets and
- * resume on its 'drain' (emitted each time it is flushed to the transport).
+ * resume on its 'drain' (emitted each time it is flushed to the transport). Packets accepted but not
+ * yet handed to engine.io (the gateway's outbox, `queued`) count towards the same bound.
  */
 export class SocketFlow {
   private waiters: (() => void)[] = [];
@@ -13,6 +14,7 @@ export class SocketFlow {
   constructor(
     private readonly socket: Socket,
     private readonly highWaterMark = 64,
+    private readonly queued: () => number = () => 0,
   ) {
     this.conn = socket.conn;
     const release = () => this.release();
@@ -26,7 +28,7 @@ export class SocketFlow {
   }
 
   get buffered(): number {
-    return (this.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+    return ((this.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0) + this.queued();
   }
 
   isOpen(): boolean {

@@ -134,6 +134,59 @@ describe('live activity over Socket.IO (/activity)', () => {
     expect(positionsOf(client.received)).toEqual([...expected, sentinel.position]);
   });
 
+  it('caughtUp comes after the replayed payloads it follows (no notice overtakes pending activity)', async () => {
+    const customerId = newCustomerId();
+    const createdEvent = await createCustomer(live.store, customerId);
+    for (let index = 0; index < 12; index++) await addComment(live.store, customerId, `history ${index}`);
+    const history = (await visibleEventsOf(live.store, [customerId], 12, createdEvent.position)).map((event) => event.position);
+    for (const batch of [false, true]) {
+      const client = await connect();
+      expect(await client.subscribe({ customerId, after: createdEvent.position, batch })).toMatchObject({ ok: true });
+      await client.waitForCaughtUp();
+      await client.waitForCount(history.length);
+      const caughtUpAt = client.log.findIndex((line) => line.startsWith('caughtUp '));
+      expect(caughtUpAt).toBeGreaterThan(0);
+      expect(positionsOf(client.received)).toEqual(history);
+      const beforeCaughtUp = client.log.slice(0, caughtUpAt).flatMap((line) => line.replace(/^(activity|batch) /, '').split(','));
+      expect(beforeCaughtUp).toEqual(history);
+    }
+  });
+
+  it('batch: true delivers the same payloads in the same order as `activity:batch` arrays; other clients still get `activity`', async () => {
+    const classic = await connect();
+    const batched = await connect();
+    expect(await classic.subscribe({})).toEqual({ ok: true, customerId: null, after: null });
+    expect(await batched.subscribe({ batch: true })).toEqual({ ok: true, customerId: null, after: null });
+    await classic.waitForCaughtUp();
+    await batched.waitForCaughtUp();
+    const customerId = newCustomerId();
+    await createCustomer(live.store, customerId);
+    const burst = 50;
+    await live.store.append(`customer-${customerId}`, Array.from({ length: burst }, (_, index) => commentEvent(customerId, `burst ${index}`)));
+    const expected = await classic.waitForCustomers([customerId], 1 + burst);
+    await batched.waitForCustomers([customerId], 1 + burst);
+    expect(batched.received).toEqual(classic.received);
+    expect(classic.batches).toEqual([]);
+    expect(batched.log.filter((line) => line.startsWith('activity '))).toEqual([]);
+    expectAscending(batched.received);
+    expect(positionsOf(expected)).toEqual((await visibleEventsOf(live.store, [customerId], 1 + burst)).map((event) => event.position));
+    // The 50 events of one append reach the client in fewer packets than events.
+    expect(batched.batches.length).toBeLessThan(1 + burst);
+    expect(await batched.subscribe({ batch: 'yes' } as never)).toMatchObject({ ok: false, error: { status: 400 } });
+  });
+
+  it('two subscriptions of one socket that both match an event each deliver it, as before', async () => {
+    const customerId = newCustomerId();
+    const client = await connect();
+    await client.subscribe({});
+    await client.subscribe({ customerId });
+    await client.waitForCaughtUp(2);
+    await createCustomer(live.store, customerId);
+    const commented = await addComment(live.store, customerId, 'seen twice');
+    await client.waitForCustomers([customerId], 4);
+    expect(positionsOf(client.received.filter((item) => item.customerId === customerId)).filter((position) => position === commented.position)).toHaveLength(2);
+  });
+
   it('a client that disconnects and resubscribes with its last position receives exactly what it missed', async () => {
     const customerId = newCustomerId();
     const createdEvent = await createCustomer(live.store, customerId);
@@ -256,20 +309,26 @@ describe('partner scoping on /activity', () => {
     await createCustomer(live.store, theirs, 2);
 
     const scoped = await connectActivity(live.url, 'partner1');
+    const scopedBatch = await connectActivity(live.url, 'partner1');
     const everyone = await connectActivity(live.url, 'everyone');
-    clients.push(scoped, everyone);
+    clients.push(scoped, scopedBatch, everyone);
     expect(await scoped.subscribe({ customerId: theirs })).toMatchObject({ ok: false, error: { status: 404 } });
     await scoped.subscribe({ after: start ?? undefined });
+    await scopedBatch.subscribe({ after: start ?? undefined, batch: true });
     await everyone.subscribe({ after: start ?? undefined });
     await scoped.waitForCaughtUp();
+    await scopedBatch.waitForCaughtUp();
     await everyone.waitForCaughtUp();
     await addComment(live.store, theirs, 'partner 2 business');
     const last = await addComment(live.store, ours, 'partner 1 business');
     await everyone.waitForCount(4);
     await scoped.waitForCount(2);
+    await scopedBatch.waitForCount(2);
     const seen = (client: ActivityClient) => client.received.filter((item: ActivityPayload) => [ours, theirs].includes(item.customerId)).map((item) => item.customerId);
     expect(seen(everyone)).toEqual([ours, theirs, theirs, ours]);
     expect(seen(scoped)).toEqual([ours, ours]);
+    expect(seen(scopedBatch)).toEqual([ours, ours]);
+    expect(scopedBatch.received[scopedBatch.received.length - 1].position).toBe(last.position);
     expect(scoped.received[scoped.received.length - 1].position).toBe(last.position);
   });
 
@@ -280,11 +339,14 @@ describe('partner scoping on /activity', () => {
     await createCustomer(live.store, stays, 2);
     const newPartner = await connectActivity(live.url, 'partner1');
     const oldPartner = await connectActivity(live.url, 'partner2');
-    clients.push(newPartner, oldPartner);
+    const oldPartnerBatch = await connectActivity(live.url, 'partner2');
+    clients.push(newPartner, oldPartner, oldPartnerBatch);
     await newPartner.subscribe({ after: createdEvent.position });
     await oldPartner.subscribe({ after: createdEvent.position });
+    await oldPartnerBatch.subscribe({ after: createdEvent.position, batch: true });
     await newPartner.waitForCaughtUp();
     await oldPartner.waitForCaughtUp();
+    await oldPartnerBatch.waitForCaughtUp();
     await addComment(live.store, moved, 'still partner 2');
     await live.store.append(`customer-${moved}`, [
       {
@@ -308,5 +370,7 @@ describe('partner scoping on /activity', () => {
     await eventually(() => oldPartner.received.some((item) => item.position === sentinel.position), 'the old partner to receive the sentinel');
     expect(oldPartner.received[oldPartner.received.length - 1].position).toBe(sentinel.position);
     expect(oldPartner.received.filter((item) => item.customerId === moved && item.position >= seenByNew.slice(-2)[0].position)).toEqual([]);
+    await eventually(() => oldPartnerBatch.received.some((item) => item.position === sentinel.position), 'the old partner (batch) to receive the sentinel');
+    expect(oldPartnerBatch.received.filter((item) => item.customerId === moved && item.position >= seenByNew.slice(-2)[0].position)).toEqual([]);
   });
 });

@@ -89,9 +89,14 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
 
 export interface ActivityClient {
   socket: Socket;
+  /** Every payload in arrival order, whether it came as `activity` or inside an `activity:batch`. */
   received: ActivityPayload[];
+  /** The `activity:batch` packets (subscriptions with `batch: true`). */
+  batches: ActivityPayload[][];
+  /** What arrived, in order: `activity <position>`, `batch <positions>`, `caughtUp <position>`. */
+  log: string[];
   caughtUp: { customerId: number | null; position: string | null }[];
-  subscribe(payload?: { customerId?: number; after?: string }): Promise<Record<string, any>>;
+  subscribe(payload?: { customerId?: number; after?: string; batch?: boolean }): Promise<Record<string, any>>;
   unsubscribe(payload?: { customerId?: number }): Promise<Record<string, any>>;
   /** Waits until `count` activity payloads have arrived in total. */
   waitForCount(count: number, timeoutMs?: number): Promise<ActivityPayload[]>;
@@ -104,9 +109,22 @@ export interface ActivityClient {
 export async function connectActivity(url: string, token: string | undefined, timeoutMs = 10_000): Promise<ActivityClient> {
   const socket = io(`${url}/activity`, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
   const received: ActivityPayload[] = [];
+  const batches: ActivityPayload[][] = [];
+  const log: string[] = [];
   const caughtUp: ActivityClient['caughtUp'] = [];
-  socket.on('activity', (payload: ActivityPayload) => received.push(payload));
-  socket.on('caughtUp', (notice: ActivityClient['caughtUp'][number]) => caughtUp.push(notice));
+  socket.on('activity', (payload: ActivityPayload) => {
+    received.push(payload);
+    log.push(`activity ${payload.position}`);
+  });
+  socket.on('activity:batch', (payloads: ActivityPayload[]) => {
+    batches.push(payloads);
+    received.push(...payloads);
+    log.push(`batch ${payloads.map((payload) => payload.position).join(',')}`);
+  });
+  socket.on('caughtUp', (notice: ActivityClient['caughtUp'][number]) => {
+    caughtUp.push(notice);
+    log.push(`caughtUp ${notice.position}`);
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('connect timed out')), timeoutMs);
     socket.once('connect', () => {
@@ -122,6 +140,8 @@ export async function connectActivity(url: string, token: string | undefined, ti
   return {
     socket,
     received,
+    batches,
+    log,
     caughtUp,
     subscribe: (payload = {}) => socket.timeout(timeoutMs).emitWithAck('subscribe', payload),
     unsubscribe: (payload = {}) => socket.timeout(timeoutMs).emitWithAck('unsubscribe', payload),
