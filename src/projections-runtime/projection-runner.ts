@@ -316,12 +316,14 @@ export class ProjectionRunner {
       await yieldToEventLoop();
       const rebuilding = this.versionStatus === 'rebuilding';
       const batchSize = rebuilding ? this.options.rebuildBatchSize : this.options.batchSize;
-      if (this.state !== 'caught-up' || rebuilding) this.state = rebuilding ? 'rebuilding' : 'catching-up';
+      const phase = rebuilding ? 'rebuilding' : 'catching-up';
+      // A failing runner stays 'failing' (and health keeps its error) until a batch commits again.
+      if (this.state !== 'failing' && (this.state !== 'caught-up' || rebuilding)) this.state = phase;
       const events = await this.reads.readAll(this.checkpoint, batchSize, this.projection.needsMetadata !== false);
       if (signal.aborted) break;
 
       if (events.length > 0) {
-        this.state = rebuilding ? 'rebuilding' : 'catching-up';
+        if (this.state !== 'failing') this.state = phase;
         try {
           await this.commitBatch(events, tables);
         } catch (error) {
@@ -336,6 +338,7 @@ export class ProjectionRunner {
         }
         this.failures = 0;
         this.lastError = undefined;
+        this.state = phase;
         lastStatusCheck = Date.now();
       }
 
