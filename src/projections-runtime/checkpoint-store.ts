@@ -177,7 +177,7 @@ export class CheckpointStore {
   }
 
   /**
-   * `advance` and `notifyCheckpoint` in one statement (one round trip), optionally also making the
+   * `advance` and its NOTIFY (so other instances' `waitForPosition` wake up) in one statement (one round trip), optionally also making the
    * caller's transaction commit without waiting for the WAL flush (`SET LOCAL synchronous_commit = off`,
    * PostgreSQL only). Throws CheckpointConflictError as `advance` does (the queued NOTIFY then rolls back with it).
    */
@@ -197,11 +197,6 @@ export class CheckpointStore {
       select (select count(*) from moved)::int as moved, pg_notify(${PROJECTION_CHANNEL}, ${JSON.stringify(notice)})
         ${options.asynchronousCommit ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}`.execute(trx);
     if (Number(rows[0]?.moved) !== 1) throw new CheckpointConflictError(move.name, move.version, move.expected);
-  }
-
-  /** Queues a NOTIFY (sent at commit) so other instances' `waitForPosition` wake up. */
-  async notifyCheckpoint(trx: Kysely<any>, name: string, version: number, position: string): Promise<void> {
-    await notify(trx, { name, version, kind: 'checkpoint', position });
   }
 
   /**

@@ -71,10 +71,13 @@ export async function foldStreamsUpToHead(options: StreamPhaseOptions): Promise<
     if (page.length > 0) after = { streamId: page[page.length - 1].streamId, revision: page[page.length - 1].revision };
     await database.db.transaction().execute(async (trx) => {
       // As for every projection batch: derived data, replayable; appends stay synchronous.
-      if (database.kind === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
-      if (lastPage) await checkpoints.advance(trx, { name: projection.name, version, expected: null, next: head, events: read });
+      const asynchronousCommit = database.kind === 'postgres';
+      if (lastPage) {
+        await checkpoints.advanceAndNotify(trx, { name: projection.name, version, expected: null, next: head, events: read }, { asynchronousCommit });
+      } else if (asynchronousCommit) {
+        await sql`set local synchronous_commit = off`.execute(trx);
+      }
       if (handled.length > 0) await applyStreams(trx, handled, tables);
-      if (lastPage) await checkpoints.notifyCheckpoint(trx, projection.name, version, head);
     });
     options.onProgress?.(read);
     if (lastPage) return { position: head, events: read };
