@@ -180,7 +180,7 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (options.maxCount !== undefined && options.maxCount <= 0) return [];
     const { rows } = await sql<EventRow>`
-      SELECT ${options.withMetadata === false ? eventColumnsWithoutMetadata : eventColumns} FROM es_events
+      SELECT ${eventColumnsFor(options.withMetadata)} FROM es_events
       WHERE ${visibleAfter(options.after ?? null)} ${filterCondition(options.filter)}
       ORDER BY transaction_id, global_position
       ${limit(options.maxCount)}
@@ -198,7 +198,7 @@ export class PostgresEventStore implements EventStore {
     const { transactionId, globalPosition } = parsePosition(options.upTo);
     const after = options.after;
     const { rows } = await sql<EventRow>`
-      SELECT ${options.withMetadata === false ? eventColumnsWithoutMetadata : eventColumns} FROM es_events
+      SELECT ${eventColumnsFor(options.withMetadata)} FROM es_events
       WHERE (transaction_id, global_position) <= (${transactionId}::text::xid8, ${globalPosition}::text::bigint)
       ${after ? sql`AND (stream_id, revision) > (${after.streamId}::text, ${after.revision}::bigint)` : sql``}
       ORDER BY stream_id, revision
@@ -356,11 +356,13 @@ interface SubscriptionBatch {
 /** "<transaction id, 20 digits>:<sequence, 19 digits>": sorts as text in delivery order. */
 const positionColumn = sql`lpad(transaction_id::text, 20, '0') || ':' || lpad(global_position::text, 19, '0')`;
 
-const eventColumns = sql`event_id, event_type, schema_version, data, metadata, stream_id, revision,
-  ${positionColumn} AS position, recorded_at`;
+/** The columns of a RecordedEvent; `withMetadata: false` leaves metadata unread (rebuilds that never look at it). */
+function eventColumnsFor(withMetadata?: boolean): RawBuilder<unknown> {
+  return sql`event_id, event_type, schema_version, data, ${withMetadata === false ? sql`NULL::jsonb AS metadata` : sql`metadata`},
+  stream_id, revision, ${positionColumn} AS position, recorded_at`;
+}
 
-const eventColumnsWithoutMetadata = sql`event_id, event_type, schema_version, data, NULL::jsonb AS metadata, stream_id, revision,
-  ${positionColumn} AS position, recorded_at`;
+const eventColumns = eventColumnsFor();
 
 /** Rows of finished transactions only (see the class comment), strictly after `after`. */
 function visibleAfter(after: string | null): RawBuilder<unknown> {
