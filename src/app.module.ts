@@ -11,6 +11,7 @@ import { FeedModule } from './feed/feed.module.js';
 import { HealthController } from './health/health.controller.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         FeedModule,
         ReferenceDataModule,
         CustomersModule,
+        OperationsModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -23,6 +23,7 @@ export async function load(url, context, nextLoad) {
       module: ts.ModuleKind.ESNext,
       target: ts.ScriptTarget.ES2022,
       experimentalDecorators: true,
+      emitDecoratorMetadata: true,
       sourceMap: false,
     },
   });
