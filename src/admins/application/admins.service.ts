@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DEV_ADMIN_PASSWORD, type AppConfig } from '../../config/app-config.js';
+import { ConfigError, DEV_ADMIN_PASSWORD, type AppConfig } from '../../config/app-config.js';
 import { SYSTEM_ACTOR, type RequestActor } from '../../common/request-context.js';
 import { loadAggregate, runCommand } from '../../event-sourcing/command-runner.js';
 import { EVENT_STORE, type EventMetadata, type EventStore } from '../../event-store/event-store.port.js';
@@ -271,8 +271,11 @@ export class AdminsService {
    */
   async bootstrapFirstAdmin(config: Pick<AppConfig, 'adminEmail' | 'adminPassword' | 'production'>): Promise<'created' | 'exists'> {
     if (this.directory.size > 0) return 'exists';
+    if (!config.adminPassword) {
+      throw new ConfigError('ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) is required to create the first super-administrator on an empty system');
+    }
     if (config.production && config.adminPassword === DEV_ADMIN_PASSWORD) {
-      throw new Error('ADMIN_PASSWORD must be set (not the documented development value) to create the first super-administrator in production');
+      throw new ConfigError('ADMIN_PASSWORD must be set (not the documented development value) to create the first super-administrator in production');
     }
     const correlationId = randomUUID();
     try {
@@ -285,7 +288,7 @@ export class AdminsService {
     } catch (error) {
       if ((error as { rule?: string }).rule === ADMIN_RULES.emailTaken) return 'exists';
       if (isValidationFailed(error)) {
-        throw new Error(`ADMIN_EMAIL / ADMIN_PASSWORD cannot create the first super-administrator: ${error.errors.map((item) => item.message).join('; ')}`);
+        throw new ConfigError(`ADMIN_EMAIL / ADMIN_PASSWORD cannot create the first super-administrator: ${error.errors.map((item) => item.message).join('; ')}`);
       }
       throw error;
     }
