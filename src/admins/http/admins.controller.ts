@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard } from '../../auth/auth.guard.js';
 import { CurrentActor, RequirePermission } from '../../auth/decorators.js';
+import { etagOf, IfMatch } from '../../common/if-match.js';
 import { RequestMeta, type RequestActor } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { AdminsService, type AdminView, type WriteResult } from '../application/admins.service.js';
 import { CreateAdminDto, DeactivateAdminDto, ListAdminsQuery, UpdateAdminDto } from './admin.dto.js';
-import { DomainProblemsInterceptor, etagOf, parseIfMatch } from './domain-problems.interceptor.js';
 
 type AdminWriteAnswer = AdminView & { position: string | null };
 
@@ -20,7 +20,6 @@ function answer(response: Response, result: WriteResult<AdminView>): AdminWriteA
 @ApiTags('admins')
 @Controller('admins')
 @UseGuards(AuthGuard)
-@UseInterceptors(DomainProblemsInterceptor)
 @RequirePermission('admins')
 export class AdminsController {
   constructor(private readonly admins: AdminsService) {}
@@ -51,12 +50,12 @@ export class AdminsController {
   async update(
     @Param('id') id: string,
     @Body() body: UpdateAdminDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatch() expectedRevision: number | undefined,
     @CurrentActor() actor: RequestActor,
     @RequestMeta() meta: EventMetadata,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AdminWriteAnswer> {
-    return answer(response, await this.admins.update(id, body, actor, meta, parseIfMatch(ifMatch)));
+    return answer(response, await this.admins.update(id, body, actor, meta, expectedRevision));
   }
 
   @Post(':id/deactivate')
@@ -65,23 +64,23 @@ export class AdminsController {
   async deactivate(
     @Param('id') id: string,
     @Body() body: DeactivateAdminDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatch() expectedRevision: number | undefined,
     @CurrentActor() actor: RequestActor,
     @RequestMeta() meta: EventMetadata,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AdminWriteAnswer> {
-    return answer(response, await this.admins.deactivate(id, body?.reason, actor, meta, parseIfMatch(ifMatch)));
+    return answer(response, await this.admins.deactivate(id, body?.reason, actor, meta, expectedRevision));
   }
 
   @Post(':id/reactivate')
   @HttpCode(200)
   async reactivate(
     @Param('id') id: string,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatch() expectedRevision: number | undefined,
     @CurrentActor() actor: RequestActor,
     @RequestMeta() meta: EventMetadata,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AdminWriteAnswer> {
-    return answer(response, await this.admins.reactivate(id, actor, meta, parseIfMatch(ifMatch)));
+    return answer(response, await this.admins.reactivate(id, actor, meta, expectedRevision));
   }
 }

@@ -1,20 +1,19 @@
-import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard } from '../../auth/auth.guard.js';
 import { CurrentActor, RequirePermission } from '../../auth/decorators.js';
+import { IfMatch } from '../../common/if-match.js';
 import { RequestMeta, type RequestActor } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { AdminsService, type RoleView } from '../application/admins.service.js';
 import { PERMISSION_DESCRIPTIONS, PERMISSIONS } from '../domain/permissions.js';
 import { ChangeRoleDto, DefineRoleDto } from './admin.dto.js';
-import { DomainProblemsInterceptor, parseIfMatch } from './domain-problems.interceptor.js';
 
 /** Roles: the built-in ones and custom ones (stream 'admin-roles'). Permission 'admins'. */
 @ApiTags('admins')
 @Controller('roles')
 @UseGuards(AuthGuard)
-@UseInterceptors(DomainProblemsInterceptor)
 @RequirePermission('admins')
 export class RolesController {
   constructor(private readonly admins: AdminsService) {}
@@ -45,17 +44,17 @@ export class RolesController {
   async change(
     @Param('name') name: string,
     @Body() body: ChangeRoleDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatch() expectedRevision: number | undefined,
     @CurrentActor() actor: RequestActor,
     @RequestMeta() meta: EventMetadata,
   ) {
-    const result = await this.admins.changeRole(name, body, actor, meta, parseIfMatch(ifMatch));
+    const result = await this.admins.changeRole(name, body, actor, meta, expectedRevision);
     return { ...result.view, revision: result.revision, position: result.position };
   }
 
   @Delete(':name')
   @ApiOperation({ summary: 'Remove a custom role no administrator has' })
-  remove(@Param('name') name: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @RequestMeta() meta: EventMetadata) {
-    return this.admins.removeRole(name, actor, meta, parseIfMatch(ifMatch));
+  remove(@Param('name') name: string, @IfMatch() expectedRevision: number | undefined, @CurrentActor() actor: RequestActor, @RequestMeta() meta: EventMetadata) {
+    return this.admins.removeRole(name, actor, meta, expectedRevision);
   }
 }
