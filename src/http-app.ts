@@ -1,6 +1,6 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
@@ -20,7 +20,7 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
   express.use(jsonOnly);
   express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
-  express.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
+  useApiPrefix(express);
   express.useGlobalFilters(new ProblemFilter());
   express.useGlobalPipes(
     new ValidationPipe({
@@ -31,8 +31,21 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
     }),
   );
   express.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    express,
+  SwaggerModule.setup('api/docs', express, buildOpenApiDocument(express), { jsonDocumentUrl: 'api/docs-json' });
+}
+
+/** /api/v1 before every route but the operational ones (health, metrics), which sit at the root. */
+export function useApiPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
+}
+
+/**
+ * The OpenAPI document of the app: served at /api/docs-json and written to docs/openapi.json by
+ * `npm run openapi:write` (from the same function, so the committed file is what the app serves).
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
     new DocumentBuilder()
       .setTitle('Chronicle')
       .setDescription('Event-sourced customer management for ISP / VoIP billing')
@@ -40,7 +53,6 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('api/docs', express, document, { jsonDocumentUrl: 'api/docs-json' });
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
