@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
+        AdminsModule,
         AuthModule,
         ReadYourWritesModule,
         CustomerQueriesModule,

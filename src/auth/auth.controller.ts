@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminsService } from '../admins/application/admins.service.js';
+import { ChangeOwnPasswordCommand } from '../admins/application/admin.commands.js';
 import { RequestMeta, type AuthenticatedRequest } from '../common/request-context.js';
 import type { EventMetadata } from '../event-store/event-store.port.js';
 import { AuthenticationError, tooManyAttempts } from './auth-errors.js';
@@ -16,7 +17,7 @@ import { Authenticated, CurrentActor, Public } from './decorators.js';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly admins: AdminsService,
+    private readonly commands: CommandBus,
   ) {}
 
   @Post('login')
@@ -77,7 +78,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change your own password; your other sessions end' })
   async changePassword(@Body() body: ChangeOwnPasswordDto, @CurrentActor() actor: AuthenticatedActor, @RequestMeta() meta: EventMetadata): Promise<void> {
-    await this.admins.changeOwnPassword(actor, body.currentPassword, body.newPassword, meta);
+    await this.commands.execute(new ChangeOwnPasswordCommand(actor, body.currentPassword, body.newPassword, meta));
   }
 }
 

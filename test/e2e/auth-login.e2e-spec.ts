@@ -34,9 +34,8 @@ describe('auth: login, tokens, sessions', () => {
     it('is not created again (bootstrap is idempotent)', async () => {
       const auth = testApp.app.get(AuthService);
       expect(auth).toBeDefined();
-      const { AdminsService } = await import('../../src/admins/application/admins.service.js');
-      const admins = testApp.app.get(AdminsService);
-      await expect(admins.bootstrapFirstAdmin(testApp.config)).resolves.toBe('exists');
+      const { FirstAdmin } = await import('../../src/admins/application/first-admin.js');
+      await expect(testApp.app.get(FirstAdmin).bootstrap(testApp.config)).resolves.toBe('exists');
       expect(testApp.app.get(AdminDirectory).size).toBe(1);
     });
   });
