@@ -2,18 +2,20 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { ROOT_LOGGER } from './logging/logging.module.js';
+import { createHttpLogger, NestPinoLogger } from './logging/logging.js';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
-import { ProblemFilter } from './common/http-errors.js';
-import { problemType, validationProblem } from './common/problem.js';
+import { ProblemFilter, problemType, validationProblem } from './common/problem.js';
 
 export const API_PREFIX = 'api/v1';
 
 /** HTTP concerns shared by main.ts and the e2e specs, so tests run the app as users get it. */
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
-  express.useLogger(express.get(Logger));
+  express.useLogger(express.get(NestPinoLogger));
+  if (config.logLevel !== 'silent') express.use(createHttpLogger(express.get<Logger>(ROOT_LOGGER)));
   // req.ip (login rate limits, event metadata) is the client's only when the proxies in front are trusted.
   express.set('trust proxy', config.trustProxy);
   express.use(helmet());
@@ -72,11 +74,10 @@ function jsonOnly(request: Request, response: Response, next: NextFunction): voi
     .type('application/problem+json')
     .send(
       JSON.stringify({
-        type: problemType('request.unsupported_media_type'),
+        type: problemType('unsupported-media-type'),
         title: 'Unsupported Media Type',
         status: 415,
         detail: 'Request bodies must be JSON: send Content-Type: application/json',
-        rule: 'request.unsupported_media_type',
       }),
     );
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { defaultLogFormat, type LogFormat } from '../logging/log-format.js';
 
 /** Everything the app reads from its environment. Every setting is optional (see README). */
 export interface AppConfig {
@@ -37,6 +38,8 @@ export interface AppConfig {
   /** How long a ?minPosition= read waits for projections, in ms. */
   readYourWritesTimeoutMs: number;
   logLevel: string;
+  /** LOG_FORMAT: pretty lines on a terminal outside production, JSON otherwise. */
+  logFormat: LogFormat;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -76,6 +79,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    logFormat: defaultLogFormat(env),
     ...overrides,
   };
 }

@@ -9,7 +9,5 @@ export type CreatePartner = Extract<PartnerCommand, { type: 'CreatePartner' }>;
 export type RenamePartner = Extract<PartnerCommand, { type: 'RenamePartner' }>;
 export type DeletePartner = Extract<PartnerCommand, { type: 'DeletePartner' }>;
 
-export const PARTNER_RULES = { notFound: 'partner.not_found', nameTaken: 'partner.name_taken', inUse: 'partner.in_use' } as const;
-
-/** Name validated (required, ≤128). */
-export const partnersDecider = makeNamedEntityDecider('Partner', 'partner', PARTNER_RULES);
+/** Rules: partner.not_found, partner.name_taken, partner.in_use; name validated (required, ≤128). */
+export const partnersDecider = makeNamedEntityDecider('Partner', 'partner');
