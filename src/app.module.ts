@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
+import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
+        AdminsModule,
         AuthModule,
         ReadYourWritesModule,
         CustomerQueriesModule,

@@ -7,7 +7,8 @@ import { createHttpLogger, NestPinoLogger } from './logging/logging.js';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
-import { ProblemFilter, problemType, validationProblem } from './common/problem.js';
+import { ProblemFilter } from './common/http-errors.js';
+import { problemType, validationProblem } from './common/problem.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -74,10 +75,11 @@ function jsonOnly(request: Request, response: Response, next: NextFunction): voi
     .type('application/problem+json')
     .send(
       JSON.stringify({
-        type: problemType('unsupported-media-type'),
+        type: problemType('request.unsupported_media_type'),
         title: 'Unsupported Media Type',
         status: 415,
         detail: 'Request bodies must be JSON: send Content-Type: application/json',
+        rule: 'request.unsupported_media_type',
       }),
     );
 }
