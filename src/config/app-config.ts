@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, DEV_ADMIN_PASSWORD, decodeKey, isKnownKey, isKnownSecret, MIN_JWT_SECRET_LENGTH, readSecret } from './secrets.js';
 
 export { ConfigError, DEV_ADMIN_PASSWORD } from './secrets.js';
+import { defaultLogFormat, type LogFormat } from '../logging/log-format.js';
 
 /** Everything the app reads from its environment. Every setting is optional (see README). */
 export interface AppConfig {
@@ -41,6 +42,8 @@ export interface AppConfig {
   /** How long a ?minPosition= read waits for projections, in ms. */
   readYourWritesTimeoutMs: number;
   logLevel: string;
+  /** LOG_FORMAT: pretty lines on a terminal outside production, JSON otherwise. */
+  logFormat: LogFormat;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -85,6 +88,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    logFormat: defaultLogFormat(env),
     ...overrides,
   };
 }
