@@ -76,6 +76,6 @@ function known<T>(name: string, action: () => T): T {
   }
 }
 
-function notFound(rule: string, detail: string): ProblemException {
-  return ProblemException.of(404, detail, { rule });
+function notFound(rule: 'projection.not_found' | 'rebuild.not_found', detail: string): ProblemException {
+  return ProblemException.rule(rule, detail);
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Runs the project's TypeScript in a child node process (no build; see crash-child/ts-loader.mjs). */
-const REGISTER = join(import.meta.dirname, '..', 'projections-runtime', 'crash-child', 'register.mjs');
+/** Runs the project's TypeScript in a child node process (no build; see ts-run/ts-loader.mjs). */
+const REGISTER = join(import.meta.dirname, 'ts-run', 'register.mjs');
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface RunningProcess {

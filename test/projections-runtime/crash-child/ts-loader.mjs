@@ -23,7 +23,6 @@ export async function load(url, context, nextLoad) {
       module: ts.ModuleKind.ESNext,
       target: ts.ScriptTarget.ES2022,
       experimentalDecorators: true,
-      emitDecoratorMetadata: true,
       sourceMap: false,
     },
   });
