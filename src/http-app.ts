@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
 import { ProblemFilter, problemType, validationProblem } from './common/problem.js';
+import { serveConsole } from './console-assets.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -40,6 +41,8 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
       .build(),
   );
   SwaggerModule.setup('api/docs', express, document, { jsonDocumentUrl: 'api/docs-json' });
+  // The admin console at / (when built); after the API's own setup, and never over its paths.
+  serveConsole(express);
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
