@@ -6,7 +6,7 @@
 import {
   validateAdditionalFieldValue,
   type AdditionalFieldDefinition,
-} from '../../reference-data/domain/additional-field-definitions.js';
+} from '../../reference-data/domain/index.js';
 import {
   FieldErrors,
   boolean,
