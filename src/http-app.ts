@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
 import { ProblemFilter, problemType, validationProblem } from './common/problem.js';
+import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -18,7 +19,10 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   express.use(helmet());
   express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
   express.use(jsonOnly);
-  express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  // verify: too deep a body is refused from its bytes, before JSON.parse and class-transformer see it.
+  const jsonOptions = { limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyJsonNesting };
+  express.useBodyParser('json', jsonOptions);
+  express.use(rejectInvalidText);
   express.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
   express.useGlobalFilters(new ProblemFilter());
   express.useGlobalPipes(

@@ -91,6 +91,8 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown): ProblemDocument {
     if (exception instanceof ProblemException) return exception.problem;
+    // A problem thrown inside the body parser (its verify hook) reaches us wrapped by the Express adapter.
+    if (exception instanceof HttpException && exception.cause instanceof ProblemException) return exception.cause.problem;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
