@@ -2,21 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 
 /**
- * Tables of the auth module (PostgreSQL and PGlite). Not read models: the admins themselves are
- * events; these hold what must not be events (secrets' hashes, counters) or what needs a unique
- * constraint (the email reservation).
+ * Tables of the auth module (PostgreSQL and PGlite): sessions, refresh tokens' hashes, failed-login
+ * counters. Not read models: they hold what must not be events.
  */
 const migrations: Record<string, Migration> = {
   '0001_auth': {
     async up(db) {
-      // Set validation for admin emails: the unique key is the reservation; the admin stream is the truth.
-      await db.schema
-        .createTable('admin_email_reservations')
-        .addColumn('email', 'text', (column) => column.primaryKey())
-        .addColumn('admin_id', 'text', (column) => column.notNull())
-        .addColumn('reserved_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
-        .execute();
-      await db.schema.createIndex('admin_email_reservations_admin').on('admin_email_reservations').column('admin_id').execute();
+      // admin_email_reservations, once created here, belongs to the admins module (admins-schema.ts),
+      // which creates it when it is missing: databases migrated before the split keep theirs.
 
       // One row per login; revoking it ends its access tokens (checked on every request) and refresh tokens.
       await db.schema
@@ -54,7 +47,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('auth_login_failures_key_time').on('auth_login_failures').columns(['key', 'failed_at']).execute();
     },
     async down(db) {
-      for (const table of ['auth_login_failures', 'auth_refresh_tokens', 'auth_sessions', 'admin_email_reservations']) {
+      for (const table of ['auth_login_failures', 'auth_refresh_tokens', 'auth_sessions']) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },

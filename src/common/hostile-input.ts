@@ -32,10 +32,7 @@ const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 
 function nestingTooDeep(): ProblemException {
-  return ProblemException.of(400, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`, {
-    rule: HOSTILE_INPUT_RULES.nestingTooDeep,
-    maxDepth: MAX_JSON_DEPTH,
-  });
+  return ProblemException.rule(HOSTILE_INPUT_RULES.nestingTooDeep, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`, { maxDepth: MAX_JSON_DEPTH });
 }
 
 /**
@@ -146,7 +143,7 @@ function decodeComponent(text: string): string | null {
 }
 
 function problemOf(errors: FieldError[]): ProblemException {
-  return ProblemException.of(422, errors.map((error) => error.message).join('; '), { rule: HOSTILE_INPUT_RULES.invalidText, errors });
+  return ProblemException.rule(HOSTILE_INPUT_RULES.invalidText, errors.map((error) => error.message).join('; '), { errors });
 }
 
 /** Express middleware after the body parser: 422 `request.invalid_text` for NUL / lone surrogates anywhere. */

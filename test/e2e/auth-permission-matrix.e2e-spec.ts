@@ -517,7 +517,7 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
         const expired = expiredTokenOf(await actor(roleFor(door, 'only')));
         const answer = await exchange(testCase, method, await testCase.prepare(fixture), expired);
         expectStatus(answer, 401);
-        expect(answer.body.type).toBe('https://chronicle.dev/problems/token-expired');
+        expect(answer.body.type).toBe('https://chronicle.dev/problems/auth.token_expired');
       });
 
       if (door !== 'authenticated' && door !== 'public') {
@@ -558,7 +558,7 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
 
     it('expired token → connect_error 401', async () => {
       const error = await connectError(testApp.url, { token: expiredTokenOf(await actor(roleFor(door, 'only'))) });
-      expect(error.data).toMatchObject({ status: 401, code: 'token_expired' });
+      expect(error.data).toMatchObject({ status: 401, rule: 'auth.token_expired' });
     });
 
     it(`wrong role (every permission but ${door}) → connect_error 403`, async () => {

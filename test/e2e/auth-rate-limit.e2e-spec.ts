@@ -28,7 +28,7 @@ describe('login rate limits (per account and per address)', () => {
     for (let index = 0; index < 5; index++) await attempt('10.0.1.1', `nobody${index}@isp.example`, 'wrong-password').expect(401);
     const refused = await attempt('10.0.1.1', testApp.config.adminEmail, testApp.config.adminPassword).expect(429);
     expect(refused.headers['content-type']).toContain('application/problem+json');
-    expect(refused.body).toMatchObject({ status: 429, type: 'https://chronicle.dev/problems/too-many-login-attempts' });
+    expect(refused.body).toMatchObject({ status: 429, type: 'https://chronicle.dev/problems/auth.too_many_login_attempts' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(500);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(600);
     await attempt('10.0.1.2', testApp.config.adminEmail, testApp.config.adminPassword).expect(200);

@@ -118,8 +118,8 @@ describe('hostile input', () => {
       expectProblem(response, 404, 'customer.not_found');
     });
 
-    it('a non-numeric id is 400 id.malformed', async () => {
-      expectProblem(await h.patch('/partners/abc', { name: 'x' }), 400, 'id.malformed');
+    it('a non-numeric id is 400 request.malformed_id', async () => {
+      expectProblem(await h.patch('/partners/abc', { name: 'x' }), 400, 'request.malformed_id');
     });
   });
 

@@ -1,11 +1,10 @@
-import { Controller, Get, Param, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory } from '../application/customer-history.js';
 import { AuditExportQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
-import { DomainErrorsInterceptor } from './write-http.js';
 import { customerIdPipe } from '../queries/id-param.pipe.js';
 
 /**
@@ -17,7 +16,6 @@ import { customerIdPipe } from '../queries/id-param.pipe.js';
 @ApiNotFoundResponse({ description: 'customer.not_found (or not yet existing at that time / revision)' })
 @RequirePermission('audit.read')
 @Controller('customers/:id')
-@UseInterceptors(DomainErrorsInterceptor)
 export class CustomerHistoryController {
   constructor(private readonly history: CustomerHistory) {}
 

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '../../auth/decorators.js';
-import { ProblemException } from '../../common/problem.js';
+import { fieldsProblem } from '../../common/problem.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { API_PREFIX } from '../../http-app.js';
@@ -163,10 +163,7 @@ export class CustomersWriteController {
   @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { contract_id: 'C-1001', vip: true } } })
   async setAdditionalFields(@Param('id', customerIdPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw ProblemException.of(422, 'The body must be an object of additional field name → value', {
-        rule: 'validation',
-        errors: [{ field: 'body', rule: 'isObject', message: 'the body must be an object of additional field name → value' }],
-      });
+      throw fieldsProblem([{ field: 'body', rule: 'type', message: 'the body must be an object of additional field name → value' }], 'The body must be an object of additional field name → value');
     }
     return writeBody(await this.commandBus.execute(new SetAdditionalFieldsCommand(id, { values: body as Record<string, never> }, { metadata, expectedRevision })));
   }

@@ -14,13 +14,13 @@ export class IdParamPipe implements PipeTransform<unknown, number> {
 
   transform(value: unknown): number {
     const text = String(value);
-    if (!/^\d{1,20}$/.test(text)) throw ProblemException.of(400, 'The id must be a positive integer', { rule: 'id.malformed' });
+    if (!/^\d{1,20}$/.test(text)) throw ProblemException.rule('request.malformed_id', 'The id must be a positive integer');
     const id = Number(text);
     if (id < 1 || id > MAX_ID) throw this.notFound(text);
     return id;
   }
 }
 
-export const customerIdPipe = new IdParamPipe((id) => ProblemException.of(404, `Customer ${id} does not exist`, { rule: 'customer.not_found' }));
-export const partnerIdPipe = new IdParamPipe((id) => ProblemException.of(404, `Partner ${id} does not exist`, { rule: 'partner.not_found' }));
-export const locationIdPipe = new IdParamPipe((id) => ProblemException.of(404, `Location ${id} does not exist`, { rule: 'location.not_found' }));
+export const customerIdPipe = new IdParamPipe((id) => ProblemException.rule('customer.not_found', `Customer ${id} does not exist`));
+export const partnerIdPipe = new IdParamPipe((id) => ProblemException.rule('partner.not_found', `Partner ${id} does not exist`));
+export const locationIdPipe = new IdParamPipe((id) => ProblemException.rule('location.not_found', `Location ${id} does not exist`));

@@ -49,7 +49,7 @@ abstract class NamedEntityWrites {
 
 /** A partner-restricted admin does not see other partners (GET answers 404), so cannot change them either. */
 function assertPartnerInScope(id: number, scope: PartnerScope): void {
-  if (!scope.allows(id)) throw ProblemException.of(404, `Partner ${id} does not exist`, { rule: 'partner.not_found' });
+  if (!scope.allows(id)) throw ProblemException.rule('partner.not_found', `Partner ${id} does not exist`);
 }
 
 /**
@@ -58,9 +58,7 @@ function assertPartnerInScope(id: number, scope: PartnerScope): void {
  */
 function assertMayCreatePartners(scope: PartnerScope): void {
   if (!scope.unrestricted) {
-    throw ProblemException.of(403, 'Only an admin over all partners may create partners; this admin is limited to some partners', {
-      rule: 'partner.create.requires_all_partners',
-    });
+    throw ProblemException.rule('partner.create.requires_all_partners', 'Only an admin over all partners may create partners; this admin is limited to some partners');
   }
 }
 
