@@ -28,7 +28,7 @@ const NO_ADDRESS = 'unknown';
 /**
  * Login limiting in the database, so every instance shares it, and atomic: an attempt is reserved
  * (counted as a failure, under row locks) before the password is hashed, so a burst of parallel
- * guesses cannot all slip past the check. A success gives the reservation back.
+ * guesses cannot all slip past the check. A success gives its reservation back.
  *
  * Three counters, each with the progressive delay of login-throttle-policy:
  * - the account and address pair (LOGIN_FREE_FAILURES_PER_PAIR free failures): what a guesser meets;
@@ -99,15 +99,18 @@ export class LoginRateLimiter {
     });
   }
 
-  /** The reserved attempt succeeded: the pair starts afresh, the others get their attempt back, the address becomes known. */
+  /**
+   * The reserved attempt succeeded: every counter gets this attempt back and the address becomes known.
+   * Earlier failures are not wiped (they age out): a success must not reopen the door to guesses still
+   * in flight in the same burst.
+   */
   async succeeded(reservation: LoginReservation): Promise<void> {
     const { account, address } = reservation;
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('auth_login_throttle').where('key', '=', pairKey(account, address)).execute();
       await trx
         .updateTable('auth_login_throttle')
         .set({ failures: sql`greatest(failures - 1, 0)` })
-        .where('key', 'in', [accountKey(account), addressKey(address)])
+        .where('key', 'in', [pairKey(account, address), accountKey(account), addressKey(address)])
         .execute();
       await trx
         .insertInto('auth_login_known_addresses')
