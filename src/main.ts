@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { loadAppConfig } from './config/app-config.js';
+import { DATABASE } from './database/database.module.js';
+import type { Database } from './database/database.js';
 import { configureHttpApp } from './http-app.js';
 import { startBanner } from './logging/banner.js';
 import { routesServed } from './logging/logging.js';
@@ -20,6 +22,8 @@ try {
   await app.listen(config.port);
   const logger = app.get<Logger>(ROOT_LOGGER);
   const port = (app.getHttpServer().address() as { port: number }).port;
+  // A second process that finds the embedded data folder locked (projections:rebuild) asks this one.
+  app.get<Database>(DATABASE).lock?.advertise({ port });
   logger.debug({ routes: routesServed(app.getHttpAdapter().getInstance()) }, 'routes served');
   const banner = startBanner(config, port, performance.now() - startedAt);
   if (config.logFormat === 'pretty') process.stdout.write(banner.text);

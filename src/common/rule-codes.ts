@@ -115,7 +115,13 @@ const admins = {
   'role.forbidden': { status: 403, meaning: 'The role would grant permissions the acting admin does not hold' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins } as const;
+/** Operator endpoints (GET /projections, /projections/{name}/rebuild). */
+const operations = {
+  'projection.not_found': { status: 404, meaning: 'No projection of this name is registered (GET /projections lists them)' },
+  'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
+} satisfies Record<string, RuleCode>;
+
+export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 
