@@ -1,42 +1,46 @@
-import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard } from '../../auth/auth.guard.js';
 import { CurrentActor, RequirePermission } from '../../auth/decorators.js';
+import { IfMatch } from '../../common/if-match.js';
 import { RequestMeta, type RequestActor } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
-import { AdminsService, type RoleView } from '../application/admins.service.js';
+import { AdminQueries, type RoleView } from '../application/admin-queries.js';
+import { ChangeRoleCommand, DefineRoleCommand, RemoveRoleCommand } from '../application/admin.commands.js';
 import { PERMISSION_DESCRIPTIONS, PERMISSIONS } from '../domain/permissions.js';
 import { ChangeRoleDto, DefineRoleDto } from './admin.dto.js';
-import { DomainProblemsInterceptor, parseIfMatch } from './domain-problems.interceptor.js';
 
 /** Roles: the built-in ones and custom ones (stream 'admin-roles'). Permission 'admins'. */
 @ApiTags('admins')
 @Controller('roles')
 @UseGuards(AuthGuard)
-@UseInterceptors(DomainProblemsInterceptor)
 @RequirePermission('admins')
 export class RolesController {
-  constructor(private readonly admins: AdminsService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: AdminQueries,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every role (built-in first) and the list of permissions' })
   list() {
     return {
-      items: this.admins.listRoles(),
+      items: this.queries.listRoles(),
       permissions: PERMISSIONS.map((name) => ({ name, description: PERMISSION_DESCRIPTIONS[name] })),
     };
   }
 
   @Get(':name')
   get(@Param('name') name: string): RoleView {
-    return this.admins.getRole(name);
+    return this.queries.getRole(name);
   }
 
   @Post()
   @ApiOperation({ summary: 'Define a custom role (only with permissions you hold yourself)' })
-  async define(@Body() body: DefineRoleDto, @CurrentActor() actor: RequestActor, @RequestMeta() meta: EventMetadata, @Res({ passthrough: true }) response: Response) {
-    const result = await this.admins.defineRole(body, actor, meta);
+  async define(@Body() body: DefineRoleDto, @CurrentActor() actor: RequestActor, @RequestMeta() metadata: EventMetadata, @Res({ passthrough: true }) response: Response) {
+    const result = await this.commands.execute(new DefineRoleCommand(body, { actor, metadata }));
     response.setHeader('Location', `/api/v1/roles/${result.view.name}`);
     return { ...result.view, revision: result.revision, position: result.position };
   }
@@ -45,17 +49,17 @@ export class RolesController {
   async change(
     @Param('name') name: string,
     @Body() body: ChangeRoleDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatch() expectedRevision: number | undefined,
     @CurrentActor() actor: RequestActor,
-    @RequestMeta() meta: EventMetadata,
+    @RequestMeta() metadata: EventMetadata,
   ) {
-    const result = await this.admins.changeRole(name, body, actor, meta, parseIfMatch(ifMatch));
+    const result = await this.commands.execute(new ChangeRoleCommand(name, body, { actor, metadata, expectedRevision }));
     return { ...result.view, revision: result.revision, position: result.position };
   }
 
   @Delete(':name')
   @ApiOperation({ summary: 'Remove a custom role no administrator has' })
-  remove(@Param('name') name: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @RequestMeta() meta: EventMetadata) {
-    return this.admins.removeRole(name, actor, meta, parseIfMatch(ifMatch));
+  remove(@Param('name') name: string, @IfMatch() expectedRevision: number | undefined, @CurrentActor() actor: RequestActor, @RequestMeta() metadata: EventMetadata) {
+    return this.commands.execute(new RemoveRoleCommand(name, { actor, metadata, expectedRevision }));
   }
 }

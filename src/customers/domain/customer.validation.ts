@@ -6,7 +6,7 @@
 import {
   validateAdditionalFieldValue,
   type AdditionalFieldDefinition,
-} from '../../reference-data/domain/additional-field-definitions.js';
+} from '../../reference-data/domain/index.js';
 import {
   FieldErrors,
   boolean,
@@ -31,7 +31,8 @@ import {
   requiredText,
   textList,
   type Validator,
-} from './kernel/validation.js';
+} from '../../domain-kernel/validation.js';
+import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
 import {
   ACCOUNT_TYPES,
   BILLING_SCHEDULES,
@@ -46,9 +47,7 @@ import {
   type VoipSettings,
 } from './customer.types.js';
 
-export const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]+$/;
-/** The longest login a customer may have (given or generated). */
-export const LOGIN_MAX_LENGTH = 64;
+export { LOGIN_MAX_LENGTH, LOGIN_PATTERN };
 
 const login: Validator<string> = (errors, field, value) => {
   const text = requiredText(LOGIN_MAX_LENGTH)(errors, field, value);
@@ -216,7 +215,7 @@ export function rejectUnknownKeys(
   }
   for (const key of Object.keys(input)) {
     if ((input as Record<string, unknown>)[key] === undefined || known.includes(key)) continue;
-    if (key in readOnly) errors.add(prefix + key, 'readOnly', readOnly[key]);
+    if (Object.prototype.hasOwnProperty.call(readOnly, key)) errors.add(prefix + key, 'readOnly', readOnly[key]);
     else errors.add(prefix + key, 'unknownField', `${prefix + key} is not a known field`);
   }
 }
