@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
-import { AppModule } from './app.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DATABASE } from './database/database.module.js';
 import type { Database } from './database/database.js';
@@ -15,6 +14,8 @@ import { startupFailure } from './startup-failure.js';
 try {
   const startedAt = performance.now();
   const config = loadAppConfig();
+  // Imported after the configuration is checked, so a configuration mistake is told at once.
+  const { AppModule } = await import('./app.module.js');
   // abortOnError false: a failing module init throws here (one line below) instead of aborting the process.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
   configureHttpApp(app, config);
