@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
 import { sql } from 'kysely';
 import { ProblemException } from '../common/problem.js';
@@ -9,6 +9,44 @@ import { DATABASE_RETRY_AFTER_SECONDS, describeDatabaseError } from '../database
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
 import { Public } from '../auth/decorators.js';
+
+const indicatorResults = {
+  type: 'object',
+  description: 'One entry per dependency: database, listener (LISTEN connection), eventStore, projections',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['up', 'down'] }, message: { type: 'string', description: 'Why it is down' } },
+    additionalProperties: true,
+  },
+};
+
+/** The terminus answer when every dependency is up. */
+const healthSchema = {
+  type: 'object',
+  required: ['status', 'details'],
+  properties: {
+    status: { type: 'string', enum: ['ok'], example: 'ok' },
+    info: { ...indicatorResults, nullable: true },
+    error: { ...indicatorResults, nullable: true },
+    details: indicatorResults,
+  },
+};
+
+/** Down: a problem document (server.unavailable) naming the failing parts, with every check's result. */
+const unavailableSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'rule', 'checks'],
+  properties: {
+    type: { type: 'string', example: 'https://chronicle.dev/problems/server.unavailable' },
+    title: { type: 'string', example: 'Service Unavailable' },
+    status: { type: 'integer', enum: [503] },
+    detail: { type: 'string', example: 'database: connection refused (ECONNREFUSED); eventStore: connection refused (ECONNREFUSED)' },
+    rule: { type: 'string', enum: ['server.unavailable'] },
+    retryAfter: { type: 'integer', description: 'Seconds, as in the Retry-After header' },
+    checks: indicatorResults,
+  },
+};
 
 /**
  * Liveness and readiness: database, its LISTEN connection, event store and projection lag. Down,
@@ -28,7 +66,14 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  // Terminus documents itself only where it can require() @nestjs/swagger (not under ESM jest), so the
+  // document would differ between the app and the tests: it is documented here instead.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOkResponse({ description: 'Every dependency is up', schema: healthSchema })
+  @ApiServiceUnavailableResponse({
+    description: 'A dependency is down: application/problem+json naming each failing part and why, with Retry-After',
+    content: { 'application/problem+json': { schema: unavailableSchema } },
+  })
   async check(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
