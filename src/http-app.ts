@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
+import { withProblemResponses } from './common/openapi/problems.js';
+import { namedSchemas } from './common/openapi/schema.js';
 import { ProblemFilter, problemType, validationProblem } from './common/problem.js';
 
 export const API_PREFIX = 'api/v1';
@@ -43,7 +45,7 @@ export function useApiPrefix(app: INestApplication): void {
  * `npm run openapi:write` (from the same function, so the committed file is what the app serves).
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Chronicle')
@@ -52,6 +54,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth()
       .build(),
   );
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
+  return withProblemResponses(document);
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ADMIN_PAGE_SCHEMA, ADMIN_SCHEMA, ADMIN_WRITTEN_SCHEMA } from './admins.openapi.js';
 import type { Response } from 'express';
 import { AuthGuard } from '../../auth/auth.guard.js';
 import { CurrentActor, RequirePermission } from '../../auth/decorators.js';
@@ -8,6 +9,8 @@ import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { AdminsService, type AdminView, type WriteResult } from '../application/admins.service.js';
 import { CreateAdminDto, DeactivateAdminDto, ListAdminsQuery, UpdateAdminDto } from './admin.dto.js';
 import { DomainProblemsInterceptor, etagOf, parseIfMatch } from './domain-problems.interceptor.js';
+
+const IF_MATCH_ADMIN = { name: 'If-Match', required: false, description: 'The revision last seen (ETag); 412 when the administrator changed since' };
 
 type AdminWriteAnswer = AdminView & { position: string | null };
 
@@ -27,11 +30,14 @@ export class AdminsController {
 
   @Get()
   @ApiOperation({ summary: 'List administrators (by email; those outside your partners are not shown)' })
+  @ApiOkResponse({ description: 'A page of administrators', schema: ADMIN_PAGE_SCHEMA })
   list(@Query() query: ListAdminsQuery, @CurrentActor() actor: RequestActor) {
     return this.admins.list(actor, { limit: query.limit ?? 50, cursor: query.cursor, q: query.q, active: query.active, role: query.role });
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One administrator (ETag: its revision)' })
+  @ApiOkResponse({ description: 'The administrator', schema: ADMIN_SCHEMA })
   async get(@Param('id') id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) response: Response): Promise<AdminView> {
     const view = await this.admins.get(id, actor);
     response.setHeader('ETag', etagOf(view.revision));
@@ -40,6 +46,7 @@ export class AdminsController {
 
   @Post()
   @ApiOperation({ summary: 'Create an administrator (a role and partners no wider than your own)' })
+  @ApiCreatedResponse({ description: 'The administrator, with revision and position; Location and ETag headers', schema: ADMIN_WRITTEN_SCHEMA })
   async create(@Body() body: CreateAdminDto, @CurrentActor() actor: RequestActor, @RequestMeta() meta: EventMetadata, @Res({ passthrough: true }) response: Response): Promise<AdminWriteAnswer> {
     const result = await this.admins.create(body, actor, meta);
     response.setHeader('Location', `/api/v1/admins/${result.view.id}`);
@@ -48,6 +55,8 @@ export class AdminsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change email, name, role, partners or password (If-Match supported)' })
+  @ApiHeader(IF_MATCH_ADMIN)
+  @ApiOkResponse({ description: 'The administrator after the change', schema: ADMIN_WRITTEN_SCHEMA })
   async update(
     @Param('id') id: string,
     @Body() body: UpdateAdminDto,
@@ -62,6 +71,8 @@ export class AdminsController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deactivate: no more logins, every session revoked' })
+  @ApiHeader(IF_MATCH_ADMIN)
+  @ApiOkResponse({ description: 'The administrator, deactivated', schema: ADMIN_WRITTEN_SCHEMA })
   async deactivate(
     @Param('id') id: string,
     @Body() body: DeactivateAdminDto,
@@ -75,6 +86,9 @@ export class AdminsController {
 
   @Post(':id/reactivate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Reactivate: logins allowed again' })
+  @ApiHeader(IF_MATCH_ADMIN)
+  @ApiOkResponse({ description: 'The administrator, active', schema: ADMIN_WRITTEN_SCHEMA })
   async reactivate(
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,

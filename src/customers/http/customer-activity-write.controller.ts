@@ -3,14 +3,17 @@ import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiPreconditionFailedResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CUSTOMER_WRITTEN_SCHEMA } from './customer.openapi.js';
 import { RequirePermission } from '../../auth/decorators.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -78,6 +81,7 @@ export class CustomerActivityWriteController {
   @Post('comments')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
+  @ApiCreatedResponse({ description: 'The customer with the new comment; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addComment(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: AddCommentDto,
@@ -91,6 +95,7 @@ export class CustomerActivityWriteController {
   @Patch('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a comment' })
+  @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editComment(
     @Param('id', ParseIntPipe) id: number,
     @Param('commentId') commentId: string,
@@ -104,6 +109,7 @@ export class CustomerActivityWriteController {
   @Delete('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a comment' })
+  @ApiOkResponse({ description: 'The customer without the comment', schema: CUSTOMER_WRITTEN_SCHEMA })
   async deleteComment(@Param('id', ParseIntPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
   }
@@ -113,6 +119,7 @@ export class CustomerActivityWriteController {
   @Post('notes')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
+  @ApiCreatedResponse({ description: 'The customer with the new note; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addNote(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: AddNoteDto,
@@ -126,6 +133,7 @@ export class CustomerActivityWriteController {
   @Patch('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a note' })
+  @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editNote(
     @Param('id', ParseIntPipe) id: number,
     @Param('noteId') noteId: string,
@@ -139,6 +147,7 @@ export class CustomerActivityWriteController {
   @Delete('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a note' })
+  @ApiOkResponse({ description: 'The customer without the note', schema: CUSTOMER_WRITTEN_SCHEMA })
   async deleteNote(@Param('id', ParseIntPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
   }
@@ -148,6 +157,7 @@ export class CustomerActivityWriteController {
   @Post('cap')
   @RequirePermission('cap')
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with the new grant; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async grantCap(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: GrantCapBonusDto,
@@ -162,6 +172,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('cap')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
+  @ApiOkResponse({ description: 'The customer with the grant revoked', schema: CUSTOMER_WRITTEN_SCHEMA })
   async revokeCap(
     @Param('id', ParseIntPipe) id: number,
     @Param('grantId') grantId: string,
@@ -177,6 +188,7 @@ export class CustomerActivityWriteController {
   @Post('hardware')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
+  @ApiCreatedResponse({ description: 'The customer with the item; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async assignHardware(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: AssignHardwareDto,
@@ -193,6 +205,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Unassign an inventory item' })
   @ApiBody({ type: ReasonDto, required: false })
+  @ApiOkResponse({ description: 'The customer without the item', schema: CUSTOMER_WRITTEN_SCHEMA })
   async unassignHardware(
     @Param('id', ParseIntPipe) id: number,
     @Param('itemId') itemId: string,
@@ -208,6 +221,7 @@ export class CustomerActivityWriteController {
   @Post('contacts')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add a contact person' })
+  @ApiCreatedResponse({ description: 'The customer with the new contact; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addContact(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: AddContactDto,
@@ -221,6 +235,7 @@ export class CustomerActivityWriteController {
   @Delete('contacts/:contactId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove a contact person' })
+  @ApiOkResponse({ description: 'The customer without the contact', schema: CUSTOMER_WRITTEN_SCHEMA })
   async removeContact(@Param('id', ParseIntPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
   }
@@ -230,6 +245,7 @@ export class CustomerActivityWriteController {
   @Post('addresses')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add an additional address' })
+  @ApiCreatedResponse({ description: 'The customer with the new address; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addAddress(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: AddAddressDto,
@@ -243,6 +259,7 @@ export class CustomerActivityWriteController {
   @Delete('addresses/:addressId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove an additional address' })
+  @ApiOkResponse({ description: 'The customer without the address', schema: CUSTOMER_WRITTEN_SCHEMA })
   async removeAddress(@Param('id', ParseIntPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
   }
@@ -252,6 +269,7 @@ export class CustomerActivityWriteController {
   @Post('payments')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordPayment(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: RecordPaymentDto,
@@ -265,6 +283,7 @@ export class CustomerActivityWriteController {
   @Post('charges')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordCharge(
     @Param('id', ParseIntPipe) id: number,
     @Body() body: RecordChargeDto,
