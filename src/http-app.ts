@@ -2,25 +2,34 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { ROOT_LOGGER } from './logging/logging.module.js';
+import { createHttpLogger, NestPinoLogger } from './logging/logging.js';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
 import { withProblemResponses } from './common/openapi/problems.js';
 import { namedSchemas } from './common/openapi/schema.js';
-import { ProblemFilter, problemType, validationProblem } from './common/problem.js';
+import { ProblemFilter } from './common/http-errors.js';
+import { problemType, validationProblem } from './common/problem.js';
+import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
+import { serveConsole } from './console-assets.js';
 
 export const API_PREFIX = 'api/v1';
 
 /** HTTP concerns shared by main.ts and the e2e specs, so tests run the app as users get it. */
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
-  express.useLogger(express.get(Logger));
+  express.useLogger(express.get(NestPinoLogger));
+  if (config.logLevel !== 'silent') express.use(createHttpLogger(express.get<Logger>(ROOT_LOGGER)));
   // req.ip (login rate limits, event metadata) is the client's only when the proxies in front are trusted.
   express.set('trust proxy', config.trustProxy);
   express.use(helmet());
   express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
   express.use(jsonOnly);
-  express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  // verify: too deep a body is refused from its bytes, before JSON.parse and class-transformer see it.
+  const jsonOptions = { limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyJsonNesting };
+  express.useBodyParser('json', jsonOptions);
+  express.use(rejectInvalidText);
   useApiPrefix(express);
   express.useGlobalFilters(new ProblemFilter());
   express.useGlobalPipes(
@@ -33,6 +42,8 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   );
   express.enableShutdownHooks();
   SwaggerModule.setup('api/docs', express, buildOpenApiDocument(express), { jsonDocumentUrl: 'api/docs-json' });
+  // The admin console at / (when built); after the API's own setup, and never over its paths.
+  serveConsole(express);
 }
 
 /** /api/v1 before every route but the operational ones (health, metrics), which sit at the root. */
@@ -75,10 +86,11 @@ function jsonOnly(request: Request, response: Response, next: NextFunction): voi
     .type('application/problem+json')
     .send(
       JSON.stringify({
-        type: problemType('unsupported-media-type'),
+        type: problemType('request.unsupported_media_type'),
         title: 'Unsupported Media Type',
         status: 415,
         detail: 'Request bodies must be JSON: send Content-Type: application/json',
+        rule: 'request.unsupported_media_type',
       }),
     );
 }

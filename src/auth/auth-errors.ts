@@ -1,4 +1,5 @@
 import { ProblemException } from '../common/problem.js';
+import type { Rule } from '../common/rule-codes.js';
 
 /** Why a credential was refused. Every one of them answers 401; the codes only shape the detail. */
 export type AuthFailure =
@@ -20,16 +21,16 @@ const DETAILS: Record<AuthFailure, string> = {
   invalid_refresh_token: 'The refresh token is invalid, expired or already used; log in again',
 };
 
-/** Problem type suffixes (https://chronicle.dev/problems/<rule>). */
-const RULES: Record<AuthFailure, string> = {
-  missing_token: 'unauthenticated',
-  invalid_token: 'invalid-token',
-  token_expired: 'token-expired',
-  session_revoked: 'session-revoked',
-  admin_inactive: 'session-revoked',
-  invalid_credentials: 'invalid-credentials',
-  invalid_refresh_token: 'invalid-refresh-token',
-};
+/** The rule code of each failure (a deactivated admin's session simply ended). */
+export const AUTH_FAILURE_RULES = {
+  missing_token: 'auth.missing_token',
+  invalid_token: 'auth.invalid_token',
+  token_expired: 'auth.token_expired',
+  session_revoked: 'auth.session_revoked',
+  admin_inactive: 'auth.session_revoked',
+  invalid_credentials: 'auth.invalid_credentials',
+  invalid_refresh_token: 'auth.invalid_refresh_token',
+} as const satisfies Record<AuthFailure, Rule>;
 
 /** Thrown by the auth services; never carries the credential itself. */
 export class AuthenticationError extends Error {
@@ -39,15 +40,19 @@ export class AuthenticationError extends Error {
     super(DETAILS[failure]);
   }
 
+  get rule(): Rule {
+    return AUTH_FAILURE_RULES[this.failure];
+  }
+
   toProblem(): ProblemException {
-    return ProblemException.of(401, DETAILS[this.failure], { rule: RULES[this.failure] });
+    return ProblemException.rule(this.rule, DETAILS[this.failure]);
   }
 }
 
 export function forbidden(detail: string, extra: Record<string, unknown> = {}): ProblemException {
-  return ProblemException.of(403, detail, { rule: 'forbidden', ...extra });
+  return ProblemException.rule('auth.forbidden', detail, extra);
 }
 
 export function tooManyAttempts(retryAfterSeconds: number): ProblemException {
-  return ProblemException.of(429, `Too many failed login attempts; try again in ${retryAfterSeconds} s`, { rule: 'too-many-login-attempts', retryAfter: retryAfterSeconds });
+  return ProblemException.rule('auth.too_many_login_attempts', `Too many failed login attempts; try again in ${retryAfterSeconds} s`, { retryAfter: retryAfterSeconds });
 }

@@ -2,21 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 
 /**
- * Tables of the auth module (PostgreSQL and PGlite). Not read models: the admins themselves are
- * events; these hold what must not be events (secrets' hashes, counters) or what needs a unique
- * constraint (the email reservation).
+ * Tables of the auth module (PostgreSQL and PGlite): sessions, refresh tokens' hashes, failed-login
+ * counters. Not read models: they hold what must not be events.
  */
 const migrations: Record<string, Migration> = {
   '0001_auth': {
     async up(db) {
-      // Set validation for admin emails: the unique key is the reservation; the admin stream is the truth.
-      await db.schema
-        .createTable('admin_email_reservations')
-        .addColumn('email', 'text', (column) => column.primaryKey())
-        .addColumn('admin_id', 'text', (column) => column.notNull())
-        .addColumn('reserved_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
-        .execute();
-      await db.schema.createIndex('admin_email_reservations_admin').on('admin_email_reservations').column('admin_id').execute();
+      // admin_email_reservations, once created here, belongs to the admins module (admins-schema.ts),
+      // which creates it when it is missing: databases migrated before the split keep theirs.
 
       // One row per login; revoking it ends its access tokens (checked on every request) and refresh tokens.
       await db.schema
@@ -54,9 +47,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('auth_login_failures_key_time').on('auth_login_failures').columns(['key', 'failed_at']).execute();
     },
     async down(db) {
-      for (const table of ['auth_login_failures', 'auth_refresh_tokens', 'auth_sessions', 'admin_email_reservations']) {
+      for (const table of ['auth_login_failures', 'auth_refresh_tokens', 'auth_sessions']) {
         await db.schema.dropTable(table).ifExists().execute();
       }
+    },
+  },
+  // Login limiting with progressive delays (login-rate-limiter.ts): one row per counter, locked while
+  // an attempt is reserved; addresses an account logged in from, which the account's counter spares.
+  '0002_login_throttle': {
+    async up(db) {
+      await db.schema
+        .createTable('auth_login_throttle')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('failures', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('last_failure_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('auth_login_throttle_last_failure').on('auth_login_throttle').column('last_failure_at').execute();
+      await db.schema
+        .createTable('auth_login_known_addresses')
+        .addColumn('account', 'text', (column) => column.notNull())
+        .addColumn('address', 'text', (column) => column.notNull())
+        .addColumn('last_success_at', 'timestamptz', (column) => column.notNull())
+        .addPrimaryKeyConstraint('auth_login_known_addresses_pk', ['account', 'address'])
+        .execute();
+      await db.schema.dropTable('auth_login_failures').ifExists().execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('auth_login_known_addresses').ifExists().execute();
+      await db.schema.dropTable('auth_login_throttle').ifExists().execute();
     },
   },
 };

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ME_SCHEMA, TOKEN_PAIR_SCHEMA, type MeAnswer } from './auth.openapi.js';
 import type { Response } from 'express';
-import { AdminsService } from '../admins/application/admins.service.js';
-import { DomainProblemsInterceptor } from '../admins/http/domain-problems.interceptor.js';
+import { ChangeOwnPasswordCommand } from '../admins/application/admin.commands.js';
 import { RequestMeta, type AuthenticatedRequest } from '../common/request-context.js';
 import type { EventMetadata } from '../event-store/event-store.port.js';
 import { AuthenticationError, tooManyAttempts } from './auth-errors.js';
@@ -18,7 +18,7 @@ import { Authenticated, CurrentActor, Public } from './decorators.js';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly admins: AdminsService,
+    private readonly commands: CommandBus,
   ) {}
 
   @Post('login')
@@ -83,12 +83,11 @@ export class AuthController {
   @Post('password')
   @Authenticated()
   @HttpCode(204)
-  @UseInterceptors(DomainProblemsInterceptor)
   @ApiOperation({ summary: 'Change your own password; your other sessions end' })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiUnprocessableEntityResponse({ description: 'The current password is wrong or the new one breaks the password policy' })
   async changePassword(@Body() body: ChangeOwnPasswordDto, @CurrentActor() actor: AuthenticatedActor, @RequestMeta() meta: EventMetadata): Promise<void> {
-    await this.admins.changeOwnPassword(actor, body.currentPassword, body.newPassword, meta);
+    await this.commands.execute(new ChangeOwnPasswordCommand(actor, body.currentPassword, body.newPassword, meta));
   }
 }
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Permission } from '../admins/domain/permissions.js';
-import { AuthenticationError, type AuthFailure } from './auth-errors.js';
+import type { Permission } from '../admins/domain/index.js';
+import { problemType, statusTitle } from '../common/problem.js';
+import { RULE_CODES, type Rule } from '../common/rule-codes.js';
+import { AUTH_FAILURE_RULES, AuthenticationError, type AuthFailure } from './auth-errors.js';
 import { bearerToken } from './auth.guard.js';
 import { AuthService, type AuthenticatedActor } from './auth.service.js';
 import { PartnerScope } from './partner-scope.js';
@@ -20,22 +22,17 @@ export interface SocketAuthenticator {
 
 /**
  * Refused handshake. Pass it to the Socket.IO middleware's `next(error)`: the client's
- * `connect_error` gets `error.message` and `error.data` ({status, type, title, detail}).
+ * `connect_error` gets `error.message` and `error.data` ({status, type, title, detail, rule}), as an HTTP problem.
  */
 export class SocketAuthenticationError extends Error {
   override readonly name = 'SocketAuthenticationError';
-  readonly data: { status: number; type: string; title: string; detail: string; code: AuthFailure | 'forbidden' };
+  readonly data: { status: number; type: string; title: string; detail: string; rule: Rule };
 
-  constructor(code: AuthFailure | 'forbidden', detail: string) {
+  constructor(failure: AuthFailure | 'forbidden', detail: string) {
     super(detail);
-    const status = code === 'forbidden' ? 403 : 401;
-    this.data = {
-      status,
-      type: `https://chronicle.dev/problems/${code === 'forbidden' ? 'forbidden' : code.replace(/_/g, '-')}`,
-      title: status === 403 ? 'Forbidden' : 'Unauthorized',
-      detail,
-      code,
-    };
+    const rule: Rule = failure === 'forbidden' ? 'auth.forbidden' : AUTH_FAILURE_RULES[failure];
+    const status = RULE_CODES[rule].status;
+    this.data = { status, type: problemType(rule), title: statusTitle(status), detail, rule };
   }
 }
 
@@ -58,7 +55,7 @@ export class SocketAuthenticationError extends Error {
 export class JwtSocketAuthenticator implements SocketAuthenticator {
   constructor(private readonly auth: AuthService) {}
 
-  /** Throws SocketAuthenticationError (401 codes, or 'forbidden' when `required` is missing). */
+  /** Throws SocketAuthenticationError (401 `auth.*` rules, or `auth.forbidden` when `required` is missing). */
   async authenticate(handshake: SocketHandshakeLike, ...required: Permission[]): Promise<AuthenticatedActor> {
     const token = tokenOf(handshake);
     if (!token) throw new SocketAuthenticationError('missing_token', 'Authentication required: connect with auth: {token: <access token>}');

@@ -1,14 +1,5 @@
-import {
-  ArgumentsHost,
-  BadRequestException,
-  Catch,
-  HttpException,
-  HttpStatus,
-  Logger,
-  type ExceptionFilter,
-  type ValidationError,
-} from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpException, HttpStatus, type ValidationError } from '@nestjs/common';
+import { isKnownRule, RULE_CODES, type Rule } from './rule-codes.js';
 
 /** One offending field in a problem document. */
 export interface FieldError {
@@ -17,13 +8,13 @@ export interface FieldError {
   message: string;
 }
 
-/** RFC 9457 problem details, as every error of the API answers. */
+/** RFC 9457 problem details, as every error of the API answers. `rule` is one of RULE_CODES. */
 export interface ProblemDocument {
   type: string;
   title: string;
   status: number;
   detail: string;
-  rule?: string;
+  rule: string;
   errors?: FieldError[];
   [extension: string]: unknown;
 }
@@ -34,8 +25,15 @@ export class ProblemException extends HttpException {
     super(problem, problem.status);
   }
 
+  /** The problem of a registered rule, with the rule's status (RULE_CODES). Prefer this to `of`. */
+  static rule(rule: Rule, detail: string, extra: Omit<Partial<ProblemDocument>, 'rule' | 'status' | 'type'> = {}): ProblemException {
+    return ProblemException.of(RULE_CODES[rule].status, detail, { ...extra, rule });
+  }
+
+  /** A problem with an explicit status; without a rule it gets the generic one of its status class. */
   static of(status: number, detail: string, extra: Partial<ProblemDocument> = {}): ProblemException {
-    return new ProblemException({ type: problemType(extra.rule ?? slug(statusTitle(status))), title: statusTitle(status), status, detail, ...extra });
+    const rule = extra.rule ?? genericRule(status);
+    return new ProblemException({ type: problemType(rule), title: statusTitle(status), status, detail, ...extra, rule });
   }
 }
 
@@ -45,13 +43,14 @@ export function problemType(rule: string): string {
   return PROBLEM_BASE + rule;
 }
 
-function statusTitle(status: number): string {
+export function statusTitle(status: number): string {
   const name = HttpStatus[status];
   return name ? name.toLowerCase().split('_').map((word) => word[0].toUpperCase() + word.slice(1)).join(' ') : 'Error';
 }
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+/** The rule of a problem nobody named: a malformed request (4xx) or an internal error (5xx). */
+export function genericRule(status: number): Rule {
+  return status >= 500 ? 'server.internal_error' : 'request.rejected';
 }
 
 /** class-validator errors (nested included) → flat field entries with the failed rule. */
@@ -67,56 +66,14 @@ export function fieldErrorsOf(errors: ValidationError[], parent = ''): FieldErro
   });
 }
 
+/** 422 `request.validation_failed` with one entry per field and rule. */
+export function fieldsProblem(errors: FieldError[], detail = errors.map((error) => error.message).join('; ')): ProblemException {
+  return ProblemException.rule('request.validation_failed', detail, { errors });
+}
+
 /** The ValidationPipe's exceptionFactory: 422 with one entry per field and rule. */
 export function validationProblem(errors: ValidationError[]): ProblemException {
-  const fieldErrors = fieldErrorsOf(errors);
-  return ProblemException.of(422, fieldErrors.map((error) => error.message).join('; '), {
-    rule: 'validation',
-    errors: fieldErrors,
-  });
+  return fieldsProblem(fieldErrorsOf(errors));
 }
 
-/** Renders every error as application/problem+json; never leaks internals of a 500. */
-@Catch()
-export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProblemFilter');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const problem = this.toProblem(exception);
-    if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    if (response.headersSent) return;
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
-  }
-
-  private toProblem(exception: unknown): ProblemDocument {
-    if (exception instanceof ProblemException) return exception.problem;
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse();
-      const malformedJson = exception instanceof BadRequestException && isBodyParserError(exception);
-      const detail = typeof body === 'string' ? body : messageOf(body) ?? exception.message;
-      return {
-        type: problemType(malformedJson ? 'malformed-json' : slug(statusTitle(status))),
-        title: statusTitle(status),
-        status,
-        detail: malformedJson ? 'The request body is not valid JSON' : detail,
-      };
-    }
-    const httpError = exception as { status?: number; type?: string; expose?: boolean; message?: string };
-    if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500 && httpError.expose) {
-      // body-parser errors (malformed JSON, too large, wrong charset)
-      return { type: problemType(slug(httpError.type ?? 'bad-request')), title: statusTitle(httpError.status), status: httpError.status, detail: httpError.message ?? 'Bad request' };
-    }
-    return { type: problemType('internal'), title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred' };
-  }
-}
-
-function messageOf(body: object): string | undefined {
-  const message = (body as { message?: unknown }).message;
-  return Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
-}
-
-function isBodyParserError(exception: BadRequestException): boolean {
-  return (exception.cause as { type?: string } | undefined)?.type === 'entity.parse.failed';
-}
+export { isKnownRule };

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { RequirePermission } from '../auth/decorators.js';
 import type { AuthenticatedRequest } from '../common/request-context.js';
-import { ProblemException, type FieldError } from '../common/problem.js';
+import { fieldsProblem, ProblemException, type FieldError } from '../common/problem.js';
 import { PUBLISHED_CATALOG, PUBLISHED_TYPES, type PublishedCatalog } from './catalog/published-catalog.js';
 import { FeedService, InvalidPositionError, type FeedPage, type FeedReader } from './feed.service.js';
 
@@ -90,8 +90,7 @@ export class FeedController {
       return await run();
     } catch (error) {
       if (error instanceof InvalidPositionError) {
-        throw ProblemException.of(400, 'after (or Last-Event-ID) is not a position of this event store', {
-          rule: 'invalid-position',
+        throw ProblemException.rule('feed.invalid_position', 'after (or Last-Event-ID) is not a position of this event store', {
           errors: [{ field: 'after', rule: 'position', message: 'Pass back a position received from the feed' }],
         });
       }
@@ -128,5 +127,5 @@ function parseIntegerParameter(field: string, value: string | undefined, min: nu
 }
 
 function throwIfInvalid(errors: FieldError[]): void {
-  if (errors.length > 0) throw ProblemException.of(422, errors.map((error) => error.message).join('; '), { rule: 'validation', errors });
+  if (errors.length > 0) throw fieldsProblem(errors);
 }

@@ -1,6 +1,6 @@
 /** OpenAPI schemas of the downstream feed: the public envelope, its pages and the catalogue. */
 import { namedSchema, oa } from '../common/openapi/schema.js';
-import { ACTOR_SCHEMA } from '../customers/http/customer.openapi.js';
+import { ACTOR_SCHEMA } from '../common/openapi/shared-schemas.js';
 import type { PublishedCatalog, PublishedEventType } from './catalog/published-catalog.js';
 import type { FeedPage } from './feed.service.js';
 import type { PublicEvent, PublicEventMetadata } from './public-event.js';

@@ -10,6 +10,8 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import { problemType, statusTitle } from '../common/problem.js';
+import { isKnownRule, RULE_CODES, type Rule } from '../common/rule-codes.js';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../event-store/event-store.port.js';
 import { ACTIVITY_DESCRIBER, customerIdOfStream, sharedActivityPayloads, type ActivityPayload, type DescribeActivity } from './activity-entry.js';
 import { ActivityOutbox } from './activity-outbox.js';
@@ -35,7 +37,7 @@ export const LIVE_LIMITS = {
 
 export interface ProblemAck {
   ok: false;
-  error: { status: number; title: string; detail: string };
+  error: { status: number; title: string; detail: string; rule: Rule };
 }
 export type SubscribeAck = { ok: true; customerId: number | null; after: string | null } | ProblemAck;
 export type UnsubscribeAck = { ok: true; customerId: number | null; unsubscribed: boolean } | ProblemAck;
@@ -52,9 +54,9 @@ interface SocketState {
  *
  * - Handshake: `auth: {token}` (or `Authorization: Bearer`), an access token whose role grants
  *   customers.read, verified by a namespace middleware registered in afterInit (Nest guards do not
- *   run on the handshake). Refused: connect_error with `data: {status: 401 | 403, …}`.
+ *   run on the handshake). Refused: connect_error with `data: {status: 401 | 403, type, title, detail, rule}`.
  * - `subscribe {customerId?, after?, batch?}` → ack `{ok: true, customerId, after}` or `{ok: false,
- *   error: {status, title, detail}}`; then `activity` payloads (timeline entry + customerId) in
+ *   error: {status, title, detail, rule}}` (rule codes as over HTTP: docs/rule-codes.md); then `activity` payloads (timeline entry + customerId) in
  *   position order: first every event after `after`, then live ones; `caughtUp {customerId,
  *   position}` marks the switch. Without `after`: live only. Without customerId: every customer the
  *   admin may see. Subscribing again with the same customerId (or none) replaces that subscription.
@@ -62,9 +64,9 @@ interface SocketState {
  *   in the same order, but as `activity:batch` arrays, one per socket per turn of the server's
  *   event loop (a burst costs the client one packet instead of one per event).
  * - `unsubscribe {customerId?}` → ack `{ok, customerId, unsubscribed}`.
- * - `subscriptionError {customerId, position, detail}`: a subscription ended on a store error;
+ * - `subscriptionError {customerId, position, detail, rule}`: a subscription ended on a store error;
  *   subscribe again with `after: position`.
- * - `unauthorized {status, title, detail}` then a disconnect: the session ended (checked on every
+ * - `unauthorized {status, title, detail, rule}` then a disconnect: the session ended (checked on every
  *   subscribe and every minute).
  * Partner scoping: an admin limited to some partners never receives an event of a customer whose
  * current partner is not one of them. Each subscription reads from the store (catch-up) and then
@@ -94,7 +96,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     namespace.use((socket, next) => {
       this.authenticator.authenticate(socket.handshake, LIVE_ACTIVITY_PERMISSION).then(
         (actor) => {
-          if (!actor) return next(unauthorized('A valid access token is required in the handshake: auth: {token}'));
+          if (!actor) return next(unauthorized('auth.missing_token', 'A valid access token is required in the handshake: auth: {token}'));
           socket.data.actor = actor;
           next();
         },
@@ -102,7 +104,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
           // The authenticator's refusals carry {status, title, detail…} for the client's connect_error.
           if (error instanceof Error && typeof (error as { data?: unknown }).data === 'object') return next(error);
           this.logger.error(`Socket authentication failed: ${(error as Error)?.stack ?? error}`);
-          next(unauthorized('The token could not be verified'));
+          next(unauthorized('auth.invalid_token', 'The token could not be verified'));
         },
       );
     });
@@ -161,23 +163,23 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     const reply = this.replier(socket, ack);
     try {
       const state = this.sockets.get(socket.id);
-      if (!state) return reply(problem(401, 'Unauthorized', 'Not connected'));
+      if (!state) return reply(problem('auth.session_revoked', 'Not connected'));
       const request = parseSubscribe(body);
-      if ('error' in request) return reply(problem(400, 'Bad Request', request.error));
+      if ('error' in request) return reply(problem('live.malformed_request', request.error));
       const checked = await this.revalidate(state);
       if ('ok' in checked) return reply(checked);
       const { actor } = checked;
       const { customerId, after, batch } = request;
       const key = customerId === null ? '*' : String(customerId);
       if (!state.subscriptions.has(key) && state.subscriptions.size >= LIVE_LIMITS.subscriptionsPerSocket) {
-        return reply(problem(429, 'Too Many Requests', `At most ${LIVE_LIMITS.subscriptionsPerSocket} subscriptions per connection`));
+        return reply(problem('live.too_many_subscriptions', `At most ${LIVE_LIMITS.subscriptionsPerSocket} subscriptions per connection`));
       }
       if (customerId !== null && !(await this.partners.maySee(actor.partnerIds, customerId))) {
         // As over HTTP: a customer outside the admin's partners does not exist for them.
-        return reply(problem(404, 'Not Found', `Customer ${customerId} not found`));
+        return reply(problem('customer.not_found', `Customer ${customerId} not found`));
       }
       if (after !== undefined && !(await this.isPosition(after))) {
-        return reply(problem(400, 'Bad Request', `after is not a position of this event store: ${JSON.stringify(after)}`));
+        return reply(problem('live.invalid_position', `after is not a position of this event store: ${JSON.stringify(after)}`));
       }
       const previous = state.subscriptions.get(key);
       if (previous) await previous.close();
@@ -201,7 +203,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
           failed: (notice) => {
             if (state.subscriptions.get(key) === subscription) state.subscriptions.delete(key);
             this.logger.warn(`Activity subscription of ${socket.id} (${key}) failed at ${notice.position}: ${notice.detail}`);
-            this.emitInOrder(socket, 'subscriptionError', notice);
+            this.emitInOrder(socket, 'subscriptionError', { ...notice, rule: 'live.subscription_failed' });
           },
         },
       });
@@ -210,7 +212,7 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
       subscription.start();
     } catch (error) {
       this.logger.error(`subscribe failed: ${(error as Error)?.stack ?? error}`);
-      reply(problem(500, 'Internal Server Error', 'The subscription could not be started'));
+      reply(problem('server.internal_error', 'The subscription could not be started'));
     }
   }
 
@@ -218,9 +220,9 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown, @Ack() ack?: (response: UnsubscribeAck) => void): Promise<void> {
     const reply = this.replier(socket, ack);
     const state = this.sockets.get(socket.id);
-    if (!state) return reply(problem(401, 'Unauthorized', 'Not connected'));
+    if (!state) return reply(problem('auth.session_revoked', 'Not connected'));
     const request = parseSubscribe(body);
-    if ('error' in request) return reply(problem(400, 'Bad Request', request.error));
+    if ('error' in request) return reply(problem('live.malformed_request', request.error));
     const key = request.customerId === null ? '*' : String(request.customerId);
     const subscription = state.subscriptions.get(key);
     state.subscriptions.delete(key);
@@ -231,16 +233,17 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   /** The socket's actor re-checked (its session may have ended or its role changed since the handshake). */
   private async revalidate(state: SocketState): Promise<{ actor: SocketActor } | ProblemAck> {
     if (!this.authenticator.revalidate) return { actor: state.actor };
-    const ended = problem(401, 'Unauthorized', 'The session has ended: connect again with a new token');
+    const ended = problem('auth.session_revoked', 'The session has ended: connect again with a new token');
     try {
       const actor = await this.authenticator.revalidate(state.actor, LIVE_ACTIVITY_PERMISSION);
       if (!actor) return ended;
       state.actor = actor;
       return { actor };
     } catch (error) {
-      const data = (error as { data?: { status?: unknown; title?: unknown; detail?: unknown } }).data;
+      const data = (error as { data?: { rule?: unknown; detail?: unknown } }).data;
       if (!(error instanceof Error) || typeof data !== 'object' || data === null) throw error;
-      return problem(Number(data.status) || 401, String(data.title ?? 'Unauthorized'), String(data.detail ?? error.message));
+      const rule = typeof data.rule === 'string' && isKnownRule(data.rule) ? data.rule : 'auth.session_revoked';
+      return problem(rule, String(data.detail ?? error.message));
     }
   }
 
@@ -300,14 +303,16 @@ export class ActivityGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   }
 }
 
-function unauthorized(detail: string): Error {
+function unauthorized(rule: Rule, detail: string): Error {
   const error = new Error('Unauthorized') as Error & { data?: unknown };
-  error.data = { status: 401, title: 'Unauthorized', detail };
+  error.data = { status: 401, type: problemType(rule), title: 'Unauthorized', detail, rule };
   return error;
 }
 
-function problem(status: number, title: string, detail: string): ProblemAck {
-  return { ok: false, error: { status, title, detail } };
+/** A refusal in the same words as HTTP: the rule (RULE_CODES) with its status and title. */
+function problem(rule: Rule, detail: string): ProblemAck {
+  const { status } = RULE_CODES[rule];
+  return { ok: false, error: { status, title: statusTitle(status), detail, rule } };
 }
 
 type SubscribeRequest = { customerId: number | null; after?: string; batch: boolean } | { error: string };

@@ -13,7 +13,7 @@ import { ApiGatewayTimeoutResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { ProblemException } from '../common/problem.js';
+import { fieldsProblem, ProblemException } from '../common/problem.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
 
 /**
@@ -55,18 +55,17 @@ export class ReadYourWrites {
   async require(minPosition: unknown, projections: readonly string[]): Promise<void> {
     if (minPosition === undefined) return;
     if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition)) {
-      throw ProblemException.of(422, 'minPosition must be one global position, as returned by a write (field "position")', {
-        rule: 'validation',
-        errors: [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
-      });
+      throw fieldsProblem(
+        [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
+        'minPosition must be one global position, as returned by a write (field "position")',
+      );
     }
     const timeoutMs = this.config.readYourWritesTimeoutMs;
     const outcome = await this.waitFor(minPosition, projections, timeoutMs);
     if (outcome.reached) return;
     const behind = Object.values(outcome.positions);
     const lowest = behind.includes(null) ? null : (behind as string[]).reduce((low, position) => (position < low ? position : low), behind[0] as string);
-    throw ProblemException.of(504, `The read models did not reach position ${minPosition} within ${timeoutMs} ms; try again later`, {
-      rule: 'read-your-writes.timeout',
+    throw ProblemException.rule('read_your_writes.timeout', `The read models did not reach position ${minPosition} within ${timeoutMs} ms; try again later`, {
       minPosition,
       position: lowest ?? null,
       positions: outcome.positions,

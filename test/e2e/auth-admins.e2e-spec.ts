@@ -123,7 +123,9 @@ describe('admins and roles (permission "admins")', () => {
       const admin = await createAdmin({ email: 'ifmatch@isp.example', role: 'engineer' });
       await as(token).patch(`/admins/${admin.id}`, { name: 'One' }).set('If-Match', '"0"').expect(200);
       const stale = await as(token).patch(`/admins/${admin.id}`, { name: 'Two' }).set('If-Match', '"0"').expect(412);
-      expect(stale.body.status).toBe(412);
+      expect(stale.body).toMatchObject({ status: 412, rule: 'revision.precondition_failed', expectedRevision: 0, currentRevision: 1 });
+      const malformed = await as(token).patch(`/admins/${admin.id}`, { name: 'Two' }).set('If-Match', 'yesterday').expect(400);
+      expect(malformed.body.rule).toBe('request.malformed_if_match');
       await http().patch(`/api/v1/admins/${admin.id}`).set('Authorization', `Bearer ${token}`).set('Content-Type', 'text/plain').send('name=Three').expect(415);
     });
 
@@ -190,6 +192,7 @@ describe('admins and roles (permission "admins")', () => {
         'admins',
         'audit.read',
         'feed.read',
+        'operations',
       ]);
       await as(token).get('/roles/manager').expect(200);
       await as(token).get('/roles/nope').expect(404);

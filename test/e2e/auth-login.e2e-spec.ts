@@ -34,9 +34,8 @@ describe('auth: login, tokens, sessions', () => {
     it('is not created again (bootstrap is idempotent)', async () => {
       const auth = testApp.app.get(AuthService);
       expect(auth).toBeDefined();
-      const { AdminsService } = await import('../../src/admins/application/admins.service.js');
-      const admins = testApp.app.get(AdminsService);
-      await expect(admins.bootstrapFirstAdmin(testApp.config)).resolves.toBe('exists');
+      const { FirstAdmin } = await import('../../src/admins/application/first-admin.js');
+      await expect(testApp.app.get(FirstAdmin).bootstrap(testApp.config)).resolves.toBe('exists');
       expect(testApp.app.get(AdminDirectory).size).toBe(1);
     });
   });
@@ -63,16 +62,21 @@ describe('auth: login, tokens, sessions', () => {
       const unknown = await http().post('/api/v1/auth/login').send({ email: 'nobody@chronicle.local', password: 'not-the-password' }).expect(401);
       expect(wrong.headers['content-type']).toContain('application/problem+json');
       expect(wrong.body).toEqual(unknown.body);
-      expect(wrong.body).toMatchObject({ status: 401, title: 'Unauthorized', detail: 'Invalid email or password' });
+      expect(wrong.body).toMatchObject({ status: 401, title: 'Unauthorized', detail: 'Invalid email or password', rule: 'auth.invalid_credentials' });
       expect(JSON.stringify(wrong.body)).not.toContain('not-the-password');
     });
 
     it('answers 422 for a malformed body and 415 for a non-JSON one', async () => {
       const invalid = await http().post('/api/v1/auth/login').send({ email: 'x' }).expect(422);
       expect(invalid.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'password' })]));
+      expect(invalid.body.rule).toBe('request.validation_failed');
+      const broken = await http().post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"email":').expect(400);
+      expect(broken.body).toMatchObject({ status: 400, rule: 'request.malformed_json', type: 'https://chronicle.dev/problems/request.malformed_json' });
+      const nowhere = await http().get('/api/v1/no-such-route').expect(404);
+      expect(nowhere.body).toMatchObject({ status: 404, rule: 'request.route_not_found' });
       const form = await http().post('/api/v1/auth/login').type('form').send({ email: testApp.config.adminEmail, password: testApp.config.adminPassword }).expect(415);
       expect(form.headers['content-type']).toContain('application/problem+json');
-      expect(form.body).toMatchObject({ status: 415, title: 'Unsupported Media Type' });
+      expect(form.body).toMatchObject({ status: 415, title: 'Unsupported Media Type', rule: 'request.unsupported_media_type' });
       await http().post('/api/v1/auth/login').set('Content-Type', 'text/plain').send('hello').expect(415);
     });
   });
@@ -111,7 +115,7 @@ describe('auth: login, tokens, sessions', () => {
       const sessionId = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1], 'base64url').toString()).sid;
       const expired = testApp.app.get(AuthService).signAccessToken(actor.id, sessionId, { expiresAt: new Date(Date.now() - 60_000) });
       const response = await me(expired).expect(401);
-      expect(response.body).toMatchObject({ status: 401, type: 'https://chronicle.dev/problems/token-expired' });
+      expect(response.body).toMatchObject({ status: 401, type: 'https://chronicle.dev/problems/auth.token_expired' });
     });
   });
 
@@ -129,7 +133,7 @@ describe('auth: login, tokens, sessions', () => {
       const first = await testApp.login();
       const second = (await http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
       const replay = await http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
-      expect(replay.body.type).toBe('https://chronicle.dev/problems/invalid-refresh-token');
+      expect(replay.body.type).toBe('https://chronicle.dev/problems/auth.invalid_refresh_token');
       await http().post('/api/v1/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401);
       await me(second.accessToken).expect(401);
       await me(first.accessToken).expect(401);
@@ -148,7 +152,7 @@ describe('auth: login, tokens, sessions', () => {
       await me(tokens.accessToken).expect(200);
       await http().post('/api/v1/auth/logout').set('Authorization', `Bearer ${tokens.accessToken}`).expect(204);
       const after = await me(tokens.accessToken).expect(401);
-      expect(after.body.type).toBe('https://chronicle.dev/problems/session-revoked');
+      expect(after.body.type).toBe('https://chronicle.dev/problems/auth.session_revoked');
       await http().post('/api/v1/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
       await me(other.accessToken).expect(200);
     });

@@ -97,6 +97,24 @@ const CASES: HttpCase[] = [
   { route: 'GET /api/v1/auth/me', prepare: async () => ({ path: '/api/v1/auth/me' }), allowed: 200 },
   { route: 'POST /api/v1/auth/password', prepare: async () => ({ path: '/api/v1/auth/password', body: { currentPassword: 'not-it', newPassword: 'x' } }), allowed: 422 },
   { route: 'GET /api/v1/admins', prepare: async () => ({ path: '/api/v1/admins' }), allowed: 200 },
+  { route: 'GET /api/v1/projections', prepare: async () => ({ path: '/api/v1/projections' }), allowed: 200 },
+  { route: 'POST /api/v1/projections/:name/rebuild', prepare: async () => ({ path: '/api/v1/projections/stream_summary/rebuild', body: {} }), allowed: 202 },
+  {
+    route: 'GET /api/v1/projections/:name/rebuild',
+    prepare: async (fixture) => {
+      await send('POST', '/api/v1/projections/stream_summary/rebuild', fixture.superToken, {}).expect(202);
+      return { path: '/api/v1/projections/stream_summary/rebuild' };
+    },
+    allowed: 200,
+  },
+  {
+    route: 'DELETE /api/v1/projections/:name/rebuild',
+    prepare: async (fixture) => {
+      await send('POST', '/api/v1/projections/stream_summary/rebuild', fixture.superToken, {}).expect(202);
+      return { path: '/api/v1/projections/stream_summary/rebuild' };
+    },
+    allowed: 200,
+  },
   {
     route: 'POST /api/v1/admins',
     prepare: async (fixture) => ({ path: '/api/v1/admins', body: { email: `new-${fixture.unique()}@isp.example`, name: 'New', role: 'only-admins', partnerIds: [PARTNER_B], password: PASSWORD } }),
@@ -517,7 +535,7 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
         const expired = expiredTokenOf(await actor(roleFor(door, 'only')));
         const answer = await exchange(testCase, method, await testCase.prepare(fixture), expired);
         expectStatus(answer, 401);
-        expect(answer.body.type).toBe('https://chronicle.dev/problems/token-expired');
+        expect(answer.body.type).toBe('https://chronicle.dev/problems/auth.token_expired');
       });
 
       if (door !== 'authenticated' && door !== 'public') {
@@ -558,7 +576,7 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
 
     it('expired token → connect_error 401', async () => {
       const error = await connectError(testApp.url, { token: expiredTokenOf(await actor(roleFor(door, 'only'))) });
-      expect(error.data).toMatchObject({ status: 401, code: 'token_expired' });
+      expect(error.data).toMatchObject({ status: 401, rule: 'auth.token_expired' });
     });
 
     it(`wrong role (every permission but ${door}) → connect_error 403`, async () => {

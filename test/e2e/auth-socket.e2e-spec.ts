@@ -51,7 +51,7 @@ describe('JwtSocketAuthenticator', () => {
     await testApp?.close();
   });
 
-  function open(auth: Record<string, unknown> | undefined, extraHeaders?: Record<string, string>): Promise<{ socket: ClientSocket } | { error: { message: string; data: { status: number; type: string; code: string } } }> {
+  function open(auth: Record<string, unknown> | undefined, extraHeaders?: Record<string, string>): Promise<{ socket: ClientSocket } | { error: { message: string; data: { status: number; type: string; rule: string } } }> {
     const socket = connect(url, { auth, extraHeaders, transports: ['websocket'], reconnection: false, forceNew: true });
     clients.push(socket);
     return new Promise((resolve) => {
@@ -72,15 +72,15 @@ describe('JwtSocketAuthenticator', () => {
 
   it('refuses a missing, invalid or expired token with a 401 problem in connect_error', async () => {
     const missing = await open(undefined);
-    expect(missing).toMatchObject({ error: { data: { status: 401, code: 'missing_token' } } });
+    expect(missing).toMatchObject({ error: { data: { status: 401, rule: 'auth.missing_token' } } });
     const invalid = await open({ token: 'nope' });
-    expect(invalid).toMatchObject({ error: { data: { status: 401, code: 'invalid_token' } } });
+    expect(invalid).toMatchObject({ error: { data: { status: 401, rule: 'auth.invalid_token' } } });
     const tokens = await testApp.login();
     const me = (await request(testApp.app.getHttpServer()).get('/api/v1/auth/me').set('Authorization', `Bearer ${tokens.accessToken}`)).body;
     const sid = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1], 'base64url').toString()).sid;
     const expired = testApp.app.get(AuthService).signAccessToken(me.id, sid, { expiresAt: new Date(Date.now() - 1000) });
     const refused = await open({ token: expired });
-    expect(refused).toMatchObject({ error: { data: { status: 401, code: 'token_expired', type: 'https://chronicle.dev/problems/token-expired' } } });
+    expect(refused).toMatchObject({ error: { data: { status: 401, rule: 'auth.token_expired', type: 'https://chronicle.dev/problems/auth.token_expired' } } });
   });
 
   it('refuses a role without the permission with a 403 problem', async () => {
@@ -93,7 +93,7 @@ describe('JwtSocketAuthenticator', () => {
       .send({ email: 'keeper@isp.example', name: 'Keeper', role: 'admins-only', password: 'keeper-password-1' })
       .expect(201);
     const tokens = await testApp.login('keeper@isp.example', 'keeper-password-1');
-    expect(await open({ token: tokens.accessToken })).toMatchObject({ error: { data: { status: 403, code: 'forbidden' } } });
+    expect(await open({ token: tokens.accessToken })).toMatchObject({ error: { data: { status: 403, rule: 'auth.forbidden' } } });
   });
 
   it('revalidate notices a logout on a live connection', async () => {
@@ -101,6 +101,6 @@ describe('JwtSocketAuthenticator', () => {
     const connected = (await open({ token: tokens.accessToken })) as { socket: ClientSocket };
     expect((await connected.socket.emitWithAck('whoami')).ok).toBe(true);
     await request(testApp.app.getHttpServer()).post('/api/v1/auth/logout').set('Authorization', `Bearer ${tokens.accessToken}`).expect(204);
-    expect(await connected.socket.emitWithAck('whoami')).toMatchObject({ ok: false, data: { status: 401, code: 'session_revoked' } });
+    expect(await connected.socket.emitWithAck('whoami')).toMatchObject({ ok: false, data: { status: 401, rule: 'auth.session_revoked' } });
   });
 });

@@ -34,7 +34,7 @@ describe('customer activity writes', () => {
   const refused = (send: () => ReturnType<Harness['post']>) => expectNothingWritten(h, customerStream(customer.id), send);
   const expect422 = async (send: () => ReturnType<Harness['post']>, ...fieldRule: string[]) => {
     const response = await refused(send);
-    expectProblem(response, 422, 'validation');
+    expectProblem(response, 422, 'request.validation_failed');
     expect(fieldRules(response)).toEqual(expect.arrayContaining(fieldRule));
   };
 

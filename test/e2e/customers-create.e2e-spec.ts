@@ -143,7 +143,7 @@ describe('POST /customers', () => {
       ['unknown enum values', { category: 'alien', billingType: 'free', billing: { accountType: 'credit', paymentMethod: 'gold' } }, ['category:isIn', 'billingType:isIn', 'billing.accountType:isIn', 'billing.paymentMethod:isIn']],
     ])('%s', async (_label, body, expected) => {
       const response = await refusedCreate({ ...valid(), ...body });
-      expectProblem(response, 422, 'validation');
+      expectProblem(response, 422, 'request.validation_failed');
       expect(fieldRules(response)).toEqual(expect.arrayContaining(expected));
     });
 

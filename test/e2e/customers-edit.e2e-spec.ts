@@ -106,7 +106,7 @@ describe('editing customers', () => {
       });
 
       it('a malformed If-Match: 400', async () => {
-        expectProblem(await refusedPatch(customer.id, { fullName: 'X' }, { 'If-Match': '"abc"' }), 400, 'if_match.malformed');
+        expectProblem(await refusedPatch(customer.id, { fullName: 'X' }, { 'If-Match': '"abc"' }), 400, 'request.malformed_if_match');
       });
 
       it('two writers with the same If-Match: one wins, the other gets 412', async () => {
@@ -140,7 +140,7 @@ describe('editing customers', () => {
         ['a schedule cleared', { billing: { schedule: null } }, ['billing.schedule:required']],
       ])('%s', async (_label, body, expected) => {
         const response = await refusedPatch(customer.id, body);
-        expectProblem(response, 422, 'validation');
+        expectProblem(response, 422, 'request.validation_failed');
         expect(fieldRules(response)).toEqual(expect.arrayContaining(expected));
       });
 

@@ -61,7 +61,7 @@ describe('customer lifecycle', () => {
     it('refuses going back to new, unknown statuses, a missing status, a long reason, extra fields: 422', async () => {
       const customer = await createCustomer(h, ref);
       for (const body of [{ status: 'new' }, { status: 'deleted' }, {}, { status: 'active', reason: 'r'.repeat(501) }, { status: 'active', force: true }, { status: 1 }]) {
-        expectProblem(await refused(customer.id, () => h.post(`/customers/${customer.id}/status`, body)), 422, 'validation');
+        expectProblem(await refused(customer.id, () => h.post(`/customers/${customer.id}/status`, body)), 422, 'request.validation_failed');
       }
     });
 

@@ -117,7 +117,7 @@ describe('the event feed: JSON pages and the catalogue', () => {
   it('refuses a bad position (400), an unknown type or a bad limit (422) with problem documents', async () => {
     const bad = await get('/events?after=not-a-position').expect(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
-    expect(bad.body).toMatchObject({ status: 400, rule: 'invalid-position' });
+    expect(bad.body).toMatchObject({ status: 400, rule: 'feed.invalid_position' });
     const types = await get('/events?types=CustomerCreated,NoSuchEvent').expect(422);
     expect(types.body.errors).toEqual([expect.objectContaining({ field: 'types', rule: 'eventType' })]);
     for (const limit of ['0', '1001', 'ten', '-1']) {

@@ -90,7 +90,7 @@ describe('the event feed as Server-Sent Events', () => {
   it('refuses a bad Last-Event-ID (400), an unknown type (422) and a missing token (401)', async () => {
     const bad = await openSse(live.url, { token, lastEventId: 'garbage' });
     expect(bad.status).toBe(400);
-    expect(bad.problem).toMatchObject({ status: 400, rule: 'invalid-position' });
+    expect(bad.problem).toMatchObject({ status: 400, rule: 'feed.invalid_position' });
     const unknown = await openSse(live.url, { token, query: { types: 'Nope' } });
     expect(unknown.status).toBe(422);
     const anonymous = await openSse(live.url, {});

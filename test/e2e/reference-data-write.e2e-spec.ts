@@ -52,7 +52,7 @@ describe('reference data writes', () => {
       ['an unknown field', { name: 'Ok', colour: 'red' }, 'colour'],
     ])('refuses %s: 422 naming the field', async (_label, body, field) => {
       const response = await expectNothingWritten(h, stream, () => h.post(`/${path}`, body));
-      expectProblem(response, 422, 'validation');
+      expectProblem(response, 422, 'request.validation_failed');
       expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(field);
     });
 
@@ -62,7 +62,7 @@ describe('reference data writes', () => {
       expectProblem(stale, 412, 'revision.precondition_failed');
       expect(stale.body.currentRevision).toBe(current);
       const malformed = await expectNothingWritten(h, stream, () => h.patch(`/${path}/${id}`, { name: 'Bad' }, { 'If-Match': 'yesterday' }));
-      expectProblem(malformed, 400, 'if_match.malformed');
+      expectProblem(malformed, 400, 'request.malformed_if_match');
       const renamed = await h.patch(`/${path}/${id}`, { name: `South ${word}` }, { 'If-Match': `W/"${current}"` }).expect(200);
       expect(renamed.body).toMatchObject({ id, name: `South ${word}`, revision: current + 1 });
       const again = await h.patch(`/${path}/${id}`, { name: `East ${word}` }, { 'If-Match': String(current + 1) }).expect(200);
@@ -167,7 +167,7 @@ describe('reference data writes', () => {
       ['a label of 129 characters', { name: 'vip', label: 'x'.repeat(129), type: 'boolean' }, 'label:maxLength'],
     ])('refuses %s: 422', async (_label, body, fieldRule) => {
       const response = await expectNothingWritten(h, stream, () => h.post('/additional-fields', body));
-      expectProblem(response, 422, 'validation');
+      expectProblem(response, 422, 'request.validation_failed');
       expect(fieldRules(response)).toContain(fieldRule);
     });
 

@@ -1,6 +1,6 @@
 /** OpenAPI schemas of the administrators' and roles' answers. */
 import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
-import type { AdminView, RoleView } from '../application/admins.service.js';
+import type { AdminView, RoleView } from '../application/admin-queries.js';
 
 export const ADMIN_SCHEMA = namedSchema(
   'Admin',

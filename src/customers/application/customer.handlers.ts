@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { SecretBox } from '../../crypto/secret-box.js';
-import { WrongExpectedRevisionError } from '../../event-store/event-store.port.js';
+import { problemOf } from '../../common/http-errors.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import {
   CUSTOMER_RULES,
@@ -16,7 +16,6 @@ import {
   generatePassword,
   generatePin,
   isDomainRuleViolation,
-  isValidationFailed,
   type CreateCustomerInput,
   type Customer,
   type CustomerCommand,
@@ -61,7 +60,7 @@ import {
 } from './customer.commands.js';
 import { CUSTOMER_TAKEN_RULES } from './customer-reservations.js';
 import { nextCustomerId } from './customers.schema.js';
-import type { WriteResult } from './write-options.js';
+import type { WriteResult } from '../../event-sourcing/write-options.js';
 
 /** Portal tokens: 15 minutes unless asked otherwise. */
 export const PORTAL_TOKEN_DEFAULT_TTL_SECONDS = 900;
@@ -239,12 +238,11 @@ export class BulkDeleteCustomersHandler implements ICommandHandler<BulkDeleteCus
     return { results, deleted, refused: results.length - deleted };
   }
 
+  /** Each refused id answers as its own request would (the one HTTP error mapper), in short. */
   private failure(id: number, error: unknown): { status: number; rule: string; detail: string } {
-    if (isDomainRuleViolation(error)) return { status: error.isNotFound ? 404 : 409, rule: error.rule, detail: error.message };
-    if (isValidationFailed(error)) return { status: 422, rule: 'validation', detail: error.message };
-    if (error instanceof WrongExpectedRevisionError) return { status: 409, rule: 'revision.conflict', detail: `Too many concurrent changes to customer ${id}; retry` };
-    this.logger.error(`Deleting customer ${id} failed: ${(error as Error).stack ?? String(error)}`);
-    return { status: 500, rule: 'internal', detail: 'An unexpected error occurred' };
+    const { status, rule, detail } = problemOf(error);
+    if (status >= 500) this.logger.error(`Deleting customer ${id} failed: ${(error as Error).stack ?? String(error)}`);
+    return { status, rule, detail };
   }
 }
 

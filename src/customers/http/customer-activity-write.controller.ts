@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
@@ -53,6 +53,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { IF_MATCH_HEADER, plain } from './customers-write.controller.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /** 201 answer of a sub-entity creation: Location names the new entity. */
 function created(response: Response, customerId: number, collection: string, result: CustomerWrite) {
@@ -83,7 +84,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
   @ApiCreatedResponse({ description: 'The customer with the new comment; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addComment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddCommentDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -97,7 +98,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Edit a comment' })
   @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editComment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('commentId') commentId: string,
     @Body() body: EditCommentDto,
     @RequestMeta() metadata: EventMetadata,
@@ -110,7 +111,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a comment' })
   @ApiOkResponse({ description: 'The customer without the comment', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async deleteComment(@Param('id', ParseIntPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async deleteComment(@Param('id', customerIdPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
   }
 
@@ -121,7 +122,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
   @ApiCreatedResponse({ description: 'The customer with the new note; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addNote(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddNoteDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -135,7 +136,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Edit a note' })
   @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editNote(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('noteId') noteId: string,
     @Body() body: EditNoteDto,
     @RequestMeta() metadata: EventMetadata,
@@ -148,7 +149,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a note' })
   @ApiOkResponse({ description: 'The customer without the note', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async deleteNote(@Param('id', ParseIntPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async deleteNote(@Param('id', customerIdPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
   }
 
@@ -159,7 +160,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
   @ApiCreatedResponse({ description: 'The customer with the new grant; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async grantCap(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: GrantCapBonusDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -174,7 +175,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
   @ApiOkResponse({ description: 'The customer with the grant revoked', schema: CUSTOMER_WRITTEN_SCHEMA })
   async revokeCap(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('grantId') grantId: string,
     @Body() body: ReasonDto,
     @RequestMeta() metadata: EventMetadata,
@@ -190,7 +191,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
   @ApiCreatedResponse({ description: 'The customer with the item; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async assignHardware(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AssignHardwareDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -207,7 +208,7 @@ export class CustomerActivityWriteController {
   @ApiBody({ type: ReasonDto, required: false })
   @ApiOkResponse({ description: 'The customer without the item', schema: CUSTOMER_WRITTEN_SCHEMA })
   async unassignHardware(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('itemId') itemId: string,
     @Body() body: ReasonDto,
     @RequestMeta() metadata: EventMetadata,
@@ -223,7 +224,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Add a contact person' })
   @ApiCreatedResponse({ description: 'The customer with the new contact; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addContact(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddContactDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -236,7 +237,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove a contact person' })
   @ApiOkResponse({ description: 'The customer without the contact', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async removeContact(@Param('id', ParseIntPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async removeContact(@Param('id', customerIdPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
   }
 
@@ -247,7 +248,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Add an additional address' })
   @ApiCreatedResponse({ description: 'The customer with the new address; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addAddress(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddAddressDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -260,7 +261,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove an additional address' })
   @ApiOkResponse({ description: 'The customer without the address', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async removeAddress(@Param('id', ParseIntPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async removeAddress(@Param('id', customerIdPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
   }
 
@@ -271,7 +272,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
   @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordPayment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: RecordPaymentDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -285,7 +286,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
   @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordCharge(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: RecordChargeDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,

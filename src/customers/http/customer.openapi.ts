@@ -1,8 +1,7 @@
 /** OpenAPI schemas of the customer answers: the resource, its write answers, lists and reads. */
 import type { SchemaObject } from '@nestjs/swagger';
 import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
-import { ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../reference-data/http/reference-data.openapi.js';
-import type { Actor } from '../../event-store/event-store.port.js';
+import { ACTOR_SCHEMA, ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../common/openapi/shared-schemas.js';
 import type { BulkDeleteItemResult, BulkDeleteResult, PortalToken } from '../application/customer.commands.js';
 import {
   ACCOUNT_TYPES,
@@ -29,7 +28,6 @@ const optionalText = (description?: string) => oa.nullable(text(description));
 
 export const GEO_SCHEMA = namedSchema('GeoPoint', oa.object<GeoPoint>({ lat: oa.number({ minimum: -90, maximum: 90 }), lng: oa.number({ minimum: -180, maximum: 180 }) }));
 export const AUTHOR_SCHEMA = namedSchema('AuthorRef', oa.object<AuthorRef>({ id: oa.string(), name: oa.string() }, { description: 'The admin who wrote it' }));
-export const ACTOR_SCHEMA = namedSchema('Actor', oa.object<Actor>({ id: oa.string(), name: oa.string(), role: oa.string() }, { description: 'Who did it' }));
 
 type View = CustomerView;
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Header, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Header, HttpCode, Param, Patch, Post, Put, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
@@ -22,7 +22,7 @@ import {
   PORTAL_TOKEN_SCHEMA,
 } from './customer.openapi.js';
 import { RequirePermission } from '../../auth/decorators.js';
-import { ProblemException } from '../../common/problem.js';
+import { fieldsProblem } from '../../common/problem.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { API_PREFIX } from '../../http-app.js';
@@ -55,6 +55,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { CreateCustomerDto, PatchCustomerDto } from './dto/customer-body.dto.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 export const IF_MATCH_HEADER = {
   name: 'If-Match',
@@ -109,7 +110,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event. A new voip.pin (exactly the settings\' pinLength digits) is sealed before it is recorded; the same PIN again changes nothing.' })
   @ApiOkResponse({ description: 'The customer after the change (unchanged: no event, position null)', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async edit(@Param('id', ParseIntPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async edit(@Param('id', customerIdPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatchBody>(body), { metadata, expectedRevision })));
   }
 
@@ -118,7 +119,7 @@ export class CustomersWriteController {
   @ApiOperation({ summary: 'Delete a customer', description: 'Only an Inactive customer (409 customer.delete.requires_inactive); its login becomes free' })
   @ApiBody({ type: ReasonDto, required: false })
   @ApiOkResponse({ description: 'The customer, deleted', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async remove(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async remove(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCustomerCommand(id, { reason: body?.reason }, { metadata, expectedRevision })));
   }
 
@@ -127,7 +128,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Restore a deleted customer', description: 'Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)' })
   @ApiOkResponse({ description: 'The customer, restored', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async restore(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async restore(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RestoreCustomerCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
   }
 
@@ -136,7 +137,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the status', description: 'Illegal transitions: 409 customer.status.transition_not_allowed; same status: 409 customer.status.unchanged' })
   @ApiOkResponse({ description: 'The customer with its new status', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async changeStatus(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeStatusDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async changeStatus(@Param('id', customerIdPipe) id: number, @Body() body: ChangeStatusDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new ChangeStatusCommand(id, { status: body.status, reason: body.reason }, { metadata, expectedRevision })));
   }
 
@@ -145,7 +146,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the billing type' })
   @ApiOkResponse({ description: 'The customer with its new billing type', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async changeBillingType(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeBillingTypeDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async changeBillingType(@Param('id', customerIdPipe) id: number, @Body() body: ChangeBillingTypeDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(
       await this.commandBus.execute(new ChangeBillingTypeCommand(id, { billingType: body.billingType, reason: body.reason }, { metadata, expectedRevision })),
     );
@@ -156,7 +157,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a New customer to a lead', description: 'Only from new (409 customer.convert_to_lead.requires_new)' })
   @ApiOkResponse({ description: 'The customer, now a lead', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async convertToLead(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async convertToLead(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new ConvertToLeadCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
   }
 
@@ -165,7 +166,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a lead back to a customer', description: 'Status active (default) or new; 409 customer.lead.not_a_lead otherwise' })
   @ApiOkResponse({ description: 'The customer, no longer a lead', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async convertToCustomer(@Param('id', ParseIntPipe) id: number, @Body() body: ConvertLeadToCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async convertToCustomer(@Param('id', customerIdPipe) id: number, @Body() body: ConvertLeadToCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(
       await this.commandBus.execute(new ConvertLeadToCustomerCommand(id, { status: body.status, reason: body.reason }, { metadata, expectedRevision })),
     );
@@ -176,12 +177,9 @@ export class CustomersWriteController {
   @ApiOperation({ summary: 'Set additional field values', description: 'Body: {<name>: value}; merged into the current values, null clears; checked against the definitions' })
   @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { contract_id: 'C-1001', vip: true } } })
   @ApiOkResponse({ description: 'The customer with the new values', schema: CUSTOMER_WRITTEN_SCHEMA })
-  async setAdditionalFields(@Param('id', ParseIntPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async setAdditionalFields(@Param('id', customerIdPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw ProblemException.of(422, 'The body must be an object of additional field name → value', {
-        rule: 'validation',
-        errors: [{ field: 'body', rule: 'isObject', message: 'the body must be an object of additional field name → value' }],
-      });
+      throw fieldsProblem([{ field: 'body', rule: 'type', message: 'the body must be an object of additional field name → value' }], 'The body must be an object of additional field name → value');
     }
     return writeBody(await this.commandBus.execute(new SetAdditionalFieldsCommand(id, { values: body as Record<string, never> }, { metadata, expectedRevision })));
   }
@@ -192,7 +190,7 @@ export class CustomersWriteController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Reveal the portal password (audited)', description: 'Records CustomerPasswordRevealed, then answers {customerId, password, revision, position}' })
   @ApiOkResponse({ description: 'The portal password (the reveal is recorded)', schema: PASSWORD_REVEALED_SCHEMA })
-  async revealPassword(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async revealPassword(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RevealPasswordCommand(id, body.reason, { metadata, expectedRevision })));
   }
 
@@ -204,7 +202,7 @@ export class CustomersWriteController {
     description: 'The given one (policy: 8+ characters, a letter and a digit, not the login; 422 otherwise) or one generated from the customer settings. Stored only encrypted.',
   })
   @ApiOkResponse({ description: 'The customer, and whether the password was generated', schema: PASSWORD_RESET_SCHEMA })
-  async resetPassword(@Param('id', ParseIntPipe) id: number, @Body() body: ResetPasswordDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async resetPassword(@Param('id', customerIdPipe) id: number, @Body() body: ResetPasswordDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     const result = await this.commandBus.execute(new ResetPasswordCommand(id, { password: body.password, reason: body.reason }, { metadata, expectedRevision }));
     return { ...writeBody(result), passwordGenerated: result.generated };
   }
@@ -215,7 +213,7 @@ export class CustomersWriteController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Reveal the VoIP PIN (audited)', description: 'Records CustomerPinRevealed, then answers {customerId, pin, revision, position}' })
   @ApiOkResponse({ description: 'The VoIP PIN (the reveal is recorded)', schema: PIN_REVEALED_SCHEMA })
-  async revealPin(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async revealPin(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RevealPinCommand(id, body.reason, { metadata, expectedRevision })));
   }
 
@@ -227,7 +225,7 @@ export class CustomersWriteController {
     description: 'Records CustomerImpersonated and answers a short-lived opaque portal token {customerId, token, tokenType, expiresAt, revision, position}',
   })
   @ApiCreatedResponse({ description: 'The portal token (the act is recorded)', schema: PORTAL_TOKEN_SCHEMA })
-  async impersonate(@Param('id', ParseIntPipe) id: number, @Body() body: ImpersonateDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async impersonate(@Param('id', customerIdPipe) id: number, @Body() body: ImpersonateDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(
       await this.commandBus.execute(new ImpersonateCustomerCommand(id, { reason: body.reason, ttlSeconds: body.ttlSeconds }, { metadata, expectedRevision })),
     );

@@ -1,4 +1,4 @@
-import { ProblemException } from '../../common/problem.js';
+import { fieldsProblem, type ProblemException } from '../../common/problem.js';
 
 /**
  * Opaque keyset cursors: base64url of a small JSON object. Clients pass them back unchanged;
@@ -22,5 +22,5 @@ export function decodeCursor<T extends object>(cursor: string, check: (value: Re
 }
 
 export function invalidCursor(message: string): ProblemException {
-  return ProblemException.of(422, message, { rule: 'validation', errors: [{ field: 'cursor', rule: 'cursor', message }] });
+  return fieldsProblem([{ field: 'cursor', rule: 'cursor', message }], message);
 }

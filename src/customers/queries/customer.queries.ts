@@ -50,7 +50,7 @@ export class GetCustomerStatsQuery extends Query<CustomerStats> {
 }
 
 export function customerNotFound(id: number): ProblemException {
-  return ProblemException.of(404, `Customer ${id} does not exist`, { rule: 'customer.not_found' });
+  return ProblemException.rule('customer.not_found', `Customer ${id} does not exist`);
 }
 
 @Injectable()

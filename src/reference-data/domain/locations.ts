@@ -9,5 +9,7 @@ export type CreateLocation = Extract<LocationCommand, { type: 'CreateLocation' }
 export type RenameLocation = Extract<LocationCommand, { type: 'RenameLocation' }>;
 export type DeleteLocation = Extract<LocationCommand, { type: 'DeleteLocation' }>;
 
-/** Rules: location.not_found, location.name_taken, location.in_use; name validated (required, ≤128). */
-export const locationsDecider = makeNamedEntityDecider('Location', 'location');
+export const LOCATION_RULES = { notFound: 'location.not_found', nameTaken: 'location.name_taken', inUse: 'location.in_use' } as const;
+
+/** Name validated (required, ≤128). */
+export const locationsDecider = makeNamedEntityDecider('Location', 'location', LOCATION_RULES);

@@ -4,9 +4,10 @@
  * decider from the stream's own state (a concurrent create conflicts on the stream revision and
  * is decided again on fresh state, so ids never clash).
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import type { Change, Decider, DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, requiredText, integer } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
+import type { Change, Decider, DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, requiredText, integer } from '../../domain-kernel/validation.js';
 
 export interface NamedEntity {
   id: number;
@@ -57,12 +58,20 @@ export interface NamedEntityContext {
   customersReferencing?: number;
 }
 
-export const NAME_MAX_LENGTH = 128;
+export const NAME_MAX_LENGTH = REFERENCE_DATA_LIMITS.name;
+
+export interface NamedEntityRules {
+  notFound: string;
+  nameTaken: string;
+  inUse: string;
+}
 
 export function makeNamedEntityDecider<K extends string>(
   kind: K,
-  /** Lower-case word used in rule codes and messages: 'partner' → 'partner.not_found'. */
+  /** Lower-case word used in messages: 'partner'. */
   word: string,
+  /** The rule codes of this kind, written out so every code the API emits is greppable. */
+  rules: NamedEntityRules,
 ): Decider<NamedEntityCommand<K>, NamedEntitiesState, NamedEntityEvent<K>, NamedEntityContext> {
   const initialState: NamedEntitiesState = { entities: {}, lastId: 0 };
 
@@ -78,7 +87,7 @@ export function makeNamedEntityDecider<K extends string>(
     integer({ min: 1 })(errors, 'id', id);
     errors.throwIfAny();
     const entity = state.entities[id as number];
-    if (!entity || entity.deleted) refuse(`${word}.not_found`, `${capitalise(word)} ${String(id)} does not exist`, { id });
+    if (!entity || entity.deleted) refuse(rules.notFound, `${capitalise(word)} ${String(id)} does not exist`, { id });
     return entity;
   };
 
@@ -86,7 +95,7 @@ export function makeNamedEntityDecider<K extends string>(
     const clash = Object.values(state.entities).find(
       (entity) => !entity.deleted && entity.id !== exceptId && entity.name.toLowerCase() === name.toLowerCase(),
     );
-    if (clash) refuse(`${word}.name_taken`, `A ${word} named "${clash.name}" already exists (id ${clash.id})`, { id: clash.id, name: clash.name });
+    if (clash) refuse(rules.nameTaken, `A ${word} named "${clash.name}" already exists (id ${clash.id})`, { id: clash.id, name: clash.name });
   };
 
   const decide = (command: NamedEntityCommand<K>, state: NamedEntitiesState, context: NamedEntityContext): NamedEntityEvent<K>[] => {
@@ -108,7 +117,7 @@ export function makeNamedEntityDecider<K extends string>(
       case `Delete${kind}`: {
         const entity = existing(state, (command.data as { id: number })?.id);
         if ((context.customersReferencing ?? 0) > 0) {
-          refuse(`${word}.in_use`, `${capitalise(word)} "${entity.name}" is still used by ${context.customersReferencing} customer(s)`, {
+          refuse(rules.inUse, `${capitalise(word)} "${entity.name}" is still used by ${context.customersReferencing} customer(s)`, {
             id: entity.id,
             customers: context.customersReferencing,
           });

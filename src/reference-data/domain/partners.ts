@@ -9,5 +9,7 @@ export type CreatePartner = Extract<PartnerCommand, { type: 'CreatePartner' }>;
 export type RenamePartner = Extract<PartnerCommand, { type: 'RenamePartner' }>;
 export type DeletePartner = Extract<PartnerCommand, { type: 'DeletePartner' }>;
 
-/** Rules: partner.not_found, partner.name_taken, partner.in_use; name validated (required, ≤128). */
-export const partnersDecider = makeNamedEntityDecider('Partner', 'partner');
+export const PARTNER_RULES = { notFound: 'partner.not_found', nameTaken: 'partner.name_taken', inUse: 'partner.in_use' } as const;
+
+/** Name validated (required, ≤128). */
+export const partnersDecider = makeNamedEntityDecider('Partner', 'partner', PARTNER_RULES);

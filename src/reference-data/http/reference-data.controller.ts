@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiConflictResponse,
@@ -21,6 +21,7 @@ import {
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { ProblemException } from '../../common/problem.js';
+import { locationIdPipe, partnerIdPipe } from '../../common/id-param.pipe.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { IfMatch, WriteInterceptor, writeBody } from '../../customers/http/write-http.js';
@@ -65,7 +66,7 @@ abstract class NamedEntityWrites {
 
 /** A partner-restricted admin does not see other partners (GET answers 404), so cannot change them either. */
 function assertPartnerInScope(id: number, scope: PartnerScope): void {
-  if (!scope.allows(id)) throw ProblemException.of(404, `Partner ${id} does not exist`, { rule: 'partner.not_found' });
+  if (!scope.allows(id)) throw ProblemException.rule('partner.not_found', `Partner ${id} does not exist`);
 }
 
 /**
@@ -74,9 +75,7 @@ function assertPartnerInScope(id: number, scope: PartnerScope): void {
  */
 function assertMayCreatePartners(scope: PartnerScope): void {
   if (!scope.unrestricted) {
-    throw ProblemException.of(403, 'Only an admin over all partners may create partners; this admin is limited to some partners', {
-      rule: 'partner.create.requires_all_partners',
-    });
+    throw ProblemException.rule('partner.create.requires_all_partners', 'Only an admin over all partners may create partners; this admin is limited to some partners');
   }
 }
 
@@ -109,7 +108,7 @@ export class PartnersWriteController extends NamedEntityWrites {
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.name_taken' })
   renamePartner(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', partnerIdPipe) id: number,
     @Body() body: NamedEntityDto,
     @RequestMeta() metadata: EventMetadata,
     @CurrentPartnerScope() scope: PartnerScope,
@@ -124,7 +123,7 @@ export class PartnersWriteController extends NamedEntityWrites {
   @ApiOkResponse({ description: 'The partner, deleted', schema: PARTNER_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.in_use' })
-  deletePartner(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
+  deletePartner(@Param('id', partnerIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
     assertPartnerInScope(id, scope);
     return this.remove(id, metadata, ifMatch);
   }
@@ -155,7 +154,7 @@ export class LocationsWriteController extends NamedEntityWrites {
   @ApiOkResponse({ description: 'The location, renamed', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.name_taken' })
-  renameLocation(@Param('id', ParseIntPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  renameLocation(@Param('id', locationIdPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
     return this.rename(id, body, metadata, ifMatch);
   }
 
@@ -164,7 +163,7 @@ export class LocationsWriteController extends NamedEntityWrites {
   @ApiOkResponse({ description: 'The location, deleted', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.in_use' })
-  deleteLocation(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  deleteLocation(@Param('id', locationIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
     return this.remove(id, metadata, ifMatch);
   }
 }

@@ -1,5 +1,6 @@
 /** OpenAPI schemas of the reference data answers: partners, locations, additional fields, customer settings. */
-import { namedSchema, oa, page, written, type Schema } from '../../common/openapi/schema.js';
+import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
+import { ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../common/openapi/shared-schemas.js';
 import type { CustomerSettingsView, ReferenceEntityView } from '../application/reference-data.commands.js';
 import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
 import type { NamedEntityItem } from '../queries/reference-data.queries.js';
@@ -28,13 +29,6 @@ export const PARTNER_WRITTEN_SCHEMA = namedSchema('PartnerWritten', written(name
 export const LOCATION_SCHEMA = namedSchema('Location', namedEntityItem('location'));
 export const LOCATION_LIST_SCHEMA = namedSchema('LocationList', page(LOCATION_SCHEMA, { description: 'Every location, in one page' }));
 export const LOCATION_WRITTEN_SCHEMA = namedSchema('LocationWritten', written(namedEntity('location'), 'the locations stream'));
-
-const additionalFieldValue: Schema = {
-  oneOf: [oa.string(), oa.number(), oa.boolean(), oa.array(oa.string())],
-  description: 'string, number, boolean or (multiselect) a list of strings, as the definition\'s type says',
-};
-
-export const ADDITIONAL_FIELD_VALUE_SCHEMA = namedSchema('AdditionalFieldValue', additionalFieldValue);
 
 export const ADDITIONAL_FIELD_SCHEMA = namedSchema(
   'AdditionalField',

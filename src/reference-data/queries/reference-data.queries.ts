@@ -143,7 +143,7 @@ export class GetNamedEntityHandler implements IQueryHandler<GetNamedEntityQuery>
 
   async execute(query: GetNamedEntityQuery): Promise<NamedEntityItem> {
     const [item] = await this.readModels.namedEntities(query.kind, { includeDeleted: true, id: query.id, partnerIds: query.partnerIds });
-    if (!item) throw ProblemException.of(404, `${query.kind === 'partner' ? 'Partner' : 'Location'} ${query.id} does not exist`, { rule: `${query.kind}.not_found` });
+    if (!item) throw ProblemException.rule(query.kind === 'partner' ? 'partner.not_found' : 'location.not_found', `${query.kind === 'partner' ? 'Partner' : 'Location'} ${query.id} does not exist`);
     return item;
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * Every rule code the API can answer, with its HTTP status and what it means. The `rule` field of a
+ * problem+json answer (and of a Socket.IO error) is one of these; the problem's `type` is
+ * `https://chronicle.dev/problems/<rule>`. Style: dotted lowercase with underscores, `<area>.<rule>`.
+ *
+ * The HTTP error mapper takes the status from here, docs/rule-codes.md is rendered from here
+ * (`npm run rules:write`), and test/common/rule-codes.spec.ts fails when the code emits a rule
+ * that is not listed, or when one listed here is emitted nowhere.
+ */
+export interface RuleCode {
+  status: number;
+  meaning: string;
+}
+
+const request = {
+  'request.validation_failed': { status: 422, meaning: 'One or more fields are malformed; `errors[]` names each field (full path) and the rule it broke' },
+  'request.malformed_json': { status: 400, meaning: 'The request body is not valid JSON' },
+  'request.body_too_large': { status: 413, meaning: 'The request body is larger than the server accepts (256 kB)' },
+  'request.unsupported_media_type': { status: 415, meaning: 'A request body that is not JSON (send `Content-Type: application/json`)' },
+  'request.malformed_if_match': { status: 400, meaning: '`If-Match` does not hold one stream revision as returned in the `ETag` header' },
+  'request.nesting_too_deep': { status: 400, meaning: 'The JSON body nests arrays / objects deeper than 32 levels (refused before it is parsed)' },
+  'request.invalid_text': { status: 422, meaning: 'A string of the body (value or key), the query or the path holds NUL (U+0000) or a lone surrogate; `errors[]` names each field' },
+  'request.malformed_id': { status: 400, meaning: 'A path id that is not a positive integer' },
+  'request.route_not_found': { status: 404, meaning: 'No endpoint answers this method and path' },
+  'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
+} satisfies Record<string, RuleCode>;
+
+const revision = {
+  'revision.precondition_failed': { status: 412, meaning: 'The resource changed since the revision sent in `If-Match`; read it again and retry' },
+  'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
+} satisfies Record<string, RuleCode>;
+
+const auth = {
+  'auth.missing_token': { status: 401, meaning: 'No access token: send `Authorization: Bearer <token>`' },
+  'auth.invalid_token': { status: 401, meaning: 'The access token is malformed or forged' },
+  'auth.token_expired': { status: 401, meaning: 'The access token has expired; refresh it or log in again' },
+  'auth.session_revoked': { status: 401, meaning: 'The session has ended (logout, password change, deactivated admin); log in again' },
+  'auth.invalid_credentials': { status: 401, meaning: 'Wrong email or password' },
+  'auth.invalid_refresh_token': { status: 401, meaning: 'The refresh token is invalid, expired or already used' },
+  'auth.forbidden': { status: 403, meaning: 'The role does not grant the permission this endpoint needs (or the endpoint declares none)' },
+  'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
+} satisfies Record<string, RuleCode>;
+
+const server = {
+  'server.internal_error': { status: 500, meaning: 'An unexpected error; nothing about it is disclosed (it is logged)' },
+  'server.unavailable': { status: 503, meaning: 'A dependency (database, event store) is unavailable; retry after `Retry-After` seconds' },
+  'read_your_writes.timeout': { status: 504, meaning: 'The read models did not reach `minPosition` in time; retry later' },
+} satisfies Record<string, RuleCode>;
+
+/** Socket.IO `/activity` refusals (in acks, `subscriptionError`); auth refusals use the `auth.*` rules. */
+const live = {
+  'live.malformed_request': { status: 400, meaning: 'A `subscribe` / `unsubscribe` payload that is not `{customerId?, after?, batch?}`' },
+  'live.invalid_position': { status: 400, meaning: '`after` is not a position of this event store' },
+  'live.too_many_subscriptions': { status: 429, meaning: 'The connection already holds the most subscriptions it may' },
+  'live.subscription_failed': { status: 503, meaning: 'A subscription ended on a store error (`subscriptionError`); subscribe again with `after: position`' },
+} satisfies Record<string, RuleCode>;
+
+const feed = {
+  'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
+} satisfies Record<string, RuleCode>;
+
+const customer = {
+  'customer.not_found': { status: 404, meaning: 'No such customer (or one outside the partners the admin may see)' },
+  'customer.already_exists': { status: 409, meaning: 'A customer with this id already exists' },
+  'customer.deleted': { status: 409, meaning: 'The customer is deleted; only a restore is possible' },
+  'customer.partner.unknown': { status: 409, meaning: 'The partner does not exist (or is outside the admin\'s partners)' },
+  'customer.location.unknown': { status: 409, meaning: 'The location does not exist' },
+  'customer.status.unchanged': { status: 409, meaning: 'The customer already has this status' },
+  'customer.status.transition_not_allowed': { status: 409, meaning: 'The status cannot change from the current one to the requested one' },
+  'customer.delete.requires_inactive': { status: 409, meaning: 'Only an Inactive customer can be deleted' },
+  'customer.restore.requires_deleted': { status: 409, meaning: 'Only a deleted customer can be restored' },
+  'customer.convert_to_lead.requires_new': { status: 409, meaning: 'Only a New customer can be converted to a lead' },
+  'customer.lead.not_a_customer': { status: 409, meaning: 'The customer is a lead: convert it back first' },
+  'customer.lead.not_a_lead': { status: 409, meaning: 'The customer is not a lead' },
+  'customer.voip.account_number_read_only': { status: 409, meaning: 'The VoIP account number cannot change after creation' },
+  'customer.billing.credit_limit_requires_postpaid': { status: 409, meaning: 'A credit limit applies only to postpaid accounts' },
+  'customer.comment.not_found': { status: 404, meaning: 'No such comment on this customer' },
+  'customer.note.not_found': { status: 404, meaning: 'No such note on this customer' },
+  'customer.cap.grant.not_found': { status: 404, meaning: 'No such CAP grant on this customer' },
+  'customer.cap.grant_already_revoked': { status: 409, meaning: 'The CAP grant is already revoked' },
+  'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
+  'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
+  'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
+  'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
+  'customer.login.taken': { status: 409, meaning: 'Another customer already uses this portal login' },
+  'customer.account_number.taken': { status: 409, meaning: 'Another customer already uses this VoIP account number' },
+  'customer.additional_field.taken': { status: 409, meaning: 'Another customer already has this value of a unique additional field' },
+} satisfies Record<string, RuleCode>;
+
+const referenceData = {
+  'partner.not_found': { status: 404, meaning: 'No such partner (or one outside the admin\'s partners)' },
+  'partner.name_taken': { status: 409, meaning: 'Another partner already has this name' },
+  'partner.in_use': { status: 409, meaning: 'Customers still belong to the partner' },
+  'partner.create.requires_all_partners': { status: 403, meaning: 'Only an admin over all partners may create partners' },
+  'location.not_found': { status: 404, meaning: 'No such location' },
+  'location.name_taken': { status: 409, meaning: 'Another location already has this name' },
+  'location.in_use': { status: 409, meaning: 'Customers are still at the location' },
+  'additional_field.not_found': { status: 404, meaning: 'No additional field of this name is defined' },
+  'additional_field.already_defined': { status: 409, meaning: 'An additional field of this name is already defined' },
+  'additional_field.type_immutable': { status: 409, meaning: 'The type of an additional field cannot change' },
+} satisfies Record<string, RuleCode>;
+
+const admins = {
+  'admin.not_found': { status: 404, meaning: 'No such administrator (or one the acting admin may not manage)' },
+  'admin.already_exists': { status: 409, meaning: 'The administrator already exists' },
+  'admin.email_taken': { status: 409, meaning: 'Another administrator already uses this email' },
+  'admin.role.unknown': { status: 409, meaning: 'The role does not exist' },
+  'admin.partner.unknown': { status: 409, meaning: 'A partner in `partnerIds` does not exist' },
+  'admin.forbidden': { status: 403, meaning: 'The role or partners would grant more than the acting admin holds' },
+  'admin.self_privileges': { status: 409, meaning: 'An admin cannot change their own role or partners' },
+  'admin.self_deactivation': { status: 409, meaning: 'An admin cannot deactivate themselves' },
+  'admin.last_super_administrator': { status: 409, meaning: 'The last active super-administrator cannot be deactivated or demoted' },
+  'role.not_found': { status: 404, meaning: 'No such role' },
+  'role.name_taken': { status: 409, meaning: 'A role of this name already exists' },
+  'role.built_in': { status: 409, meaning: 'Built-in roles cannot be changed or removed' },
+  'role.in_use': { status: 409, meaning: 'The role is still assigned to administrators' },
+  'role.forbidden': { status: 403, meaning: 'The role would grant permissions the acting admin does not hold' },
+} satisfies Record<string, RuleCode>;
+
+/** Operator endpoints (GET /projections, /projections/{name}/rebuild). */
+const operations = {
+  'projection.not_found': { status: 404, meaning: 'No projection of this name is registered (GET /projections lists them)' },
+  'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
+} satisfies Record<string, RuleCode>;
+
+export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+
+export type Rule = keyof typeof RULE_CODES;
+
+/** `<area>.<rule>`: lowercase words with underscores, separated by dots. */
+export const RULE_CODE_STYLE = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;
+
+export function isKnownRule(rule: string): rule is Rule {
+  return Object.prototype.hasOwnProperty.call(RULE_CODES, rule);
+}
+
+/**
+ * The HTTP status of a domain rule: the registry's, else by its suffix (`.not_found` 404,
+ * `.forbidden` 403, other refusals 409), so an unlisted rule still answers sensibly (the rule-code
+ * test fails on it).
+ */
+export function statusOfRule(rule: string): number {
+  if (isKnownRule(rule)) return RULE_CODES[rule].status;
+  if (rule.endsWith('.not_found')) return 404;
+  if (rule.endsWith('.forbidden')) return 403;
+  return 409;
+}
