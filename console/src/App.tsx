@@ -7,6 +7,10 @@ import { CustomerListScreen } from './screens/CustomerListScreen';
 import { CustomerProfileScreen } from './screens/CustomerProfileScreen';
 import { ActivityScreen } from './screens/ActivityScreen';
 import { NotYetScreen } from './screens/NotYetScreen';
+import { CustomerHistoryScreen } from './screens/CustomerHistoryScreen';
+import { ReferenceDataScreen } from './screens/ReferenceDataScreen';
+import { AdminsScreen } from './screens/AdminsScreen';
+import { OperationsScreen } from './screens/OperationsScreen';
 
 function RequireLogin() {
   const { loggedIn, loading, error, admin } = useAuth();
@@ -26,9 +30,10 @@ export function App() {
         <Route path="/customers" element={<CustomerListScreen />} />
         <Route path="/customers/:id" element={<CustomerProfileScreen />} />
         <Route path="/activity" element={<ActivityScreen />} />
-        <Route path="/reference-data" element={<NotYetScreen title="Reference data" />} />
-        <Route path="/admins" element={<NotYetScreen title="Admins and roles" />} />
-        <Route path="/operations" element={<NotYetScreen title="Operations" />} />
+        <Route path="/customers/:id/history" element={<CustomerHistoryScreen />} />
+        <Route path="/reference-data" element={<ReferenceDataScreen />} />
+        <Route path="/admins" element={<AdminsScreen />} />
+        <Route path="/operations" element={<OperationsScreen />} />
         <Route path="*" element={<NotYetScreen title="Not found" />} />
       </Route>
     </Routes>

@@ -124,7 +124,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Retries an assertion until it passes (a page updates asynchronously), at most `timeoutMs`. */
-export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 8_000): Promise<void> {
+export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

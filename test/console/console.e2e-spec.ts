@@ -31,6 +31,9 @@ beforeAll(async () => {
   ids.zola = await create({ fullName: 'Zola Dube', partnerId: south, locationId: town, emails: ['zola@example.com'], phones: ['+27 84 999 0000'] });
   await harness.api('POST', `/customers/${ids.peter}/status`, { status: 'active' });
   await harness.api('POST', `/customers/${ids.jane}/notes`, { text: 'Disputes every invoice: check with finance first', kind: 'debtor', popup: true });
+  ids.thabo = await create({ fullName: 'Thabo Khumalo', partnerId: north, locationId: town, emails: ['thabo@example.com'], city: 'Cape Town' });
+  await harness.api('PATCH', `/customers/${ids.thabo}`, { city: 'Stellenbosch' });
+  await harness.api('PATCH', `/customers/${ids.thabo}`, { phones: ['+27 21 555 0101'] });
   await harness.api('POST', '/admins', { email: 'north@isp.example', name: 'Nora North', password: 'north-admin-password-1', role: 'manager', partnerIds: [north] });
 });
 
@@ -75,7 +78,7 @@ test('logs in, shows the admin and role, logs out', async () => {
 test('searches as you type (state in the URL) and opens the profile with its pop-up note', async () => {
   const { page } = await harness.newPage();
   await harness.login(page);
-  await page.getByRole('status').filter({ hasText: 'of 3 customers' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'of 4 customers' }).waitFor();
   await page.getByRole('searchbox', { name: 'Search' }).fill('555');
   await page.getByRole('link', { name: 'Jane Mokoena' }).waitFor();
   await hasNone(page.getByRole('link', { name: 'Peter Naidoo' }));
@@ -191,11 +194,67 @@ test("a partner-limited admin does not see another partner's customers", async (
   await hasNone(page.getByRole('link', { name: 'Reference data' }));
 });
 
+test('time travel: the slider shows an earlier revision with its changes marked; the chain verifies', async () => {
+  const { page } = await harness.newPage();
+  await harness.login(page);
+  await page.goto(`/customers/${ids.thabo}`);
+  await page.getByRole('link', { name: 'History and audit' }).click();
+  const slider = page.getByRole('slider', { name: 'Revision' });
+  await hasValue(slider, '2');
+  const city = page.locator('tr[data-field="city"]');
+  await hasText(city, 'Stellenbosch');
+  // Keyboard only: Home goes to the first revision.
+  await slider.focus();
+  await page.keyboard.press('Home');
+  await hasText(page.getByText(/^Revision \d+ of 2/), 'Revision 0 of 2');
+  await hasText(city, 'Cape Town');
+  expect(new URL(page.url()).searchParams.get('revision')).toBe('0');
+  await page.keyboard.press('ArrowRight');
+  await hasText(city, /Stellenbosch.*Cape Town/);
+  await hasAttribute(city, 'class', 'changed');
+  await hasText(page.locator('.what-happened'), /Stellenbosch|Cape Town|city/i);
+  await hasNone(page.locator('tr.changed[data-field="phones"]'));
+  await hasText(page.getByRole('status').filter({ hasText: 'Hash chain' }), /Hash chain verified: 3 event/);
+  await screenshot(page, 'customer-history');
+});
+
+test('the activity page follows every customer live', async () => {
+  const { page } = await harness.newPage();
+  await harness.login(page);
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  await harness.api('POST', `/customers/${ids.zola}/comments`, { text: 'Asked about a faster line' });
+  await hasText(page.getByRole('list', { name: 'Events, newest first' }), /comment/i);
+  await screenshot(page, 'activity');
+});
+
+test('reference data, admins and operations screens show and change what the API holds', async () => {
+  const { page } = await harness.newPage();
+  await harness.login(page);
+  await page.getByRole('link', { name: 'Reference data' }).click();
+  await hasText(page.getByRole('region', { name: 'Partners' }), 'North Fibre');
+  await page.getByLabel('New partner name').fill('East Cable');
+  await page.getByRole('form', { name: 'New partner' }).getByRole('button', { name: 'Add' }).click();
+  await hasText(page.getByRole('region', { name: 'Partners' }), 'East Cable');
+  await page.getByLabel('Login length').fill('abc');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await hasText(page.getByRole('form', { name: 'Customer settings' }), /loginLength/);
+  await screenshot(page, 'reference-data');
+  await page.getByRole('link', { name: 'Admins' }).click();
+  await hasText(page.getByRole('region', { name: 'Administrators' }), 'Nora North');
+  await page.getByRole('link', { name: 'Operations' }).click();
+  const projections = page.getByRole('region', { name: 'Projections' });
+  await hasText(projections, 'customer_list');
+  await page.getByRole('button', { name: 'Rebuild customer_stats' }).click();
+  await hasText(projections.locator('tr', { hasText: 'customer_stats' }), /running|done/);
+  await screenshot(page, 'operations');
+});
+
 describe.each([
   ['laptop', LAPTOP],
   ['phone', PHONE],
 ])('axe-core at %s width', (name, viewport) => {
-  test('finds no serious or critical violation on the login, list and profile screens', async () => {
+  test('finds no serious or critical violation on any screen', async () => {
     const { page } = await harness.newPage(viewport);
     await page.goto('/login');
     await page.getByRole('button', { name: 'Log in' }).waitFor();
@@ -211,5 +270,17 @@ describe.each([
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     if (name === 'phone') await screenshot(page, 'customer-profile-phone');
+    for (const [path, heading] of [
+      [`/customers/${ids.thabo}/history`, 'Audit'],
+      ['/activity', 'Activity'],
+      ['/reference-data', 'Customer settings'],
+      ['/admins', 'Roles'],
+      ['/operations', 'Projections'],
+    ]) {
+      await page.goto(path);
+      await page.getByRole('heading', { name: heading }).first().waitFor();
+      await page.locator('.loading').first().waitFor({ state: 'detached' }).catch(() => undefined);
+      expect({ path, violations: await seriousAxeViolations(page) }).toEqual({ path, violations: [] });
+    }
   });
 });

@@ -33,9 +33,11 @@ export function Layout() {
                 <NavLink to="/admins">Admins</NavLink>
               </li>
             )}
-            <li>
-              <NavLink to="/operations">Operations</NavLink>
-            </li>
+            {can('operations') && (
+              <li>
+                <NavLink to="/operations">Operations</NavLink>
+              </li>
+            )}
           </ul>
         </nav>
         <div className="who" aria-label="Logged in as">

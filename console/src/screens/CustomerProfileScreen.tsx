@@ -19,6 +19,7 @@ type PatchBody = BodyOf<'/api/v1/customers/{id}', 'patch'>;
 export function CustomerProfileScreen() {
   const id = Number(useParams().id);
   const profile = useCustomer(id);
+  const { can } = useAuth();
   const queryClient = useQueryClient();
   const partners = namesById(usePartners().data);
   const locations = namesById(useLocations().data);
@@ -49,6 +50,7 @@ export function CustomerProfileScreen() {
         <span className="muted">
           #{customer.id} · login {customer.login} · revision {customer.revision}
         </span>
+        {can('audit.read') && <Link to={`/customers/${customer.id}/history`}>History and audit</Link>}
       </header>
       <PopupNotes customer={customer} />
       <div className="profile-grid">

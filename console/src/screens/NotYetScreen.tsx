@@ -2,7 +2,7 @@ export function NotYetScreen({ title }: { title: string }) {
   return (
     <div className="page">
       <h1>{title}</h1>
-      <p>This screen is not part of the console yet.</p>
+      <p>There is no such page here.</p>
     </div>
   );
 }
