@@ -64,6 +64,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One administrator (ETag: its revision) */
         get: operations["AdminsController_get"];
         put?: never;
         post?: never;
@@ -100,6 +101,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Reactivate: logins allowed again */
         post: operations["AdminsController_reactivate"];
         delete?: never;
         options?: never;
@@ -148,6 +150,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The admin behind the token */
         get: operations["AuthController_me"];
         put?: never;
         post?: never;
@@ -1045,6 +1048,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One role */
         get: operations["RolesController_get"];
         put?: never;
         post?: never;
@@ -1052,6 +1056,7 @@ export interface paths {
         delete: operations["RolesController_remove"];
         options?: never;
         head?: never;
+        /** Change the label or permissions of a custom role */
         patch: operations["RolesController_change"];
         trace?: never;
     };
@@ -1090,10 +1095,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (text exposition format), for a scraper */
+        get: operations["MetricsController_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActivityEntry: {
+            actor: components["schemas"]["Actor"] | null;
+            /** Format: date-time */
+            at: string;
+            changes: {
+                /** @example status */
+                field: string;
+                /** @description The value before (REDACTED for secrets) */
+                from: unknown;
+                /** @description The value after */
+                to: unknown;
+            }[];
+            /** @description Global position of the event */
+            position: string;
+            revision: number;
+            /**
+             * @description One sentence for a person
+             * @example Status changed from New to Active by Ada
+             */
+            summary: string;
+            /** @description Event type (GET /events/catalog) */
+            type: string;
+        };
+        /** @description Newest first */
+        ActivityPage: {
+            items: components["schemas"]["ActivityEntry"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        /** @description Who did it */
+        Actor: {
+            id: string;
+            name: string;
+            role: string;
+        };
         AddAddressDto: {
             city?: string | null;
             /**
@@ -1124,6 +1183,49 @@ export interface components {
             name: string;
             phone?: string | null;
             role?: string | null;
+        };
+        AdditionalAddress: {
+            /** Format: date-time */
+            addedAt: string;
+            city: string | null;
+            /** @description ISO 3166-1 alpha-2 */
+            country: string | null;
+            geo: components["schemas"]["GeoPoint"] | null;
+            id: string;
+            /** @description e.g. billing, installation */
+            label: string | null;
+            street: string;
+            street2: string | null;
+            zipCode: string | null;
+        };
+        AdditionalField: {
+            /** @enum {string} */
+            appliesTo: "all" | "person" | "company";
+            default: components["schemas"]["AdditionalFieldValue"] | null;
+            /** @example Contract */
+            label: string;
+            /** @description string: longest length; integer / decimal: largest value */
+            max: number | null;
+            /** @description string: shortest length; integer / decimal: smallest value */
+            min: number | null;
+            /**
+             * @description Key in a customer's additionalFields; immutable
+             * @example contract_id
+             */
+            name: string;
+            /** @description select / multiselect: the allowed values */
+            options: string[];
+            required: boolean;
+            showInCreateForm: boolean;
+            /** @description Listed in GET /customers items */
+            showInList: boolean;
+            /**
+             * @description Immutable once defined
+             * @enum {string}
+             */
+            type: "string" | "integer" | "decimal" | "boolean" | "date" | "datetime" | "select" | "multiselect";
+            /** @description No two customers share a value */
+            unique: boolean;
         };
         AdditionalFieldDefinitionDto: {
             /**
@@ -1163,6 +1265,14 @@ export interface components {
              */
             unique: boolean;
         };
+        /** @description In definition order, in one page */
+        AdditionalFieldList: {
+            items: components["schemas"]["AdditionalField"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
         AdditionalFieldPatchDto: {
             /** @enum {string} */
             appliesTo?: "all" | "person" | "company";
@@ -1181,6 +1291,23 @@ export interface components {
             type?: "string" | "integer" | "decimal" | "boolean" | "date" | "datetime" | "select" | "multiselect";
             unique?: boolean;
         };
+        AdditionalFieldRemoved: (components["schemas"]["AdditionalField"] & {
+            /** @enum {boolean} */
+            removed: true;
+        }) & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the definitions stream after the write (also the ETag) */
+            revision: number;
+        };
+        /** @description string, number, boolean or (multiselect) a list of strings, as the definition's type says */
+        AdditionalFieldValue: string | number | boolean | string[];
+        AdditionalFieldWritten: components["schemas"]["AdditionalField"] & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the definitions stream after the write (also the ETag) */
+            revision: number;
+        };
         AddNoteDto: {
             /**
              * @default internal
@@ -1194,6 +1321,48 @@ export interface components {
             popup: boolean;
             text: string;
         };
+        /** @description Additional addresses, in one page (nextCursor is null) */
+        AddressList: {
+            items: components["schemas"]["AdditionalAddress"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        Admin: {
+            /** @description False once deactivated: no logins */
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deactivatedAt: string | null;
+            /** Format: email */
+            email: string;
+            id: string;
+            name: string;
+            /** @description Partners the admin may see; empty = every partner */
+            partnerIds: number[];
+            /** Format: date-time */
+            passwordChangedAt: string | null;
+            /** @description Stream revision (the ETag) */
+            revision: number;
+            /** @description Name of a role (GET /roles) */
+            role: string;
+        };
+        /** @description Ordered by email */
+        AdminPage: {
+            items: components["schemas"]["Admin"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        AdminWritten: components["schemas"]["Admin"] & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the administrator after the write (also the ETag) */
+            revision: number;
+        };
         AssignHardwareDto: {
             barcode?: string | null;
             /** @description Inventory item id */
@@ -1204,6 +1373,19 @@ export interface components {
              * @enum {string}
              */
             status: "assigned" | "rent" | "sold" | "internal_usage" | "stock" | "returned";
+        };
+        AuditExport: {
+            customerId: number;
+            events: components["schemas"]["StreamEvent"][];
+            /** Format: date-time */
+            exportedAt: string;
+            streamId: string;
+            verification: components["schemas"]["ChainVerification"];
+        };
+        /** @description The admin who wrote it */
+        AuthorRef: {
+            id: string;
+            name: string;
         };
         BillingDto: {
             /**
@@ -1235,10 +1417,83 @@ export interface components {
             taxes?: string[];
             taxNumber?: string | null;
         };
+        BillingSettings: {
+            /** @enum {string} */
+            accountType: "prepaid" | "postpaid";
+            billingDay: number;
+            /** @description null = do not block */
+            blockingPeriodDays: number | null;
+            /** @description Postpaid only */
+            creditLimit: number | null;
+            /** @description Days blocked before deactivation; null = off */
+            gracePeriodDays: number | null;
+            invoiceNote: string | null;
+            /** @description Balance under which the customer is blocked; may be negative */
+            minimumBalance: number;
+            paymentDueDays: number;
+            /** @enum {string|null} */
+            paymentMethod: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
+            rateGroup: string | null;
+            reference: string | null;
+            /** @enum {string} */
+            schedule: "daily" | "monthly";
+            taxes: string[];
+            taxNumber: string | null;
+        };
         BulkDeleteDto: {
             ids: number[];
             /** @description Why; recorded in the event */
             reason?: string | null;
+        };
+        BulkDeleteResult: {
+            deleted: number;
+            refused: number;
+            /** @description One per id, in the order asked */
+            results: {
+                /** @description When refused */
+                error?: {
+                    detail: string;
+                    rule: string;
+                    status: number;
+                };
+                id: number;
+                ok: boolean;
+                /** @description When deleted */
+                position?: string | null;
+                /** @description When deleted */
+                revision?: number;
+            }[];
+        };
+        Cap: {
+            /** @description Megabytes of the grants neither revoked nor expired */
+            bonusMegabytesTotal: number;
+            grants: components["schemas"]["CapGrant"][];
+        };
+        CapGrant: {
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            grantedAt: string;
+            grantedBy: components["schemas"]["AuthorRef"] | null;
+            id: string;
+            megabytes: number;
+            reason: string;
+            revoked: boolean;
+        };
+        ChainVerification: {
+            chained: number;
+            customerId: number;
+            events: number;
+            firstBrokenRevision?: number;
+            headHash: string | null;
+            /** @description Why the chain breaks at firstBrokenRevision */
+            reason?: string;
+            /** @enum {string} */
+            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap";
+            /** @description Events older than the chain: reported, not failed */
+            unchained: number;
+            /** @description True when every chained event matches its hash and its predecessor */
+            verified: boolean;
         };
         ChangeBillingTypeDto: {
             /** @enum {string} */
@@ -1264,6 +1519,44 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "blocked" | "inactive";
+        };
+        Comment: {
+            /** Format: date-time */
+            at: string;
+            author: components["schemas"]["AuthorRef"] | null;
+            /** Format: date-time */
+            editedAt: string | null;
+            id: string;
+            pinned: boolean;
+            text: string;
+            /** @enum {string} */
+            type: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
+        };
+        /** @description Oldest first, in one page (nextCursor is null) */
+        CommentList: {
+            items: components["schemas"]["Comment"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        /** @description Contact persons, in one page (nextCursor is null) */
+        ContactList: {
+            items: components["schemas"]["ContactPerson"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        ContactPerson: {
+            /** Format: date-time */
+            addedAt: string;
+            /** Format: email */
+            email: string | null;
+            id: string;
+            name: string;
+            phone: string | null;
+            role: string | null;
         };
         ConvertLeadToCustomerDto: {
             /** @description Why; recorded in the event */
@@ -1353,6 +1646,157 @@ export interface components {
             voip?: components["schemas"]["VoipDto"];
             zipCode?: string | null;
         };
+        /** @description The customer resource */
+        Customer: {
+            /** @description Values of the additional fields, by name (GET /additional-fields) */
+            additionalFields: {
+                [key: string]: components["schemas"]["AdditionalFieldValue"];
+            };
+            addresses: components["schemas"]["AdditionalAddress"][];
+            balance: number;
+            billing: components["schemas"]["BillingSettings"];
+            billingEmails: string[];
+            /** @enum {string} */
+            billingType: "recurring" | "prepaid_custom" | "prepaid_daily";
+            cap: components["schemas"]["Cap"];
+            /** @enum {string} */
+            category: "person" | "company";
+            city: string | null;
+            comments: components["schemas"]["Comment"][];
+            /** @description Company only */
+            companyId: string | null;
+            contactPerson: string | null;
+            contacts: components["schemas"]["ContactPerson"][];
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            dateAdded: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            dateOfBirth: string | null;
+            deleted: boolean;
+            /** Format: date-time */
+            deletedAt: string | null;
+            emails: string[];
+            fullName: string;
+            geo: components["schemas"]["GeoPoint"] | null;
+            hardware: components["schemas"]["HardwareItem"][];
+            id: number;
+            /** @description Person only */
+            identification: string | null;
+            isLead: boolean;
+            labels: string[];
+            locationId: number;
+            login: string;
+            notes: components["schemas"]["Note"][];
+            partnerId: number;
+            phones: string[];
+            /** @description Stream revision (the ETag; send it as If-Match) */
+            revision: number;
+            /** @enum {string} */
+            status: "new" | "active" | "blocked" | "inactive";
+            street: string | null;
+            street2: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            vatId: string | null;
+            voip: components["schemas"]["VoipSettings"];
+            zipCode: string | null;
+        };
+        CustomerAsOf: components["schemas"]["Customer"] & {
+            /**
+             * Format: date-time
+             * @description The time asked for, or the time of the last event folded in
+             */
+            asOf: string;
+        };
+        CustomerEvents: {
+            customerId: number;
+            /** @description In stream order */
+            events: components["schemas"]["StreamEvent"][];
+            /** @description Pass as ?fromRevision= for the next page; null at the end */
+            nextRevision: number | null;
+            /** @description Revision of the last event of the stream */
+            revision: number;
+        };
+        CustomerListItem: {
+            accountNumber: string | null;
+            /** @description Only the fields whose definition says showInList */
+            additionalFields: {
+                [key: string]: components["schemas"]["AdditionalFieldValue"];
+            };
+            balance: number;
+            /** @enum {string} */
+            billingType: "recurring" | "prepaid_custom" | "prepaid_daily";
+            /** @enum {string} */
+            category: "person" | "company";
+            city: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date
+             * @example 2026-01-31
+             */
+            dateAdded: string;
+            deleted: boolean;
+            emails: string[];
+            fullName: string;
+            id: number;
+            isLead: boolean;
+            labels: string[];
+            locationId: number;
+            login: string;
+            partnerId: number;
+            phones: string[];
+            revision: number;
+            /** @enum {string} */
+            status: "new" | "active" | "blocked" | "inactive";
+            street: string | null;
+            street2: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            zipCode: string | null;
+        };
+        /** @description total only with ?total=true */
+        CustomerPage: {
+            items: components["schemas"]["CustomerListItem"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        CustomerProfile: components["schemas"]["Customer"] & {
+            /** @description Label of each additional field, by name */
+            additionalFieldLabels: {
+                [key: string]: string;
+            };
+            /** @description The pop-up notes: show them when the profile opens */
+            alerts: components["schemas"]["Note"][];
+        };
+        CustomerSettings: {
+            accountNumberLength: number;
+            accountNumberPrefix: string;
+            /**
+             * Format: date-time
+             * @description When the settings last changed; null while the defaults apply
+             */
+            changedAt: string | null;
+            loginCharset: string;
+            loginLength: number;
+            /** @description Pattern of generated logins */
+            loginPattern: string;
+            passwordCharset: string;
+            passwordLength: number;
+            /** @description Pattern of generated portal passwords */
+            passwordPattern: string;
+            /** @description Digits of a VoIP PIN */
+            pinLength: number;
+        };
         CustomerSettingsDto: {
             /** @example 10 */
             accountNumberLength: number;
@@ -1395,6 +1839,42 @@ export interface components {
             /** @example 6 */
             pinLength?: number;
         };
+        CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the settings stream after the write (also the ETag) */
+            revision: number;
+        };
+        CustomerStats: {
+            /** @description Customers per billing type */
+            byBillingType: {
+                [key: string]: number;
+            };
+            /** @description Customers per category */
+            byCategory: {
+                [key: string]: number;
+            };
+            byLocation: {
+                count: number;
+                locationId: number;
+            }[];
+            byPartner: {
+                count: number;
+                partnerId: number;
+            }[];
+            /** @description Customers per status */
+            byStatus: {
+                [key: string]: number;
+            };
+            leads: number;
+            total: number;
+        };
+        CustomerWritten: components["schemas"]["Customer"] & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
+            revision: number;
+        };
         DeactivateAdminDto: {
             reason?: Record<string, never>;
         };
@@ -1417,10 +1897,43 @@ export interface components {
             popup?: boolean;
             text?: string;
         };
+        EventCatalog: {
+            /** @description JSON Schema of the envelope every event comes in */
+            envelope: {
+                [key: string]: unknown;
+            };
+            events: {
+                description: string;
+                history: {
+                    change: string;
+                    version: number;
+                }[];
+                /** @description Secret fields of the stored event the feed leaves out */
+                omitted: string[];
+                /** @description JSON Schema (2020-12) of data */
+                schema: {
+                    [key: string]: unknown;
+                };
+                /** @example customer-<id> */
+                stream: string;
+                type: string;
+                version: number;
+            }[];
+        };
+        FeedPage: {
+            /** @description Oldest first */
+            events: components["schemas"]["PublicEvent"][];
+            /** @description Position of the last event read (also one filtered out): ask again with after=lastPosition */
+            lastPosition: string | null;
+        };
         GeoDto: {
             /** @example 52.52 */
             lat: number;
             /** @example 13.405 */
+            lng: number;
+        };
+        GeoPoint: {
+            lat: number;
             lng: number;
         };
         GrantCapBonusDto: {
@@ -1433,6 +1946,24 @@ export interface components {
             megabytes: number;
             reason: string;
         };
+        HardwareItem: {
+            /** Format: date-time */
+            assignedAt: string;
+            barcode: string | null;
+            /** @description Inventory item id */
+            itemId: string;
+            productName: string;
+            /** @enum {string} */
+            status: "assigned" | "rent" | "sold" | "internal_usage" | "stock" | "returned";
+        };
+        /** @description Assigned items, in one page (nextCursor is null) */
+        HardwareList: {
+            items: components["schemas"]["HardwareItem"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
         ImpersonateDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
@@ -1441,6 +1972,37 @@ export interface components {
              * @default 900
              */
             ttlSeconds: number;
+        };
+        Location: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Customers (not deleted) of this location you may see */
+            customers: number;
+            deleted: boolean;
+            id: number;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description Every location, in one page */
+        LocationList: {
+            items: components["schemas"]["Location"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        LocationWritten: {
+            /** Format: date-time */
+            createdAt: string;
+            deleted: boolean;
+            id: number;
+            name: string;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the locations stream after the write (also the ETag) */
+            revision: number;
         };
         LoginDto: {
             /** @example admin@chronicle.local */
@@ -1452,9 +2014,89 @@ export interface components {
             /** @description Instead of the access token, e.g. once it has expired */
             refreshToken?: string;
         };
+        Me: {
+            /** Format: email */
+            email: string;
+            id: string;
+            name: string;
+            /** @description Partners the admin may see; empty = every partner */
+            partnerIds: number[];
+            permissions: string[];
+            role: string;
+        };
         NamedEntityDto: {
             /** @example North ISP */
             name: string;
+        };
+        Note: {
+            /** Format: date-time */
+            at: string;
+            author: components["schemas"]["AuthorRef"] | null;
+            /** Format: date-time */
+            editedAt: string | null;
+            id: string;
+            /**
+             * @description internal or debtor
+             * @enum {string}
+             */
+            kind: "internal" | "debtor";
+            /** @description Shown as an alert when the profile opens */
+            popup: boolean;
+            text: string;
+        };
+        NoteList: {
+            items: components["schemas"]["Note"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        } & {
+            /** @description The pop-up notes */
+            alerts: components["schemas"]["Note"][];
+        };
+        Partner: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Customers (not deleted) of this partner you may see */
+            customers: number;
+            deleted: boolean;
+            id: number;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description Every partner you may see, in one page */
+        PartnerList: {
+            items: components["schemas"]["Partner"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        PartnerWritten: {
+            /** Format: date-time */
+            createdAt: string;
+            deleted: boolean;
+            id: number;
+            name: string;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the partners stream after the write (also the ETag) */
+            revision: number;
+        };
+        PasswordReset: components["schemas"]["CustomerWritten"] & {
+            /** @description True when the password was generated from the settings (reveal it to tell the customer) */
+            passwordGenerated: boolean;
+        };
+        PasswordRevealed: {
+            customerId: number;
+            password: string;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
+            revision: number;
         };
         PatchCustomerDto: {
             /** @description name → value, checked against the additional field definitions */
@@ -1506,9 +2148,189 @@ export interface components {
             voip?: components["schemas"]["VoipDto"];
             zipCode?: string | null;
         };
+        PinRevealed: {
+            customerId: number;
+            pin: string;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
+            revision: number;
+        };
+        PortalToken: {
+            customerId: number;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Opaque, short-lived */
+            token: string;
+            /** @enum {string} */
+            tokenType: "portal";
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
+            revision: number;
+        };
+        /** @description RFC 9457 problem details; some problems add members (e.g. currentRevision, position) */
+        Problem: {
+            /**
+             * @description What went wrong, for a person
+             * @example Customer 42 does not exist
+             */
+            detail: string;
+            /** @description Input problems: one entry per field and rule */
+            errors?: {
+                /**
+                 * @description Full path of the field, e.g. voip.timezone or emails[1]
+                 * @example fullName
+                 */
+                field: string;
+                /**
+                 * @description What to change, for a person
+                 * @example fullName is required
+                 */
+                message: string;
+                /**
+                 * @description The rule it broke
+                 * @example required
+                 */
+                rule: string;
+            }[];
+            /**
+             * @description Machine-readable rule code, <area>.<rule> (see the changelog for renames)
+             * @example customer.not_found
+             */
+            rule?: string;
+            /**
+             * @description The HTTP status
+             * @example 404
+             */
+            status: number;
+            /**
+             * @description Short name of the HTTP status
+             * @example Not Found
+             */
+            title: string;
+            /**
+             * Format: uri
+             * @description Identifies the kind of problem
+             * @example https://chronicle.dev/problems/customer.not_found
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Every projection, in one page */
+        ProjectionList: {
+            items: components["schemas"]["ProjectionStatus"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        ProjectionStatus: {
+            /** @description The version readers use */
+            activeVersion: number | null;
+            caughtUp: boolean;
+            /** @description Version of the running code */
+            codeVersion: number;
+            /** @description Why it is failing or cannot run here */
+            error?: string;
+            eventsBehind: number | null;
+            /** @description eventsBehind is a lower bound (counting stopped at the limit) */
+            eventsBehindAtLeast: boolean;
+            eventsProcessed: number;
+            headPosition: string | null;
+            name: string;
+            note?: string;
+            position: string | null;
+            /** @description Whether this instance processes the active version */
+            processingHere: boolean;
+            rebuilding?: {
+                eventsProcessed: number;
+                position: string | null;
+                /** @enum {string} */
+                state: "idle" | "starting" | "standby" | "catching-up" | "caught-up" | "rebuilding" | "switching" | "failing" | "retired" | "stopped" | "not-running";
+                version: number;
+            };
+            /** @enum {string} */
+            state: "idle" | "starting" | "standby" | "catching-up" | "caught-up" | "rebuilding" | "switching" | "failing" | "retired" | "stopped" | "not-running";
+        };
+        /** @description The public envelope of an event */
+        PublicEvent: {
+            /** @description The event's data as the catalogue describes it, secrets left out */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description Event id: dedupe on it
+             */
+            id: string;
+            metadata: {
+                actor?: components["schemas"]["Actor"];
+                causationId?: string;
+                correlationId?: string;
+                /** Format: date-time */
+                occurredAt?: string;
+            };
+            /** @description Global position: opaque; pass it back as after / Last-Event-ID */
+            position: string;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @description Position within its stream */
+            revision: number;
+            /** @description Version of data's schema (always the current one: older events are upgraded) */
+            schemaVersion: number;
+            /** @example customer-42 */
+            streamId: string;
+            /** @description Event type (GET /events/catalog) */
+            type: string;
+        };
         ReasonDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
+        };
+        RebuildJob: {
+            error?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            name: string;
+            progress?: {
+                elapsedMs: number;
+                /** @description The last error while batches are retried */
+                error?: string;
+                etaMs: number | null;
+                eventsDone: number;
+                eventsPerSecond: number;
+                name: string;
+                /** @enum {string} */
+                phase: "waiting-for-lock" | "rebuilding" | "switching" | "done";
+                position: string | null;
+                totalEstimate: number | null;
+                version: number;
+            };
+            result?: {
+                droppedTables: string[];
+                durationMs: number;
+                eventsPerSecond: number;
+                eventsProcessed: number;
+                fromVersion: number | null;
+                name: string;
+                position: string | null;
+                resumed: boolean;
+                retiredVersions: number[];
+                totalEventsProcessed: number;
+                version: number;
+            };
+            /** Format: date-time */
+            startedAt: string;
+            /** @enum {string} */
+            state: "running" | "done" | "failed" | "stopped";
+        };
+        RebuildStarted: components["schemas"]["RebuildJob"] & {
+            /** @description False when a rebuild was already running (it is answered) */
+            started: boolean;
         };
         RecordChargeDto: {
             /** @example 9.99 */
@@ -1536,11 +2358,77 @@ export interface components {
             /** @description Why; recorded in the event */
             reason?: string | null;
         };
+        Role: {
+            /** @description Built-in roles cannot be changed or removed */
+            builtIn: boolean;
+            /** @example Support desk */
+            label: string;
+            /** @example support */
+            name: string;
+            permissions: string[];
+        };
+        RoleList: {
+            /** @description Built-in roles first */
+            items: components["schemas"]["Role"][];
+            /** @description Every permission a role may hold */
+            permissions: {
+                description: string;
+                name: string;
+            }[];
+        };
+        RoleRemoved: {
+            name: string;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the roles stream after the write (also the ETag) */
+            revision: number;
+        };
+        RoleWritten: components["schemas"]["Role"] & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the roles stream after the write (also the ETag) */
+            revision: number;
+        };
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
             /** @description Discard an unfinished rebuild and start again from zero (default: resume it) */
             restart?: boolean;
+        };
+        StreamEvent: {
+            /** @description As stored; the PIN redacted, the password only ever sealed */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            id: string;
+            /** @description actor, ip, userAgent, correlationId, causationId, chain {hash, prev} */
+            metadata: {
+                [key: string]: unknown;
+            };
+            position: string;
+            /** Format: date-time */
+            recordedAt: string;
+            revision: number;
+            /** @description The version the event was written with (not upgraded) */
+            schemaVersion: number;
+            type: string;
+        };
+        TokenPair: {
+            /** @description JWT: send as Authorization: Bearer <accessToken> */
+            accessToken: string;
+            /** @description Seconds until the access token expires */
+            expiresIn: number;
+            /**
+             * Format: date-time
+             * @description When the refresh token expires (each refresh starts a new lifetime)
+             */
+            refreshExpiresAt: string;
+            /** @description Single use: trade it at /auth/refresh for a new pair */
+            refreshToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
         };
         UpdateAdminDto: {
             email?: Record<string, never>;
@@ -1596,6 +2484,39 @@ export interface components {
             timezone?: string | null;
             validDays?: number | null;
         };
+        /** @description The VoIP account (the PIN is never shown: reveal it with POST …/pin/reveal) */
+        VoipSettings: {
+            /** @description Numeric, unique, read-only after create */
+            accountNumber: string;
+            /** @description 0 = unlimited */
+            concurrentCalls: number;
+            /** @description ISO 3166-1 alpha-2 */
+            country: string | null;
+            /** @description Calls per second; 0 = unlimited */
+            cps: number;
+            /** @description ISO 4217 */
+            currency: string | null;
+            /**
+             * Format: date-time
+             * @description No new calls after it
+             */
+            expiryDate: string | null;
+            /** Format: date-time */
+            firstUsedAt: string | null;
+            ipManagement: boolean;
+            localCallChargePerMinute: number;
+            localCalls: boolean;
+            /** Format: email */
+            lowCreditNotificationEmail: string | null;
+            notifications: boolean;
+            paymentGatewayPermission: boolean;
+            province: string | null;
+            recording: boolean;
+            resellerId: number | null;
+            /** @description IANA time zone */
+            timezone: string | null;
+            validDays: number | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1617,26 +2538,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The definitions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdditionalFieldList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1656,26 +2601,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The definition, with revision and position */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdditionalFieldWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description additional_field.already_defined */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1693,26 +2689,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The removed definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdditionalFieldRemoved"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description additional_field.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1734,33 +2763,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The definition after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdditionalFieldWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description additional_field.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description additional_field.type_immutable */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1780,25 +2862,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of administrators */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminPage"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1815,25 +2913,59 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The administrator, with revision and position; Location and ETag headers */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1848,32 +2980,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The administrator */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Admin"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     AdminsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision last seen (ETag); 412 when the administrator changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1885,32 +3036,87 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The administrator after the change */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     AdminsController_deactivate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision last seen (ETag); 412 when the administrator changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1922,32 +3128,87 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The administrator, deactivated */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     AdminsController_reactivate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision last seen (ETag); 412 when the administrator changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1955,25 +3216,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The administrator, active */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AdminWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1990,12 +3285,59 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong email or password, or the admin is deactivated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many failed attempts for this account or from this address (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2012,11 +3354,48 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The session ended */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither a valid access token nor a valid refresh token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2029,19 +3408,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The admin behind the token: id, email, name, role, partnerIds (empty = all), permissions */
+            /** @description id, email, name, role, partnerIds (empty = all), permissions */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2058,12 +3441,48 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current password is wrong or the new one breaks the password policy */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2080,11 +3499,50 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A new pair */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The refresh token is unknown, spent, expired or its session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2126,26 +3584,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of customers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPage"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2170,49 +3652,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.create (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2237,35 +3751,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CustomerProfile"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2287,47 +3820,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer, deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.delete (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2349,47 +3921,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer after the change (unchanged: no event, position null) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2417,33 +4028,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the timeline */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPage"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2467,47 +4104,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the new values */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2527,26 +4203,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The addresses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2568,47 +4277,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the new address; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2627,47 +4375,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The customer without the address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2685,32 +4463,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The export, as an attachment */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditExport"];
+                    "application/x-ndjson": string;
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission audit.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found (or not yet existing at that time / revision) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2725,32 +4522,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The chain recomputed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChainVerification"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission audit.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found (or not yet existing at that time / revision) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2772,47 +4578,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with its new billing type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission billing (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2832,26 +4677,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The grants and the active total */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cap"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2873,47 +4751,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the new grant; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission cap (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2936,47 +4853,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the grant revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission cap (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2998,47 +4954,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with its new balance; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission billing (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3058,26 +5053,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3099,47 +5127,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the new comment; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission notes (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3158,47 +5225,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The customer without the comment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission notes (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3221,47 +5318,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission notes (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3281,26 +5417,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The contact persons */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3322,47 +5491,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the new contact; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3381,47 +5589,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The customer without the contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3443,47 +5681,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer, no longer a lead */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.status (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3505,47 +5782,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer, now a lead */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.status (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3564,32 +5880,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of the stream */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CustomerEvents"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission audit.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found (or not yet existing at that time / revision) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3609,26 +5943,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HardwareList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3650,47 +6017,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the item; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3713,47 +6119,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer without the item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3775,47 +6220,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The portal token (the act is recorded) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalToken"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.impersonate (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3835,26 +6319,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The notes and the pop-up alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3876,47 +6393,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with the new note; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission notes (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3935,47 +6491,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The customer without the note */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission notes (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3998,47 +6584,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission notes (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4060,47 +6685,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer, and whether the password was generated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordReset"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.edit (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4122,47 +6786,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The portal password (the reveal is recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordRevealed"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.reveal_password (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4184,47 +6887,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with its new balance; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission billing (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found, or the addressed comment / note / grant / item / contact / address does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4246,47 +6988,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The VoIP PIN (the reveal is recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PinRevealed"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.reveal_password (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4308,47 +7089,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer, restored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.delete (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4368,32 +7188,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The customer as it was */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CustomerAsOf"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission audit.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found (or not yet existing at that time / revision) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4415,47 +7253,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The customer with its new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.status (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4475,54 +7352,86 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {results: [{id, ok, revision?, position?, error?: {status, rule, detail}}], deleted, refused} */
+            /** @description One result per id: deleted (revision, position) or refused (error with status and rule) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BulkDeleteResult"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.delete (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A business rule refused the command (`rule` names it); nothing was written */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description If-Match does not match the current revision */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4538,26 +7447,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerStats"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4577,25 +7510,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission feed.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4608,26 +7557,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {envelope, events: [{type, version, stream, description, schema, history, omitted}]} */
+            /** @description The envelope schema and every event type */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EventCatalog"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission feed.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4641,31 +7596,50 @@ export interface operations {
                 /** @description Comma-separated event types */
                 types?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Resume after this position (a browser EventSource sends it on reconnect) */
+                "Last-Event-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The event stream (until the client disconnects) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission feed.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4683,26 +7657,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The locations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4722,26 +7720,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The location, with revision and position */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description location.name_taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4759,33 +7808,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The location */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Location"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description location.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4803,33 +7878,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The location, deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description location.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description location.in_use */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4851,33 +7961,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The location, renamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description location.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description location.name_taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4895,26 +8058,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The partners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerList"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4934,33 +8121,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The partner, with revision and position */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.create.requires_all_partners: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.name_taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description name missing or too long */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4978,33 +8209,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The partner */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5022,33 +8279,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The partner, deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.in_use */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5070,33 +8362,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The partner, renamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description partner.name_taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5109,25 +8454,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The projections */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProjectionList"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission operations (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5142,25 +8494,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The job and its progress */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RebuildJob"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission operations (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5179,25 +8547,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The job (Location: where to poll it) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RebuildStarted"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission operations (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5212,25 +8623,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The job, stopping */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RebuildJob"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission operations (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5243,25 +8670,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The roles and the permissions */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleList"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5278,25 +8712,59 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The role, with revision and position; Location header */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5311,32 +8779,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The role */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Role"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     RolesController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision of the roles stream last seen; 412 when it changed since */
+                "If-Match"?: string;
+            };
             path: {
                 name: string;
             };
@@ -5344,32 +8831,69 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The name of the removed role */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleRemoved"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     RolesController_change: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision of the roles stream last seen; 412 when it changed since */
+                "If-Match"?: string;
+            };
             path: {
                 name: string;
             };
@@ -5381,25 +8905,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The role after the change */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoleWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission admins (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist (or is outside your partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5415,26 +8991,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSettings"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission customers.read (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
             504: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5454,26 +9054,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The settings after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSettingsWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description a pattern, charset or length is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5493,26 +9135,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The settings after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSettingsWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Needs permission reference_data (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision; nothing was written */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description a pattern, charset or length is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -5532,27 +9216,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description One entry per dependency: database, eventStore, projections */
+                        /** @description One entry per dependency: database, listener (LISTEN connection), eventStore, projections */
                         details: {
                             [key: string]: {
+                                /** @description Why it is down */
+                                message?: string;
                                 /** @enum {string} */
                                 status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         };
-                        /** @description One entry per dependency: database, eventStore, projections */
+                        /** @description One entry per dependency: database, listener (LISTEN connection), eventStore, projections */
                         error?: {
                             [key: string]: {
+                                /** @description Why it is down */
+                                message?: string;
                                 /** @enum {string} */
                                 status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         } | null;
-                        /** @description One entry per dependency: database, eventStore, projections */
+                        /** @description One entry per dependency: database, listener (LISTEN connection), eventStore, projections */
                         info?: {
                             [key: string]: {
+                                /** @description Why it is down */
+                                message?: string;
                                 /** @enum {string} */
                                 status: "up" | "down";
                             } & {
@@ -5567,46 +9257,57 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is down (details name it) */
+            /** @description A dependency is down: application/problem+json naming each failing part and why, with Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description One entry per dependency: database, eventStore, projections */
-                        details: {
+                    "application/problem+json": {
+                        /** @description One entry per dependency: database, listener (LISTEN connection), eventStore, projections */
+                        checks: {
                             [key: string]: {
+                                /** @description Why it is down */
+                                message?: string;
                                 /** @enum {string} */
                                 status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         };
-                        /** @description One entry per dependency: database, eventStore, projections */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @description One entry per dependency: database, eventStore, projections */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status: "error";
+                        /** @example database: connection refused (ECONNREFUSED); eventStore: connection refused (ECONNREFUSED) */
+                        detail: string;
+                        /** @description Seconds, as in the Retry-After header */
+                        retryAfter?: number;
+                        /** @enum {string} */
+                        rule: "server.unavailable";
+                        /** @enum {integer} */
+                        status: 503;
+                        /** @example Service Unavailable */
+                        title: string;
+                        /** @example https://chronicle.dev/problems/server.unavailable */
+                        type: string;
                     };
+                };
+            };
+        };
+    };
+    MetricsController_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
         };

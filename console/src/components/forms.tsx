@@ -6,7 +6,7 @@ export interface WriteForm {
   busy: boolean;
   error: unknown;
   fieldError(field: string): string | undefined;
-  submit(write: () => Promise<unknown>, after?: () => void): (event: FormEvent) => void;
+  submit<T>(write: () => Promise<T>, after?: (result: T) => void): (event: FormEvent) => void;
 }
 
 export function useWriteForm(): WriteForm {
@@ -21,7 +21,7 @@ export function useWriteForm(): WriteForm {
       setBusy(true);
       setError(null);
       write()
-        .then(() => after?.())
+        .then((result) => after?.(result))
         .catch(setError)
         .finally(() => setBusy(false));
     },

@@ -178,7 +178,7 @@ function AuditSection({ customerId }: { customerId: number }) {
     <Section title="Audit" id="audit">
       {verify.isPending ? (
         <Loading what="Verifying the hash chain" />
-      ) : verify.isError ? (
+      ) : verify.isError || !result ? (
         <ErrorMessage error={verify.error} retry={() => void verify.refetch()} />
       ) : (
         <div className={result.verified ? 'verified' : 'error'} role="status">

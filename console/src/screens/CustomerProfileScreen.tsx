@@ -120,7 +120,7 @@ function StatusActions({ customer, onDone }: { customer: Customer; onDone: (posi
   if (!can('customers.status') || customer.deleted) return null;
   const options = customer.isLead ? [] : allowedStatusChanges(customer.status);
 
-  async function run(action: () => Promise<{ position?: string }>, done: string) {
+  async function run(action: () => Promise<{ position?: string | null }>, done: string) {
     setBusy(true);
     setError(null);
     setMessage('');
@@ -249,7 +249,7 @@ function MainInfo({
   etag: string;
   partners: Map<number, string>;
   locations: Map<number, string>;
-  reloadAt: (position?: string) => Promise<{ customer: Customer; etag: string }>;
+  reloadAt: (position?: string | null) => Promise<{ customer: Customer; etag: string }>;
 }) {
   const { can } = useAuth();
   // The ETag of the revision the edit started from: a change by someone else meanwhile is a 412, not overwritten.
@@ -518,7 +518,7 @@ function NoteList({ items, empty }: { items: NoteLike[]; empty: string }) {
   );
 }
 
-function AddText({ label, onSubmit, onDone }: { label: string; onSubmit: (text: string) => Promise<{ position?: string }>; onDone: (position: string) => void }) {
+function AddText({ label, onSubmit, onDone }: { label: string; onSubmit: (text: string) => Promise<{ position?: string | null }>; onDone: (position: string) => void }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<ApiError | unknown>(null);
   const [busy, setBusy] = useState(false);

@@ -70,9 +70,16 @@ function NamedList({ kind }: { kind: 'partners' | 'locations' }) {
         className="inline-form"
         aria-label={`New ${kind === 'partners' ? 'partner' : 'location'}`}
         noValidate
-        onSubmit={form.submit(create, () => {
+        onSubmit={form.submit(create, (created) => {
           setName('');
-          void queryClient.invalidateQueries({ queryKey: [kind] });
+          // Read our own write: the list comes from a projection, so ask for it at the write's position.
+          const minPosition = (created as { position?: string | null }).position ?? undefined;
+          const path = kind === 'partners' ? '/api/v1/partners' : '/api/v1/locations';
+          void queryClient.fetchQuery({
+            queryKey: [kind],
+            staleTime: 0,
+            queryFn: () => ok(api.GET(path as '/api/v1/partners', { params: { query: { minPosition } as never } })),
+          });
         })}
       >
         <TextField label={`New ${kind === 'partners' ? 'partner' : 'location'} name`} name="name" value={name} onChange={(event) => setName(event.target.value)} error={form.fieldError('name')} />
