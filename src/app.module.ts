@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
 import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
@@ -10,6 +9,8 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { FeedModule } from './feed/feed.module.js';
 import { HealthController } from './health/health.controller.js';
+import { createRootLogger } from './logging/logging.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
@@ -19,18 +20,6 @@ import { ReferenceDataQueriesModule } from './reference-data/queries/reference-d
 import { CustomersModule } from './customers/customers.module.js';
 import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
-/** Secrets and personal data that must never reach a log line. */
-const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  'req.body.password',
-  'req.body.currentPassword',
-  'req.body.newPassword',
-  'req.body.refreshToken',
-  'req.body.accessToken',
-];
-
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -38,9 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
-        LoggerModule.forRoot({
-          pinoHttp: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' }, autoLogging: config.logLevel !== 'silent' },
-        }),
+        LoggingModule.forRoot(createRootLogger({ level: config.logLevel, format: config.logFormat })),
         CqrsModule.forRoot(),
         TerminusModule,
         ConfigHolderModule.register(config),

@@ -2,7 +2,9 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { ROOT_LOGGER } from './logging/logging.module.js';
+import { createHttpLogger, NestPinoLogger } from './logging/logging.js';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
 import { ProblemFilter } from './common/http-errors.js';
@@ -13,7 +15,8 @@ export const API_PREFIX = 'api/v1';
 /** HTTP concerns shared by main.ts and the e2e specs, so tests run the app as users get it. */
 export function configureHttpApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
-  express.useLogger(express.get(Logger));
+  express.useLogger(express.get(NestPinoLogger));
+  if (config.logLevel !== 'silent') express.use(createHttpLogger(express.get<Logger>(ROOT_LOGGER)));
   // req.ip (login rate limits, event metadata) is the client's only when the proxies in front are trusted.
   express.set('trust proxy', config.trustProxy);
   express.use(helmet());
