@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, type ValidationError } from '@nestjs/common';
-import { isKnownRule, RULE_CODES, type Rule } from './rule-codes.js';
+import { RULE_CODES, type Rule } from './rule-codes.js';
 import { fieldErrorsOf } from './validation-messages.js';
 
 /** One offending field in a problem document. */
@@ -66,4 +66,3 @@ export function validationProblem(errors: ValidationError[]): ProblemException {
   return fieldsProblem(fieldErrorsOf(errors));
 }
 
-export { isKnownRule };
