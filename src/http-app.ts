@@ -7,8 +7,12 @@ import { createHttpLogger, NestPinoLogger } from './logging/logging.js';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
+import { withProblemResponses } from './common/openapi/problems.js';
+import { namedSchemas } from './common/openapi/schema.js';
 import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
+import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
+import { serveConsole } from './console-assets.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -22,7 +26,10 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   express.use(helmet());
   express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
   express.use(jsonOnly);
-  express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  // verify: too deep a body is refused from its bytes, before JSON.parse and class-transformer see it.
+  const jsonOptions = { limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyJsonNesting };
+  express.useBodyParser('json', jsonOptions);
+  express.use(rejectInvalidText);
   useApiPrefix(express);
   express.useGlobalFilters(new ProblemFilter());
   express.useGlobalPipes(
@@ -35,6 +42,8 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   );
   express.enableShutdownHooks();
   SwaggerModule.setup('api/docs', express, buildOpenApiDocument(express), { jsonDocumentUrl: 'api/docs-json' });
+  // The admin console at / (when built); after the API's own setup, and never over its paths.
+  serveConsole(express);
 }
 
 /** /api/v1 before every route but the operational ones (health, metrics), which sit at the root. */
@@ -47,7 +56,7 @@ export function useApiPrefix(app: INestApplication): void {
  * `npm run openapi:write` (from the same function, so the committed file is what the app serves).
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Chronicle')
@@ -56,6 +65,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth()
       .build(),
   );
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
+  return withProblemResponses(document);
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../../common/request-context.js';
 import { ConfigError, DEV_ADMIN_PASSWORD, type AppConfig } from '../../config/app-config.js';
-import { isValidationFailed } from '../../customers/domain/index.js';
+import { isValidationFailed } from '../../domain-kernel/index.js';
 import { ADMIN_RULES, SUPER_ADMINISTRATOR } from '../domain/index.js';
 import { AdminDirectory } from './admin-directory.js';
 import { CreateAdminCommand } from './admin.commands.js';

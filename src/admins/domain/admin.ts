@@ -7,9 +7,11 @@
  * `context.actor`: an admin never manages an admin outside their partners (answered as not found),
  * never grants a role or partners beyond their own, and never changes their own role or partners.
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, isEmail, requiredText, optionalText } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { ADMIN_LIMITS } from './admin.limits.js';
+import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, isEmail, requiredText, optionalText } from '../../domain-kernel/validation.js';
+import { ADMIN_PASSWORD_MAX_BYTES, ADMIN_PASSWORD_MIN_LENGTH, EMAIL_MAX_LENGTH } from '../../domain-kernel/limits.js';
 import { findRole, permissionsOfRole, SUPER_ADMINISTRATOR, type RolesState } from './roles.js';
 
 export const ADMIN_STREAM_PREFIX = 'admin-';
@@ -165,7 +167,7 @@ export function normaliseEmail(value: string): string {
 }
 
 function validEmail(errors: FieldErrors, value: unknown): string {
-  const text = requiredText(254)(errors, 'email', value);
+  const text = requiredText(EMAIL_MAX_LENGTH)(errors, 'email', value);
   if (text && !isEmail(text)) errors.add('email', 'email', 'email is not a valid email address');
   return normaliseEmail(text);
 }
@@ -185,7 +187,7 @@ function validPartnerIds(errors: FieldErrors, value: unknown): number[] {
 }
 
 function validRole(errors: FieldErrors, value: unknown): string {
-  return requiredText(63)(errors, 'role', value);
+  return requiredText(ADMIN_LIMITS.roleName)(errors, 'role', value);
 }
 
 // ----- rules --------------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
       const { data } = command;
       const errors = new FieldErrors();
       const email = validEmail(errors, data.email);
-      const name = requiredText(128)(errors, 'name', data.name);
+      const name = requiredText(ADMIN_LIMITS.name)(errors, 'name', data.name);
       const role = validRole(errors, data.role);
       const partnerIds = validPartnerIds(errors, data.partnerIds);
       errors.throwIfAny();
@@ -274,7 +276,7 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
       const patch = command.data ?? {};
       const errors = new FieldErrors();
       const email = patch.email === undefined ? undefined : validEmail(errors, patch.email);
-      const name = patch.name === undefined ? undefined : requiredText(128)(errors, 'name', patch.name);
+      const name = patch.name === undefined ? undefined : requiredText(ADMIN_LIMITS.name)(errors, 'name', patch.name);
       const role = patch.role === undefined ? undefined : validRole(errors, patch.role);
       const partnerIds = patch.partnerIds === undefined ? undefined : validPartnerIds(errors, patch.partnerIds);
       errors.throwIfAny();
@@ -318,7 +320,7 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
     case 'DeactivateAdmin': {
       const admin = existing(state, context);
       const errors = new FieldErrors();
-      const reason = optionalText(500)(errors, 'reason', command.data?.reason);
+      const reason = optionalText(ADMIN_LIMITS.reason)(errors, 'reason', command.data?.reason);
       errors.throwIfAny();
       if (!admin.active) return [];
       if (context.actor?.id === admin.id) refuse(ADMIN_RULES.selfDeactivation, 'You cannot deactivate yourself', { id: admin.id });
@@ -373,9 +375,6 @@ export const adminDecider: Decider<AdminCommand, AdminState, AdminEvent, AdminCo
 
 // ----- passwords (policy only: hashing is I/O-free but slow, so it lives in the application layer) --
 
-export const PASSWORD_MIN_LENGTH = 10;
-/** bcrypt only reads the first 72 bytes; longer passwords would silently be truncated. */
-export const PASSWORD_MAX_BYTES = 72;
 
 /** Field errors for a new password (never echoing it). */
 export function checkPasswordPolicy(errors: FieldErrors, field: string, value: unknown): string {
@@ -383,7 +382,7 @@ export function checkPasswordPolicy(errors: FieldErrors, field: string, value: u
     errors.add(field, 'required', `${field} is required`);
     return '';
   }
-  if ([...value].length < PASSWORD_MIN_LENGTH) errors.add(field, 'minLength', `${field} must be at least ${PASSWORD_MIN_LENGTH} characters`);
-  if (new TextEncoder().encode(value).length > PASSWORD_MAX_BYTES) errors.add(field, 'maxLength', `${field} must be at most ${PASSWORD_MAX_BYTES} bytes`);
+  if ([...value].length < ADMIN_PASSWORD_MIN_LENGTH) errors.add(field, 'minLength', `${field} must be at least ${ADMIN_PASSWORD_MIN_LENGTH} characters`);
+  if (new TextEncoder().encode(value).length > ADMIN_PASSWORD_MAX_BYTES) errors.add(field, 'maxLength', `${field} must be at most ${ADMIN_PASSWORD_MAX_BYTES} bytes`);
   return value;
 }

@@ -2,9 +2,11 @@
  * Roles: the built-in ones (Splynx's defaults, fixed in code) and custom ones, defined by admins in
  * the event-sourced stream 'admin-roles'. A role is a name and a set of permissions.
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, requiredText } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { ADMIN_LIMITS } from './admin.limits.js';
+import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, requiredText } from '../../domain-kernel/validation.js';
+import { ownValue } from '../../domain-kernel/own.js';
 import { PERMISSIONS, isPermission, type Permission } from './permissions.js';
 
 export const ROLES_STREAM = 'admin-roles';
@@ -110,7 +112,7 @@ function assertMayGrant(permissions: readonly Permission[], context: RolesContex
 
 function existingCustom(state: RolesState, name: unknown): RoleDefinition {
   if (typeof name === 'string' && builtIn(name)) refuse(ROLE_RULES.builtIn, `Role "${name}" is built in and cannot be changed`, { name });
-  const role = typeof name === 'string' ? state.custom[name] : undefined;
+  const role = ownValue(state.custom, name);
   if (!role) refuse(ROLE_RULES.notFound, `There is no role "${String(name)}"`, { name });
   return role;
 }
@@ -120,19 +122,19 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
   switch (command.type) {
     case 'DefineRole': {
       const errors = new FieldErrors();
-      const name = requiredText(63)(errors, 'name', command.data.name);
+      const name = requiredText(ADMIN_LIMITS.roleName)(errors, 'name', command.data.name);
       if (name && !ROLE_NAME.test(name)) errors.add('name', 'format', 'name must be lower-case letters, digits and dashes, starting with a letter (2..63)');
-      const label = command.data.label === undefined || command.data.label === null ? name : requiredText(128)(errors, 'label', command.data.label);
+      const label = command.data.label === undefined || command.data.label === null ? name : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
       const permissions = validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
-      if (builtIn(name) || state.custom[name]) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
+      if (builtIn(name) || ownValue(state.custom, name)) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
       assertMayGrant(permissions, context);
       return [{ type: 'RoleDefined', data: { name, label, permissions, at } }];
     }
     case 'ChangeRole': {
       const role = existingCustom(state, command.data.name);
       const errors = new FieldErrors();
-      const label = command.data.label === undefined ? role.label : requiredText(128)(errors, 'label', command.data.label);
+      const label = command.data.label === undefined ? role.label : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
       const permissions = command.data.permissions === undefined ? role.permissions : validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
       const changes: Change[] = [];
@@ -163,7 +165,7 @@ function evolveRoles(state: RolesState, event: RoleEvent): RolesState {
       return { custom: { ...state.custom, [name]: { name, label, permissions: [...permissions], builtIn: false } } };
     }
     case 'RoleChanged': {
-      const role = state.custom[event.data.name];
+      const role = ownValue(state.custom, event.data.name);
       if (!role) return state;
       const next = { ...role };
       for (const change of event.data.changes) {
@@ -195,7 +197,7 @@ export function allRoles(state: RolesState): RoleDefinition[] {
 }
 
 export function findRole(state: RolesState, name: string): RoleDefinition | undefined {
-  return builtIn(name) ?? state.custom[name];
+  return builtIn(name) ?? ownValue(state.custom, name);
 }
 
 /** The permissions a role grants; an unknown (e.g. removed) role grants nothing. */

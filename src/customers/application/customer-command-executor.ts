@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { PartnerScopes } from '../../auth/partner-scopes.js';
-import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads, type Decider } from '../../event-sourcing/command-runner.js';
+import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads } from '../../event-sourcing/command-runner.js';
+import type { Decider } from '../../domain-kernel/decider.js';
 import { EVENT_STORE, type EventMetadata, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
@@ -24,7 +25,7 @@ import {
 } from '../domain/index.js';
 import { CustomerReservations } from './customer-reservations.js';
 import { ReservingEventStore } from './reserving-event-store.js';
-import type { WriteOptions, WriteResult } from './write-options.js';
+import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 
 /** A customer write's answer: the customer view after the write, plus the id of a sub-entity it created. */
 export interface CustomerWrite extends WriteResult<CustomerView> {

@@ -11,7 +11,7 @@ import {
   type FieldError,
 } from '../domain/index.js';
 import { CustomerCommandExecutor } from './customer-command-executor.js';
-import type { WriteOptions } from './write-options.js';
+import type { WriteOptions } from '../../event-sourcing/write-options.js';
 
 /** Stands in for what the write seals (the password, the PIN): the check never appends. */
 const PLACEHOLDER_CIPHERTEXT = 'field-check';

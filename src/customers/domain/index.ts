@@ -6,16 +6,17 @@
  * - pattern helpers to generate logins, passwords, account numbers and PINs, and the password policy;
  * - the event catalogue of the whole domain.
  */
-export * from './kernel/errors.js';
-export * from './kernel/decider.js';
-export * from './kernel/patterns.js';
-export type { EventCatalogEntry, JsonSchema } from './kernel/json-schema.js';
-export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from './kernel/validation.js';
+export * from '../../domain-kernel/errors.js';
+export * from '../../domain-kernel/decider.js';
+export * from '../../domain-kernel/patterns.js';
+export type { EventCatalogEntry, JsonSchema } from '../../domain-kernel/json-schema.js';
+export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from '../../domain-kernel/validation.js';
 export * from './customer.types.js';
-export type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
+export type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 export * from './customer.commands.js';
 export * from './customer.events.js';
 export * from './customer.rules.js';
+export { CUSTOMER_LIMITS } from './customer.limits.js';
 export { customerDecider, decideCustomer, evolveCustomer, money, SECRET_FIELDS } from './customer.decider.js';
 export { toCustomerView, bonusMegabytesTotal, isCapGrantActive, type CustomerView } from './customer.view.js';
 export { validateAdditionalFields, VOIP_DEFAULTS, BILLING_DEFAULTS, LOGIN_MAX_LENGTH, LOGIN_PATTERN } from './customer.validation.js';

@@ -1,16 +1,19 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiPreconditionFailedResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CUSTOMER_WRITTEN_SCHEMA } from './customer.openapi.js';
 import { RequirePermission } from '../../auth/decorators.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -50,6 +53,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { IF_MATCH_HEADER, plain } from './customers-write.controller.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /** 201 answer of a sub-entity creation: Location names the new entity. */
 function created(response: Response, customerId: number, collection: string, result: CustomerWrite) {
@@ -78,8 +82,9 @@ export class CustomerActivityWriteController {
   @Post('comments')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
+  @ApiCreatedResponse({ description: 'The customer with the new comment; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addComment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddCommentDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -91,8 +96,9 @@ export class CustomerActivityWriteController {
   @Patch('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a comment' })
+  @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editComment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('commentId') commentId: string,
     @Body() body: EditCommentDto,
     @RequestMeta() metadata: EventMetadata,
@@ -104,7 +110,8 @@ export class CustomerActivityWriteController {
   @Delete('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a comment' })
-  async deleteComment(@Param('id', ParseIntPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiOkResponse({ description: 'The customer without the comment', schema: CUSTOMER_WRITTEN_SCHEMA })
+  async deleteComment(@Param('id', customerIdPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
   }
 
@@ -113,8 +120,9 @@ export class CustomerActivityWriteController {
   @Post('notes')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
+  @ApiCreatedResponse({ description: 'The customer with the new note; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addNote(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddNoteDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -126,8 +134,9 @@ export class CustomerActivityWriteController {
   @Patch('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a note' })
+  @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editNote(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('noteId') noteId: string,
     @Body() body: EditNoteDto,
     @RequestMeta() metadata: EventMetadata,
@@ -139,7 +148,8 @@ export class CustomerActivityWriteController {
   @Delete('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a note' })
-  async deleteNote(@Param('id', ParseIntPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiOkResponse({ description: 'The customer without the note', schema: CUSTOMER_WRITTEN_SCHEMA })
+  async deleteNote(@Param('id', customerIdPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
   }
 
@@ -148,8 +158,9 @@ export class CustomerActivityWriteController {
   @Post('cap')
   @RequirePermission('cap')
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with the new grant; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async grantCap(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: GrantCapBonusDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -162,8 +173,9 @@ export class CustomerActivityWriteController {
   @RequirePermission('cap')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
+  @ApiOkResponse({ description: 'The customer with the grant revoked', schema: CUSTOMER_WRITTEN_SCHEMA })
   async revokeCap(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('grantId') grantId: string,
     @Body() body: ReasonDto,
     @RequestMeta() metadata: EventMetadata,
@@ -177,8 +189,9 @@ export class CustomerActivityWriteController {
   @Post('hardware')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
+  @ApiCreatedResponse({ description: 'The customer with the item; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async assignHardware(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AssignHardwareDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -193,8 +206,9 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Unassign an inventory item' })
   @ApiBody({ type: ReasonDto, required: false })
+  @ApiOkResponse({ description: 'The customer without the item', schema: CUSTOMER_WRITTEN_SCHEMA })
   async unassignHardware(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('itemId') itemId: string,
     @Body() body: ReasonDto,
     @RequestMeta() metadata: EventMetadata,
@@ -208,8 +222,9 @@ export class CustomerActivityWriteController {
   @Post('contacts')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add a contact person' })
+  @ApiCreatedResponse({ description: 'The customer with the new contact; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addContact(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddContactDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -221,7 +236,8 @@ export class CustomerActivityWriteController {
   @Delete('contacts/:contactId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove a contact person' })
-  async removeContact(@Param('id', ParseIntPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiOkResponse({ description: 'The customer without the contact', schema: CUSTOMER_WRITTEN_SCHEMA })
+  async removeContact(@Param('id', customerIdPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
   }
 
@@ -230,8 +246,9 @@ export class CustomerActivityWriteController {
   @Post('addresses')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add an additional address' })
+  @ApiCreatedResponse({ description: 'The customer with the new address; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addAddress(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddAddressDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -243,7 +260,8 @@ export class CustomerActivityWriteController {
   @Delete('addresses/:addressId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove an additional address' })
-  async removeAddress(@Param('id', ParseIntPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiOkResponse({ description: 'The customer without the address', schema: CUSTOMER_WRITTEN_SCHEMA })
+  async removeAddress(@Param('id', customerIdPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
   }
 
@@ -252,8 +270,9 @@ export class CustomerActivityWriteController {
   @Post('payments')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordPayment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: RecordPaymentDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -265,8 +284,9 @@ export class CustomerActivityWriteController {
   @Post('charges')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordCharge(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: RecordChargeDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,

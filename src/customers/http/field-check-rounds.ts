@@ -3,7 +3,7 @@ import { catchError, type Observable } from 'rxjs';
 import { fieldsProblem, ProblemException, type FieldError } from '../../common/problem.js';
 import { requestMetadata, type AuthenticatedRequest } from '../../common/request-context.js';
 import { CustomerFieldChecks, mergeFieldErrors } from '../application/customer-field-checks.js';
-import type { WriteOptions } from '../application/write-options.js';
+import type { WriteOptions } from '../../event-sourcing/write-options.js';
 
 /**
  * Format errors (the DTO round, thrown by the ValidationPipe before the handler runs) and the

@@ -6,8 +6,10 @@
  * Also home of `validateAdditionalFieldValue`, the value check a definition implies, used both for
  * a definition's default and for customers' values.
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import { diff, has, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
+import { diff, has, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { ownValue } from '../../domain-kernel/own.js';
 import {
   FieldErrors,
   boolean,
@@ -17,7 +19,7 @@ import {
   parseDateTime,
   requiredText,
   type Validator,
-} from '../../customers/domain/kernel/validation.js';
+} from '../../domain-kernel/validation.js';
 
 export const ADDITIONAL_FIELDS_STREAM = 'additional-field-definitions';
 
@@ -143,9 +145,9 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** Validates a whole definition (after defaults or a patch are applied); throws ValidationFailed. */
 export function validateDefinition(input: Record<string, unknown>): AdditionalFieldDefinition {
   const errors = new FieldErrors();
-  const name = requiredText(64)(errors, 'name', input.name);
+  const name = requiredText(REFERENCE_DATA_LIMITS.additionalFieldName)(errors, 'name', input.name);
   if (name && !NAME.test(name)) errors.add('name', 'format', 'name must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)');
-  const label = requiredText(128)(errors, 'label', input.label);
+  const label = requiredText(REFERENCE_DATA_LIMITS.additionalFieldLabel)(errors, 'label', input.label);
   const type = oneOf(ADDITIONAL_FIELD_TYPES)(errors, 'type', input.type);
   const flag: Validator<boolean> = boolean();
   const required = flag(errors, 'required', input.required);
@@ -161,7 +163,7 @@ export function validateDefinition(input: Record<string, unknown>): AdditionalFi
   else if (choice) {
     if (input.options.length === 0) errors.add('options', 'required', `a ${type} field needs at least one option`);
     input.options.forEach((option, index) => {
-      const text = requiredText(128)(errors, `options[${index}]`, option);
+      const text = requiredText(REFERENCE_DATA_LIMITS.additionalFieldOptions.length)(errors, `options[${index}]`, option);
       if (!text) return;
       if (options.includes(text)) errors.add(`options[${index}]`, 'duplicate', `option "${text}" is listed twice`);
       else options.push(text);
@@ -235,7 +237,7 @@ export function decideAdditionalField(
   switch (command.type) {
     case 'DefineAdditionalField': {
       const input = command.data ?? ({} as AdditionalFieldDefinitionInput);
-      if (typeof input.name === 'string' && state.definitions[input.name.trim()]) {
+      if (typeof input.name === 'string' && ownValue(state.definitions, input.name.trim())) {
         refuse('additional_field.already_defined', `An additional field named "${input.name.trim()}" is already defined`, { name: input.name.trim() });
       }
       const definition = validateDefinition({ ...DEFINITION_DEFAULTS, ...stripUndefined(input) });
@@ -266,7 +268,7 @@ export function evolveAdditionalField(state: AdditionalFieldDefinitionsState, ev
     case 'AdditionalFieldDefined':
       return { definitions: { ...state.definitions, [event.data.name]: event.data.definition } };
     case 'AdditionalFieldChanged': {
-      const current = state.definitions[event.data.name];
+      const current = ownValue(state.definitions, event.data.name);
       if (!current) return state;
       const next: Record<string, unknown> = { ...current };
       for (const change of event.data.changes) next[change.field] = change.to;
@@ -293,7 +295,7 @@ export function definitionList(state: AdditionalFieldDefinitionsState): Addition
 }
 
 function existing(state: AdditionalFieldDefinitionsState, name: unknown): AdditionalFieldDefinition {
-  const definition = typeof name === 'string' ? state.definitions[name] : undefined;
+  const definition = ownValue(state.definitions, name);
   if (!definition) refuse('additional_field.not_found', `No additional field named "${String(name)}" is defined`, { name });
   return definition;
 }

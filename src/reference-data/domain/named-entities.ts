@@ -4,9 +4,10 @@
  * decider from the stream's own state (a concurrent create conflicts on the stream revision and
  * is decided again on fresh state, so ids never clash).
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import type { Change, Decider, DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, requiredText, integer } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
+import type { Change, Decider, DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, requiredText, integer } from '../../domain-kernel/validation.js';
 
 export interface NamedEntity {
   id: number;
@@ -57,7 +58,7 @@ export interface NamedEntityContext {
   customersReferencing?: number;
 }
 
-export const NAME_MAX_LENGTH = 128;
+export const NAME_MAX_LENGTH = REFERENCE_DATA_LIMITS.name;
 
 export interface NamedEntityRules {
   notFound: string;
