@@ -58,11 +58,6 @@ export function domainProblem(error: unknown): ProblemException | undefined {
   return undefined;
 }
 
-/** For code that maps errors itself: the problem for a known failure, else the error unchanged. */
-export function toProblem(error: unknown): unknown {
-  return domainProblem(error) ?? error;
-}
-
 function httpProblem(exception: HttpException): ProblemDocument {
   const status = exception.getStatus();
   if (exception instanceof BadRequestException && isBodyParserError(exception)) {

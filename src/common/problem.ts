@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, type ValidationError } from '@nestjs/common';
-import { isKnownRule, RULE_CODES, type Rule } from './rule-codes.js';
+import { RULE_CODES, type Rule } from './rule-codes.js';
+import { fieldErrorsOf } from './validation-messages.js';
 
 /** One offending field in a problem document. */
 export interface FieldError {
@@ -53,18 +54,7 @@ export function genericRule(status: number): Rule {
   return status >= 500 ? 'server.internal_error' : 'request.rejected';
 }
 
-/** class-validator errors (nested included) → flat field entries with the failed rule. */
-export function fieldErrorsOf(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
-      field,
-      rule: rule === 'whitelistValidation' ? 'unknownField' : rule,
-      message: rule === 'whitelistValidation' ? `${field} is not a known field` : message,
-    }));
-    return [...own, ...fieldErrorsOf(error.children ?? [], field)];
-  });
-}
+export { fieldErrorsOf };
 
 /** 422 `request.validation_failed` with one entry per field and rule. */
 export function fieldsProblem(errors: FieldError[], detail = errors.map((error) => error.message).join('; ')): ProblemException {
@@ -76,4 +66,3 @@ export function validationProblem(errors: ValidationError[]): ProblemException {
   return fieldsProblem(fieldErrorsOf(errors));
 }
 
-export { isKnownRule };

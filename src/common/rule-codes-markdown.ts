@@ -13,7 +13,7 @@ export function renderRuleCodesMarkdown(): string {
     '`type` is `https://chronicle.dev/problems/<rule>`. Socket.IO refusals on `/activity` (`connect_error`',
     'data, `{ok: false, error}` acks, `unauthorized`, `subscriptionError`) carry the same `rule` field.',
     'A 422 `request.validation_failed` lists each offending field in `errors[]` as `{field, rule, message}`',
-    '(a field rule such as `required`, `type`, `range`). Codes are dotted lowercase with underscores: `<area>.<rule>`.',
+    '(field rules: [validation.md](validation.md)). Codes are dotted lowercase with underscores: `<area>.<rule>`.',
     '',
     '| rule | status | meaning |',
     '| --- | --- | --- |',

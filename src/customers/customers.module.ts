@@ -5,6 +5,7 @@ import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
 import { ReferenceDataModule } from '../reference-data/reference-data.module.js';
 import { CustomerCommandExecutor } from './application/customer-command-executor.js';
+import { CustomerFieldChecks } from './application/customer-field-checks.js';
 import { CustomerHistory } from './application/customer-history.js';
 import { CustomerReservations } from './application/customer-reservations.js';
 import { CUSTOMER_COMMAND_HANDLERS } from './application/customer.handlers.js';
@@ -25,6 +26,7 @@ import { CustomersWriteController } from './http/customers-write.controller.js';
     { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.encryptionKey) },
     CustomerReservations,
     CustomerCommandExecutor,
+    CustomerFieldChecks,
     CustomerHistory,
     ...CUSTOMER_COMMAND_HANDLERS,
   ],

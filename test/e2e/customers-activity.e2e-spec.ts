@@ -63,10 +63,10 @@ describe('customer activity writes', () => {
     it('refuses an unknown comment (404) and bad input (422)', async () => {
       expectProblem(await refused(() => h.patch(path('comments/nope'), { text: 'x' })), 404, 'customer.comment.not_found');
       expectProblem(await refused(() => h.del(path(`comments/${commentId}`))), 404, 'customer.comment.not_found');
-      await expect422(() => h.post(path('comments'), {}), 'text:isString');
+      await expect422(() => h.post(path('comments'), {}), 'text:required');
       await expect422(() => h.post(path('comments'), { text: '' }), 'text:minLength');
       await expect422(() => h.post(path('comments'), { text: 'x'.repeat(10001) }), 'text:maxLength');
-      await expect422(() => h.post(path('comments'), { text: 'x', type: 'gossip', pinned: 'yes', mood: 1 }), 'type:isIn', 'pinned:isBoolean', 'mood:unknownField');
+      await expect422(() => h.post(path('comments'), { text: 'x', type: 'gossip', pinned: 'yes', mood: 1 }), 'type:enum', 'pinned:type', 'mood:unknownField');
     });
 
     it('refuses with a stale If-Match (412) and for an unknown customer (404)', async () => {
@@ -96,8 +96,8 @@ describe('customer activity writes', () => {
 
     it('refuses an unknown note (404) and bad input (422)', async () => {
       expectProblem(await refused(() => h.patch(path(`notes/${noteId}`), { text: 'x' })), 404, 'customer.note.not_found');
-      await expect422(() => h.post(path('notes'), { text: 'x', kind: 'secret' }), 'kind:isIn');
-      await expect422(() => h.post(path('notes'), { text: 42, popup: 'no' }), 'text:isString', 'popup:isBoolean');
+      await expect422(() => h.post(path('notes'), { text: 'x', kind: 'secret' }), 'kind:enum');
+      await expect422(() => h.post(path('notes'), { text: 42, popup: 'no' }), 'text:type', 'popup:type');
       await expect422(() => h.patch(path('notes/any'), { text: '' }), 'text:minLength');
     });
   });
@@ -124,10 +124,10 @@ describe('customer activity writes', () => {
     });
 
     it('refuses bad grants: 422', async () => {
-      await expect422(() => h.post(path('cap'), { megabytes: 0, reason: 'x' }), 'megabytes:min');
-      await expect422(() => h.post(path('cap'), { megabytes: 1.5, reason: 'x' }), 'megabytes:isInt');
-      await expect422(() => h.post(path('cap'), { megabytes: 100 }), 'reason:isString');
-      await expect422(() => h.post(path('cap'), { megabytes: 100, reason: 'x', expiresAt: 'next week' }), 'expiresAt:isIso8601');
+      await expect422(() => h.post(path('cap'), { megabytes: 0, reason: 'x' }), 'megabytes:range');
+      await expect422(() => h.post(path('cap'), { megabytes: 1.5, reason: 'x' }), 'megabytes:integer');
+      await expect422(() => h.post(path('cap'), { megabytes: 100 }), 'reason:required');
+      await expect422(() => h.post(path('cap'), { megabytes: 100, reason: 'x', expiresAt: 'next week' }), 'expiresAt:dateTime');
       await expect422(() => h.post(path('cap'), { megabytes: 100, reason: 'x', expiresAt: '2001-01-01T00:00:00Z' }), 'expiresAt:future');
     });
   });
@@ -145,8 +145,8 @@ describe('customer activity writes', () => {
 
     it('refuses an item not assigned (404) and bad input (422)', async () => {
       expectProblem(await refused(() => h.del(path('hardware/INV-404'))), 404, 'customer.hardware.not_found');
-      await expect422(() => h.post(path('hardware'), { itemId: 42, productName: 'ONT' }), 'itemId:isString');
-      await expect422(() => h.post(path('hardware'), { itemId: 'X', productName: 'ONT', status: 'lost' }), 'status:isIn');
+      await expect422(() => h.post(path('hardware'), { itemId: 42, productName: 'ONT' }), 'itemId:type');
+      await expect422(() => h.post(path('hardware'), { itemId: 'X', productName: 'ONT', status: 'lost' }), 'status:enum');
       await expect422(() => h.post(path('hardware'), { itemId: 'X', productName: 'p'.repeat(256) }), 'productName:maxLength');
     });
   });
@@ -163,10 +163,10 @@ describe('customer activity writes', () => {
     });
 
     it('refuses invalid email, phone, length: 422', async () => {
-      await expect422(() => h.post(path('contacts'), { name: 'A', email: 'max(at)example.com' }), 'email:isEmail');
-      await expect422(() => h.post(path('contacts'), { name: 'A', phone: 'ring ring' }), 'phone:matches');
+      await expect422(() => h.post(path('contacts'), { name: 'A', email: 'max(at)example.com' }), 'email:email');
+      await expect422(() => h.post(path('contacts'), { name: 'A', phone: 'ring ring' }), 'phone:format');
       await expect422(() => h.post(path('contacts'), { name: 'n'.repeat(256) }), 'name:maxLength');
-      await expect422(() => h.post(path('contacts'), {}), 'name:isString');
+      await expect422(() => h.post(path('contacts'), {}), 'name:required');
     });
   });
 
@@ -181,10 +181,10 @@ describe('customer activity writes', () => {
     });
 
     it('refuses bad coordinates, country codes, missing street: 422', async () => {
-      await expect422(() => h.post(path('addresses'), { street: 'S', geo: { lat: 95, lng: 0 } }), 'geo.lat:max');
-      await expect422(() => h.post(path('addresses'), { street: 'S', geo: 'here' }), 'geo:isObject');
-      await expect422(() => h.post(path('addresses'), { street: 'S', country: 'DEU' }), 'country:matches');
-      await expect422(() => h.post(path('addresses'), { city: 'Berlin' }), 'street:isString');
+      await expect422(() => h.post(path('addresses'), { street: 'S', geo: { lat: 95, lng: 0 } }), 'geo.lat:range');
+      await expect422(() => h.post(path('addresses'), { street: 'S', geo: 'here' }), 'geo:type');
+      await expect422(() => h.post(path('addresses'), { street: 'S', country: 'DEU' }), 'country:format');
+      await expect422(() => h.post(path('addresses'), { city: 'Berlin' }), 'street:required');
     });
   });
 
@@ -199,11 +199,11 @@ describe('customer activity writes', () => {
     });
 
     it('refuses zero, negative, textual amounts, unknown methods, a missing description: 422', async () => {
-      await expect422(() => h.post(path('payments'), { amount: 0 }), 'amount:isPositive');
-      await expect422(() => h.post(path('payments'), { amount: -5 }), 'amount:isPositive');
-      await expect422(() => h.post(path('payments'), { amount: '10' }), 'amount:isNumber');
-      await expect422(() => h.post(path('payments'), { amount: 10, method: 'gold' }), 'method:isIn');
-      await expect422(() => h.post(path('charges'), { amount: 10 }), 'description:isString');
+      await expect422(() => h.post(path('payments'), { amount: 0 }), 'amount:range');
+      await expect422(() => h.post(path('payments'), { amount: -5 }), 'amount:range');
+      await expect422(() => h.post(path('payments'), { amount: '10' }), 'amount:type');
+      await expect422(() => h.post(path('payments'), { amount: 10, method: 'gold' }), 'method:enum');
+      await expect422(() => h.post(path('charges'), { amount: 10 }), 'description:required');
     });
   });
 

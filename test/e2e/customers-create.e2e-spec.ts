@@ -126,25 +126,35 @@ describe('POST /customers', () => {
 
   describe('refuses bad input with 422 naming field and rule, writing nothing', () => {
     it.each([
-      ['a missing fullName', { fullName: undefined }, ['fullName:isString']],
-      ['wrong types', { fullName: 5, partnerId: '1', locationId: 1.5, labels: 'vip', emails: 'a@b.co' }, ['fullName:isString', 'partnerId:isInt', 'locationId:isInt', 'labels:isArray', 'emails:isArray']],
-      ['nested wrong types', { voip: { cps: 'fast', recording: 'yes' }, billing: { billingDay: '5', creditLimit: 'lots' } }, ['voip.cps:isInt', 'voip.recording:isBoolean', 'billing.billingDay:isInt', 'billing.creditLimit:isNumber']],
+      ['a missing fullName', { fullName: undefined }, ['fullName:required']],
+      ['wrong types', { fullName: 5, partnerId: '1', locationId: 1.5, labels: 'vip', emails: 'a@b.co' }, ['fullName:type', 'partnerId:integer', 'locationId:integer', 'labels:type', 'emails:type']],
+      ['nested wrong types', { voip: { cps: 'fast', recording: 'yes' }, billing: { billingDay: '5', creditLimit: 'lots' } }, ['voip.cps:integer', 'voip.recording:type', 'billing.billingDay:integer', 'billing.creditLimit:type']],
       ['unknown fields, top-level and nested', { nickname: 'JD', status: 'active', voip: { speed: 1 }, billing: { discount: 5 } }, ['nickname:unknownField', 'status:unknownField', 'voip.speed:unknownField', 'billing.discount:unknownField']],
-      ['invalid emails', { emails: ['jane@example.com', 'not-an-email'], billingEmails: ['x@'], voip: { lowCreditNotificationEmail: 'nope' } }, ['emails:isEmail', 'billingEmails:isEmail', 'voip.lowCreditNotificationEmail:isEmail']],
-      ['coordinates out of range', { geo: { lat: 91, lng: -181 } }, ['geo.lat:max', 'geo.lng:min']],
-      ['coordinates of the wrong type', { geo: { lat: '52.5', lng: 13 } }, ['geo.lat:isNumber']],
-      ['a geo without lng', { geo: { lat: 52.5 } }, ['geo.lng:isNumber']],
+      ['invalid emails', { emails: ['jane@example.com', 'not-an-email'], billingEmails: ['x@'], voip: { lowCreditNotificationEmail: 'nope' } }, ['emails:email', 'billingEmails:email', 'voip.lowCreditNotificationEmail:email']],
+      ['coordinates out of range', { geo: { lat: 91, lng: -181 } }, ['geo.lat:range', 'geo.lng:range']],
+      ['coordinates of the wrong type', { geo: { lat: '52.5', lng: 13 } }, ['geo.lat:type']],
+      ['a geo without lng', { geo: { lat: 52.5 } }, ['geo.lng:required']],
       ['too long values', { fullName: 'x'.repeat(256), zipCode: '1'.repeat(17), billing: { invoiceNote: 'n'.repeat(111) }, labels: ['l'.repeat(65)] }, ['fullName:maxLength', 'zipCode:maxLength', 'billing.invoiceNote:maxLength', 'labels:maxLength']],
-      ['out-of-range numbers', { voip: { cps: -1, validDays: 40000 }, billing: { billingDay: 29 } }, ['voip.cps:min', 'voip.validDays:max', 'billing.billingDay:max']],
-      ['bad codes and dates', { dateOfBirth: '17.05.1990', voip: { currency: 'EURO', country: 'DEU', timezone: 'Mars/Olympus', expiryDate: 'tomorrow' } }, ['dateOfBirth:matches', 'voip.currency:matches', 'voip.country:matches', 'voip.timezone:isTimeZone', 'voip.expiryDate:isIso8601']],
-      ['bad phones', { phones: ['call me'] }, ['phones:matches']],
-      ['a login with spaces', { login: 'jane doe' }, ['login:matches']],
-      ['an account number with letters and a short PIN', { voip: { accountNumber: 'A123', pin: '12' } }, ['voip.accountNumber:matches', 'voip.pin:matches']],
-      ['unknown enum values', { category: 'alien', billingType: 'free', billing: { accountType: 'credit', paymentMethod: 'gold' } }, ['category:isIn', 'billingType:isIn', 'billing.accountType:isIn', 'billing.paymentMethod:isIn']],
+      ['out-of-range numbers', { voip: { cps: -1, validDays: 40000 }, billing: { billingDay: 29 } }, ['voip.cps:range', 'voip.validDays:range', 'billing.billingDay:range']],
+      ['bad codes and dates', { dateOfBirth: '17.05.1990', voip: { currency: 'EURO', country: 'DEU', timezone: 'Mars/Olympus', expiryDate: 'tomorrow' } }, ['dateOfBirth:format', 'voip.currency:format', 'voip.country:format', 'voip.timezone:timezone', 'voip.expiryDate:dateTime']],
+      ['bad phones', { phones: ['call me'] }, ['phones:format']],
+      ['a login with spaces', { login: 'jane doe' }, ['login:format']],
+      ['an account number with letters and a short PIN', { voip: { accountNumber: 'A123', pin: '12' } }, ['voip.accountNumber:format', 'voip.pin:format']],
+      ['unknown enum values', { category: 'alien', billingType: 'free', billing: { accountType: 'credit', paymentMethod: 'gold' } }, ['category:enum', 'billingType:enum', 'billing.accountType:enum', 'billing.paymentMethod:enum']],
     ])('%s', async (_label, body, expected) => {
       const response = await refusedCreate({ ...valid(), ...body });
       expectProblem(response, 422, 'request.validation_failed');
       expect(fieldRules(response)).toEqual(expect.arrayContaining(expected));
+    });
+
+    it('one message per field and rule, naming the full path: "required" when absent, the type before the range', async () => {
+      const response = await refusedCreate({ ...valid(), fullName: undefined, partnerId: '1', voip: { timezone: 'Mars/Olympus' } });
+      expectProblem(response, 422, 'request.validation_failed');
+      expect(response.body.errors).toEqual([
+        { field: 'fullName', rule: 'required', message: 'fullName is required' },
+        { field: 'partnerId', rule: 'integer', message: 'partnerId must be an integer' },
+        { field: 'voip.timezone', rule: 'timezone', message: expect.stringMatching(/^voip\.timezone /) },
+      ]);
     });
 
     it.each([
@@ -163,6 +173,19 @@ describe('POST /customers', () => {
         expectProblem(response, 422);
         expect(fieldRules(response)).toEqual(['voip.pin:length']);
       }
+    });
+
+    it('format, credential and domain errors in one answer: the domain rules run on the fields that parsed', async () => {
+      // fullName: format (DTO); password: policy; voip.pin: settings; dateOfBirth on a company: the decider.
+      const response = await refusedCreate({ ...valid(), fullName: 7, password: 'short', category: 'company', dateOfBirth: '1990-01-01', voip: { pin: '12' } });
+      expectProblem(response, 422, 'request.validation_failed');
+      expect(fieldRules(response)).toEqual(expect.arrayContaining(['fullName:type', 'password:minLength', 'voip.pin:format', 'dateOfBirth:notApplicable']));
+      const fields = response.body.errors.map((error: { field: string; rule: string }) => `${error.field}:${error.rule}`);
+      expect(new Set(fields).size).toBe(fields.length);
+      expect(fields.filter((field: string) => field.startsWith('fullName:'))).toEqual(['fullName:type']);
+      // Without a format error the password policy and the decider answer together too.
+      const domainOnly = await refusedCreate({ ...valid(), password: 'onlyletters', category: 'company', dateOfBirth: '1990-01-01' });
+      expect(fieldRules(domainOnly)).toEqual(expect.arrayContaining(['password:digit', 'dateOfBirth:notApplicable']));
     });
 
     it('a password equal to the login', async () => {

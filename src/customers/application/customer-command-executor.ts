@@ -11,6 +11,8 @@ import {
   CUSTOMER_RULES,
   DomainRuleViolation,
   customerDecider,
+  isValidationFailed,
+  type FieldError,
   customerStreamId,
   toCustomerView,
   type AuthorRef,
@@ -132,23 +134,7 @@ export class CustomerCommandExecutor {
       metadata: options.metadata,
       expectedRevision: options.expectedRevision,
       heads: this.heads,
-      context: async () => {
-        const [knownPartnerIds, knownLocationIds, additionalFieldDefinitions] = await Promise.all([
-          NEEDS_REFERENCES.has(command.type) ? this.reader.knownPartnerIds().then((known) => scope.narrow(known)) : undefined,
-          NEEDS_REFERENCES.has(command.type) ? this.reader.knownLocationIds() : undefined,
-          NEEDS_DEFINITIONS.has(command.type) ? this.reader.definitions() : undefined,
-        ]);
-        const context: CustomerContext = {
-          now: new Date().toISOString(),
-          actor: authorOf(options.metadata),
-          newId: randomUUID(),
-          ...(knownPartnerIds ? { knownPartnerIds } : {}),
-          ...(knownLocationIds ? { knownLocationIds } : {}),
-          ...(additionalFieldDefinitions ? { additionalFieldDefinitions } : {}),
-          ...(extraContext ? await extraContext() : {}),
-        };
-        return context;
-      },
+      context: () => this.contextFor(command, scope, options, extraContext),
     }).catch(async (error: unknown) => {
       // If-Match is checked before the decision: a stale revision must not tell another partner's
       // admin that the customer exists (nor its revision).
@@ -159,6 +145,49 @@ export class CustomerCommandExecutor {
     });
     if (!outcome.state.exists) throw new Error(`Customer ${customerId}: the command left no customer`);
     return { state: outcome.state, events: outcome.events, revision: outcome.revision, position: outcome.position };
+  }
+
+  /**
+   * The field errors the decider finds in a command, without appending anything: for answering
+   * them together with the errors of an earlier round (format, password policy). A refusal, or a
+   * customer the actor may not see, yields none here; running the command answers it.
+   */
+  async fieldErrors(
+    customerId: number,
+    command: CustomerCommand,
+    options: WriteOptions,
+    extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
+  ): Promise<FieldError[]> {
+    try {
+      const scope = await this.scopeOf(customerId, options);
+      const state = command.type === 'CreateCustomer' ? customerDecider.initialState : (await this.load(customerId)).state;
+      scopedDecider(scope, customerId).decide(command, state, await this.contextFor(command, scope, options, extraContext));
+    } catch (error) {
+      if (isValidationFailed(error)) return error.errors;
+    }
+    return [];
+  }
+
+  private async contextFor(
+    command: CustomerCommand,
+    scope: PartnerScope,
+    options: WriteOptions,
+    extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
+  ): Promise<CustomerContext> {
+    const [knownPartnerIds, knownLocationIds, additionalFieldDefinitions] = await Promise.all([
+      NEEDS_REFERENCES.has(command.type) ? this.reader.knownPartnerIds().then((known) => scope.narrow(known)) : undefined,
+      NEEDS_REFERENCES.has(command.type) ? this.reader.knownLocationIds() : undefined,
+      NEEDS_DEFINITIONS.has(command.type) ? this.reader.definitions() : undefined,
+    ]);
+    return {
+      now: new Date().toISOString(),
+      actor: authorOf(options.metadata),
+      newId: randomUUID(),
+      ...(knownPartnerIds ? { knownPartnerIds } : {}),
+      ...(knownLocationIds ? { knownLocationIds } : {}),
+      ...(additionalFieldDefinitions ? { additionalFieldDefinitions } : {}),
+      ...(extraContext ? await extraContext() : {}),
+    };
   }
 
   /** Runs the command and answers the customer view. */

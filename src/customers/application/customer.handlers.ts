@@ -9,8 +9,10 @@ import { ReferenceDataReader } from '../../reference-data/application/reference-
 import {
   CUSTOMER_RULES,
   DomainRuleViolation,
+  ValidationFailed,
   assertPasswordPolicy,
-  assertPin,
+  checkPasswordPolicy,
+  checkPin,
   generateAccountNumber,
   generateLogin,
   generatePassword,
@@ -22,6 +24,7 @@ import {
   type CustomerPatch,
 } from '../domain/index.js';
 import { CustomerCommandExecutor, type CustomerWrite } from './customer-command-executor.js';
+import { CustomerFieldChecks } from './customer-field-checks.js';
 import {
   AddAddressCommand,
   AddCommentCommand,
@@ -138,6 +141,7 @@ export class EditCustomerHandler implements ICommandHandler<EditCustomerCommand>
     @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
     @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
     @Inject(SecretBox) private readonly secretBox: SecretBox,
+    @Inject(CustomerFieldChecks) private readonly checks: CustomerFieldChecks,
   ) {}
 
   async execute(command: EditCustomerCommand): Promise<CustomerWrite> {
@@ -149,8 +153,11 @@ export class EditCustomerHandler implements ICommandHandler<EditCustomerCommand>
     const { state } = await this.executor.loadFor(command.customerId, command.options);
     // No customer, or a deleted one: the decider refuses the patch whatever the PIN.
     if (!state.exists || state.deleted || (typeof pin === 'string' && this.isCurrentPin(state, pin))) return write({ ...rest, voip: otherVoip });
-    assertPin(pin, (await this.reader.settings()).state.settings);
-    return write({ ...rest, voip: { ...otherVoip, pinChanged: true } }, this.secretBox.seal(pin));
+    // A PIN error comes with every other field error of the patch, not in a round of its own.
+    if (checkPin(pin, (await this.reader.settings()).state.settings).length > 0) {
+      throw new ValidationFailed(await this.checks.edit(command.customerId, command.data, command.options));
+    }
+    return write({ ...rest, voip: { ...otherVoip, pinChanged: true } }, this.secretBox.seal(pin as string));
   }
 
   private isCurrentPin(customer: Customer, pin: string): boolean {
@@ -179,15 +186,19 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
     @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
     @Inject(SecretBox) private readonly secretBox: SecretBox,
     @Inject(DATABASE) private readonly database: Database,
+    @Inject(CustomerFieldChecks) private readonly checks: CustomerFieldChecks,
   ) {}
 
   async execute(command: CreateCustomerCommand): Promise<CustomerWrite> {
     const { login: givenLogin, password: givenPassword, voip: givenVoip, ...profile } = command.body;
     const { accountNumber: givenAccountNumber, pin: givenPin, ...voip } = givenVoip ?? {};
     const input: CreateCustomerInput = givenVoip === undefined ? profile : { ...profile, voip };
-    if (givenPassword !== undefined) assertPasswordPolicy(givenPassword, { login: givenLogin });
     const settings = (await this.reader.settings()).state.settings;
-    if (givenPin !== undefined && givenPin !== null) assertPin(givenPin, settings);
+    const credentialsValid =
+      (givenPassword === undefined || checkPasswordPolicy(givenPassword, { login: givenLogin }).length === 0) &&
+      (givenPin === undefined || givenPin === null || checkPin(givenPin, settings).length === 0);
+    // A credential error comes with every other field error of the body, not in a round of its own.
+    if (!credentialsValid) throw new ValidationFailed(await this.checks.create(command.body, command.options));
 
     let customerId = await nextCustomerId(this.database.db);
     for (let attempt = 1; ; attempt++) {

@@ -54,6 +54,7 @@ import {
   ResetPasswordDto,
 } from './dto/customer-actions.dto.js';
 import { CreateCustomerDto, PatchCustomerDto } from './dto/customer-body.dto.js';
+import { CreateCustomerFieldRounds, EditCustomerFieldRounds } from './field-check-rounds.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
 import { customerIdPipe } from '../../common/id-param.pipe.js';
 
@@ -91,6 +92,7 @@ export class CustomersWriteController {
     description: 'Status new. Login, portal password, account number and PIN are generated from the customer settings when omitted. Login and account number are unique (409 customer.login.taken / customer.account_number.taken).',
   })
   @ApiCreatedResponse({ description: 'The customer, with revision and position; Location and ETag headers', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @UseInterceptors(CreateCustomerFieldRounds)
   async create(@Body() body: CreateCustomerDto, @RequestMeta() metadata: EventMetadata, @Res({ passthrough: true }) response: Response) {
     const result = await this.commandBus.execute(new CreateCustomerCommand(plain<CreateCustomerBody>(body), { metadata }));
     response.setHeader('Location', `/${API_PREFIX}/customers/${result.resource.id}`);
@@ -110,6 +112,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event. A new voip.pin (exactly the settings\' pinLength digits) is sealed before it is recorded; the same PIN again changes nothing.' })
   @ApiOkResponse({ description: 'The customer after the change (unchanged: no event, position null)', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @UseInterceptors(EditCustomerFieldRounds)
   async edit(@Param('id', customerIdPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatchBody>(body), { metadata, expectedRevision })));
   }
