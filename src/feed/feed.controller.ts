@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, Query, Req, Res, UseGuards } from '@ne
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthGuard } from '../auth/auth.guard.js';
-import { RequirePermission } from '../auth/decorators.js';
+import { AcceptsStreamTicket, RequirePermission } from '../auth/decorators.js';
 import type { AuthenticatedRequest } from '../common/request-context.js';
 import { fieldsProblem, ProblemException, type FieldError } from '../common/problem.js';
 import { PUBLISHED_CATALOG, PUBLISHED_TYPES, type PublishedCatalog } from './catalog/published-catalog.js';
@@ -51,6 +51,7 @@ export class FeedController {
   }
 
   @Get('stream')
+  @AcceptsStreamTicket()
   @ApiOperation({
     summary:
       'Server-Sent Events: id = position, event = type, data = the envelope. Resume with Last-Event-ID (or ?after=); ?after=end: new events only. Comment lines are heartbeats.',
@@ -58,6 +59,7 @@ export class FeedController {
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'after', required: false, description: 'Exclusive start position, or "end"; Last-Event-ID takes precedence' })
   @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types' })
+  @ApiQuery({ name: 'ticket', required: false, description: 'A single-use ticket from POST /api/v1/feed/tickets, in place of the Authorization header (browser EventSource)' })
   @ApiQuery({ name: 'heartbeat', required: false, description: `Seconds between heartbeat comments, 1..${FEED_LIMITS.maxHeartbeatSeconds} (default ${FEED_LIMITS.defaultHeartbeatSeconds})` })
   async stream(
     @Req() request: Request,

@@ -45,10 +45,12 @@ export class ListAdminsQuery {
 export class DefineRoleDto {
   @ApiProperty({ example: 'support-agent', pattern: '^[a-z][a-z0-9-]{1,62}$' }) @Allow() name!: unknown;
   @ApiPropertyOptional({ example: 'Support agent' }) @Allow() label?: unknown;
+  @ApiPropertyOptional({ example: 'Answers customers’ questions; changes nothing', maxLength: 500 }) @Allow() description?: unknown;
   @ApiProperty({ enum: PERMISSIONS, isArray: true }) @Allow() permissions!: unknown;
 }
 
 export class ChangeRoleDto {
   @ApiPropertyOptional() @Allow() label?: unknown;
+  @ApiPropertyOptional({ maxLength: 500, description: 'What the role is for; "" or null clears it' }) @Allow() description?: unknown;
   @ApiPropertyOptional({ enum: PERMISSIONS, isArray: true }) @Allow() permissions?: unknown;
 }
