@@ -8,15 +8,22 @@ import { configureHttpApp } from './http-app.js';
 import { startBanner } from './logging/banner.js';
 import { routesServed } from './logging/logging.js';
 import { ROOT_LOGGER } from './logging/logging.module.js';
+import { startupFailure } from './startup-failure.js';
 
-const startedAt = performance.now();
-const config = loadAppConfig();
-const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
-configureHttpApp(app, config);
-await app.listen(config.port);
-const logger = app.get<Logger>(ROOT_LOGGER);
-const port = (app.getHttpServer().address() as { port: number }).port;
-logger.debug({ routes: routesServed(app.getHttpAdapter().getInstance()) }, 'routes served');
-const banner = startBanner(config, port, performance.now() - startedAt);
-if (config.logFormat === 'pretty') process.stdout.write(banner.text);
-else logger.info(banner.fields, 'Chronicle listening');
+try {
+  const startedAt = performance.now();
+  const config = loadAppConfig();
+  // abortOnError false: a failing module init throws here (one line below) instead of aborting the process.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  configureHttpApp(app, config);
+  await app.listen(config.port);
+  const logger = app.get<Logger>(ROOT_LOGGER);
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  logger.debug({ routes: routesServed(app.getHttpAdapter().getInstance()) }, 'routes served');
+  const banner = startBanner(config, port, performance.now() - startedAt);
+  if (config.logFormat === 'pretty') process.stdout.write(banner.text);
+  else logger.info(banner.fields, 'Chronicle listening');
+} catch (error) {
+  console.error(startupFailure(error, process.env));
+  process.exit(1);
+}

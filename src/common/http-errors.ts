@@ -1,6 +1,6 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, NotFoundException, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { isDomainRuleViolation, isValidationFailed } from '../customers/domain/kernel/errors.js';
+import { isDomainRuleViolation, isValidationFailed } from '../domain-kernel/errors.js';
 import { PreconditionFailedError } from '../event-sourcing/command-runner.js';
 import { WrongExpectedRevisionError } from '../event-store/event-store.port.js';
 import { fieldsProblem, genericRule, ProblemException, problemType, statusTitle, type ProblemDocument } from './problem.js';

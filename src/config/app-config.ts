@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ConfigError, DEV_ADMIN_PASSWORD, decodeKey, isKnownKey, isKnownSecret, MIN_JWT_SECRET_LENGTH, readSecret } from './secrets.js';
+
+export { ConfigError, DEV_ADMIN_PASSWORD } from './secrets.js';
 import { defaultLogFormat, type LogFormat } from '../logging/log-format.js';
 
 /** Everything the app reads from its environment. Every setting is optional (see README). */
@@ -14,6 +17,7 @@ export interface AppConfig {
   /** EventStoreDB for events (esdb://…); unset: events in PostgreSQL. */
   eventStoreConnectionString?: string;
   adminEmail: string;
+  /** Password of the first super-administrator; '' in production when ADMIN_PASSWORD is unset (then only an existing system starts). */
   adminPassword: string;
   /** 32-byte master key (base64 or hex) for portal passwords and personal-data keys. */
   encryptionKey: Buffer;
@@ -46,28 +50,33 @@ export const APP_CONFIG = Symbol('AppConfig');
 export const IN_MEMORY = ':memory:';
 
 export const DEV_ADMIN_EMAIL = 'admin@chronicle.local';
-export const DEV_ADMIN_PASSWORD = 'chronicle-admin-1';
 
-export class ConfigError extends Error {}
-
-/** Builds the config from environment variables; generates dev secrets into DATA_DIR when absent. */
+/**
+ * Builds the config from environment variables; generates dev secrets into DATA_DIR when absent.
+ * With NODE_ENV=production every secret must be given (NAME or NAME_FILE) and none may be a value
+ * this repository ever shipped: the app refuses to start rather than run with a key anyone can read.
+ */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const production = env.NODE_ENV === 'production';
   // ':memory:' is a marker, not a folder: resolving it would write a folder named ':memory:'.
   const dataDir = overrides.dataDir ?? (env.DATA_DIR === IN_MEMORY ? IN_MEMORY : resolve(env.DATA_DIR || 'data'));
   const port = overrides.port ?? parsePort(env.PORT);
-  const secretsFrom = (name: string, value: string | undefined) =>
-    value ?? (production ? missingInProduction(name) : devSecret(dataDir, name));
+  const secretsFrom = (name: 'ENCRYPTION_KEY' | 'JWT_SECRET') =>
+    readSecret(env, name) ?? (production ? missingInProduction(name) : devSecret(dataDir, name));
+  const encryptionKey = parseKey(secretsFrom('ENCRYPTION_KEY'));
+  const jwtSecret = secretsFrom('JWT_SECRET');
+  const adminPassword = readSecret(env, 'ADMIN_PASSWORD') ?? (production ? '' : DEV_ADMIN_PASSWORD);
+  if (production) refuseKnownSecrets(encryptionKey, jwtSecret, adminPassword);
   return {
     port,
     production,
     dataDir,
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: readSecret(env, 'DATABASE_URL'),
     eventStoreConnectionString: env.EVENTSTORE_CONNECTION_STRING || undefined,
-    adminEmail: env.ADMIN_EMAIL ?? DEV_ADMIN_EMAIL,
-    adminPassword: env.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD,
-    encryptionKey: parseKey(secretsFrom('ENCRYPTION_KEY', env.ENCRYPTION_KEY)),
-    jwtSecret: secretsFrom('JWT_SECRET', env.JWT_SECRET),
+    adminEmail: env.ADMIN_EMAIL || DEV_ADMIN_EMAIL,
+    adminPassword,
+    encryptionKey,
+    jwtSecret,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     accessTokenTtlSeconds: positiveInteger('ACCESS_TOKEN_TTL_SECONDS', env.ACCESS_TOKEN_TTL_SECONDS, 900),
@@ -111,13 +120,21 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
 }
 
 function parseKey(value: string): Buffer {
-  const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  if (key.length !== 32) throw new ConfigError('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+  const key = decodeKey(value);
+  if (!key) throw new ConfigError('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
   return key;
 }
 
 function missingInProduction(name: string): never {
-  throw new ConfigError(`${name} is required when NODE_ENV=production`);
+  throw new ConfigError(`${name} (or ${name}_FILE) is required when NODE_ENV=production`);
+}
+
+/** Production refuses a secret that was shipped (compose, docs, development defaults) or is too weak to be one. */
+function refuseKnownSecrets(encryptionKey: Buffer, jwtSecret: string, adminPassword: string): void {
+  if (isKnownKey(encryptionKey)) throw new ConfigError('ENCRYPTION_KEY is a published example value: generate one (openssl rand -base64 32)');
+  if (isKnownSecret(jwtSecret)) throw new ConfigError('JWT_SECRET is a published example value: generate one (openssl rand -base64 48)');
+  if (jwtSecret.length < MIN_JWT_SECRET_LENGTH) throw new ConfigError(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters in production`);
+  if (adminPassword && isKnownSecret(adminPassword)) throw new ConfigError('ADMIN_PASSWORD is a published example value: choose your own');
 }
 
 /** A development secret kept in DATA_DIR so restarts can still decrypt what was written. */

@@ -6,13 +6,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../event-store/event-store.port.js';
-
-/** The pure decision logic of one aggregate type (Chassaing's decider). */
-export interface Decider<Command, State, Event extends { type: string; data: object }, Context> {
-  initialState: State;
-  evolve(state: State, event: Event): State;
-  decide(command: Command, state: State, context: Context): Event[];
-}
+import type { Decider, DomainEvent } from '../domain-kernel/decider.js';
 
 export interface CommandOutcome<State, Event> {
   events: Event[];
@@ -86,7 +80,7 @@ export class PreconditionFailedError extends Error {
 }
 
 /** Folds a stream's events into state; an absent stream folds to the initial state at revision -1. */
-export async function loadAggregate<State, Event extends { type: string; data: object }>(
+export async function loadAggregate<State, Event extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, State, Event, unknown>, 'initialState' | 'evolve'>,
@@ -105,7 +99,7 @@ export async function loadAggregate<State, Event extends { type: string; data: o
  * Load → decide → append with the revision read. A concurrent writer makes the append fail; the command
  * is then decided again on fresh state (bounded), unless the caller pinned a revision with If-Match.
  */
-export async function runCommand<Command, State, Event extends { type: string; data: object }, Context>(
+export async function runCommand<Command, State, Event extends DomainEvent, Context>(
   store: EventStore,
   streamId: string,
   decider: Decider<Command, State, Event, Context>,

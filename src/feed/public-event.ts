@@ -4,7 +4,7 @@
  * keeps who and the correlation ids, never the client's address or user agent.
  */
 import type { Actor, RecordedEvent } from '../event-store/event-store.port.js';
-import type { JsonSchema } from '../customers/domain/index.js';
+import type { JsonSchema } from '../domain-kernel/index.js';
 import type { UpcasterRegistry } from './upcasting/upcaster-registry.js';
 
 export interface PublicEventMetadata {

@@ -3,7 +3,7 @@
  * `event_store.client.streams.Streams` service (Append and Read) in memory, so the real
  * `@eventstore/db-client` 6.2.1 can talk to it over `esdb://127.0.0.1:PORT?tls=false`.
  *
- * See /work/shared/research/esdb-protocol.md. Only Streams is registered: ServerFeatures stays
+ * It follows the server's protobuf contract (streams.proto of EventStoreDB 24). Only Streams is registered: ServerFeatures stays
  * UNIMPLEMENTED, so the client falls back to the legacy client-streaming Append (no BatchAppend).
  * Delete/Tombstone are not implemented (the EventStore port has no delete).
  *

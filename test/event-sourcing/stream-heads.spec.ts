@@ -1,5 +1,6 @@
 import { verifyChain } from '../../src/audit/hash-chain.js';
-import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads, type Decider } from '../../src/event-sourcing/command-runner.js';
+import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads } from '../../src/event-sourcing/command-runner.js';
+import type { Decider } from '../../src/domain-kernel/decider.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { openFixture, type Fixture } from '../projections-runtime/support.js';
 import { databaseBackends } from '../support/test-databases.js';

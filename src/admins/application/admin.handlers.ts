@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { FieldErrors } from '../../customers/domain/index.js';
+import { FieldErrors } from '../../domain-kernel/index.js';
 import { adminDecider, checkPasswordPolicy, PLACEHOLDER_PASSWORD_HASH, type ActingAdmin, type AdminCommand, type AdminEvent } from '../domain/index.js';
 import { AdminCommandExecutor } from './admin-command-executor.js';
 import { actingAdmin, AdminQueries, toAdminView, type AdminView, type RoleView } from './admin-queries.js';

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../../common/request-context.js';
-import { DEV_ADMIN_PASSWORD, type AppConfig } from '../../config/app-config.js';
-import { isValidationFailed } from '../../customers/domain/index.js';
+import { ConfigError, DEV_ADMIN_PASSWORD, type AppConfig } from '../../config/app-config.js';
+import { isValidationFailed } from '../../domain-kernel/index.js';
 import { ADMIN_RULES, SUPER_ADMINISTRATOR } from '../domain/index.js';
 import { AdminDirectory } from './admin-directory.js';
 import { CreateAdminCommand } from './admin.commands.js';
@@ -19,8 +19,11 @@ export class FirstAdmin {
   /** Idempotent: does nothing once any admin exists (also when another instance won the race to create it). */
   async bootstrap(config: Pick<AppConfig, 'adminEmail' | 'adminPassword' | 'production'>): Promise<'created' | 'exists'> {
     if (this.directory.size > 0) return 'exists';
+    if (!config.adminPassword) {
+      throw new ConfigError('ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) is required to create the first super-administrator on an empty system');
+    }
     if (config.production && config.adminPassword === DEV_ADMIN_PASSWORD) {
-      throw new Error('ADMIN_PASSWORD must be set (not the documented development value) to create the first super-administrator in production');
+      throw new ConfigError('ADMIN_PASSWORD must be set (not the documented development value) to create the first super-administrator in production');
     }
     const correlationId = randomUUID();
     try {
@@ -34,7 +37,7 @@ export class FirstAdmin {
     } catch (error) {
       if ((error as { rule?: string }).rule === ADMIN_RULES.emailTaken) return 'exists';
       if (isValidationFailed(error)) {
-        throw new Error(`ADMIN_EMAIL / ADMIN_PASSWORD cannot create the first super-administrator: ${error.errors.map((item) => item.message).join('; ')}`);
+        throw new ConfigError(`ADMIN_EMAIL / ADMIN_PASSWORD cannot create the first super-administrator: ${error.errors.map((item) => item.message).join('; ')}`);
       }
       throw error;
     }

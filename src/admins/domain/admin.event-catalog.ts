@@ -1,5 +1,5 @@
 /** JSON Schemas of the admin and role events' data, schema version 1. */
-import { js, type EventCatalogEntry, type JsonSchema } from '../../customers/domain/kernel/json-schema.js';
+import { js, type EventCatalogEntry, type JsonSchema } from '../../domain-kernel/json-schema.js';
 import { PERMISSIONS } from './permissions.js';
 import { ROLES_STREAM } from './roles.js';
 

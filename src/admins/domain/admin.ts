@@ -7,9 +7,10 @@
  * `context.actor`: an admin never manages an admin outside their partners (answered as not found),
  * never grants a role or partners beyond their own, and never changes their own role or partners.
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, isEmail, requiredText, optionalText } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, isEmail, requiredText, optionalText } from '../../domain-kernel/validation.js';
+import { ADMIN_PASSWORD_MAX_BYTES, ADMIN_PASSWORD_MIN_LENGTH } from '../../domain-kernel/limits.js';
 import { findRole, permissionsOfRole, SUPER_ADMINISTRATOR, type RolesState } from './roles.js';
 
 export const ADMIN_STREAM_PREFIX = 'admin-';
@@ -373,9 +374,6 @@ export const adminDecider: Decider<AdminCommand, AdminState, AdminEvent, AdminCo
 
 // ----- passwords (policy only: hashing is I/O-free but slow, so it lives in the application layer) --
 
-export const PASSWORD_MIN_LENGTH = 10;
-/** bcrypt only reads the first 72 bytes; longer passwords would silently be truncated. */
-export const PASSWORD_MAX_BYTES = 72;
 
 /** Field errors for a new password (never echoing it). */
 export function checkPasswordPolicy(errors: FieldErrors, field: string, value: unknown): string {
@@ -383,7 +381,7 @@ export function checkPasswordPolicy(errors: FieldErrors, field: string, value: u
     errors.add(field, 'required', `${field} is required`);
     return '';
   }
-  if ([...value].length < PASSWORD_MIN_LENGTH) errors.add(field, 'minLength', `${field} must be at least ${PASSWORD_MIN_LENGTH} characters`);
-  if (new TextEncoder().encode(value).length > PASSWORD_MAX_BYTES) errors.add(field, 'maxLength', `${field} must be at most ${PASSWORD_MAX_BYTES} bytes`);
+  if ([...value].length < ADMIN_PASSWORD_MIN_LENGTH) errors.add(field, 'minLength', `${field} must be at least ${ADMIN_PASSWORD_MIN_LENGTH} characters`);
+  if (new TextEncoder().encode(value).length > ADMIN_PASSWORD_MAX_BYTES) errors.add(field, 'maxLength', `${field} must be at most ${ADMIN_PASSWORD_MAX_BYTES} bytes`);
   return value;
 }

@@ -2,9 +2,9 @@
  * Roles: the built-in ones (Splynx's defaults, fixed in code) and custom ones, defined by admins in
  * the event-sourced stream 'admin-roles'. A role is a name and a set of permissions.
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, optionalText, requiredText } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, optionalText, requiredText } from '../../domain-kernel/validation.js';
 import { PERMISSIONS, isPermission, type Permission } from './permissions.js';
 
 export const ROLES_STREAM = 'admin-roles';

@@ -5,8 +5,8 @@
  * deleted (only Restore passes) → lead restrictions → read-only fields → value validation →
  * references (partner, location) → business rules.
  */
-import { refuse } from './kernel/errors.js';
-import { REDACTED, diff, has, jsonEqual, type Change, type Decider, type JsonValue } from './kernel/decider.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { REDACTED, diff, has, jsonEqual, type Change, type Decider, type JsonValue } from '../../domain-kernel/decider.js';
 import {
   FieldErrors,
   boolean,
@@ -22,7 +22,7 @@ import {
   optionalText,
   requiredText,
   type Validator,
-} from './kernel/validation.js';
+} from '../../domain-kernel/validation.js';
 import type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
 import type {
   AddAddress,

@@ -1,5 +1,5 @@
 /** JSON Schemas of the customer events' data, schema version 1. Served at /api/v1/events/catalog. */
-import { js, type EventCatalogEntry, type JsonSchema } from './kernel/json-schema.js';
+import { js, type EventCatalogEntry, type JsonSchema } from '../../domain-kernel/json-schema.js';
 import { CUSTOMER_EVENT_TYPES, type CustomerEventType } from './customer.events.js';
 import {
   ACCOUNT_TYPES,

@@ -6,7 +6,7 @@
  * layer: the portal password (`passwordCiphertext`) and the PIN (`voip.pinCiphertext`,
  * `pinCiphertext`; its change entry 'voip.pin' reads REDACTED). All at schema version 1.
  */
-import type { DomainEvent, Change } from './kernel/decider.js';
+import type { DomainEvent, Change } from '../../domain-kernel/decider.js';
 import type {
   ContactInfo,
   MainInfo,

@@ -1,10 +1,10 @@
 /**
  * The customer aggregate's state and value types. Stream `customer-<id>`.
  * Merges Splynx (main information), ASTPP (VoIP account and billing settings) and DataTill
- * (notes, debtor notes, contacts, additional addresses); see /work/shared/research/domain.md.
+ * (notes, debtor notes, contacts, additional addresses), the three systems it replaces.
  */
 import type { AdditionalFieldValue } from '../../reference-data/domain/additional-field-definitions.js';
-import type { GeoPoint } from './kernel/validation.js';
+import type { GeoPoint } from '../../domain-kernel/validation.js';
 
 export type { AdditionalFieldValue, GeoPoint };
 

@@ -31,7 +31,8 @@ import {
   requiredText,
   textList,
   type Validator,
-} from './kernel/validation.js';
+} from '../../domain-kernel/validation.js';
+import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
 import {
   ACCOUNT_TYPES,
   BILLING_SCHEDULES,
@@ -46,9 +47,7 @@ import {
   type VoipSettings,
 } from './customer.types.js';
 
-export const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]+$/;
-/** The longest login a customer may have (given or generated). */
-export const LOGIN_MAX_LENGTH = 64;
+export { LOGIN_MAX_LENGTH, LOGIN_PATTERN };
 
 const login: Validator<string> = (errors, field, value) => {
   const text = requiredText(LOGIN_MAX_LENGTH)(errors, field, value);

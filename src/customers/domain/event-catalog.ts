@@ -1,7 +1,7 @@
 /** The whole domain's event catalogue: customer events and reference-data events. */
 import { REFERENCE_DATA_EVENT_CATALOG } from '../../reference-data/domain/event-catalog.js';
 import { CUSTOMER_EVENT_CATALOG } from './customer.event-catalog.js';
-import type { EventCatalogEntry } from './kernel/json-schema.js';
+import type { EventCatalogEntry } from '../../domain-kernel/json-schema.js';
 
 export type { EventCatalogEntry };
 export { CUSTOMER_EVENT_CATALOG, REFERENCE_DATA_EVENT_CATALOG };

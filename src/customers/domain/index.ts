@@ -6,11 +6,11 @@
  * - pattern helpers to generate logins, passwords, account numbers and PINs, and the password policy;
  * - the event catalogue of the whole domain.
  */
-export * from './kernel/errors.js';
-export * from './kernel/decider.js';
-export * from './kernel/patterns.js';
-export type { EventCatalogEntry, JsonSchema } from './kernel/json-schema.js';
-export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from './kernel/validation.js';
+export * from '../../domain-kernel/errors.js';
+export * from '../../domain-kernel/decider.js';
+export * from '../../domain-kernel/patterns.js';
+export type { EventCatalogEntry, JsonSchema } from '../../domain-kernel/json-schema.js';
+export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from '../../domain-kernel/validation.js';
 export * from './customer.types.js';
 export type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
 export * from './customer.commands.js';

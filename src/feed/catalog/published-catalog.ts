@@ -4,7 +4,8 @@
  * history. Served at GET /api/v1/events/catalog and written to docs/event-catalog.md from the same
  * source (`npm run catalog:write`).
  */
-import { EVENT_CATALOG, type EventCatalogEntry, type JsonSchema } from '../../customers/domain/index.js';
+import { EVENT_CATALOG } from '../../customers/domain/index.js';
+import type { EventCatalogEntry, JsonSchema } from '../../domain-kernel/index.js';
 import { PUBLIC_EVENT_ENVELOPE_SCHEMA, schemaWithoutSecrets, secretPathsOf } from '../public-event.js';
 import { MONEY_AS_DECIMAL_STRINGS } from '../upcasting/money-as-decimal-strings.js';
 import { UpcasterRegistry, type SchemaRevision, type VersionHistoryEntry } from '../upcasting/upcaster-registry.js';

@@ -8,7 +8,7 @@
  * ("12.50", "-3.000125"), which every language parses exactly into its decimal type. Changing a
  * field's type breaks existing readers, hence a new version rather than an edit of version 1.
  */
-import type { JsonSchema } from '../../customers/domain/index.js';
+import type { JsonSchema } from '../../domain-kernel/index.js';
 import type { EventData, SchemaRevision } from './upcaster-registry.js';
 
 export const DECIMAL_STRING_PATTERN = '^-?[0-9]+\\.[0-9]{2,6}$';

@@ -3,7 +3,7 @@
  * one the catalogue publishes); an event stored at an older version is upgraded on the way out,
  * one version at a time, by pure upcasters. Events in the store are never rewritten.
  */
-import type { JsonSchema } from '../../customers/domain/index.js';
+import type { JsonSchema } from '../../domain-kernel/index.js';
 
 export type EventData = Record<string, unknown>;
 

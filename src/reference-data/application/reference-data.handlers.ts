@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { runCommand, type Decider } from '../../event-sourcing/command-runner.js';
+import { runCommand } from '../../event-sourcing/command-runner.js';
+import type { Decider } from '../../domain-kernel/decider.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import type { WriteResult } from '../../customers/application/write-options.js';
 import {

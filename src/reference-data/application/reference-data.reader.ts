@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Decider } from '../../event-sourcing/command-runner.js';
+import type { Decider } from '../../domain-kernel/decider.js';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import {
   ADDITIONAL_FIELDS_STREAM,

@@ -6,8 +6,8 @@
  * Also home of `validateAdditionalFieldValue`, the value check a definition implies, used both for
  * a definition's default and for customers' values.
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import { diff, has, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import { diff, has, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
 import {
   FieldErrors,
   boolean,
@@ -17,7 +17,7 @@ import {
   parseDateTime,
   requiredText,
   type Validator,
-} from '../../customers/domain/kernel/validation.js';
+} from '../../domain-kernel/validation.js';
 
 export const ADDITIONAL_FIELDS_STREAM = 'additional-field-definitions';
 

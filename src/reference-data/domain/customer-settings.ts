@@ -4,10 +4,10 @@
  * (deliberately not 'customer-…', which is the customer stream prefix). Before any change the
  * defaults apply.
  */
-import { diff, type Change, type Decider, type DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { DEFAULT_CHARSET, DIGITS, MAX_ID_DIGITS, maxGeneratedLength, parsePattern, patternProblems, type CredentialPatternSettings } from '../../customers/domain/kernel/patterns.js';
-import { FieldErrors, integer } from '../../customers/domain/kernel/validation.js';
-import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../customers/domain/customer.validation.js';
+import { diff, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { DEFAULT_CHARSET, DIGITS, MAX_ID_DIGITS, maxGeneratedLength, parsePattern, patternProblems, type CredentialPatternSettings } from '../../domain-kernel/patterns.js';
+import { FieldErrors, integer } from '../../domain-kernel/validation.js';
+import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 

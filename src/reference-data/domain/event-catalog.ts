@@ -1,5 +1,5 @@
 /** JSON Schemas of the reference-data events' data, schema version 1. */
-import { js, type EventCatalogEntry, type JsonSchema } from '../../customers/domain/kernel/json-schema.js';
+import { js, type EventCatalogEntry, type JsonSchema } from '../../domain-kernel/json-schema.js';
 import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, ADDITIONAL_FIELDS_STREAM } from './additional-field-definitions.js';
 import { CUSTOMER_SETTINGS_STREAM, DEFAULT_CUSTOMER_SETTINGS } from './customer-settings.js';
 import { LOCATIONS_STREAM } from './locations.js';

@@ -3,7 +3,7 @@
  * additional field definitions ('additional-field-definitions'), customer settings
  * ('settings-customers'). Errors are the customer domain's (shared kernel).
  */
-export { DomainRuleViolation, ValidationFailed, type FieldError } from '../../customers/domain/kernel/errors.js';
+export { DomainRuleViolation, ValidationFailed, type FieldError } from '../../domain-kernel/errors.js';
 export * from './named-entities.js';
 export * from './partners.js';
 export * from './locations.js';

@@ -4,9 +4,9 @@
  * decider from the stream's own state (a concurrent create conflicts on the stream revision and
  * is decided again on fresh state, so ids never clash).
  */
-import { refuse } from '../../customers/domain/kernel/errors.js';
-import type { Change, Decider, DomainEvent } from '../../customers/domain/kernel/decider.js';
-import { FieldErrors, requiredText, integer } from '../../customers/domain/kernel/validation.js';
+import { refuse } from '../../domain-kernel/errors.js';
+import type { Change, Decider, DomainEvent } from '../../domain-kernel/decider.js';
+import { FieldErrors, requiredText, integer } from '../../domain-kernel/validation.js';
 
 export interface NamedEntity {
   id: number;

@@ -7,6 +7,7 @@
  * carry its own length: {rand_number:4}. Other text is copied literally.
  */
 import { ValidationFailed, type FieldError } from './errors.js';
+import { PORTAL_PASSWORD_MIN_LENGTH } from './limits.js';
 
 /** Returns an integer in [0, maxExclusive). */
 export type RandomSource = (maxExclusive: number) => number;
@@ -149,7 +150,6 @@ export function generateFromPattern(pattern: string, options: PatternOptions): s
 
 // ----- password policy -----------------------------------------------------------------------
 
-export const PASSWORD_MIN_LENGTH = 8;
 
 /**
  * The portal-password policy (ASTPP chk_password_expression): at least 8 characters, at least one
@@ -163,7 +163,7 @@ export function checkPasswordPolicy(password: string, options: { login?: string 
     add('type', 'password must be a string');
     return errors;
   }
-  if ([...password].length < PASSWORD_MIN_LENGTH) add('minLength', `password must be at least ${PASSWORD_MIN_LENGTH} characters`);
+  if ([...password].length < PORTAL_PASSWORD_MIN_LENGTH) add('minLength', `password must be at least ${PORTAL_PASSWORD_MIN_LENGTH} characters`);
   if (!/\p{L}/u.test(password)) add('letter', 'password must contain at least one letter');
   if (!/\p{Nd}/u.test(password)) add('digit', 'password must contain at least one digit');
   if (options.login && password.toLowerCase() === options.login.toLowerCase()) add('notLogin', 'password must not be the same as the login');

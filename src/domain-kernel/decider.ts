@@ -1,4 +1,4 @@
-/** Building blocks shared by every decider of the domain (customers and reference data). */
+/** Building blocks shared by every decider (customers, reference data, admins). */
 
 /** A domain event as the decider sees it: a past-tense business name and plain JSON data. */
 export interface DomainEvent<Type extends string = string, Data extends object = object> {
@@ -24,8 +24,8 @@ export interface Change {
 export const REDACTED = '[redacted]';
 
 /**
- * Chassaing's decider. Structurally identical to the one in src/event-sourcing/command-runner.ts,
- * so these objects can be handed to `runCommand` as they are.
+ * Chassaing's decider: the pure decision logic of one aggregate type. The one declaration of it:
+ * every domain's decider has this type and `runCommand` (src/event-sourcing) runs it as it is.
  */
 export interface Decider<Command, State, Event extends DomainEvent, Context> {
   initialState: State;
