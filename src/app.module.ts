@@ -13,6 +13,7 @@ import { createRootLogger } from './logging/logging.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
@@ -43,6 +44,7 @@ export class AppModule {
         FeedModule,
         ReferenceDataModule,
         CustomersModule,
+        OperationsModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -52,8 +52,33 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  // Login limiting with progressive delays (login-rate-limiter.ts): one row per counter, locked while
+  // an attempt is reserved; addresses an account logged in from, which the account's counter spares.
+  '0002_login_throttle': {
+    async up(db) {
+      await db.schema
+        .createTable('auth_login_throttle')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('failures', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('last_failure_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('auth_login_throttle_last_failure').on('auth_login_throttle').column('last_failure_at').execute();
+      await db.schema
+        .createTable('auth_login_known_addresses')
+        .addColumn('account', 'text', (column) => column.notNull())
+        .addColumn('address', 'text', (column) => column.notNull())
+        .addColumn('last_success_at', 'timestamptz', (column) => column.notNull())
+        .addPrimaryKeyConstraint('auth_login_known_addresses_pk', ['account', 'address'])
+        .execute();
+      await db.schema.dropTable('auth_login_failures').ifExists().execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('auth_login_known_addresses').ifExists().execute();
+      await db.schema.dropTable('auth_login_throttle').ifExists().execute();
+    },
+  },
   // Single-use tickets for EventSource clients (stream-tickets.ts); only their SHA-256 is stored.
-  '0002_stream_tickets': {
+  '0003_stream_tickets': {
     async up(db) {
       await db.schema
         .createTable('auth_stream_tickets')

@@ -50,15 +50,13 @@ export class AuthService {
   /** Throws AuthenticationError('invalid_credentials'); `ok: false` when rate-limited. */
   async login(email: string, password: string, client: ClientInfo): Promise<LoginOutcome> {
     const account = normaliseEmail(email);
-    const verdict = await this.limiter.check(account, client.ip);
+    // The attempt is reserved (counted) before the hash is computed: parallel guesses cannot pass together.
+    const verdict = await this.limiter.reserve(account, client.ip);
     if (!verdict.allowed) return { ok: false, retryAfterSeconds: verdict.retryAfterSeconds };
     const admin = (await this.directory.findByEmail(account))?.state;
     const passwordMatches = await this.hasher.verify(password, admin?.passwordHash);
-    if (!admin || !passwordMatches || !admin.active) {
-      await this.limiter.recordFailure(account, client.ip);
-      throw new AuthenticationError('invalid_credentials');
-    }
-    await this.limiter.recordSuccess(account);
+    if (!admin || !passwordMatches || !admin.active) throw new AuthenticationError('invalid_credentials');
+    await this.limiter.succeeded(verdict.reservation);
     const session = await this.sessions.create(admin.id, client);
     return {
       ok: true,

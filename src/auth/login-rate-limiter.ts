@@ -3,13 +3,40 @@ import { sql, type Kysely } from 'kysely';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
+import { liveFailures, waitSeconds, type ThrottleLimits } from './login-throttle-policy.js';
 
-export type LimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type LimitVerdict = { allowed: true; reservation: LoginReservation } | { allowed: false; retryAfterSeconds: number };
+
+export interface LoginReservation {
+  account: string;
+  address: string;
+}
+
+type LimiterConfig = Pick<
+  AppConfig,
+  | 'loginFreeFailuresPerPair'
+  | 'loginMaxFailuresPerAccount'
+  | 'loginMaxFailuresPerAddress'
+  | 'loginFailureWindowSeconds'
+  | 'loginMaxDelaySeconds'
+  | 'sessionMaxAgeSeconds'
+>;
+
+/** Used when the client's address is unknown: all such clients share one counter. */
+const NO_ADDRESS = 'unknown';
 
 /**
- * Failed logins counted per account (the email tried, known or not) and per client address over a
- * sliding window, in the database so every instance shares the counts. A successful login clears
- * the account's count but not the address's, so one valid account cannot launder guesses at others.
+ * Login limiting in the database, so every instance shares it, and atomic: an attempt is reserved
+ * (counted as a failure, under row locks) before the password is hashed, so a burst of parallel
+ * guesses cannot all slip past the check. A success gives its reservation back.
+ *
+ * Three counters, each with the progressive delay of login-throttle-policy:
+ * - the account and address pair (LOGIN_FREE_FAILURES_PER_PAIR free failures): what a guesser meets;
+ *   it never touches the account's owner at another address, so lockout is no denial of service;
+ * - the address, over all accounts (LOGIN_MAX_FAILURES_PER_ADDRESS free): one client spraying many;
+ * - the account, over all addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT free): many clients guessing one
+ *   account; it does not apply to addresses from which the account logged in before (within
+ *   SESSION_MAX_AGE_SECONDS), so the owner still gets in while a botnet is slowed to one guess per delay.
  */
 @Injectable()
 export class LoginRateLimiter {
@@ -17,52 +44,100 @@ export class LoginRateLimiter {
 
   constructor(
     @Inject(DATABASE) database: Database,
-    @Inject(APP_CONFIG)
-    private readonly config: Pick<AppConfig, 'loginMaxFailuresPerAccount' | 'loginMaxFailuresPerAddress' | 'loginFailureWindowSeconds'>,
+    @Inject(APP_CONFIG) private readonly config: LimiterConfig,
   ) {
     this.db = database.db;
   }
 
-  async check(email: string, address: string | undefined): Promise<LimitVerdict> {
-    const verdicts = await Promise.all([
-      this.checkKey(accountKey(email), this.config.loginMaxFailuresPerAccount),
-      address ? this.checkKey(addressKey(address), this.config.loginMaxFailuresPerAddress) : Promise.resolve<LimitVerdict>({ allowed: true }),
-    ]);
-    const refused = verdicts.filter((verdict): verdict is Extract<LimitVerdict, { allowed: false }> => !verdict.allowed);
-    return refused.length ? { allowed: false, retryAfterSeconds: Math.max(...refused.map((verdict) => verdict.retryAfterSeconds)) } : { allowed: true };
+  /** Reserves one attempt for the account from the address, or says how long to wait. */
+  async reserve(account: string, address: string | undefined): Promise<LimitVerdict> {
+    const from = address || NO_ADDRESS;
+    const keys = { pair: pairKey(account, from), account: accountKey(account), address: addressKey(from) };
+    const limits: Record<keyof typeof keys, ThrottleLimits> = {
+      pair: this.limits(this.config.loginFreeFailuresPerPair),
+      account: this.limits(this.config.loginMaxFailuresPerAccount),
+      address: this.limits(this.config.loginMaxFailuresPerAddress),
+    };
+    const sorted = Object.values(keys).sort();
+    return this.db.transaction().execute(async (trx): Promise<LimitVerdict> => {
+      // Rows first (so there is something to lock), then locks in key order: no deadlock between instances.
+      await trx
+        .insertInto('auth_login_throttle')
+        .values(sorted.map((key) => ({ key, failures: 0 })))
+        .onConflict((conflict) => conflict.column('key').doNothing())
+        .execute();
+      const rows = await trx
+        .selectFrom('auth_login_throttle')
+        .select(['key', 'failures', sql<number | null>`extract(epoch from (now() - last_failure_at))`.as('since')])
+        .where('key', 'in', sorted)
+        .orderBy('key')
+        .forUpdate()
+        .execute();
+      const counter = (key: string) => {
+        const row = rows.find((candidate) => candidate.key === key);
+        return { failures: Number(row?.failures ?? 0), secondsSinceLastFailure: row?.since === null || row?.since === undefined ? null : Number(row.since) };
+      };
+      const known = await trx
+        .selectFrom('auth_login_known_addresses')
+        .select('account')
+        .where('account', '=', account)
+        .where('address', '=', from)
+        .where('last_success_at', '>', sql<Date>`now() - make_interval(secs => ${this.config.sessionMaxAgeSeconds})`)
+        .executeTakeFirst();
+      const applying = (Object.keys(keys) as Array<keyof typeof keys>).filter((name) => name !== 'account' || !known);
+      const wait = Math.max(...applying.map((name) => waitSeconds(counter(keys[name]), limits[name])));
+      if (wait > 0) return { allowed: false, retryAfterSeconds: wait };
+      for (const name of Object.keys(keys) as Array<keyof typeof keys>) {
+        const live = liveFailures(counter(keys[name]), limits[name]);
+        await trx
+          .updateTable('auth_login_throttle')
+          .set({ failures: live + 1, last_failure_at: sql`now()` })
+          .where('key', '=', keys[name])
+          .execute();
+      }
+      return { allowed: true, reservation: { account, address: from } };
+    });
   }
 
-  async recordFailure(email: string, address: string | undefined): Promise<void> {
-    const keys = [accountKey(email), ...(address ? [addressKey(address)] : [])];
-    await this.db.insertInto('auth_login_failures').values(keys.map((key) => ({ key }))).execute();
-    // Keep the table small: forget what has left the window for these keys.
+  /**
+   * The reserved attempt succeeded: every counter gets this attempt back and the address becomes known.
+   * Earlier failures are not wiped (they age out): a success must not reopen the door to guesses still
+   * in flight in the same burst.
+   */
+  async succeeded(reservation: LoginReservation): Promise<void> {
+    const { account, address } = reservation;
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('auth_login_throttle')
+        .set({ failures: sql`greatest(failures - 1, 0)` })
+        .where('key', 'in', [pairKey(account, address), accountKey(account), addressKey(address)])
+        .execute();
+      await trx
+        .insertInto('auth_login_known_addresses')
+        .values({ account, address, last_success_at: sql`now()` })
+        .onConflict((conflict) => conflict.columns(['account', 'address']).doUpdateSet({ last_success_at: sql`now()` }))
+        .execute();
+    });
+    // Keep both tables small: forget counters long past their delay and window, and stale known addresses.
+    const forgetAfter = this.config.loginMaxDelaySeconds + this.config.loginFailureWindowSeconds;
+    await this.db.deleteFrom('auth_login_throttle').where('last_failure_at', '<', sql<Date>`now() - make_interval(secs => ${forgetAfter})`).execute();
     await this.db
-      .deleteFrom('auth_login_failures')
-      .where('key', 'in', keys)
-      .where('failed_at', '<', sql<Date>`now() - make_interval(secs => ${this.config.loginFailureWindowSeconds})`)
+      .deleteFrom('auth_login_known_addresses')
+      .where('last_success_at', '<', sql<Date>`now() - make_interval(secs => ${this.config.sessionMaxAgeSeconds})`)
       .execute();
   }
 
-  async recordSuccess(email: string): Promise<void> {
-    await this.db.deleteFrom('auth_login_failures').where('key', '=', accountKey(email)).execute();
-  }
-
-  private async checkKey(key: string, max: number): Promise<LimitVerdict> {
-    const window = this.config.loginFailureWindowSeconds;
-    const row = await this.db
-      .selectFrom('auth_login_failures')
-      .select([sql<string>`count(*)`.as('failures'), sql<Date | null>`min(failed_at)`.as('oldest')])
-      .where('key', '=', key)
-      .where('failed_at', '>', sql<Date>`now() - make_interval(secs => ${window})`)
-      .executeTakeFirstOrThrow();
-    if (Number(row.failures) < max || !row.oldest) return { allowed: true };
-    const retryAt = new Date(row.oldest).getTime() + window * 1000;
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((retryAt - Date.now()) / 1000)) };
+  private limits(free: number): ThrottleLimits {
+    return { free, maxDelaySeconds: this.config.loginMaxDelaySeconds, windowSeconds: this.config.loginFailureWindowSeconds };
   }
 }
 
-function accountKey(email: string): string {
-  return `account:${email}`;
+function pairKey(account: string, address: string): string {
+  return `pair:${address} ${account}`;
+}
+
+function accountKey(account: string): string {
+  return `account:${account}`;
 }
 
 function addressKey(address: string): string {

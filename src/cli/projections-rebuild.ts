@@ -11,12 +11,17 @@
  * old tables. Interrupted (Ctrl-C, crash), it resumes from its own checkpoint when run again — or a
  * running app instance finishes it. It uses the same environment as the app: DATABASE_URL (else
  * PGlite in DATA_DIR, default ./data) and EVENTSTORE_CONNECTION_STRING.
+ *
+ * On the embedded database only one process may open the data folder: when the app holds it, the
+ * CLI asks the app to run the rebuild (POST /api/v1/projections/{name}/rebuild), logging in with
+ * CHRONICLE_TOKEN, else ADMIN_EMAIL / ADMIN_PASSWORD.
  */
 import cliProgress from 'cli-progress';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allProjections } from '../../projections/index.js';
 import { IN_MEMORY, loadAppConfig } from '../config/app-config.js';
+import { DataDirLockedError } from '../database/data-dir-lock.js';
 import { openDatabase, type Database } from '../database/database.js';
 import type { EventStore } from '../event-store/event-store.port.js';
 import { createEventStore } from '../event-store/event-store.module.js';
@@ -28,6 +33,7 @@ import {
   type RebuildProgress,
   type RebuildResult,
 } from '../projections-runtime/projection-runtime.js';
+import { rebuildThroughApp, RemoteError } from './remote-rebuild.js';
 
 export interface CliIo {
   out: NodeJS.WritableStream;
@@ -62,7 +68,9 @@ Options:
   --batch-size <n>   events per transaction (default 1000)
   -h, --help         show this help
 
-Environment: DATABASE_URL (else PGlite in DATA_DIR, default ./data), EVENTSTORE_CONNECTION_STRING.`;
+Environment: DATABASE_URL (else PGlite in DATA_DIR, default ./data), EVENTSTORE_CONNECTION_STRING.
+While the app runs on the embedded database, the rebuild runs inside the app (it holds the data folder):
+the CLI logs in with CHRONICLE_TOKEN, else ADMIN_EMAIL / ADMIN_PASSWORD (permission 'operations').`;
 
 export class UsageError extends Error {}
 
@@ -246,36 +254,73 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
 }
 
-async function main(): Promise<void> {
+/** How long the CLI waits, after a signal or a fatal error, for a clean stop before it exits anyway. */
+const STOP_GRACE_MS = 10_000;
+const CLOSE_GRACE_MS = 5_000;
+
+async function main(): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write('\nStopping after the current batch (Ctrl-C again to quit at once)…\n');
+    process.stderr.write(`\n${signal}: stopping after the current batch (again to quit at once; quitting anyway in ${STOP_GRACE_MS / 1000} s)…\n`);
     controller.abort();
+    setTimeout(() => {
+      process.stderr.write('The rebuild did not stop in time; quitting. It resumes from its last checkpoint when run again.\n');
+      process.exit(130);
+    }, STOP_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const argv = process.argv.slice(2);
-  let code: number;
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(`${USAGE}\n`);
-    code = 0;
-  } else {
-    const dependencies = await openFromEnvironment();
-    try {
-      code = await runCli(argv, dependencies, { out: process.stdout, err: process.stderr, signal: controller.signal });
-    } finally {
-      await dependencies.close();
-    }
+    return 0;
   }
-  process.exitCode = code;
+  const io = { out: process.stdout, err: process.stderr, signal: controller.signal };
+  let dependencies: Awaited<ReturnType<typeof openFromEnvironment>>;
+  try {
+    dependencies = await openFromEnvironment();
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    if (!error.owner.port) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    let args: Arguments;
+    try {
+      args = parseArguments(argv);
+    } catch (usage) {
+      if (!(usage instanceof UsageError)) throw usage;
+      process.stderr.write(`${usage.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    return rebuildThroughApp(args, error.owner, loadAppConfig(), process.env, io);
+  }
+  try {
+    return await runCli(argv, dependencies, io);
+  } finally {
+    // A database that went away can leave close() waiting on a connection: bounded, then exit.
+    await withTimeout(dependencies.close(), CLOSE_GRACE_MS);
+  }
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => undefined, () => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? error}\n`);
-    process.exitCode = 1;
-  });
+  // Exits explicitly: a pool or timer left behind by a failed rebuild must not keep the process alive.
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof RemoteError ? error.message : ((error as Error).stack ?? error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -18,6 +18,8 @@ const request = {
   'request.body_too_large': { status: 413, meaning: 'The request body is larger than the server accepts (256 kB)' },
   'request.unsupported_media_type': { status: 415, meaning: 'A request body that is not JSON (send `Content-Type: application/json`)' },
   'request.malformed_if_match': { status: 400, meaning: '`If-Match` does not hold one stream revision as returned in the `ETag` header' },
+  'request.nesting_too_deep': { status: 400, meaning: 'The JSON body nests arrays / objects deeper than 32 levels (refused before it is parsed)' },
+  'request.invalid_text': { status: 422, meaning: 'A string of the body (value or key), the query or the path holds NUL (U+0000) or a lone surrogate; `errors[]` names each field' },
   'request.malformed_id': { status: 400, meaning: 'A path id that is not a positive integer' },
   'request.route_not_found': { status: 404, meaning: 'No endpoint answers this method and path' },
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
@@ -37,7 +39,7 @@ const auth = {
   'auth.invalid_refresh_token': { status: 401, meaning: 'The refresh token is invalid, expired or already used' },
   'auth.invalid_stream_ticket': { status: 401, meaning: 'The `?ticket=` of an event stream is unknown, expired (30 s) or already used; ask `POST /api/v1/feed/tickets` for a new one' },
   'auth.forbidden': { status: 403, meaning: 'The role does not grant the permission this endpoint needs (or the endpoint declares none)' },
-  'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the email or from the address; wait `Retry-After` seconds' },
+  'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
 } satisfies Record<string, RuleCode>;
 
 const server = {
@@ -116,7 +118,13 @@ const admins = {
   'role.forbidden': { status: 403, meaning: 'The role would grant permissions the acting admin does not hold' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins } as const;
+/** Operator endpoints (GET /projections, /projections/{name}/rebuild). */
+const operations = {
+  'projection.not_found': { status: 404, meaning: 'No projection of this name is registered (GET /projections lists them)' },
+  'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
+} satisfies Record<string, RuleCode>;
+
+export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

@@ -32,11 +32,16 @@ export interface AppConfig {
   refreshTokenTtlSeconds: number;
   /** A login session ends after this long, however often it is refreshed. */
   sessionMaxAgeSeconds: number;
-  /** Failed logins for one account within the window before 429. */
+  /** Failed logins for one account and address pair before delays start (see login-throttle-policy). */
+  loginFreeFailuresPerPair: number;
+  /** Failed logins for one account, from addresses it never logged in from, before delays start there. */
   loginMaxFailuresPerAccount: number;
-  /** Failed logins from one address within the window before 429. */
+  /** Failed logins from one address, over all accounts, before delays start. */
   loginMaxFailuresPerAddress: number;
+  /** A counter is forgotten this long after its delay ran out without a new failure. */
   loginFailureWindowSeconds: number;
+  /** The longest delay between two attempts (the delay doubles per failure up to this). */
+  loginMaxDelaySeconds: number;
   /** bcrypt cost factor for admin passwords (10..15). */
   passwordHashCost: number;
   /** How long a ?minPosition= read waits for projections, in ms. */
@@ -82,9 +87,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     accessTokenTtlSeconds: positiveInteger('ACCESS_TOKEN_TTL_SECONDS', env.ACCESS_TOKEN_TTL_SECONDS, 900),
     refreshTokenTtlSeconds: positiveInteger('REFRESH_TOKEN_TTL_SECONDS', env.REFRESH_TOKEN_TTL_SECONDS, 7 * 24 * 3600),
     sessionMaxAgeSeconds: positiveInteger('SESSION_MAX_AGE_SECONDS', env.SESSION_MAX_AGE_SECONDS, 30 * 24 * 3600),
-    loginMaxFailuresPerAccount: positiveInteger('LOGIN_MAX_FAILURES_PER_ACCOUNT', env.LOGIN_MAX_FAILURES_PER_ACCOUNT, 5),
+    loginFreeFailuresPerPair: positiveInteger('LOGIN_FREE_FAILURES_PER_PAIR', env.LOGIN_FREE_FAILURES_PER_PAIR, 5),
+    loginMaxFailuresPerAccount: positiveInteger('LOGIN_MAX_FAILURES_PER_ACCOUNT', env.LOGIN_MAX_FAILURES_PER_ACCOUNT, 10),
     loginMaxFailuresPerAddress: positiveInteger('LOGIN_MAX_FAILURES_PER_ADDRESS', env.LOGIN_MAX_FAILURES_PER_ADDRESS, 50),
     loginFailureWindowSeconds: positiveInteger('LOGIN_FAILURE_WINDOW_SECONDS', env.LOGIN_FAILURE_WINDOW_SECONDS, 900),
+    loginMaxDelaySeconds: positiveInteger('LOGIN_MAX_DELAY_SECONDS', env.LOGIN_MAX_DELAY_SECONDS, 900),
     passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),

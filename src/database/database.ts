@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /**
  * One PostgreSQL database, reached either through a pg pool (a real server) or in-process through
@@ -15,6 +16,8 @@ export interface Database {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Runs `fn` on one dedicated session (needed for session-level advisory locks). */
   withSession<T>(fn: (session: Kysely<any>) => Promise<T>): Promise<T>;
+  /** The exclusive lock on the PGlite data folder (none in memory or on a server). */
+  readonly lock?: DataDirLock;
   close(): Promise<void>;
 }
 
@@ -73,13 +76,22 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
 }
 
 async function openPGlite(dataDir?: string): Promise<Database> {
-  // pg_trgm: substring search in the customer list (projections/customer-list).
-  const pglite = new PGlite({ dataDir, extensions: { pg_trgm } });
-  await pglite.waitReady;
+  // Two processes on one folder corrupt it: taken before PGlite touches a file, or DataDirLockedError.
+  const lock = dataDir ? lockDataDir(dataDir) : undefined;
+  let pglite: PGlite;
+  try {
+    // pg_trgm: substring search in the customer list (projections/customer-list).
+    pglite = new PGlite({ dataDir, extensions: { pg_trgm } });
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
   return {
     kind: 'pglite',
     db,
+    lock,
     async listen(channel, onNotify) {
       return pglite.listen(channel, onNotify);
     },
@@ -88,7 +100,12 @@ async function openPGlite(dataDir?: string): Promise<Database> {
       return fn(db);
     },
     async close() {
-      await db.destroy();
+      try {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -17,6 +17,10 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'POST /api/v1/auth/logout': 'public',
   'GET /api/v1/auth/me': 'authenticated',
   'POST /api/v1/auth/password': 'authenticated',
+  'GET /api/v1/projections': 'operations',
+  'POST /api/v1/projections/:name/rebuild': 'operations',
+  'GET /api/v1/projections/:name/rebuild': 'operations',
+  'DELETE /api/v1/projections/:name/rebuild': 'operations',
 
   // admins and roles
   'GET /api/v1/admins': 'admins',

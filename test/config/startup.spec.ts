@@ -16,7 +16,7 @@ function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: s
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -37,5 +37,5 @@ describe('starting in production with a bad configuration', () => {
     expect(noFirstAdmin.code).toBe(1);
     expect(noFirstAdmin.stderr).toMatch(/^Chronicle cannot start: ADMIN_PASSWORD \(or ADMIN_PASSWORD_FILE\) is required[^\n]*\n$/);
     expect(noFirstAdmin.stdout).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
 });

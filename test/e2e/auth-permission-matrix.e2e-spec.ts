@@ -97,6 +97,24 @@ const CASES: HttpCase[] = [
   { route: 'GET /api/v1/auth/me', prepare: async () => ({ path: '/api/v1/auth/me' }), allowed: 200 },
   { route: 'POST /api/v1/auth/password', prepare: async () => ({ path: '/api/v1/auth/password', body: { currentPassword: 'not-it', newPassword: 'x' } }), allowed: 422 },
   { route: 'GET /api/v1/admins', prepare: async () => ({ path: '/api/v1/admins' }), allowed: 200 },
+  { route: 'GET /api/v1/projections', prepare: async () => ({ path: '/api/v1/projections' }), allowed: 200 },
+  { route: 'POST /api/v1/projections/:name/rebuild', prepare: async () => ({ path: '/api/v1/projections/stream_summary/rebuild', body: {} }), allowed: 202 },
+  {
+    route: 'GET /api/v1/projections/:name/rebuild',
+    prepare: async (fixture) => {
+      await send('POST', '/api/v1/projections/stream_summary/rebuild', fixture.superToken, {}).expect(202);
+      return { path: '/api/v1/projections/stream_summary/rebuild' };
+    },
+    allowed: 200,
+  },
+  {
+    route: 'DELETE /api/v1/projections/:name/rebuild',
+    prepare: async (fixture) => {
+      await send('POST', '/api/v1/projections/stream_summary/rebuild', fixture.superToken, {}).expect(202);
+      return { path: '/api/v1/projections/stream_summary/rebuild' };
+    },
+    allowed: 200,
+  },
   {
     route: 'POST /api/v1/admins',
     prepare: async (fixture) => ({ path: '/api/v1/admins', body: { email: `new-${fixture.unique()}@isp.example`, name: 'New', role: 'only-admins', partnerIds: [PARTNER_B], password: PASSWORD } }),

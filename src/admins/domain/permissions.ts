@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'admins',
   'audit.read',
   'feed.read',
+  'operations',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -36,6 +37,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   admins: 'Administrators and roles',
   'audit.read': 'Raw event streams, time travel, tamper-evidence checks',
   'feed.read': 'The downstream event feed (JSON pages and Server-Sent Events)',
+  operations: 'Projection status and rebuilds (GET /projections, POST /projections/{name}/rebuild)',
 };
 
 export function isPermission(value: unknown): value is Permission {

@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { Response } from 'express';
+import { RequirePermission } from '../auth/decorators.js';
+import { ProblemException } from '../common/problem.js';
+import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
+import { UnknownProjectionError } from '../projections-runtime/projection.js';
+import { RebuildJobs, type RebuildJob } from './rebuild-jobs.js';
+
+export class StartRebuildDto {
+  @ApiPropertyOptional({ description: 'Discard an unfinished rebuild and start again from zero (default: resume it)' })
+  @IsOptional()
+  @IsBoolean()
+  restart?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100_000, description: 'Events per transaction (default: the projection’s own)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  batchSize?: number;
+}
+
+/** Projection status and blue/green rebuilds run by this instance (permission 'operations'). */
+@ApiTags('operations')
+@Controller('projections')
+@RequirePermission('operations')
+export class ProjectionsAdminController {
+  constructor(
+    private readonly runtime: ProjectionRuntime,
+    private readonly jobs: RebuildJobs,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every projection: active version, position, lag, rebuild in progress, errors' })
+  async list() {
+    return { items: await this.runtime.status() };
+  }
+
+  @Post(':name/rebuild')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Rebuild a projection from zero in this instance (readers keep the current version until the switch)',
+    description: 'Answers 202 at once with the job; poll GET on the same path. A rebuild already running is answered, not started twice.',
+  })
+  start(@Param('name') name: string, @Body() body: StartRebuildDto, @Res({ passthrough: true }) response: Response): RebuildJob & { started: boolean } {
+    const { job, started } = known(name, () => this.jobs.start(name, body));
+    response.setHeader('Location', `/api/v1/projections/${encodeURIComponent(name)}/rebuild`);
+    return { ...job, started };
+  }
+
+  @Get(':name/rebuild')
+  @ApiOperation({ summary: 'The rebuild this instance runs or last ran of a projection, with its progress' })
+  get(@Param('name') name: string): RebuildJob {
+    const job = known(name, () => this.jobs.get(name));
+    if (!job) throw notFound('rebuild.not_found', `No rebuild of ${name} was started in this instance`);
+    return job;
+  }
+
+  @Delete(':name/rebuild')
+  @ApiOperation({ summary: 'Stop a running rebuild after its current batch (it resumes from its checkpoint when started again)' })
+  async stop(@Param('name') name: string): Promise<RebuildJob> {
+    const job = await known(name, () => this.jobs.stop(name));
+    if (!job) throw notFound('rebuild.not_found', `No rebuild of ${name} was started in this instance`);
+    return job;
+  }
+}
+
+function known<T>(name: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof UnknownProjectionError) throw notFound('projection.not_found', `There is no projection named ${JSON.stringify(name)}`);
+    throw error;
+  }
+}
+
+function notFound(rule: 'projection.not_found' | 'rebuild.not_found', detail: string): ProblemException {
+  return ProblemException.rule(rule, detail);
+}
