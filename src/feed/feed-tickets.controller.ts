@@ -1,7 +1,6 @@
 import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentActor, RequirePermission } from '../auth/decorators.js';
-import { STREAM_TICKET_TTL_SECONDS, StreamTicketStore } from '../auth/stream-tickets.js';
+import { CurrentActor, RequirePermission, STREAM_TICKET_TTL_SECONDS, StreamTicketStore } from '../auth/index.js';
 import type { RequestActor } from '../common/request-context.js';
 
 export interface StreamTicketAnswer {

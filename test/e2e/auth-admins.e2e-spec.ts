@@ -169,13 +169,14 @@ describe('admins and roles (permission "admins")', () => {
   describe('roles', () => {
     it('lists built-in roles and the permission names', async () => {
       const response = await as(token).get('/roles').expect(200);
-      expect(response.body.items.slice(0, 6).map((role: { name: string }) => role.name)).toEqual([
+      expect(response.body.items.slice(0, 7).map((role: { name: string }) => role.name)).toEqual([
         'super-administrator',
         'administrator',
         'manager',
         'financial-manager',
         'engineer',
         'customer-creator',
+        'integration',
       ]);
       expect(response.body.permissions.map((permission: { name: string }) => permission.name)).toEqual([
         'customers.read',
@@ -192,6 +193,7 @@ describe('admins and roles (permission "admins")', () => {
         'admins',
         'audit.read',
         'feed.read',
+        'operations',
       ]);
       await as(token).get('/roles/manager').expect(200);
       await as(token).get('/roles/nope').expect(404);
