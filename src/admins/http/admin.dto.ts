@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { Allow, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { PERMISSIONS } from '../domain/permissions.js';
+import { ADMIN_LIMITS, PERMISSIONS } from '../domain/index.js';
 
 // Bodies only whitelist their fields here; the domain validates values (one 422 with every field error).
 
@@ -22,7 +22,7 @@ export class UpdateAdminDto {
 }
 
 export class DeactivateAdminDto {
-  @ApiPropertyOptional({ maxLength: 500 }) @Allow() reason?: unknown;
+  @ApiPropertyOptional({ maxLength: ADMIN_LIMITS.roleDescription }) @Allow() reason?: unknown;
 }
 
 export class ListAdminsQuery {
@@ -39,18 +39,18 @@ export class ListAdminsQuery {
   @IsBoolean()
   active?: boolean;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(63) role?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(ADMIN_LIMITS.roleName) role?: string;
 }
 
 export class DefineRoleDto {
   @ApiProperty({ example: 'support-agent', pattern: '^[a-z][a-z0-9-]{1,62}$' }) @Allow() name!: unknown;
   @ApiPropertyOptional({ example: 'Support agent' }) @Allow() label?: unknown;
-  @ApiPropertyOptional({ example: 'Answers customers’ questions; changes nothing', maxLength: 500 }) @Allow() description?: unknown;
+  @ApiPropertyOptional({ example: 'Answers customers’ questions; changes nothing', maxLength: ADMIN_LIMITS.roleDescription }) @Allow() description?: unknown;
   @ApiProperty({ enum: PERMISSIONS, isArray: true }) @Allow() permissions!: unknown;
 }
 
 export class ChangeRoleDto {
   @ApiPropertyOptional() @Allow() label?: unknown;
-  @ApiPropertyOptional({ maxLength: 500, description: 'What the role is for; "" or null clears it' }) @Allow() description?: unknown;
+  @ApiPropertyOptional({ maxLength: ADMIN_LIMITS.roleDescription, description: 'What the role is for; "" or null clears it' }) @Allow() description?: unknown;
   @ApiPropertyOptional({ enum: PERMISSIONS, isArray: true }) @Allow() permissions?: unknown;
 }

@@ -6,6 +6,7 @@
  * references (partner, location) → business rules.
  */
 import { refuse } from '../../domain-kernel/errors.js';
+import { CUSTOMER_LIMITS } from './customer.limits.js';
 import { REDACTED, diff, has, jsonEqual, type Change, type Decider, type JsonValue } from '../../domain-kernel/decider.js';
 import {
   FieldErrors,
@@ -85,7 +86,7 @@ import {
 } from './customer.validation.js';
 
 const STATUS_LABEL: Record<CustomerStatus, string> = { new: 'New', active: 'Active', blocked: 'Blocked', inactive: 'Inactive' };
-const reasonValidator = optionalText(500);
+const reasonValidator = optionalText(CUSTOMER_LIMITS.reason);
 /** Fields whose values never appear in `changes` (their entries read REDACTED). */
 export const SECRET_FIELDS = [PIN_FIELD] as const;
 
@@ -235,7 +236,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'AddComment': {
       const input = command.data as AddComment['data'];
       const errors = new FieldErrors();
-      const text = requiredText(10000)(errors, 'text', input?.text);
+      const text = requiredText(CUSTOMER_LIMITS.noteText)(errors, 'text', input?.text);
       const type = oneOf(COMMENT_TYPES)(errors, 'type', input?.type ?? 'comment');
       const pinned = boolean()(errors, 'pinned', input?.pinned ?? false);
       errors.throwIfAny();
@@ -251,7 +252,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
       const next = validatePresent<{ text: string; type: (typeof COMMENT_TYPES)[number]; pinned: boolean }>(
         errors,
         input as unknown as Record<string, unknown>,
-        { text: requiredText(10000), type: oneOf(COMMENT_TYPES), pinned: boolean() },
+        { text: requiredText(CUSTOMER_LIMITS.noteText), type: oneOf(COMMENT_TYPES), pinned: boolean() },
         ['text', 'type', 'pinned'],
       );
       errors.throwIfAny();
@@ -268,7 +269,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'AddNote': {
       const input = command.data as AddNote['data'];
       const errors = new FieldErrors();
-      const text = requiredText(10000)(errors, 'text', input?.text);
+      const text = requiredText(CUSTOMER_LIMITS.noteText)(errors, 'text', input?.text);
       const kind = oneOf(NOTE_KINDS)(errors, 'kind', input?.kind ?? 'internal');
       const popup = boolean()(errors, 'popup', input?.popup ?? false);
       errors.throwIfAny();
@@ -284,7 +285,7 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
       const next = validatePresent<{ text: string; kind: (typeof NOTE_KINDS)[number]; popup: boolean }>(
         errors,
         input as unknown as Record<string, unknown>,
-        { text: requiredText(10000), kind: oneOf(NOTE_KINDS), popup: boolean() },
+        { text: requiredText(CUSTOMER_LIMITS.noteText), kind: oneOf(NOTE_KINDS), popup: boolean() },
         ['text', 'kind', 'popup'],
       );
       errors.throwIfAny();
@@ -301,8 +302,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'GrantCapBonus': {
       const input = command.data as GrantCapBonus['data'];
       const errors = new FieldErrors();
-      const megabytes = integer({ min: 1, max: 100_000_000 })(errors, 'megabytes', input?.megabytes);
-      const reason = requiredText(500)(errors, 'reason', input?.reason);
+      const megabytes = integer({ min: 1, max: CUSTOMER_LIMITS.capMegabytes })(errors, 'megabytes', input?.megabytes);
+      const reason = requiredText(CUSTOMER_LIMITS.capReason)(errors, 'reason', input?.reason);
       const expiresAt = optionalDateTime()(errors, 'expiresAt', input?.expiresAt);
       if (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(context.now)) errors.add('expiresAt', 'future', 'expiresAt must be in the future');
       errors.throwIfAny();
@@ -321,9 +322,9 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'AssignHardware': {
       const input = command.data as AssignHardware['data'];
       const errors = new FieldErrors();
-      const itemId = requiredText(64)(errors, 'itemId', typeof input?.itemId === 'number' ? String(input.itemId) : input?.itemId);
-      const productName = requiredText(255)(errors, 'productName', input?.productName);
-      const barcode = optionalText(128)(errors, 'barcode', input?.barcode);
+      const itemId = requiredText(CUSTOMER_LIMITS.hardwareItemId)(errors, 'itemId', typeof input?.itemId === 'number' ? String(input.itemId) : input?.itemId);
+      const productName = requiredText(CUSTOMER_LIMITS.hardwareProductName)(errors, 'productName', input?.productName);
+      const barcode = optionalText(CUSTOMER_LIMITS.hardwareBarcode)(errors, 'barcode', input?.barcode);
       const status = oneOf(HARDWARE_STATUSES)(errors, 'status', input?.status ?? 'assigned');
       errors.throwIfAny();
       if (customer.hardware.some((item) => item.itemId === itemId)) {
@@ -342,8 +343,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'AddContact': {
       const input = command.data as AddContact['data'];
       const errors = new FieldErrors();
-      const name = requiredText(255)(errors, 'name', input?.name);
-      const role = optionalText(64)(errors, 'role', input?.role);
+      const name = requiredText(CUSTOMER_LIMITS.contactName)(errors, 'name', input?.name);
+      const role = optionalText(CUSTOMER_LIMITS.contactRole)(errors, 'role', input?.role);
       const email = optionalEmail()(errors, 'email', input?.email);
       const phone = optionalPhone()(errors, 'phone', input?.phone);
       errors.throwIfAny();
@@ -359,11 +360,11 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'AddAddress': {
       const input = command.data as AddAddress['data'];
       const errors = new FieldErrors();
-      const label = optionalText(64)(errors, 'label', input?.label);
-      const street = requiredText(255)(errors, 'street', input?.street);
-      const street2 = optionalText(255)(errors, 'street2', input?.street2);
-      const zipCode = optionalText(16)(errors, 'zipCode', input?.zipCode);
-      const city = optionalText(100)(errors, 'city', input?.city);
+      const label = optionalText(CUSTOMER_LIMITS.addressLabel)(errors, 'label', input?.label);
+      const street = requiredText(CUSTOMER_LIMITS.street)(errors, 'street', input?.street);
+      const street2 = optionalText(CUSTOMER_LIMITS.street2)(errors, 'street2', input?.street2);
+      const zipCode = optionalText(CUSTOMER_LIMITS.zipCode)(errors, 'zipCode', input?.zipCode);
+      const city = optionalText(CUSTOMER_LIMITS.city)(errors, 'city', input?.city);
       const country = optionalCountry()(errors, 'country', input?.country);
       const geo = optionalGeo()(errors, 'geo', input?.geo);
       errors.throwIfAny();
@@ -386,8 +387,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
       const errors = new FieldErrors();
       const amount = positiveAmount(errors, 'amount', input?.amount);
       const method = optionalOneOf(PAYMENT_METHODS)(errors, 'method', input?.method);
-      const reference = optionalText(128)(errors, 'reference', input?.reference);
-      const note = optionalText(500)(errors, 'note', input?.note);
+      const reference = optionalText(CUSTOMER_LIMITS.paymentReference)(errors, 'reference', input?.reference);
+      const note = optionalText(CUSTOMER_LIMITS.paymentNote)(errors, 'note', input?.note);
       errors.throwIfAny();
       const to = money(customer.balance + amount);
       return [
@@ -402,8 +403,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
       const input = command.data as RecordCharge['data'];
       const errors = new FieldErrors();
       const amount = positiveAmount(errors, 'amount', input?.amount);
-      const description = requiredText(255)(errors, 'description', input?.description);
-      const reference = optionalText(128)(errors, 'reference', input?.reference);
+      const description = requiredText(CUSTOMER_LIMITS.chargeDescription)(errors, 'description', input?.description);
+      const reference = optionalText(CUSTOMER_LIMITS.chargeReference)(errors, 'reference', input?.reference);
       errors.throwIfAny();
       const to = money(customer.balance - amount);
       return [
@@ -672,7 +673,7 @@ function newId(context: CustomerContext, commandType: string): string {
 }
 
 function positiveAmount(errors: FieldErrors, field: string, value: unknown): number {
-  const amount = decimal({ max: 1_000_000_000 })(errors, field, value);
+  const amount = decimal({ max: CUSTOMER_LIMITS.moneyAmount })(errors, field, value);
   if (errors.errors.every((error) => error.field !== field) && amount <= 0) errors.add(field, 'range', `${field} must be greater than 0`);
   return amount;
 }
