@@ -9,7 +9,8 @@ export type AuthFailure =
   | 'session_revoked'
   | 'admin_inactive'
   | 'invalid_credentials'
-  | 'invalid_refresh_token';
+  | 'invalid_refresh_token'
+  | 'invalid_stream_ticket';
 
 const DETAILS: Record<AuthFailure, string> = {
   missing_token: 'Authentication required: send Authorization: Bearer <access token>',
@@ -19,6 +20,7 @@ const DETAILS: Record<AuthFailure, string> = {
   admin_inactive: 'The session has ended; log in again',
   invalid_credentials: 'Invalid email or password',
   invalid_refresh_token: 'The refresh token is invalid, expired or already used; log in again',
+  invalid_stream_ticket: 'The stream ticket is unknown, expired or already used; ask POST /api/v1/feed/tickets for a new one',
 };
 
 /** The rule code of each failure (a deactivated admin's session simply ended). */
@@ -30,6 +32,7 @@ export const AUTH_FAILURE_RULES = {
   admin_inactive: 'auth.session_revoked',
   invalid_credentials: 'auth.invalid_credentials',
   invalid_refresh_token: 'auth.invalid_refresh_token',
+  invalid_stream_ticket: 'auth.invalid_stream_ticket',
 } as const satisfies Record<AuthFailure, Rule>;
 
 /** Thrown by the auth services; never carries the credential itself. */

@@ -77,6 +77,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('auth_login_throttle').ifExists().execute();
     },
   },
+  // Single-use tickets for EventSource clients (stream-tickets.ts); only their SHA-256 is stored.
+  '0003_stream_tickets': {
+    async up(db) {
+      await db.schema
+        .createTable('auth_stream_tickets')
+        .addColumn('ticket_hash', 'text', (column) => column.primaryKey())
+        .addColumn('admin_id', 'text', (column) => column.notNull())
+        .addColumn('session_id', 'uuid', (column) => column.notNull())
+        .addColumn('expires_at', 'timestamptz', (column) => column.notNull())
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('auth_stream_tickets').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

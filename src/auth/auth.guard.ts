@@ -4,7 +4,8 @@ import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../common/request-context.js';
 import { AuthenticationError, forbidden } from './auth-errors.js';
 import { AuthService } from './auth.service.js';
-import { IS_PUBLIC, REQUIRED_PERMISSIONS } from './decorators.js';
+import { ACCEPTS_STREAM_TICKET, IS_PUBLIC, REQUIRED_PERMISSIONS } from './decorators.js';
+import { StreamTicketStore } from './stream-tickets.js';
 
 const AUTHENTICATED = Symbol('chronicle:authenticated');
 
@@ -31,6 +32,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly tickets: StreamTicketStore,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,8 +43,15 @@ export class AuthGuard implements CanActivate {
     if (!request[AUTHENTICATED]) {
       try {
         const token = bearerToken(request.headers.authorization);
-        if (!token) throw new AuthenticationError('missing_token');
-        request.actor = await this.auth.authenticate(token);
+        const ticket = request.query?.ticket;
+        if (!token && typeof ticket === 'string' && this.reflector.get<boolean>(ACCEPTS_STREAM_TICKET, context.getHandler())) {
+          const session = await this.tickets.consume(ticket);
+          if (!session) throw new AuthenticationError('invalid_stream_ticket');
+          request.actor = await this.auth.resolveSession(session.adminId, session.sessionId);
+        } else {
+          if (!token) throw new AuthenticationError('missing_token');
+          request.actor = await this.auth.authenticate(token);
+        }
         request[AUTHENTICATED] = true;
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;

@@ -12,6 +12,7 @@ import { LoginRateLimiter } from './login-rate-limiter.js';
 import { PartnerScopes } from './partner-scopes.js';
 import { SessionStore } from './session.store.js';
 import { JwtSocketAuthenticator } from './socket-authenticator.js';
+import { StreamTicketStore } from './stream-tickets.js';
 import { TokenService } from './token.service.js';
 
 /** Resolved once the auth tables exist. */
@@ -35,12 +36,13 @@ const AUTH_SCHEMA = Symbol('AuthSchema');
     SessionStore,
     LoginRateLimiter,
     AuthService,
+    StreamTicketStore,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
     JwtSocketAuthenticator,
     PartnerScopes,
   ],
-  exports: [AuthService, AuthGuard, JwtSocketAuthenticator, PartnerScopes, TokenService, SessionStore, AdminsModule],
+  exports: [AuthService, StreamTicketStore, AuthGuard, JwtSocketAuthenticator, PartnerScopes, TokenService, SessionStore, AdminsModule],
 })
 export class AuthModule implements OnModuleInit {
   constructor(

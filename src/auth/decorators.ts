@@ -6,6 +6,13 @@ import { PartnerScope } from './partner-scope.js';
 
 export const IS_PUBLIC = 'chronicle:auth:public';
 export const REQUIRED_PERMISSIONS = 'chronicle:auth:permissions';
+export const ACCEPTS_STREAM_TICKET = 'chronicle:auth:stream-ticket';
+
+/**
+ * A Server-Sent Events route that also takes `?ticket=` (POST /api/v1/feed/tickets) in place of the
+ * Authorization header, for browsers' EventSource. The ticket's session must still hold the route's permission.
+ */
+export const AcceptsStreamTicket = (): MethodDecorator => SetMetadata(ACCEPTS_STREAM_TICKET, true);
 
 /** No token needed (login, refresh, health, metrics, docs). On a controller or a handler. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);

@@ -2,6 +2,7 @@
  * Authentication and authorization for every door (HTTP, Socket.IO, the feed):
  * - `@Public()`, `@RequirePermission('customers.read', …)`, `@Authenticated()` on controllers/handlers;
  * - `@CurrentActor()`, `@CurrentPartnerScope()` parameter decorators; `PartnerScope`, `restrictToPartners`;
+ * - `StreamTicketStore`: single-use tickets for EventSource clients (`@AcceptsStreamTicket()` routes);
  * - `AuthGuard` (HTTP), `JwtSocketAuthenticator` (Socket.IO handshakes), `AuthService`;
  * - the permission names (src/admins/domain/permissions.ts).
  */
@@ -9,8 +10,9 @@ export { AuthModule } from './auth.module.js';
 export { AuthGuard, bearerToken } from './auth.guard.js';
 export { AuthService, type AuthenticatedActor, type TokenPair } from './auth.service.js';
 export { AuthenticationError, type AuthFailure } from './auth-errors.js';
-export { Authenticated, CurrentActor, CurrentPartnerScope, IS_PUBLIC, Public, REQUIRED_PERMISSIONS, RequirePermission } from './decorators.js';
+export { AcceptsStreamTicket, Authenticated, CurrentActor, CurrentPartnerScope, IS_PUBLIC, Public, REQUIRED_PERMISSIONS, RequirePermission } from './decorators.js';
 export { PartnerScope, partnerIdsOf, restrictToPartners } from './partner-scope.js';
 export { PartnerScopes } from './partner-scopes.js';
+export { STREAM_TICKET_TTL_SECONDS, StreamTicketStore, type IssuedStreamTicket } from './stream-tickets.js';
 export { JwtSocketAuthenticator, SocketAuthenticationError, type SocketAuthenticator, type SocketHandshakeLike } from './socket-authenticator.js';
 export { PERMISSIONS, PERMISSION_DESCRIPTIONS, isPermission, type Permission } from '../admins/domain/index.js';

@@ -3,7 +3,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags 
 import { EVENT_CATALOG_SCHEMA, EVENT_STREAM_SCHEMA, FEED_PAGE_SCHEMA } from './feed.openapi.js';
 import type { Request, Response } from 'express';
 import { AuthGuard } from '../auth/auth.guard.js';
-import { RequirePermission } from '../auth/decorators.js';
+import { AcceptsStreamTicket, RequirePermission } from '../auth/decorators.js';
 import type { AuthenticatedRequest } from '../common/request-context.js';
 import { fieldsProblem, ProblemException, type FieldError } from '../common/problem.js';
 import { PUBLISHED_CATALOG, PUBLISHED_TYPES, type PublishedCatalog } from './catalog/published-catalog.js';
@@ -53,6 +53,7 @@ export class FeedController {
   }
 
   @Get('stream')
+  @AcceptsStreamTicket()
   @ApiOperation({
     summary:
       'Server-Sent Events: id = position, event = type, data = the envelope. Resume with Last-Event-ID (or ?after=); ?after=end: new events only. Comment lines are heartbeats.',
@@ -62,6 +63,7 @@ export class FeedController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this position (a browser EventSource sends it on reconnect)' })
   @ApiQuery({ name: 'after', required: false, description: 'Exclusive start position, or "end"; Last-Event-ID takes precedence' })
   @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types' })
+  @ApiQuery({ name: 'ticket', required: false, description: 'A single-use ticket from POST /api/v1/feed/tickets, in place of the Authorization header (browser EventSource)' })
   @ApiQuery({ name: 'heartbeat', required: false, description: `Seconds between heartbeat comments, 1..${FEED_LIMITS.maxHeartbeatSeconds} (default ${FEED_LIMITS.defaultHeartbeatSeconds})` })
   async stream(
     @Req() request: Request,

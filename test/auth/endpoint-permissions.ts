@@ -108,6 +108,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'GET /api/v1/events': 'feed.read',
   'GET /api/v1/events/catalog': 'feed.read',
   'GET /api/v1/events/stream': 'feed.read',
+  'POST /api/v1/feed/tickets': 'feed.read',
 };
 
 /** Socket.IO namespaces and the permission their handshake needs. */

@@ -157,10 +157,11 @@ describe('roles', () => {
   const defined: RoleEvent = { type: 'RoleDefined', data: { name: 'support', label: 'Support', permissions: ['customers.read', 'notes'], at: NOW } };
 
   it('has Splynx-like built-in roles; super-administrator holds every permission', () => {
-    expect(BUILT_IN_ROLES.map((role) => role.name)).toEqual(['super-administrator', 'administrator', 'manager', 'financial-manager', 'engineer', 'customer-creator']);
+    expect(BUILT_IN_ROLES.map((role) => role.name)).toEqual(['super-administrator', 'administrator', 'manager', 'financial-manager', 'engineer', 'customer-creator', 'integration']);
     expect(permissionsOfRole(rolesDecider.initialState, 'super-administrator')).toEqual([...PERMISSIONS]);
     expect(permissionsOfRole(rolesDecider.initialState, 'administrator')).not.toContain('admins');
     expect(permissionsOfRole(rolesDecider.initialState, 'customer-creator')).toEqual(['customers.read', 'customers.create']);
+    expect(permissionsOfRole(rolesDecider.initialState, 'integration')).toEqual(['customers.read', 'feed.read']);
     expect(permissionsOfRole(rolesDecider.initialState, 'gone')).toEqual([]);
   });
 

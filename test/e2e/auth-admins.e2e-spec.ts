@@ -169,13 +169,14 @@ describe('admins and roles (permission "admins")', () => {
   describe('roles', () => {
     it('lists built-in roles and the permission names', async () => {
       const response = await as(token).get('/roles').expect(200);
-      expect(response.body.items.slice(0, 6).map((role: { name: string }) => role.name)).toEqual([
+      expect(response.body.items.slice(0, 7).map((role: { name: string }) => role.name)).toEqual([
         'super-administrator',
         'administrator',
         'manager',
         'financial-manager',
         'engineer',
         'customer-creator',
+        'integration',
       ]);
       expect(response.body.permissions.map((permission: { name: string }) => permission.name)).toEqual([
         'customers.read',

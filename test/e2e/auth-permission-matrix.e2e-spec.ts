@@ -342,6 +342,7 @@ const CASES: HttpCase[] = [
   },
   { route: 'GET /api/v1/events/catalog', prepare: async () => ({ path: '/api/v1/events/catalog' }), allowed: 200 },
   { route: 'GET /api/v1/events/stream', prepare: async () => ({ path: '/api/v1/events/stream?after=end' }), allowed: 200, stream: true },
+  { route: 'POST /api/v1/feed/tickets', prepare: async () => ({ path: '/api/v1/feed/tickets', body: {} }), allowed: 201 },
 ];
 
 let testApp: TestApp;

@@ -1,17 +1,5 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-
-/** The first ```bash block of the README's "A first session", exactly as a reader copies it. */
-export function walkthroughBlock(readme: string): string {
-  const section = readme.split(/^## /m).find((part) => part.startsWith('A first session'));
-  const block = section?.match(/```bash\n([\s\S]*?)```/)?.[1];
-  if (!block) throw new Error('README.md has no bash block under "## A first session"');
-  return block;
-}
+import { bashBlockUnder, runBash } from './doc-blocks.js';
 
 describe('README "A first session"', () => {
   let testApp: TestApp;
@@ -23,22 +11,9 @@ describe('README "A first session"', () => {
   });
 
   it('runs as written in bash against a started app and does what its comments say', async () => {
-    const block = walkthroughBlock(readFileSync(join(root, 'README.md'), 'utf8'));
+    const block = bashBlockUnder('README.md', 'A first session');
     expect(block).not.toMatch(/localhost:3000\/api|<[a-z]+>/); // no fixed port in commands, no placeholders to fill in
-    // -e: a failed capture stops it; -u: an unset variable is an error. Spawned (not spawnSync): the app
-    // answers from this process's event loop.
-    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const bash = spawn('bash', ['--noprofile', '--norc', '-eu', '-o', 'pipefail', '-s'], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, BASE: testApp.url },
-        timeout: 20_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      bash.stdout.on('data', (chunk) => (stdout += chunk));
-      bash.stderr.on('data', (chunk) => (stderr += chunk));
-      bash.on('close', (status) => resolve({ status, stdout, stderr }));
-      bash.stdin.end(block);
-    });
+    const run = await runBash(block, { BASE: testApp.url });
     expect(run).toMatchObject({ status: 0, stderr: '' });
     const lines = run.stdout.trim().split('\n');
     const created = JSON.parse(lines[0]);

@@ -22,6 +22,7 @@ export interface AdminView {
 export interface RoleView {
   name: string;
   label: string;
+  description: string;
   permissions: string[];
   builtIn: boolean;
 }
@@ -50,7 +51,7 @@ export function toAdminView({ state, revision }: Versioned<AdminState>): AdminVi
 }
 
 export function toRoleView(role: RoleDefinition): RoleView {
-  return { name: role.name, label: role.label, permissions: [...role.permissions], builtIn: role.builtIn };
+  return { name: role.name, label: role.label, description: role.description, permissions: [...role.permissions], builtIn: role.builtIn };
 }
 
 /** The admin a request acts as (undefined: the system, which may do anything). */

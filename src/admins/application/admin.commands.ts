@@ -85,6 +85,7 @@ export class ChangeOwnPasswordCommand extends Command<WriteResult<AdminView>> {
 export interface RoleInput {
   name?: unknown;
   label?: unknown;
+  description?: unknown;
   permissions?: unknown;
 }
 

@@ -155,7 +155,7 @@ export class DefineRoleHandler implements ICommandHandler<DefineRoleCommand> {
 
   async execute({ input, options }: DefineRoleCommand): Promise<WriteResult<RoleView>> {
     const result = await this.executor.runRoles(
-      { type: 'DefineRole', data: { name: input.name, label: input.label, permissions: input.permissions } },
+      { type: 'DefineRole', data: { name: input.name, label: input.label, description: input.description, permissions: input.permissions } },
       actingAdmin(options.actor),
       options.metadata,
     );
@@ -172,7 +172,7 @@ export class ChangeRoleHandler implements ICommandHandler<ChangeRoleCommand> {
 
   async execute({ name, input, options }: ChangeRoleCommand): Promise<WriteResult<RoleView>> {
     const result = await this.executor.runRoles(
-      { type: 'ChangeRole', data: { name, label: input.label, permissions: input.permissions } },
+      { type: 'ChangeRole', data: { name, label: input.label, description: input.description, permissions: input.permissions } },
       actingAdmin(options.actor),
       options.metadata,
       options.expectedRevision,

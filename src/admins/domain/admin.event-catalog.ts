@@ -2,6 +2,7 @@
 import { js, type EventCatalogEntry, type JsonSchema } from '../../domain-kernel/json-schema.js';
 import { PERMISSIONS } from './permissions.js';
 import { ROLES_STREAM } from './roles.js';
+import { ADMIN_LIMITS } from './admin.limits.js';
 
 const at = js.dateTime();
 const id = js.string({ format: 'uuid' });
@@ -34,9 +35,9 @@ export const ADMIN_EVENT_CATALOG: readonly EventCatalogEntry[] = [
   entry(
     'RoleDefined',
     ROLES_STREAM,
-    'A custom administrator role was defined.',
-    js.object({ name: js.string({ pattern: '^[a-z][a-z0-9-]{1,62}$' }), label: js.string(), permissions: js.array(js.enum(PERMISSIONS)), at }),
+    'A custom administrator role was defined (description absent when none was given).',
+    js.object({ name: js.string({ pattern: '^[a-z][a-z0-9-]{1,62}$' }), label: js.string(), description: js.string({ maxLength: ADMIN_LIMITS.roleDescription }), permissions: js.array(js.enum(PERMISSIONS)), at }, ['description']),
   ),
-  entry('RoleChanged', ROLES_STREAM, "A custom role's label or permissions changed.", js.object({ name: js.string(), changes: js.changes(['label', 'permissions']), at })),
+  entry('RoleChanged', ROLES_STREAM, "A custom role's label, description or permissions changed.", js.object({ name: js.string(), changes: js.changes(['label', 'description', 'permissions']), at })),
   entry('RoleRemoved', ROLES_STREAM, 'A custom role no administrator had any more was removed.', js.object({ name: js.string(), at })),
 ];

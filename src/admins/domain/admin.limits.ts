@@ -4,5 +4,7 @@ export const ADMIN_LIMITS = {
   /** A role's name (its key, as in `super-administrator`) and its label. */
   roleName: 63,
   roleLabel: 128,
+  /** What a role is for, in a sentence or two. */
+  roleDescription: 500,
   reason: 500,
 } as const;

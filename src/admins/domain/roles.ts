@@ -5,7 +5,7 @@
 import { refuse } from '../../domain-kernel/errors.js';
 import { ADMIN_LIMITS } from './admin.limits.js';
 import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
-import { FieldErrors, requiredText } from '../../domain-kernel/validation.js';
+import { FieldErrors, optionalText, requiredText } from '../../domain-kernel/validation.js';
 import { ownValue } from '../../domain-kernel/own.js';
 import { PERMISSIONS, isPermission, type Permission } from './permissions.js';
 
@@ -15,6 +15,8 @@ export const SUPER_ADMINISTRATOR = 'super-administrator';
 export interface RoleDefinition {
   name: string;
   label: string;
+  /** What the role is for, in a sentence ('' when its author gave none). */
+  description: string;
   permissions: Permission[];
   builtIn: boolean;
 }
@@ -22,15 +24,38 @@ export interface RoleDefinition {
 const all = [...PERMISSIONS];
 const CUSTOMER_WORK: Permission[] = ['customers.read', 'customers.create', 'customers.edit', 'customers.status', 'notes', 'cap'];
 
-/** Splynx's default administrator roles. `super-administrator` always holds every permission. */
+/** A downstream system's account (billing, provisioning): reads customers and the event feed, writes nothing. */
+export const INTEGRATION_ROLE = 'integration';
+
+/** Splynx's default administrator roles, and the read-only integration role. `super-administrator` always holds every permission. */
 export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
-  { name: SUPER_ADMINISTRATOR, label: 'Super administrator', permissions: all, builtIn: true },
-  { name: 'administrator', label: 'Administrator', permissions: all.filter((permission) => permission !== 'admins'), builtIn: true },
-  { name: 'manager', label: 'Manager', permissions: CUSTOMER_WORK, builtIn: true },
-  { name: 'financial-manager', label: 'Financial manager', permissions: ['customers.read', 'billing', 'notes', 'audit.read'], builtIn: true },
-  { name: 'engineer', label: 'Engineer', permissions: ['customers.read', 'customers.edit', 'notes', 'cap'], builtIn: true },
-  { name: 'customer-creator', label: 'Customer creator', permissions: ['customers.read', 'customers.create'], builtIn: true },
+  { name: SUPER_ADMINISTRATOR, label: 'Super administrator', description: 'Everything, administrators and roles included', permissions: all, builtIn: true },
+  {
+    name: 'administrator',
+    label: 'Administrator',
+    description: 'Everything but administrators and roles',
+    permissions: all.filter((permission) => permission !== 'admins'),
+    builtIn: true,
+  },
+  { name: 'manager', label: 'Manager', description: 'Day-to-day customer work: create, edit, change status, notes, CAP', permissions: CUSTOMER_WORK, builtIn: true },
+  {
+    name: 'financial-manager',
+    label: 'Financial manager',
+    description: 'Billing settings, payments and charges; reads customers and their history',
+    permissions: ['customers.read', 'billing', 'notes', 'audit.read'],
+    builtIn: true,
+  },
+  { name: 'engineer', label: 'Engineer', description: 'Edits customers’ technical data, notes and CAP', permissions: ['customers.read', 'customers.edit', 'notes', 'cap'], builtIn: true },
+  { name: 'customer-creator', label: 'Customer creator', description: 'Creates customers and reads them', permissions: ['customers.read', 'customers.create'], builtIn: true },
+  {
+    name: INTEGRATION_ROLE,
+    label: 'Integration (read-only)',
+    description: 'For a downstream system such as billing or provisioning: reads the event feed and customers, changes nothing',
+    permissions: ['customers.read', 'feed.read'],
+    builtIn: true,
+  },
 ];
+
 
 export const ROLE_RULES = {
   notFound: 'role.not_found',
@@ -46,6 +71,8 @@ export const ROLE_RULES = {
 export interface RoleDefinedData {
   name: string;
   label: string;
+  /** Absent in events written before descriptions existed. */
+  description?: string;
   permissions: Permission[];
   at: string;
 }
@@ -65,8 +92,8 @@ export type RoleEvent =
   | DomainEvent<'RoleRemoved', RoleRemovedData>;
 
 export type RoleCommand =
-  | { type: 'DefineRole'; data: { name: unknown; label?: unknown; permissions: unknown } }
-  | { type: 'ChangeRole'; data: { name: string; label?: unknown; permissions?: unknown } }
+  | { type: 'DefineRole'; data: { name: unknown; label?: unknown; description?: unknown; permissions: unknown } }
+  | { type: 'ChangeRole'; data: { name: string; label?: unknown; description?: unknown; permissions?: unknown } }
   | { type: 'RemoveRole'; data: { name: string } };
 
 export interface RolesContext {
@@ -125,20 +152,24 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
       const name = requiredText(ADMIN_LIMITS.roleName)(errors, 'name', command.data.name);
       if (name && !ROLE_NAME.test(name)) errors.add('name', 'format', 'name must be lower-case letters, digits and dashes, starting with a letter (2..63)');
       const label = command.data.label === undefined || command.data.label === null ? name : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
+      const description = optionalText(ADMIN_LIMITS.roleDescription)(errors, 'description', command.data.description) ?? '';
       const permissions = validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
       if (builtIn(name) || ownValue(state.custom, name)) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
       assertMayGrant(permissions, context);
-      return [{ type: 'RoleDefined', data: { name, label, permissions, at } }];
+      return [{ type: 'RoleDefined', data: { name, label, ...(description ? { description } : {}), permissions, at } }];
     }
     case 'ChangeRole': {
       const role = existingCustom(state, command.data.name);
       const errors = new FieldErrors();
       const label = command.data.label === undefined ? role.label : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
+      const description =
+        command.data.description === undefined ? role.description : (optionalText(ADMIN_LIMITS.roleDescription)(errors, 'description', command.data.description) ?? '');
       const permissions = command.data.permissions === undefined ? role.permissions : validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
       const changes: Change[] = [];
       if (label !== role.label) changes.push({ field: 'label', from: role.label, to: label });
+      if (description !== role.description) changes.push({ field: 'description', from: role.description, to: description });
       if (!jsonEqual(permissions, role.permissions)) {
         // Both the old and the new set must be within the author's own permissions.
         assertMayGrant([...new Set([...role.permissions, ...permissions])], context);
@@ -161,8 +192,8 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
 function evolveRoles(state: RolesState, event: RoleEvent): RolesState {
   switch (event.type) {
     case 'RoleDefined': {
-      const { name, label, permissions } = event.data;
-      return { custom: { ...state.custom, [name]: { name, label, permissions: [...permissions], builtIn: false } } };
+      const { name, label, description = '', permissions } = event.data;
+      return { custom: { ...state.custom, [name]: { name, label, description, permissions: [...permissions], builtIn: false } } };
     }
     case 'RoleChanged': {
       const role = ownValue(state.custom, event.data.name);
@@ -170,6 +201,7 @@ function evolveRoles(state: RolesState, event: RoleEvent): RolesState {
       const next = { ...role };
       for (const change of event.data.changes) {
         if (change.field === 'label') next.label = change.to as string;
+        if (change.field === 'description') next.description = change.to as string;
         if (change.field === 'permissions') next.permissions = [...(change.to as Permission[])];
       }
       return { custom: { ...state.custom, [role.name]: next } };

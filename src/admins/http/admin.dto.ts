@@ -22,7 +22,7 @@ export class UpdateAdminDto {
 }
 
 export class DeactivateAdminDto {
-  @ApiPropertyOptional({ maxLength: 500 }) @Allow() reason?: unknown;
+  @ApiPropertyOptional({ maxLength: ADMIN_LIMITS.roleDescription }) @Allow() reason?: unknown;
 }
 
 export class ListAdminsQuery {
@@ -45,10 +45,12 @@ export class ListAdminsQuery {
 export class DefineRoleDto {
   @ApiProperty({ example: 'support-agent', pattern: '^[a-z][a-z0-9-]{1,62}$' }) @Allow() name!: unknown;
   @ApiPropertyOptional({ example: 'Support agent' }) @Allow() label?: unknown;
+  @ApiPropertyOptional({ example: 'Answers customers’ questions; changes nothing', maxLength: ADMIN_LIMITS.roleDescription }) @Allow() description?: unknown;
   @ApiProperty({ enum: PERMISSIONS, isArray: true }) @Allow() permissions!: unknown;
 }
 
 export class ChangeRoleDto {
   @ApiPropertyOptional() @Allow() label?: unknown;
+  @ApiPropertyOptional({ maxLength: ADMIN_LIMITS.roleDescription, description: 'What the role is for; "" or null clears it' }) @Allow() description?: unknown;
   @ApiPropertyOptional({ enum: PERMISSIONS, isArray: true }) @Allow() permissions?: unknown;
 }
