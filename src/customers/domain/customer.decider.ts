@@ -6,11 +6,11 @@
  * references (partner, location) → business rules.
  */
 import { refuse } from '../../domain-kernel/errors.js';
+import { MONEY_AMOUNT_MAX, MONEY_BALANCE_MAX, addMoney, checkMoney, minorUnitDigits, subtractMoney } from '../../domain-kernel/money.js';
 import { REDACTED, diff, has, jsonEqual, type Change, type Decider, type JsonValue } from '../../domain-kernel/decider.js';
 import {
   FieldErrors,
   boolean,
-  decimal,
   integer,
   oneOf,
   optionalCountry,
@@ -384,12 +384,12 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'RecordPayment': {
       const input = command.data as RecordPayment['data'];
       const errors = new FieldErrors();
-      const amount = positiveAmount(errors, 'amount', input?.amount);
+      const amount = positiveAmount(errors, 'amount', input?.amount, customer);
       const method = optionalOneOf(PAYMENT_METHODS)(errors, 'method', input?.method);
       const reference = optionalText(128)(errors, 'reference', input?.reference);
       const note = optionalText(500)(errors, 'note', input?.note);
       errors.throwIfAny();
-      const to = money(customer.balance + amount);
+      const to = balanceWithin(addMoney(customer.balance, amount));
       return [
         {
           type: 'PaymentRecorded',
@@ -401,11 +401,11 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState, c
     case 'RecordCharge': {
       const input = command.data as RecordCharge['data'];
       const errors = new FieldErrors();
-      const amount = positiveAmount(errors, 'amount', input?.amount);
+      const amount = positiveAmount(errors, 'amount', input?.amount, customer);
       const description = requiredText(255)(errors, 'description', input?.description);
       const reference = optionalText(128)(errors, 'reference', input?.reference);
       errors.throwIfAny();
-      const to = money(customer.balance - amount);
+      const to = balanceWithin(subtractMoney(customer.balance, amount));
       return [
         {
           type: 'ChargeRecorded',
@@ -473,6 +473,7 @@ function createCustomer(input: CreateCustomerInput, state: CustomerState, contex
   rejectUnknownKeys(errors, data.billing, BILLING_KEYS, 'billing.');
   const billingInput = isObject(data.billing) ? data.billing : {};
   const billing = buildAll<BillingSettings>(errors, billingInput, BILLING_DEFAULTS, billingValidators, BILLING_KEYS, 'billing.');
+  checkBillingPrecision(errors, billing, voip.currency);
   const labels = labelsValidator(errors, 'labels', data.labels);
   const additionalFields = validateAdditionalFields(errors, data.additionalFields as Record<string, unknown> | undefined, definitionsOf(context), {
     mode: 'create',
@@ -535,6 +536,7 @@ function editCustomer(customer: Customer, patch: CustomerPatch, context: Custome
   if (pinChanged !== false && pinChanged !== true) errors.add('voip.pinChanged', 'type', 'voip.pinChanged may only be true (the new PIN, sealed, travels in the context)');
   rejectUnknownKeys(errors, data.billing, BILLING_KEYS, 'billing.');
   const billing = validatePresent<BillingSettings>(errors, isObject(data.billing) ? data.billing : undefined, billingValidators, BILLING_KEYS, 'billing.');
+  checkBillingPrecision(errors, billing, voip.currency !== undefined ? voip.currency : customer.voip.currency);
   const labels = has(data, 'labels') ? labelsValidator(errors, 'labels', data.labels) : undefined;
   const additionalFields = has(data, 'additionalFields')
     ? validateAdditionalFields(errors, data.additionalFields as Record<string, unknown>, definitionsOf(context), {
@@ -671,15 +673,36 @@ function newId(context: CustomerContext, commandType: string): string {
   return context.newId;
 }
 
-function positiveAmount(errors: FieldErrors, field: string, value: unknown): number {
-  const amount = decimal({ max: 1_000_000_000 })(errors, field, value);
-  if (errors.errors.every((error) => error.field !== field) && amount <= 0) errors.add(field, 'range', `${field} must be greater than 0`);
-  return amount;
+/** A payment or charge: more than 0, at most MONEY_AMOUNT_MAX, no more decimals than the customer's currency has. */
+function positiveAmount(errors: FieldErrors, field: string, value: unknown, customer: Customer): number {
+  if (value === undefined || value === null) {
+    errors.add(field, 'required', `${field} is required`);
+    return 0;
+  }
+  const currency = customer.voip.currency;
+  return checkMoney(errors, field, value, { min: 0, exclusiveMin: true, max: MONEY_AMOUNT_MAX, digits: minorUnitDigits(currency), currency }) ? value : 0;
 }
 
-/** Money arithmetic without binary noise (0.1 + 0.2 → 0.3); 6 decimals is finer than any tariff. */
-export function money(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+/** A balance must stay where money is exact; beyond it the payment or charge is refused, not rounded. */
+function balanceWithin(balance: number): number {
+  if (Math.abs(balance) > MONEY_BALANCE_MAX) {
+    refuse(RULES.balanceOutOfRange, `The balance would be ${balance}, beyond ±${MONEY_BALANCE_MAX}`, { balance, limit: MONEY_BALANCE_MAX });
+  }
+  return balance;
+}
+
+/**
+ * Billing amounts (minimum balance, credit limit) may have no more decimals than the customer's
+ * currency (the validators already checked their type and range).
+ */
+function checkBillingPrecision(errors: FieldErrors, billing: Partial<BillingSettings>, currency: string | null | undefined): void {
+  const digits = minorUnitDigits(currency);
+  for (const key of ['minimumBalance', 'creditLimit'] as const) {
+    const field = `billing.${key}`;
+    const value = billing[key];
+    if (typeof value !== 'number' || errors.errors.some((error) => error.field === field)) continue;
+    checkMoney(errors, field, value, { digits, currency });
+  }
 }
 
 // ===== evolve ===================================================================================
@@ -797,9 +820,9 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
     case 'AdditionalAddressRemoved':
       return { ...customer, addresses: customer.addresses.filter((address) => address.id !== event.data.addressId) };
     case 'PaymentRecorded':
-      return { ...customer, balance: money(customer.balance + event.data.amount) };
+      return { ...customer, balance: addMoney(customer.balance, event.data.amount) };
     case 'ChargeRecorded':
-      return { ...customer, balance: money(customer.balance - event.data.amount) };
+      return { ...customer, balance: subtractMoney(customer.balance, event.data.amount) };
     default:
       // Unknown (newer) event types leave the state as it is.
       return customer;

@@ -10,7 +10,6 @@ import {
 import {
   FieldErrors,
   boolean,
-  decimal,
   emailList,
   entityId,
   integer,
@@ -19,7 +18,6 @@ import {
   optionalCurrency,
   optionalDate,
   optionalDateTime,
-  optionalDecimal,
   optionalEmail,
   optionalGeo,
   optionalInteger,
@@ -33,6 +31,7 @@ import {
   type Validator,
 } from '../../domain-kernel/validation.js';
 import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
+import { MONEY_AMOUNT_MAX, MONEY_SCALE, money, optionalMoney } from '../../domain-kernel/money.js';
 import {
   ACCOUNT_TYPES,
   BILLING_SCHEDULES,
@@ -109,7 +108,8 @@ export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'
   concurrentCalls: integer({ min: 0, max: 100000 }),
   cps: integer({ min: 0, max: 100000 }),
   localCalls: boolean(),
-  localCallChargePerMinute: decimal({ min: 0 }),
+  // A tariff, not an amount owed: finer than the minor unit (up to 6 decimals), bounded all the same.
+  localCallChargePerMinute: money({ min: 0, max: MONEY_AMOUNT_MAX, digits: MONEY_SCALE }),
   recording: boolean(),
   ipManagement: boolean(),
   notifications: boolean(),
@@ -123,14 +123,14 @@ export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'
 
 export const billingValidators: { [K in keyof BillingSettings]: Validator<BillingSettings[K]> } = {
   accountType: oneOf(ACCOUNT_TYPES),
-  creditLimit: optionalDecimal({ min: 0 }),
+  creditLimit: optionalMoney({ min: 0, digits: MONEY_SCALE }),
   rateGroup: optionalText(64),
   schedule: oneOf(BILLING_SCHEDULES),
   billingDay: integer({ min: 1, max: 28 }),
   paymentDueDays: integer({ min: 0, max: 365 }),
   blockingPeriodDays: optionalInteger({ min: 0, max: 99 }),
   gracePeriodDays: optionalInteger({ min: 1, max: 99 }),
-  minimumBalance: decimal(),
+  minimumBalance: money({ digits: MONEY_SCALE }),
   taxes: textList(64, 20),
   taxNumber: optionalText(64),
   invoiceNote: optionalText(110),
