@@ -50,7 +50,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { IF_MATCH_HEADER, plain } from './customers-write.controller.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
-import { customerIdPipe } from '../queries/id-param.pipe.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /** 201 answer of a sub-entity creation: Location names the new entity. */
 function created(response: Response, customerId: number, collection: string, result: CustomerWrite) {

@@ -5,7 +5,7 @@ import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory } from '../application/customer-history.js';
 import { AuditExportQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
-import { customerIdPipe } from '../queries/id-param.pipe.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /**
  * Auditors' reads of one customer's stream (the event store, not the read models): the raw events,

@@ -47,7 +47,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { CreateCustomerDto, PatchCustomerDto } from './dto/customer-body.dto.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
-import { customerIdPipe } from '../queries/id-param.pipe.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 export const IF_MATCH_HEADER = {
   name: 'If-Match',

@@ -4,7 +4,7 @@ import { ApiConflictResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundRespon
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { ProblemException } from '../../common/problem.js';
-import { locationIdPipe, partnerIdPipe } from '../../customers/queries/id-param.pipe.js';
+import { locationIdPipe, partnerIdPipe } from '../../common/id-param.pipe.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { IfMatch, WriteInterceptor, writeBody } from '../../customers/http/write-http.js';
