@@ -4,6 +4,7 @@
  * Also the sanitised `changes`: secrets never leave the event store through the timeline.
  */
 import type { Actor, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { formatMoney } from '../../src/domain-kernel/money.js';
 import { REDACTED, SECRET_FIELDS, type Change, type JsonValue } from '../../src/customers/domain/index.js';
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', active: 'Active', blocked: 'Blocked', inactive: 'Inactive' };
@@ -159,8 +160,9 @@ function megabytes(value: unknown): string {
   return `${typeof value === 'number' ? value.toLocaleString('en-US') : String(value)} MB`;
 }
 
+/** The exact amount, at least 2 decimals: 0.001 reads "0.001", never "0.00". */
 function amount(value: unknown): string {
-  return typeof value === 'number' ? value.toFixed(2) : String(value);
+  return typeof value === 'number' && Number.isFinite(value) ? formatMoney(value) : String(value);
 }
 
 /** The timeline entry of one customer event. */

@@ -23,7 +23,8 @@ const COLUMNS = {
 
 export const customerActivityProjection = defineProjection<CustomerActivityTables>({
   name: 'customer_activity',
-  version: 1,
+  // 2: money in summaries is exact ("Payment of 0.001", no longer "0.00"), so existing timelines rebuild.
+  version: 2,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ activity: versionedTable('customer_activity', version) }),
 

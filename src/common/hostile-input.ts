@@ -10,6 +10,9 @@
  *   included), the query or the path: PostgreSQL text cannot store NUL and a lone surrogate is no
  *   character at all (it would be stored as U+FFFD, silently changed). 422 `request.invalid_text`
  *   naming each field.
+ * - Numbers beyond ±Number.MAX_SAFE_INTEGER in the body: JSON.parse has already rounded them
+ *   (9007199254740993 arrives as …992), and no field of the API holds such a magnitude. 422
+ *   `request.unsafe_number` rather than a silently different value.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { ProblemException, type FieldError } from './problem.js';
@@ -22,6 +25,7 @@ const MAX_REPORTED = 20;
 export const HOSTILE_INPUT_RULES = {
   nestingTooDeep: 'request.nesting_too_deep',
   invalidText: 'request.invalid_text',
+  unsafeNumber: 'request.unsafe_number',
 } as const;
 
 const QUOTE = 0x22;
@@ -73,6 +77,14 @@ function describeKey(key: string): string {
   return JSON.stringify(key).slice(1, -1);
 }
 
+function unsafeNumber(field: string): FieldError {
+  return {
+    field,
+    rule: HOSTILE_INPUT_RULES.unsafeNumber,
+    message: `${field} is beyond ±${Number.MAX_SAFE_INTEGER}: it cannot be held exactly (JSON numbers that large are rounded)`,
+  };
+}
+
 function invalidText(field: string): FieldError {
   return { field, rule: HOSTILE_INPUT_RULES.invalidText, message: `${field} holds a NUL character or a lone surrogate (not text)` };
 }
@@ -86,6 +98,10 @@ export function invalidTextFields(value: unknown, path = '', depth = 0, found: F
   if (found.length >= MAX_REPORTED) return found;
   if (typeof value === 'string') {
     if (!isStorableText(value)) found.push(invalidText(path || 'body'));
+    return found;
+  }
+  if (typeof value === 'number') {
+    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) found.push(unsafeNumber(path || 'body'));
     return found;
   }
   if (value === null || typeof value !== 'object') return found;
@@ -143,10 +159,11 @@ function decodeComponent(text: string): string | null {
 }
 
 function problemOf(errors: FieldError[]): ProblemException {
-  return ProblemException.rule(HOSTILE_INPUT_RULES.invalidText, errors.map((error) => error.message).join('; '), { errors });
+  const rule = errors[0].rule === HOSTILE_INPUT_RULES.unsafeNumber ? HOSTILE_INPUT_RULES.unsafeNumber : HOSTILE_INPUT_RULES.invalidText;
+  return ProblemException.rule(rule, errors.map((error) => error.message).join('; '), { errors });
 }
 
-/** Express middleware after the body parser: 422 `request.invalid_text` for NUL / lone surrogates anywhere. */
+/** Express middleware after the body parser: 422 `request.invalid_text` / `request.unsafe_number` (see above). */
 export function rejectInvalidText(request: Request, _response: Response, next: NextFunction): void {
   try {
     const errors = [...invalidPathSegments(request.path), ...invalidQueryParameters(request.originalUrl ?? request.url), ...invalidTextFields(request.body ?? null)];

@@ -20,6 +20,7 @@ const request = {
   'request.malformed_if_match': { status: 400, meaning: '`If-Match` does not hold one stream revision as returned in the `ETag` header' },
   'request.nesting_too_deep': { status: 400, meaning: 'The JSON body nests arrays / objects deeper than 32 levels (refused before it is parsed)' },
   'request.invalid_text': { status: 422, meaning: 'A string of the body (value or key), the query or the path holds NUL (U+0000) or a lone surrogate; `errors[]` names each field' },
+  'request.unsafe_number': { status: 422, meaning: 'A number of the body is beyond ±9007199254740991 (it would have been rounded); `errors[]` names each field' },
   'request.malformed_id': { status: 400, meaning: 'A path id that is not a positive integer' },
   'request.route_not_found': { status: 404, meaning: 'No endpoint answers this method and path' },
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
@@ -63,6 +64,7 @@ const feed = {
 const customer = {
   'customer.not_found': { status: 404, meaning: 'No such customer (or one outside the partners the admin may see)' },
   'customer.already_exists': { status: 409, meaning: 'A customer with this id already exists' },
+  'customer.balance.out_of_range': { status: 409, meaning: 'The payment or charge would take the balance beyond ±1,000,000,000,000 (money stays exact only within that range)' },
   'customer.deleted': { status: 409, meaning: 'The customer is deleted; only a restore is possible' },
   'customer.partner.unknown': { status: 409, meaning: 'The partner does not exist (or is outside the admin\'s partners)' },
   'customer.location.unknown': { status: 409, meaning: 'The location does not exist' },

@@ -212,8 +212,8 @@ export function integer(range: Range = {}): Validator<number> {
       errors.add(field, 'required', `${describe(field)} is required`);
       return 0;
     }
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-      errors.add(field, 'integer', `${describe(field)} must be an integer`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      errors.add(field, 'integer', `${describe(field)} must be an integer within ±${Number.MAX_SAFE_INTEGER}`);
       return 0;
     }
     checkRange(errors, field, value, range);

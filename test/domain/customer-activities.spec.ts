@@ -266,6 +266,49 @@ describe('balance: payments and charges', () => {
   });
 });
 
+describe('balance: money is exact', () => {
+  const payment = (amount: number, from: number, to: number): CustomerEvent =>
+    ({ type: 'PaymentRecorded', data: { ...base, paymentId: `p-${amount}`, amount, method: null, reference: null, note: null, changes: [{ field: 'balance', from, to }] } }) as CustomerEvent;
+  const charge = (amount: number, from: number, to: number): CustomerEvent =>
+    ({ type: 'ChargeRecorded', data: { ...base, chargeId: `c-${amount}`, amount, description: 'x', reference: null, changes: [{ field: 'balance', from, to }] } }) as CustomerEvent;
+
+  it('refuses more decimals than the minor unit (0.001, 1e-7) with the precision rule, never rounds', () => {
+    customerSpec.given(active()).when({ type: 'RecordPayment', data: { amount: 0.001 } }).thenInvalid({ field: 'amount', rule: 'precision' });
+    customerSpec.given(active()).when({ type: 'RecordCharge', data: { amount: 1e-7, description: 'x' } }).thenInvalid({ field: 'amount', rule: 'precision' });
+  });
+
+  it('takes the minor unit from the customer currency (JPY: none, KWD: 3)', () => {
+    const yen = [created({ voip: { currency: 'JPY' } } as never), ...active().slice(1)];
+    customerSpec.given(yen).when({ type: 'RecordPayment', data: { amount: 10.5 } }).thenInvalid({ field: 'amount', rule: 'precision' });
+    customerSpec.given(yen).when({ type: 'RecordPayment', data: { amount: 1000 } }).then((events) => expect(events).toHaveLength(1));
+    const dinar = [created({ voip: { currency: 'KWD' } } as never), ...active().slice(1)];
+    customerSpec.given(dinar).when({ type: 'RecordPayment', data: { amount: 1.125 } }).then((events) => expect(events).toHaveLength(1));
+  });
+
+  it('sums exactly: ten thousand payments of 0.10 are 1000', () => {
+    const events: CustomerEvent[] = [];
+    let balance = 0;
+    for (let index = 0; index < 10_000; index++) {
+      const to = Math.round((balance + 0.1) * 100) / 100;
+      events.push(payment(0.1, balance, to));
+      balance = to;
+    }
+    const state = customerSpec.given([...active(), ...events]).when({ type: 'RevealPin', data: {} }).stateAfter();
+    expect(state.exists && state.balance).toBe(1000);
+  });
+
+  it('replays events written before the rules (6 decimals) to the exact balance', () => {
+    const state = customerSpec.given([...active(), charge(50, 0, -50), payment(0.011, -50, -49.989), payment(1e-6, -49.989, -49.988999)]).when({ type: 'RevealPin', data: {} }).stateAfter();
+    expect(state.exists && state.balance).toBe(-49.988999);
+  });
+
+  it('refuses a minimum balance of 1e21 or with 3 decimals, and a balance beyond the bound', () => {
+    customerSpec.given(active()).when({ type: 'EditCustomer', data: { billing: { minimumBalance: 1e21 } } } as never).thenInvalid({ field: 'billing.minimumBalance', rule: 'range' });
+    customerSpec.given(active()).when({ type: 'EditCustomer', data: { billing: { minimumBalance: 1.005 } } } as never).thenInvalid({ field: 'billing.minimumBalance', rule: 'precision' });
+    customerSpec.given([...active(), payment(999_999_999_999.99, 0, 999_999_999_999.99)]).when({ type: 'RecordPayment', data: { amount: 1 } }).thenRefused('customer.balance.out_of_range');
+  });
+});
+
 it('a blocked customer still accepts payments, comments and CAP (billing continues)', () => {
   const blocked = [created(), { type: 'CustomerBlocked', data: { ...base, from: 'new', to: 'blocked', reason: null, changes: [{ field: 'status', from: 'new', to: 'blocked' }] } } as CustomerEvent];
   customerSpec.given(blocked).when({ type: 'RecordPayment', data: { amount: 10 } }).then((events) => expect(events).toHaveLength(1));

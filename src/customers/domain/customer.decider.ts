@@ -22,7 +22,7 @@ import { LEDGER_DECISIONS } from './decide/ledger.js';
 import { LIFECYCLE_DECISIONS } from './decide/lifecycle.js';
 import { SUB_ENTITY_DECISIONS } from './decide/sub-entities.js';
 
-export { SECRET_FIELDS, money } from './decide/shared.js';
+export { SECRET_FIELDS } from './decide/shared.js';
 export { evolveCustomer };
 
 /** Every command on an existing customer, by type: leaving one out does not compile. */

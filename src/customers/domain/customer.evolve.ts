@@ -5,7 +5,8 @@
 import { type Change } from '../../domain-kernel/decider.js';
 import type { CustomerEvent } from './customer.events.js';
 import { type Customer, type CustomerState } from './customer.types.js';
-import { SECRET_FIELDS, money } from './decide/shared.js';
+import { addMoney, subtractMoney } from '../../domain-kernel/money.js';
+import { SECRET_FIELDS } from './decide/shared.js';
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'CustomerCreated') {
@@ -120,9 +121,9 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
     case 'AdditionalAddressRemoved':
       return { ...customer, addresses: customer.addresses.filter((address) => address.id !== event.data.addressId) };
     case 'PaymentRecorded':
-      return { ...customer, balance: money(customer.balance + event.data.amount) };
+      return { ...customer, balance: addMoney(customer.balance, event.data.amount) };
     case 'ChargeRecorded':
-      return { ...customer, balance: money(customer.balance - event.data.amount) };
+      return { ...customer, balance: subtractMoney(customer.balance, event.data.amount) };
     default:
       // Unknown (newer) event types leave the state as it is.
       return customer;

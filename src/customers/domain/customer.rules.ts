@@ -25,6 +25,7 @@ export const CUSTOMER_RULES = {
   capGrantNotFound: 'customer.cap.grant.not_found',
   capGrantAlreadyRevoked: 'customer.cap.grant_already_revoked',
   hardwareAlreadyAssigned: 'customer.hardware.already_assigned',
+  balanceOutOfRange: 'customer.balance.out_of_range',
   hardwareNotFound: 'customer.hardware.not_found',
   contactNotFound: 'customer.contact.not_found',
   addressNotFound: 'customer.address.not_found',

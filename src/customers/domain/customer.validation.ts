@@ -10,7 +10,6 @@ import {
 import {
   FieldErrors,
   boolean,
-  decimal,
   emailList,
   entityId,
   integer,
@@ -19,7 +18,6 @@ import {
   optionalCurrency,
   optionalDate,
   optionalDateTime,
-  optionalDecimal,
   optionalEmail,
   optionalGeo,
   optionalInteger,
@@ -34,6 +32,7 @@ import {
 } from '../../domain-kernel/validation.js';
 import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
 import { CUSTOMER_LIMITS } from './customer.limits.js';
+import { MONEY_SCALE, money, optionalMoney } from '../../domain-kernel/money.js';
 import {
   ACCOUNT_TYPES,
   BILLING_SCHEDULES,
@@ -110,7 +109,8 @@ export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'
   concurrentCalls: integer({ min: 0, max: CUSTOMER_LIMITS.concurrentCalls }),
   cps: integer({ min: 0, max: CUSTOMER_LIMITS.cps }),
   localCalls: boolean(),
-  localCallChargePerMinute: decimal({ min: 0 }),
+  // A tariff, not an amount owed: finer than the minor unit (up to 6 decimals), bounded all the same.
+  localCallChargePerMinute: money({ min: 0, max: CUSTOMER_LIMITS.moneyAmount, digits: MONEY_SCALE }),
   recording: boolean(),
   ipManagement: boolean(),
   notifications: boolean(),
@@ -124,14 +124,14 @@ export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'
 
 export const billingValidators: { [K in keyof BillingSettings]: Validator<BillingSettings[K]> } = {
   accountType: oneOf(ACCOUNT_TYPES),
-  creditLimit: optionalDecimal({ min: 0 }),
+  creditLimit: optionalMoney({ min: 0, digits: MONEY_SCALE }),
   rateGroup: optionalText(CUSTOMER_LIMITS.rateGroup),
   schedule: oneOf(BILLING_SCHEDULES),
   billingDay: integer({ min: 1, max: CUSTOMER_LIMITS.billingDay }),
   paymentDueDays: integer({ min: 0, max: CUSTOMER_LIMITS.paymentDueDays }),
   blockingPeriodDays: optionalInteger({ min: 0, max: CUSTOMER_LIMITS.blockingPeriodDays }),
   gracePeriodDays: optionalInteger({ min: 1, max: CUSTOMER_LIMITS.gracePeriodDays }),
-  minimumBalance: decimal(),
+  minimumBalance: money({ digits: MONEY_SCALE }),
   taxes: textList(CUSTOMER_LIMITS.taxes.length, CUSTOMER_LIMITS.taxes.items),
   taxNumber: optionalText(CUSTOMER_LIMITS.taxNumber),
   invoiceNote: optionalText(CUSTOMER_LIMITS.invoiceNote),

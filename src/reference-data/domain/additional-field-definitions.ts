@@ -101,11 +101,12 @@ export function validateAdditionalFieldValue(
       return text;
     }
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return fail(errors, field, 'integer', `${field} must be an integer`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return fail(errors, field, 'integer', `${field} must be an integer within ±${Number.MAX_SAFE_INTEGER}`);
       if (outOfRange(value)) return fail(errors, field, 'range', `${field} must be ${bounds()}`);
       return value;
     case 'decimal':
       if (typeof value !== 'number' || !Number.isFinite(value)) return fail(errors, field, 'type', `${field} must be a number`);
+      if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return fail(errors, field, 'range', `${field} must be within ±${Number.MAX_SAFE_INTEGER}`);
       if (outOfRange(value)) return fail(errors, field, 'range', `${field} must be ${bounds()}`);
       return value;
     case 'boolean':
@@ -179,6 +180,7 @@ export function validateDefinition(input: Record<string, unknown>): AdditionalFi
     if (type !== 'string' && type !== 'integer' && type !== 'decimal') {
       errors.add(key, 'notApplicable', `${key} applies only to string, integer and decimal fields, not ${type}`);
     } else if (typeof value !== 'number' || !Number.isFinite(value)) errors.add(key, 'type', `${key} must be a number`);
+    else if (Math.abs(value) > Number.MAX_SAFE_INTEGER) errors.add(key, 'range', `${key} must be within ±${Number.MAX_SAFE_INTEGER}`);
     else if (type === 'string' && (!Number.isInteger(value) || value < 0)) errors.add(key, 'integer', `${key} of a string field is a length: a whole number ≥ 0`);
     else bounds[key] = value;
   }

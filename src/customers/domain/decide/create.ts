@@ -6,7 +6,7 @@ import { type CustomerEvent, type CustomerCreatedData } from '../customer.events
 import { CUSTOMER_RULES as RULES } from '../customer.rules.js';
 import { MAIN_INFO_KEYS, ADDRESS_KEYS, BILLING_KEYS, BILLING_TYPES, CONTACT_INFO_KEYS, VOIP_EDITABLE_KEYS, VOIP_KEYS, type BillingSettings, type ContactInfo, type CustomerState, type MainInfo, type PostalAddress, type VoipSettings } from '../customer.types.js';
 import { BILLING_DEFAULTS, VOIP_DEFAULTS, addressValidators, billingValidators, contactInfoValidators, labelsValidator, mainInfoValidators, rejectUnknownKeys, validateAdditionalFields, voipValidators } from '../customer.validation.js';
-import { isObject, rejectPlainPin, requiredCiphertext, definitionsOf, buildAll, checkCategoryFields, assertKnownReference, refuseCreditLimitOnPrepaid } from './shared.js';
+import { isObject, rejectPlainPin, requiredCiphertext, definitionsOf, buildAll, checkCategoryFields, assertKnownReference, refuseCreditLimitOnPrepaid, checkBillingPrecision } from './shared.js';
 
 const CREATE_KEYS = [
   ...MAIN_INFO_KEYS.filter((key) => key !== 'login'),
@@ -75,6 +75,7 @@ export function createCustomer(command: CreateCustomer, state: CustomerState, co
   rejectUnknownKeys(errors, data.billing, BILLING_KEYS, 'billing.');
   const billingInput = isObject(data.billing) ? data.billing : {};
   const billing = buildAll<BillingSettings>(errors, billingInput, BILLING_DEFAULTS, billingValidators, BILLING_KEYS, 'billing.');
+  checkBillingPrecision(errors, billing, voip.currency);
   const labels = labelsValidator(errors, 'labels', data.labels);
   const additionalFields = validateAdditionalFields(errors, data.additionalFields as Record<string, unknown> | undefined, definitionsOf(context), {
     mode: 'create',

@@ -7,7 +7,7 @@ import { type CustomerEvent } from '../customer.events.js';
 import { CUSTOMER_RULES as RULES } from '../customer.rules.js';
 import { ADDRESS_KEYS, BILLING_KEYS, COMPANY_ONLY_KEYS, CONTACT_INFO_KEYS, MAIN_INFO_KEYS, PERSON_ONLY_KEYS, PIN_FIELD, VOIP_EDITABLE_KEYS, VOIP_KEYS, type BillingSettings, type ContactInfo, type Customer, type MainInfo, type PostalAddress, type VoipSettings } from '../customer.types.js';
 import { addressValidators, billingValidators, contactInfoValidators, labelsValidator, mainInfoValidators, rejectUnknownKeys, validateAdditionalFields, validatePresent, voipValidators } from '../customer.validation.js';
-import { isObject, rejectPlainPin, requiredCiphertext, definitionsOf, checkCategoryFields, assertKnownReference, refuseCreditLimitOnPrepaid, additionalFieldChanges, baseOf } from './shared.js';
+import { isObject, rejectPlainPin, requiredCiphertext, definitionsOf, checkCategoryFields, assertKnownReference, refuseCreditLimitOnPrepaid, additionalFieldChanges, baseOf, checkBillingPrecision } from './shared.js';
 
 const EDIT_KEYS = [...MAIN_INFO_KEYS, ...CONTACT_INFO_KEYS, ...ADDRESS_KEYS, 'labels', 'additionalFields', 'voip', 'billing'];
 const EDIT_READ_ONLY: Record<string, string> = {
@@ -47,6 +47,7 @@ export function editCustomer(command: EditCustomer, customer: Customer, context:
   if (pinChanged !== false && pinChanged !== true) errors.add('voip.pinChanged', 'type', 'voip.pinChanged may only be true (the new PIN, sealed, travels in the context)');
   rejectUnknownKeys(errors, data.billing, BILLING_KEYS, 'billing.');
   const billing = validatePresent<BillingSettings>(errors, isObject(data.billing) ? data.billing : undefined, billingValidators, BILLING_KEYS, 'billing.');
+  checkBillingPrecision(errors, billing, voip.currency !== undefined ? voip.currency : customer.voip.currency);
   const labels = has(data, 'labels') ? labelsValidator(errors, 'labels', data.labels) : undefined;
   const additionalFields = has(data, 'additionalFields')
     ? validateAdditionalFields(errors, data.additionalFields as Record<string, unknown>, definitionsOf(context), {

@@ -1,12 +1,13 @@
 /** Helpers every concern of the customer decider shares: refusal checks, reasons, ids, money. */
 import { refuse } from '../../../domain-kernel/errors.js';
+import { checkMoney, minorUnitDigits } from '../../../domain-kernel/money.js';
 import { jsonEqual, type Change, type JsonValue } from '../../../domain-kernel/decider.js';
 import { FieldErrors, optionalText, type Validator } from '../../../domain-kernel/validation.js';
 import type { AdditionalFieldDefinition } from '../../../reference-data/domain/index.js';
 import { CUSTOMER_LIMITS } from '../customer.limits.js';
 import type { DecisionContext } from '../customer.commands.js';
 import { CUSTOMER_RULES as RULES } from '../customer.rules.js';
-import { PIN_FIELD, COMPANY_ONLY_KEYS, PERSON_ONLY_KEYS, type AdditionalFieldValue, type Category, type Customer, type CustomerStatus, type MainInfo } from '../customer.types.js';
+import { PIN_FIELD, COMPANY_ONLY_KEYS, PERSON_ONLY_KEYS, type AdditionalFieldValue, type BillingSettings, type Category, type Customer, type CustomerStatus, type MainInfo } from '../customer.types.js';
 
 
 export const STATUS_LABEL: Record<CustomerStatus, string> = { new: 'New', active: 'Active', blocked: 'Blocked', inactive: 'Inactive' };
@@ -105,7 +106,16 @@ export function newId(context: { newId?: string }, commandType: string): string 
 }
 
 
-/** Money arithmetic without binary noise (0.1 + 0.2 → 0.3); 6 decimals is finer than any tariff. */
-export function money(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+/**
+ * Billing amounts (minimum balance, credit limit) may have no more decimals than the customer's
+ * currency (the validators already checked their type and range).
+ */
+export function checkBillingPrecision(errors: FieldErrors, billing: Partial<BillingSettings>, currency: string | null | undefined): void {
+  const digits = minorUnitDigits(currency);
+  for (const key of ['minimumBalance', 'creditLimit'] as const) {
+    const field = `billing.${key}`;
+    const value = billing[key];
+    if (typeof value !== 'number' || errors.errors.some((error) => error.field === field)) continue;
+    checkMoney(errors, field, value, { digits, currency });
+  }
 }
