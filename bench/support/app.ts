@@ -21,6 +21,8 @@ export interface RunningApp {
   /** CPU time (user + system) the app process has used so far, in seconds. */
   cpuSeconds(): number;
   login(): Promise<string>;
+  /** Sends `signal` (e.g. SIGKILL for crash runs) and resolves when the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,8 +39,8 @@ async function freePort(): Promise<number> {
 }
 
 /** Boots dist/bench/src/main.js with DATABASE_URL (or PGlite when undefined); resolves once it listens. */
-export async function startApp(options: { databaseUrl?: string; env?: Record<string, string>; startTimeoutMs?: number } = {}): Promise<RunningApp> {
-  const port = await freePort();
+export async function startApp(options: { databaseUrl?: string; env?: Record<string, string>; startTimeoutMs?: number; port?: number } = {}): Promise<RunningApp> {
+  const port = options.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'chronicle-bench-'));
   const main = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
   // BENCH_APP_NODE_ARGS: extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
@@ -50,6 +52,8 @@ export async function startApp(options: { databaseUrl?: string; env?: Record<str
       PORT: String(port),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // The start banner ("Chronicle ready in …") is printed as such only in the pretty format (JSON: an info log line).
+      LOG_FORMAT: 'pretty',
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     },
@@ -61,7 +65,7 @@ export async function startApp(options: { databaseUrl?: string; env?: Record<str
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start within ${options.startTimeoutMs ?? 120_000} ms:\n${output}`)), options.startTimeoutMs ?? 120_000);
     const check = () => {
-      if (/listening on/i.test(output)) {
+      if (/listening on|Chronicle ready in/i.test(output)) {
         clearTimeout(timer);
         resolve();
       }
@@ -98,8 +102,14 @@ export async function startApp(options: { databaseUrl?: string; env?: Record<str
       if (response.status !== 200 || !body.accessToken) throw new Error(`login answered ${response.status}: ${JSON.stringify(body)}`);
       return body.accessToken;
     },
+    async kill(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
