@@ -20,7 +20,7 @@ import { migrateEventStore } from '../src/event-store/postgres/event-store-migra
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
 import { ProjectionRuntime } from '../src/projections-runtime/projection-runtime.js';
 import { CustomerReadModels, type CustomerListFilter } from '../src/customers/queries/customer-read-models.js';
-import { encodeCursor } from '../src/customers/queries/cursor.js';
+import { encodeCursor } from '../src/common/cursor.js';
 import { LIST_SORT_EXPRESSIONS, type ListSortKey } from '../projections/customer-list/customer-list.projection.js';
 import { allProjections } from '../projections/index.js';
 import { Args, existingDatabase, formatInt, freshDatabase, now, printFigures, printHeader, runMain, Samples } from './support/common.js';

@@ -9,8 +9,9 @@
  *    that reference data defines). No package, no Nest, no SQL, no other layer. The declared
  *    dependencies may not form a cycle.
  * 3. Outside projections/, only the projection runtime and the CLI import the registry
- *    (projections/index.ts), and only a module's queries/ folder imports a projection's read side
- *    (projections/<name>/*.queries.ts). Nothing in src/ imports a projection's write side.
+ *    (projections/index.ts), and only a module's queries/ folder and src/live (the timeline's live
+ *    edge) import a projection's read side (projections/<name>/*.queries.ts). Nothing in src/
+ *    imports a projection's write side.
  * 4. A feature module (admins, auth, customers, reference-data, live, feed) reaches into another one
  *    only through its public surface: its index.ts, its domain/index.ts, its Nest *.module.ts files,
  *    or a file listed in PUBLIC_FILES below. Shared platform folders (common, config, database,
@@ -61,12 +62,10 @@ const KNOWN_EXCEPTIONS: Import[] = [
   { from: 'src/customers/queries/customer-query.dto.ts', to: 'projections/customer-list/customer-list.projection.ts' },
   { from: 'src/customers/queries/customer-read-models.ts', to: 'projections/customer-list/customer-list.projection.ts' },
   { from: 'src/customers/queries/customer-read-models.ts', to: 'projections/customer-profile/customer-profile.projection.ts' },
-  { from: 'src/customers/queries/customer-read-models.ts', to: 'projections/customer-activity/customer-activity.projection.ts' },
   { from: 'src/customers/queries/customer-read-models.ts', to: 'projections/customer-stats/customer-stats.projection.ts' },
   { from: 'src/customers/queries/customer-read-models.ts', to: 'projections/reference-data/reference-data.projection.ts' },
   { from: 'src/reference-data/queries/reference-data.queries.ts', to: 'projections/reference-data/reference-data.projection.ts' },
   { from: 'src/reference-data/queries/reference-data.queries.ts', to: 'projections/customer-stats/customer-stats.projection.ts' },
-  { from: 'src/live/live.module.ts', to: 'projections/customer-activity/activity-summary.ts' },
   // The write answer and If-Match handling are moving to src/common with the one error mapper.
   { from: 'src/reference-data/http/reference-data.controller.ts', to: 'src/customers/http/write-http.ts' },
 ];
@@ -105,7 +104,7 @@ function projectionRule({ from, to }: Import): string | null {
     return /^src\/(projections-runtime|cli)\//.test(from) ? null : 'only the projection runtime and the CLI import the projection registry';
   }
   if (/^projections\/[^/]+\/[^/]+\.queries\.ts$/.test(to)) {
-    return /^src\/[^/]+\/queries\//.test(from) ? null : "only a module's queries/ folder imports a projection's read side";
+    return /^src\/([^/]+\/queries|live)\//.test(from) ? null : "only a module's queries/ folder and the live timeline import a projection's read side";
   }
   return "src/ imports a projection only through the registry or its read side (<name>.queries.ts)";
 }
@@ -210,6 +209,17 @@ describe('architecture', () => {
     expect(offending).toEqual([]);
   });
 
+  it.each([
+    ['the Decider type', /^\s*(export\s+)?(interface|type)\s+Decider\b\s*[<={]/m, ['src/domain-kernel/decider.ts']],
+    ['the activity entry', /^\s*(export\s+)?(interface|type)\s+ActivityEntry\b\s*[<={]/m, ['projections/customer-activity/customer-activity.queries.ts']],
+    ['occurredAt', /^\s*(export\s+)?function\s+occurredAt\b/m, ['src/event-store/event-facts.ts']],
+    ['actorOf(event)', /^\s*(export\s+)?function\s+actorOf\(event/m, ['src/event-store/event-facts.ts']],
+    ['the customer stream-id parser', /^\s*(export\s+)?function\s+customerIdOfStream\b/m, ['src/customers/domain/customer.types.ts']],
+    ['EVENTS_CHANNEL', /^\s*export\s+const\s+EVENTS_CHANNEL\b/m, ['src/event-store/postgres/postgres-event-store.ts']],
+  ])('%s is declared once', (_what, declaration, where) => {
+    expect(files.filter((file) => declaration.test(readFileSync(join(ROOT, file), 'utf8')))).toEqual(where);
+  });
+
   it('there is one Decider type: only the kernel declares it', () => {
     const declaring = files.filter((file) => /^\s*(export\s+)?(interface|type)\s+Decider\b/m.test(readFileSync(join(ROOT, file), 'utf8')));
     expect(declaring).toEqual(['src/domain-kernel/decider.ts']);
@@ -231,7 +241,7 @@ describe('architecture rules refuse the imports this code had before the kernel 
     // projections reached from src/
     [{ from: 'src/live/live.module.ts', to: 'projections/customer-activity/activity-summary.ts' }, /registry or its read side/],
     [{ from: 'src/customers/queries/customer-read-models.ts', to: 'projections/customer-stats/customer-stats.projection.ts' }, /registry or its read side/],
-    [{ from: 'src/live/live.module.ts', to: 'projections/customer-activity/customer-activity.queries.ts' }, /queries\/ folder/],
+    [{ from: 'src/feed/feed.service.ts', to: 'projections/customer-activity/customer-activity.queries.ts' }, /queries\/ folder and the live timeline/],
     [{ from: 'src/feed/feed.module.ts', to: 'projections/index.ts' }, /runtime and the CLI/],
     // one module in another's internals
     [{ from: 'src/reference-data/queries/reference-data-queries.controller.ts', to: 'src/customers/queries/id-param.pipe.ts' }, /customers module's internals/],
@@ -247,6 +257,7 @@ describe('architecture rules refuse the imports this code had before the kernel 
     { from: 'src/customers/domain/customer.types.ts', to: 'src/reference-data/domain/index.ts' },
     { from: 'src/customers/queries/customer-read-models.ts', to: 'projections/customer-stats/customer-stats.queries.ts' },
     { from: 'src/projections-runtime/projections.module.ts', to: 'projections/index.ts' },
+    { from: 'src/live/live.module.ts', to: 'projections/customer-activity/customer-activity.queries.ts' },
     { from: 'src/customers/queries/customer-queries.controller.ts', to: 'src/auth/partner-scope.ts' },
     { from: 'src/customers/customers.module.ts', to: 'src/reference-data/reference-data.module.ts' },
     { from: 'src/customers/application/customer.handlers.ts', to: 'src/common/problem.ts' },

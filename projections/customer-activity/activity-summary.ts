@@ -3,7 +3,9 @@
  * rebuild writes exactly the same text): "Status changed from New to Active by Jane (reason: paid)".
  * Also the sanitised `changes`: secrets never leave the event store through the timeline.
  */
-import type { Actor, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { actorOf } from '../../src/event-store/event-facts.js';
+import type { ActivityEntry } from './customer-activity.queries.js';
 import { formatMoney } from '../../src/domain-kernel/money.js';
 import { REDACTED, SECRET_FIELDS, type Change, type JsonValue } from '../../src/customers/domain/index.js';
 
@@ -83,12 +85,8 @@ const FIELD_LABELS: Record<string, string> = {
 /** Fields whose values must never appear in the timeline (in addition to the domain's SECRET_FIELDS). */
 const SECRET_FIELD = /(^|\.)(pin|pinCiphertext|password|passwordCiphertext)$/i;
 
-export interface ActivityEntry {
-  type: string;
-  summary: string;
-  changes: Change[];
-  actor: Actor | null;
-}
+/** What the describer makes of one event: the timeline entry's type, summary, changes and actor. */
+export type ActivityDescription = Pick<ActivityEntry, 'type' | 'summary' | 'actor'> & { changes: Change[] };
 
 export function fieldLabel(field: string): string {
   if (FIELD_LABELS[field]) return FIELD_LABELS[field];
@@ -146,11 +144,6 @@ function describeChanges(changes: readonly Change[], fallback: string): string {
   return more > 0 ? `${text} and ${more} more change${more === 1 ? '' : 's'}` : text;
 }
 
-function actorOf(event: RecordedEvent): Actor | null {
-  const actor = event.metadata?.actor;
-  if (!actor || typeof actor !== 'object') return null;
-  return { id: String(actor.id ?? ''), name: String(actor.name ?? ''), role: String(actor.role ?? '') };
-}
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -166,7 +159,7 @@ function amount(value: unknown): string {
 }
 
 /** The timeline entry of one customer event. */
-export function describeEvent(event: RecordedEvent): ActivityEntry {
+export function describeEvent(event: RecordedEvent): ActivityDescription {
   const data = event.data as Record<string, unknown>;
   const actor = actorOf(event);
   const changes = sanitizeChanges(data.changes as Change[] | undefined);

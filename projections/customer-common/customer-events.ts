@@ -1,15 +1,13 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
-import { CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX, type CustomerEvent } from '../../src/customers/domain/index.js';
+import { CUSTOMER_EVENT_TYPES, customerIdOfStream, type CustomerEvent } from '../../src/customers/domain/index.js';
 
 /** Shared by the customer projections: which events they receive, grouped per customer. */
 export const CUSTOMER_PROJECTION_EVENT_TYPES: readonly string[] = CUSTOMER_EVENT_TYPES;
 
 /** The customer id of an event of a `customer-<id>` stream, else null. */
 export function customerIdOf(event: Pick<RecordedEvent, 'streamId'>): number | null {
-  if (!event.streamId.startsWith(CUSTOMER_STREAM_PREFIX)) return null;
-  const id = Number(event.streamId.slice(CUSTOMER_STREAM_PREFIX.length));
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
+  return customerIdOfStream(event.streamId);
 }
 
 /**
@@ -39,14 +37,8 @@ export function asCustomerEvent(event: RecordedEvent): CustomerEvent {
   return { type: event.type, data: event.data } as unknown as CustomerEvent;
 }
 
-/** When the fact happened: the command's time (metadata.occurredAt), else the decision time, else when recorded. */
-export function occurredAt(event: RecordedEvent): string {
-  const fromMetadata = event.metadata?.occurredAt;
-  if (typeof fromMetadata === 'string' && !Number.isNaN(Date.parse(fromMetadata))) return new Date(fromMetadata).toISOString();
-  const at = (event.data as { at?: unknown }).at;
-  if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) return new Date(at).toISOString();
-  return event.recordedAt.toISOString();
-}
+/** When the fact happened (one reading for every projection and the live timeline). */
+export { occurredAt } from '../../src/event-store/event-facts.js';
 
 /**
  * `jsonb_to_recordset($rows::jsonb) as x(col type, …)`: many rows as ONE parameter, so a batch of

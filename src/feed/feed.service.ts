@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventFilter, type EventStore, type EventSubscription, type RecordedEvent } from '../event-store/event-store.port.js';
-import { customerIdOfStream } from '../live/activity-entry.js';
+import { customerIdOfStream } from '../customers/domain/index.js';
 import { CustomerPartnerDirectory } from '../live/customer-partners.js';
 import { PARTNERS_STREAM } from '../reference-data/domain/index.js';
 import { FEED_REGISTRY, PUBLISHED_TYPES } from './catalog/published-catalog.js';

@@ -2,33 +2,20 @@
  * The `activity` payload of the live gateway: a timeline entry (the shape of
  * GET /customers/{id}/activity items) plus the customer id, built from one recorded event.
  */
-import type { Actor, RecordedEvent } from '../event-store/event-store.port.js';
+import type { ActivityChange, ActivityEntry } from '../../projections/customer-activity/customer-activity.queries.js';
+import { customerIdOfStream } from '../customers/domain/index.js';
+import { actorOf, occurredAt } from '../event-store/event-facts.js';
+import type { RecordedEvent } from '../event-store/event-store.port.js';
 
-export interface ActivityChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
+export type { ActivityChange, ActivityEntry };
 
-export interface ActivityPayload {
+/** The live `activity` payload: the timeline entry, with the customer it belongs to. */
+export interface ActivityPayload extends ActivityEntry {
   customerId: number;
-  /** Global position: what a client passes back as `after` to resume. */
-  position: string;
-  /** Revision of the event in the customer's stream. */
-  revision: number;
-  type: string;
-  /** When it happened (ISO-8601, UTC). */
-  at: string;
-  actor: Actor | null;
-  summary: string;
-  changes: ActivityChange[];
 }
 
 /** Summary and sanitised changes of one event: what the activity timeline stores for it. */
-export interface ActivityDescription {
-  summary: string;
-  changes: ActivityChange[];
-}
+export type ActivityDescription = Pick<ActivityEntry, 'summary' | 'changes'>;
 
 /**
  * Describes one customer event in plain English. The timeline projection's describer is the one
@@ -38,29 +25,7 @@ export type DescribeActivity = (event: RecordedEvent) => ActivityDescription;
 
 export const ACTIVITY_DESCRIBER = Symbol('ActivityDescriber');
 
-const CUSTOMER_STREAM = /^customer-([1-9][0-9]{0,15})$/;
-
-/** The customer id of a `customer-<id>` stream, else null. */
-export function customerIdOfStream(streamId: string): number | null {
-  const match = CUSTOMER_STREAM.exec(streamId);
-  if (!match) return null;
-  const id = Number(match[1]);
-  return Number.isSafeInteger(id) ? id : null;
-}
-
-/** When the fact happened: the command's time, else the decision time in the data, else when recorded. */
-export function occurredAt(event: RecordedEvent): string {
-  for (const candidate of [event.metadata?.occurredAt, (event.data as { at?: unknown }).at]) {
-    if (typeof candidate === 'string' && !Number.isNaN(Date.parse(candidate))) return new Date(candidate).toISOString();
-  }
-  return event.recordedAt.toISOString();
-}
-
-export function actorOf(event: RecordedEvent): Actor | null {
-  const actor = event.metadata?.actor;
-  if (!actor || typeof actor !== 'object') return null;
-  return { id: String(actor.id ?? ''), name: String(actor.name ?? ''), role: String(actor.role ?? '') };
-}
+export { customerIdOfStream };
 
 /** The payload for a customer event; null for events of other streams. */
 export function toActivityPayload(event: RecordedEvent, describe: DescribeActivity): ActivityPayload | null {

@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
-import { describeEvent } from '../../projections/customer-activity/activity-summary.js';
+import { describeEvent } from '../../projections/customer-activity/customer-activity.queries.js';
 import { JwtSocketAuthenticator } from '../auth/socket-authenticator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';

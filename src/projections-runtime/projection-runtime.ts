@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database/database.js';
 import type { EventStore } from '../event-store/event-store.port.js';
+// The NOTIFY channel the PostgreSQL store's append signals on: runners wake on it instead of waiting a poll.
+import { EVENTS_CHANNEL } from '../event-store/postgres/postgres-event-store.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import {
   CheckpointStore,
@@ -22,9 +24,6 @@ import { measureLag, ProjectionRunner, projectionLockKey, type RunnerState } fro
 import { SharedTailReads } from './shared-tail-reads.js';
 import { canRebuildByStream, foldStreamsUpToHead } from './stream-rebuild.js';
 import { errorMessage, Linger, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
-
-/** NOTIFY channel the event store's append signals on; runners wake on it instead of waiting a poll. */
-export const EVENTS_CHANNEL = 'chronicle_events';
 
 export interface ProjectionRuntimeOptions {
   database: Database;

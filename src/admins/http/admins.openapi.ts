@@ -26,6 +26,7 @@ export const ROLE_SCHEMA = namedSchema(
   oa.object<RoleView>({
     name: oa.string({ example: 'support' }),
     label: oa.string({ example: 'Support desk' }),
+    description: oa.string({ example: 'Answers customer calls; reads and edits profiles' }),
     permissions: oa.array(oa.string()),
     builtIn: oa.boolean('Built-in roles cannot be changed or removed'),
   }),

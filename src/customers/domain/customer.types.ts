@@ -11,6 +11,16 @@ export type { AdditionalFieldValue, GeoPoint };
 export const CUSTOMER_STREAM_PREFIX = 'customer-';
 export const customerStreamId = (customerId: number | string): string => `${CUSTOMER_STREAM_PREFIX}${customerId}`;
 
+const CUSTOMER_STREAM = /^customer-([1-9][0-9]{0,15})$/;
+
+/** The customer id of a `customer-<id>` stream, else null: the one parser of customer stream ids. */
+export function customerIdOfStream(streamId: string): number | null {
+  const match = CUSTOMER_STREAM.exec(streamId);
+  if (!match) return null;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
 export const CUSTOMER_STATUSES = ['new', 'active', 'blocked', 'inactive'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 

@@ -12,11 +12,10 @@ import {
   type ListSortKey,
 } from '../../../projections/customer-list/customer-list.projection.js';
 import { customerProfileProjection, profileView } from '../../../projections/customer-profile/customer-profile.projection.js';
-import { customerActivityProjection } from '../../../projections/customer-activity/customer-activity.projection.js';
+import { readActivity, type ActivityEntry, type ActivityFilter } from '../../../projections/customer-activity/customer-activity.queries.js';
 import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
 import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
-import type { Actor } from '../../event-store/event-store.port.js';
-import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../common/cursor.js';
 
 /** Which partners' customers the caller may see: null = every partner (see src/auth PartnerScope). */
 export type PartnerIds = readonly number[] | null;
@@ -78,23 +77,7 @@ export interface CustomerProfile extends CustomerView {
   additionalFieldLabels: Record<string, string>;
 }
 
-export interface ActivityEntry {
-  position: string;
-  revision: number;
-  type: string;
-  at: string;
-  actor: Actor | null;
-  summary: string;
-  changes: Array<{ field: string; from: unknown; to: unknown }>;
-}
-
-export interface ActivityFilter {
-  types?: string[];
-  from?: string;
-  to?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type { ActivityEntry, ActivityFilter };
 
 export interface CustomerStats {
   total: number;
@@ -127,10 +110,6 @@ interface ListCursor {
   s: string;
   v: string | number | null;
   id: number;
-}
-
-interface ActivityCursor {
-  r: number;
 }
 
 const PHONE_LIKE = /^[\d\s+().\-/]+$/;
@@ -395,36 +374,8 @@ export class CustomerReadModels {
 
   // ---------------------------------------------------------------- activity
 
-  async activity(id: number, filter: ActivityFilter): Promise<Page<ActivityEntry>> {
-    const limit = filter.limit ?? 50;
-    const cursor = filter.cursor
-      ? decodeCursor<ActivityCursor>(filter.cursor, (value): value is ActivityCursor & Record<string, unknown> => Number.isSafeInteger(value.r))
-      : undefined;
-    return this.runtime.read(customerActivityProjection, async ({ activity }) => {
-      const conditions: RawBuilder<unknown>[] = [sql`customer_id = ${id}`];
-      if (cursor) conditions.push(sql`revision < ${cursor.r}`);
-      if (filter.types?.length) conditions.push(sql`type in (${sql.join(filter.types.map((type) => sql`${type}`))})`);
-      if (filter.from) conditions.push(sql`at >= ${new Date(filter.from).toISOString()}::timestamptz`);
-      if (filter.to) conditions.push(sql`at < ${new Date(filter.to).toISOString()}::timestamptz`);
-      const { rows } = await sql<Record<string, unknown>>`
-        select customer_id, revision, position, type, at, actor, summary, changes from ${sql.table(activity)}
-        where ${sql.join(conditions, sql` and `)}
-        order by revision desc
-        limit ${limit + 1}`.execute(this.db);
-      const page = rows.slice(0, limit).map(
-        (row): ActivityEntry => ({
-          position: row.position as string,
-          revision: Number(row.revision),
-          type: row.type as string,
-          at: row.at instanceof Date ? row.at.toISOString() : new Date(String(row.at)).toISOString(),
-          actor: (row.actor as Actor | null) ?? null,
-          summary: row.summary as string,
-          changes: row.changes as ActivityEntry['changes'],
-        }),
-      );
-      const last = page[page.length - 1];
-      return { items: page, nextCursor: rows.length > limit && last ? encodeCursor({ r: last.revision } satisfies ActivityCursor) : null };
-    });
+  activity(id: number, filter: ActivityFilter): Promise<Page<ActivityEntry>> {
+    return readActivity(this.runtime, this.db, id, filter);
   }
 
   // ---------------------------------------------------------------- stats

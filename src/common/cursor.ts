@@ -1,4 +1,4 @@
-import { fieldsProblem, type ProblemException } from '../../common/problem.js';
+import { fieldsProblem, type ProblemException } from './problem.js';
 
 /**
  * Opaque keyset cursors: base64url of a small JSON object. Clients pass them back unchanged;

@@ -1,0 +1,20 @@
+/**
+ * The facts every reader takes from a recorded event's metadata, read one way everywhere
+ * (projections, the live timeline, the feed).
+ */
+import type { Actor, RecordedEvent } from './event-store.port.js';
+
+/** When the fact happened: the command's time (metadata.occurredAt), else the decision time in the data, else when recorded. */
+export function occurredAt(event: RecordedEvent): string {
+  for (const candidate of [event.metadata?.occurredAt, (event.data as { at?: unknown }).at]) {
+    if (typeof candidate === 'string' && !Number.isNaN(Date.parse(candidate))) return new Date(candidate).toISOString();
+  }
+  return event.recordedAt.toISOString();
+}
+
+/** Who did it, as recorded in the metadata; null for events without an actor. */
+export function actorOf(event: RecordedEvent): Actor | null {
+  const actor = event.metadata?.actor;
+  if (!actor || typeof actor !== 'object') return null;
+  return { id: String(actor.id ?? ''), name: String(actor.name ?? ''), role: String(actor.role ?? '') };
+}
