@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import type { CredentialAttempt, CredentialAttemptLimiter } from '../admins/application/reauthentication.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
@@ -39,7 +40,7 @@ const NO_ADDRESS = 'unknown';
  *   SESSION_MAX_AGE_SECONDS), so the owner still gets in while a botnet is slowed to one guess per delay.
  */
 @Injectable()
-export class LoginRateLimiter {
+export class LoginRateLimiter implements CredentialAttemptLimiter {
   private readonly db: Kysely<any>;
 
   constructor(
@@ -97,6 +98,12 @@ export class LoginRateLimiter {
       }
       return { allowed: true, reservation: { account, address: from } };
     });
+  }
+
+  /** For checks of one's current password: the same counters as logins. */
+  async reserveAttempt(account: string, address: string | undefined): Promise<CredentialAttempt> {
+    const verdict = await this.reserve(account, address);
+    return verdict.allowed ? { allowed: true, succeeded: () => this.succeeded(verdict.reservation) } : verdict;
   }
 
   /**

@@ -10,8 +10,8 @@ describe('login limiting: atomic reservation, per account and address pair, prog
   const PASSWORD = 'correct-horse-battery';
   const attempt = (address: string, email: string, password: string) =>
     request(testApp.app.getHttpServer()).post('/api/v1/auth/login').set('X-Forwarded-For', address).send({ email, password });
-  const createAdmin = async (email: string) => {
-    await testApp.agent.post('/api/v1/admins').send({ email, name: 'Someone', role: 'engineer', password: PASSWORD }).expect(201);
+  const createAdmin = async (email: string, role = 'engineer') => {
+    await testApp.agent.post('/api/v1/admins').send({ email, name: 'Someone', role, password: PASSWORD }).expect(201);
     return email;
   };
   const statuses = (responses: Array<{ status: number }>) =>
@@ -85,5 +85,27 @@ describe('login limiting: atomic reservation, per account and address pair, prog
   it('unknown accounts are limited alike (no way to tell them apart)', async () => {
     for (let index = 0; index < 3; index++) await attempt('10.0.5.1', 'ghost@isp.example', 'wrong-password').expect(401);
     await attempt('10.0.5.1', 'ghost@isp.example', 'wrong-password').expect(429);
+  });
+
+  it('checks of the current password (POST /auth/password, PATCH /admins/{own id}) count like logins: no unlimited oracle', async () => {
+    const email = await createAdmin('oracle@isp.example', 'super-administrator');
+    const token = (await attempt('10.0.6.1', email, PASSWORD).expect(200)).body.accessToken as string;
+    const change = (currentPassword: string) =>
+      request(testApp.app.getHttpServer())
+        .post('/api/v1/auth/password')
+        .set('X-Forwarded-For', '10.0.6.1')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ currentPassword, newPassword: 'another-long-password' });
+    for (let index = 0; index < 3; index++) await change(`guess-${index}`).expect(422);
+    const refused = await change(PASSWORD).expect(429);
+    expect(refused.body).toMatchObject({ rule: 'auth.too_many_login_attempts' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const me = (await request(testApp.app.getHttpServer()).get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`).expect(200)).body;
+    await request(testApp.app.getHttpServer())
+      .patch(`/api/v1/admins/${me.id}`)
+      .set('X-Forwarded-For', '10.0.6.1')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ password: 'another-long-password', currentPassword: PASSWORD })
+      .expect(429);
   });
 });
