@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
 import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
+import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -22,7 +23,10 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   express.use(helmet());
   express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
   express.use(jsonOnly);
-  express.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  // verify: too deep a body is refused from its bytes, before JSON.parse and class-transformer see it.
+  const jsonOptions = { limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyJsonNesting };
+  express.useBodyParser('json', jsonOptions);
+  express.use(rejectInvalidText);
   useApiPrefix(express);
   express.useGlobalFilters(new ProblemFilter());
   express.useGlobalPipes(

@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Permission } from '../admins/domain/permissions.js';
+import type { Permission } from '../admins/domain/index.js';
 import type { AuthenticatedRequest } from '../common/request-context.js';
 import { PartnerScope } from './partner-scope.js';
 

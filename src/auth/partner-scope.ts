@@ -1,5 +1,5 @@
 import type { WhereInterface } from 'kysely';
-import type { RequestActor } from '../common/request-context.js';
+import type { AuthenticatedRequest, RequestActor } from '../common/request-context.js';
 
 /**
  * Which partners' customers an admin may see. An admin with no partners sees every partner;
@@ -59,4 +59,9 @@ export class PartnerScope {
 export function restrictToPartners<QB extends WhereInterface<any, any>>(query: QB, scope: PartnerScope, column = 'partner_id'): QB {
   if (scope.partnerIds === null) return query;
   return query.where(column, 'in', [...scope.partnerIds]) as unknown as QB;
+}
+
+/** The partners the admin on an HTTP request may see (null = all). */
+export function partnerIdsOf(request: AuthenticatedRequest): readonly number[] | null {
+  return PartnerScope.of(request.actor).partnerIds;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Permission } from '../admins/domain/permissions.js';
+import type { Permission } from '../admins/domain/index.js';
 import { problemType, statusTitle } from '../common/problem.js';
 import { RULE_CODES, type Rule } from '../common/rule-codes.js';
 import { AUTH_FAILURE_RULES, AuthenticationError, type AuthFailure } from './auth-errors.js';

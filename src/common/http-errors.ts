@@ -19,6 +19,8 @@ import { statusOfRule } from './rule-codes.js';
  */
 export function problemOf(error: unknown): ProblemDocument {
   if (error instanceof ProblemException) return error.problem;
+  // A problem thrown inside the body parser (its verify hook) reaches us wrapped by the Express adapter.
+  if (error instanceof HttpException && error.cause instanceof ProblemException) return error.cause.problem;
   const domain = domainProblem(error);
   if (domain) return domain.problem;
   if (error instanceof HttpException) return httpProblem(error);

@@ -18,6 +18,8 @@ const request = {
   'request.body_too_large': { status: 413, meaning: 'The request body is larger than the server accepts (256 kB)' },
   'request.unsupported_media_type': { status: 415, meaning: 'A request body that is not JSON (send `Content-Type: application/json`)' },
   'request.malformed_if_match': { status: 400, meaning: '`If-Match` does not hold one stream revision as returned in the `ETag` header' },
+  'request.nesting_too_deep': { status: 400, meaning: 'The JSON body nests arrays / objects deeper than 32 levels (refused before it is parsed)' },
+  'request.invalid_text': { status: 422, meaning: 'A string of the body (value or key), the query or the path holds NUL (U+0000) or a lone surrogate; `errors[]` names each field' },
   'request.malformed_id': { status: 400, meaning: 'A path id that is not a positive integer' },
   'request.route_not_found': { status: 404, meaning: 'No endpoint answers this method and path' },
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },

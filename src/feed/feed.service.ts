@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventFilter, type EventStore, type EventSubscription, type RecordedEvent } from '../event-store/event-store.port.js';
 import { customerIdOfStream } from '../live/activity-entry.js';
 import { CustomerPartnerDirectory } from '../live/customer-partners.js';
-import { PARTNERS_STREAM } from '../reference-data/domain/partners.js';
+import { PARTNERS_STREAM } from '../reference-data/domain/index.js';
 import { FEED_REGISTRY, PUBLISHED_TYPES } from './catalog/published-catalog.js';
 import { toPublicEvent, type PublicEvent } from './public-event.js';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { loadAggregate, runCommand } from '../../event-sourcing/command-runner.js';
 import { EVENT_STORE, type EventMetadata, type EventStore } from '../../event-store/event-store.port.js';
 import { FieldErrors, isValidationFailed, refuse, ValidationFailed, type FieldError } from '../../domain-kernel/index.js';
-import { PARTNERS_STREAM, partnersDecider } from '../../reference-data/domain/partners.js';
+import { PARTNERS_STREAM, partnersDecider } from '../../reference-data/domain/index.js';
 import {
   ADMIN_RULES,
   adminDecider,

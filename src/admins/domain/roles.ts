@@ -5,6 +5,7 @@
 import { refuse } from '../../domain-kernel/errors.js';
 import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
 import { FieldErrors, requiredText } from '../../domain-kernel/validation.js';
+import { ownValue } from '../../domain-kernel/own.js';
 import { PERMISSIONS, isPermission, type Permission } from './permissions.js';
 
 export const ROLES_STREAM = 'admin-roles';
@@ -110,7 +111,7 @@ function assertMayGrant(permissions: readonly Permission[], context: RolesContex
 
 function existingCustom(state: RolesState, name: unknown): RoleDefinition {
   if (typeof name === 'string' && builtIn(name)) refuse(ROLE_RULES.builtIn, `Role "${name}" is built in and cannot be changed`, { name });
-  const role = typeof name === 'string' ? state.custom[name] : undefined;
+  const role = ownValue(state.custom, name);
   if (!role) refuse(ROLE_RULES.notFound, `There is no role "${String(name)}"`, { name });
   return role;
 }
@@ -125,7 +126,7 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
       const label = command.data.label === undefined || command.data.label === null ? name : requiredText(128)(errors, 'label', command.data.label);
       const permissions = validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
-      if (builtIn(name) || state.custom[name]) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
+      if (builtIn(name) || ownValue(state.custom, name)) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
       assertMayGrant(permissions, context);
       return [{ type: 'RoleDefined', data: { name, label, permissions, at } }];
     }
@@ -163,7 +164,7 @@ function evolveRoles(state: RolesState, event: RoleEvent): RolesState {
       return { custom: { ...state.custom, [name]: { name, label, permissions: [...permissions], builtIn: false } } };
     }
     case 'RoleChanged': {
-      const role = state.custom[event.data.name];
+      const role = ownValue(state.custom, event.data.name);
       if (!role) return state;
       const next = { ...role };
       for (const change of event.data.changes) {
@@ -195,7 +196,7 @@ export function allRoles(state: RolesState): RoleDefinition[] {
 }
 
 export function findRole(state: RolesState, name: string): RoleDefinition | undefined {
-  return builtIn(name) ?? state.custom[name];
+  return builtIn(name) ?? ownValue(state.custom, name);
 }
 
 /** The permissions a role grants; an unknown (e.g. removed) role grants nothing. */

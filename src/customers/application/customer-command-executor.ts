@@ -23,7 +23,7 @@ import {
 } from '../domain/index.js';
 import { CustomerReservations } from './customer-reservations.js';
 import { ReservingEventStore } from './reserving-event-store.js';
-import type { WriteOptions, WriteResult } from './write-options.js';
+import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 
 /** A customer write's answer: the customer view after the write, plus the id of a sub-entity it created. */
 export interface CustomerWrite extends WriteResult<CustomerView> {

@@ -34,7 +34,7 @@ import type {
   VoipPatch,
 } from '../domain/index.js';
 import type { CustomerWrite } from './customer-command-executor.js';
-import type { WriteOptions, WriteResult } from './write-options.js';
+import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 
 export type { CustomerWrite };
 

@@ -60,7 +60,7 @@ import {
 } from './customer.commands.js';
 import { CUSTOMER_TAKEN_RULES } from './customer-reservations.js';
 import { nextCustomerId } from './customers.schema.js';
-import type { WriteResult } from './write-options.js';
+import type { WriteResult } from '../../event-sourcing/write-options.js';
 
 /** Portal tokens: 15 minutes unless asked otherwise. */
 export const PORTAL_TOKEN_DEFAULT_TTL_SECONDS = 900;

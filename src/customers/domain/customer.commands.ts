@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,

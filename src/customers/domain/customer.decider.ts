@@ -23,7 +23,7 @@ import {
   requiredText,
   type Validator,
 } from '../../domain-kernel/validation.js';
-import type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import type {
   AddAddress,
   AddComment,

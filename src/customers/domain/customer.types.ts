@@ -3,7 +3,7 @@
  * Merges Splynx (main information), ASTPP (VoIP account and billing settings) and DataTill
  * (notes, debtor notes, contacts, additional addresses), the three systems it replaces.
  */
-import type { AdditionalFieldValue } from '../../reference-data/domain/additional-field-definitions.js';
+import type { AdditionalFieldValue } from '../../reference-data/domain/index.js';
 import type { GeoPoint } from '../../domain-kernel/validation.js';
 
 export type { AdditionalFieldValue, GeoPoint };

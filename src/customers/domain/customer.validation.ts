@@ -6,7 +6,7 @@
 import {
   validateAdditionalFieldValue,
   type AdditionalFieldDefinition,
-} from '../../reference-data/domain/additional-field-definitions.js';
+} from '../../reference-data/domain/index.js';
 import {
   FieldErrors,
   boolean,
@@ -215,7 +215,7 @@ export function rejectUnknownKeys(
   }
   for (const key of Object.keys(input)) {
     if ((input as Record<string, unknown>)[key] === undefined || known.includes(key)) continue;
-    if (key in readOnly) errors.add(prefix + key, 'readOnly', readOnly[key]);
+    if (Object.prototype.hasOwnProperty.call(readOnly, key)) errors.add(prefix + key, 'readOnly', readOnly[key]);
     else errors.add(prefix + key, 'unknownField', `${prefix + key} is not a known field`);
   }
 }

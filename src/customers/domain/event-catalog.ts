@@ -1,5 +1,5 @@
 /** The whole domain's event catalogue: customer events and reference-data events. */
-import { REFERENCE_DATA_EVENT_CATALOG } from '../../reference-data/domain/event-catalog.js';
+import { REFERENCE_DATA_EVENT_CATALOG } from '../../reference-data/domain/index.js';
 import { CUSTOMER_EVENT_CATALOG } from './customer.event-catalog.js';
 import type { EventCatalogEntry } from '../../domain-kernel/json-schema.js';
 

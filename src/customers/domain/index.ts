@@ -12,7 +12,7 @@ export * from '../../domain-kernel/patterns.js';
 export type { EventCatalogEntry, JsonSchema } from '../../domain-kernel/json-schema.js';
 export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from '../../domain-kernel/validation.js';
 export * from './customer.types.js';
-export type { AdditionalFieldDefinition } from '../../reference-data/domain/additional-field-definitions.js';
+export type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 export * from './customer.commands.js';
 export * from './customer.events.js';
 export * from './customer.rules.js';

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
@@ -50,6 +50,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { IF_MATCH_HEADER, plain } from './customers-write.controller.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /** 201 answer of a sub-entity creation: Location names the new entity. */
 function created(response: Response, customerId: number, collection: string, result: CustomerWrite) {
@@ -79,7 +80,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
   async addComment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddCommentDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -92,7 +93,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a comment' })
   async editComment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('commentId') commentId: string,
     @Body() body: EditCommentDto,
     @RequestMeta() metadata: EventMetadata,
@@ -104,7 +105,7 @@ export class CustomerActivityWriteController {
   @Delete('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a comment' })
-  async deleteComment(@Param('id', ParseIntPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async deleteComment(@Param('id', customerIdPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
   }
 
@@ -114,7 +115,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
   async addNote(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddNoteDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -127,7 +128,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a note' })
   async editNote(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('noteId') noteId: string,
     @Body() body: EditNoteDto,
     @RequestMeta() metadata: EventMetadata,
@@ -139,7 +140,7 @@ export class CustomerActivityWriteController {
   @Delete('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a note' })
-  async deleteNote(@Param('id', ParseIntPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async deleteNote(@Param('id', customerIdPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
   }
 
@@ -149,7 +150,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('cap')
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
   async grantCap(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: GrantCapBonusDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -163,7 +164,7 @@ export class CustomerActivityWriteController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
   async revokeCap(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('grantId') grantId: string,
     @Body() body: ReasonDto,
     @RequestMeta() metadata: EventMetadata,
@@ -178,7 +179,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
   async assignHardware(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AssignHardwareDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -194,7 +195,7 @@ export class CustomerActivityWriteController {
   @ApiOperation({ summary: 'Unassign an inventory item' })
   @ApiBody({ type: ReasonDto, required: false })
   async unassignHardware(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Param('itemId') itemId: string,
     @Body() body: ReasonDto,
     @RequestMeta() metadata: EventMetadata,
@@ -209,7 +210,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add a contact person' })
   async addContact(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddContactDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -221,7 +222,7 @@ export class CustomerActivityWriteController {
   @Delete('contacts/:contactId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove a contact person' })
-  async removeContact(@Param('id', ParseIntPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async removeContact(@Param('id', customerIdPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
   }
 
@@ -231,7 +232,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add an additional address' })
   async addAddress(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: AddAddressDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -243,7 +244,7 @@ export class CustomerActivityWriteController {
   @Delete('addresses/:addressId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove an additional address' })
-  async removeAddress(@Param('id', ParseIntPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async removeAddress(@Param('id', customerIdPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
   }
 
@@ -253,7 +254,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
   async recordPayment(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: RecordPaymentDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,
@@ -266,7 +267,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
   async recordCharge(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', customerIdPipe) id: number,
     @Body() body: RecordChargeDto,
     @RequestMeta() metadata: EventMetadata,
     @Res({ passthrough: true }) response: Response,

@@ -1,10 +1,11 @@
-import { Controller, Get, Param, ParseIntPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory } from '../application/customer-history.js';
 import { AuditExportQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /**
  * Auditors' reads of one customer's stream (the event store, not the read models): the raw events,
@@ -20,13 +21,13 @@ export class CustomerHistoryController {
 
   @Get('events')
   @ApiOperation({ summary: 'The raw event stream of a customer', description: 'Envelopes with type, schema version, data, metadata (actor, ip, user agent, correlation ids), revision, position, recorded time' })
-  events(@Param('id', ParseIntPipe) id: number, @Query() query: EventsQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
+  events(@Param('id', customerIdPipe) id: number, @Query() query: EventsQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
     return this.history.events(id, { fromRevision: query.fromRevision, limit: query.limit }, scope);
   }
 
   @Get('state')
   @ApiOperation({ summary: 'Time travel: the customer as of a time or a revision', description: '?asOf=<ISO time> or ?revision=<n>; both: whichever is earlier' })
-  async state(@Param('id', ParseIntPipe) id: number, @Query() query: StateQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
+  async state(@Param('id', customerIdPipe) id: number, @Query() query: StateQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
     const at = await this.history.stateAt(id, { asOf: query.asOf ? new Date(query.asOf) : undefined, revision: query.revision }, scope);
     return { ...at.customer, revision: at.revision, asOf: query.asOf ?? at.at };
   }
@@ -38,7 +39,7 @@ export class CustomerHistoryController {
       'Recomputes the hash chain (each event\'s metadata.chain.hash covers the event and the previous hash) from the stored events. ' +
       '{customerId, verified, events, chained, unchained, headHash, firstBrokenRevision?, reason?}. Events older than the chain are counted as unchained, not failed.',
   })
-  verify(@Param('id', ParseIntPipe) id: number, @CurrentPartnerScope() scope: PartnerScope) {
+  verify(@Param('id', customerIdPipe) id: number, @CurrentPartnerScope() scope: PartnerScope) {
     return this.history.verify(id, scope);
   }
 
@@ -47,7 +48,7 @@ export class CustomerHistoryController {
     summary: 'History export (download)',
     description: 'The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).',
   })
-  async export(@Param('id', ParseIntPipe) id: number, @Query() query: AuditExportQueryDto, @CurrentPartnerScope() scope: PartnerScope, @Res({ passthrough: true }) response: Response): Promise<string> {
+  async export(@Param('id', customerIdPipe) id: number, @Query() query: AuditExportQueryDto, @CurrentPartnerScope() scope: PartnerScope, @Res({ passthrough: true }) response: Response): Promise<string> {
     const exported = await this.history.export(id, scope);
     const format = query.format ?? 'json';
     response.setHeader('Content-Type', format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'application/json; charset=utf-8');

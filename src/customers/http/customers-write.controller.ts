@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Header, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Header, HttpCode, Param, Patch, Post, Put, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
@@ -47,6 +47,7 @@ import {
 } from './dto/customer-actions.dto.js';
 import { CreateCustomerDto, PatchCustomerDto } from './dto/customer-body.dto.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 export const IF_MATCH_HEADER = {
   name: 'If-Match',
@@ -100,7 +101,7 @@ export class CustomersWriteController {
   @Patch(':id')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Edit the profile, VoIP and billing settings', description: 'Any subset; null clears an optional field. One event per concern changed; nothing changed, no event. A new voip.pin (exactly the settings\' pinLength digits) is sealed before it is recorded; the same PIN again changes nothing.' })
-  async edit(@Param('id', ParseIntPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async edit(@Param('id', customerIdPipe) id: number, @Body() body: PatchCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new EditCustomerCommand(id, plain<CustomerPatchBody>(body), { metadata, expectedRevision })));
   }
 
@@ -108,7 +109,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.delete')
   @ApiOperation({ summary: 'Delete a customer', description: 'Only an Inactive customer (409 customer.delete.requires_inactive); its login becomes free' })
   @ApiBody({ type: ReasonDto, required: false })
-  async remove(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async remove(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCustomerCommand(id, { reason: body?.reason }, { metadata, expectedRevision })));
   }
 
@@ -116,7 +117,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.delete')
   @HttpCode(200)
   @ApiOperation({ summary: 'Restore a deleted customer', description: 'Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)' })
-  async restore(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async restore(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RestoreCustomerCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
   }
 
@@ -124,7 +125,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the status', description: 'Illegal transitions: 409 customer.status.transition_not_allowed; same status: 409 customer.status.unchanged' })
-  async changeStatus(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeStatusDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async changeStatus(@Param('id', customerIdPipe) id: number, @Body() body: ChangeStatusDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new ChangeStatusCommand(id, { status: body.status, reason: body.reason }, { metadata, expectedRevision })));
   }
 
@@ -132,7 +133,7 @@ export class CustomersWriteController {
   @RequirePermission('billing')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the billing type' })
-  async changeBillingType(@Param('id', ParseIntPipe) id: number, @Body() body: ChangeBillingTypeDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async changeBillingType(@Param('id', customerIdPipe) id: number, @Body() body: ChangeBillingTypeDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(
       await this.commandBus.execute(new ChangeBillingTypeCommand(id, { billingType: body.billingType, reason: body.reason }, { metadata, expectedRevision })),
     );
@@ -142,7 +143,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a New customer to a lead', description: 'Only from new (409 customer.convert_to_lead.requires_new)' })
-  async convertToLead(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async convertToLead(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new ConvertToLeadCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
   }
 
@@ -150,7 +151,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a lead back to a customer', description: 'Status active (default) or new; 409 customer.lead.not_a_lead otherwise' })
-  async convertToCustomer(@Param('id', ParseIntPipe) id: number, @Body() body: ConvertLeadToCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async convertToCustomer(@Param('id', customerIdPipe) id: number, @Body() body: ConvertLeadToCustomerDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(
       await this.commandBus.execute(new ConvertLeadToCustomerCommand(id, { status: body.status, reason: body.reason }, { metadata, expectedRevision })),
     );
@@ -160,7 +161,7 @@ export class CustomersWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Set additional field values', description: 'Body: {<name>: value}; merged into the current values, null clears; checked against the definitions' })
   @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { contract_id: 'C-1001', vip: true } } })
-  async setAdditionalFields(@Param('id', ParseIntPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async setAdditionalFields(@Param('id', customerIdPipe) id: number, @Body() body: unknown, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw fieldsProblem([{ field: 'body', rule: 'type', message: 'the body must be an object of additional field name → value' }], 'The body must be an object of additional field name → value');
     }
@@ -172,7 +173,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Reveal the portal password (audited)', description: 'Records CustomerPasswordRevealed, then answers {customerId, password, revision, position}' })
-  async revealPassword(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async revealPassword(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RevealPasswordCommand(id, body.reason, { metadata, expectedRevision })));
   }
 
@@ -183,7 +184,7 @@ export class CustomersWriteController {
     summary: 'Set a new portal password',
     description: 'The given one (policy: 8+ characters, a letter and a digit, not the login; 422 otherwise) or one generated from the customer settings. Stored only encrypted.',
   })
-  async resetPassword(@Param('id', ParseIntPipe) id: number, @Body() body: ResetPasswordDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async resetPassword(@Param('id', customerIdPipe) id: number, @Body() body: ResetPasswordDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     const result = await this.commandBus.execute(new ResetPasswordCommand(id, { password: body.password, reason: body.reason }, { metadata, expectedRevision }));
     return { ...writeBody(result), passwordGenerated: result.generated };
   }
@@ -193,7 +194,7 @@ export class CustomersWriteController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Reveal the VoIP PIN (audited)', description: 'Records CustomerPinRevealed, then answers {customerId, pin, revision, position}' })
-  async revealPin(@Param('id', ParseIntPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async revealPin(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RevealPinCommand(id, body.reason, { metadata, expectedRevision })));
   }
 
@@ -204,7 +205,7 @@ export class CustomersWriteController {
     summary: 'Login as customer',
     description: 'Records CustomerImpersonated and answers a short-lived opaque portal token {customerId, token, tokenType, expiresAt, revision, position}',
   })
-  async impersonate(@Param('id', ParseIntPipe) id: number, @Body() body: ImpersonateDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  async impersonate(@Param('id', customerIdPipe) id: number, @Body() body: ImpersonateDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(
       await this.commandBus.execute(new ImpersonateCustomerCommand(id, { reason: body.reason, ttlSeconds: body.ttlSeconds }, { metadata, expectedRevision })),
     );

@@ -2,7 +2,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { Response } from 'express';
 import { map, type Observable } from 'rxjs';
 import { etagOf } from '../../common/if-match.js';
-import type { WriteResult } from '../application/write-options.js';
+import type { WriteResult } from '../../event-sourcing/write-options.js';
 
 export { IfMatch, parseIfMatch } from '../../common/if-match.js';
 

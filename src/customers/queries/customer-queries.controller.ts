@@ -3,18 +3,14 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '../../auth/decorators.js';
-import { PartnerScope } from '../../auth/partner-scope.js';
+import { partnerIdsOf } from '../../auth/partner-scope.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
 import { CustomerActivityQueryDto, CustomerProfileQueryDto, CustomerStatsQueryDto, ListCustomersQueryDto } from './customer-query.dto.js';
-import type { CustomerProfile, PartnerIds } from './customer-read-models.js';
-import { customerIdPipe } from './id-param.pipe.js';
+import type { CustomerProfile } from './customer-read-models.js';
+import { customerIdPipe } from '../../common/id-param.pipe.js';
 import { GetCustomerActivityQuery, GetCustomerProfileQuery, GetCustomerStatsQuery, ListCustomersQuery } from './customer.queries.js';
 
-/** The partners the admin on the request may see (null = all): src/auth's PartnerScope. */
-export function partnerIdsOf(request: AuthenticatedRequest): PartnerIds {
-  return PartnerScope.of(request.actor).partnerIds;
-}
 
 const LIST = 'customer_list';
 const PROFILE = 'customer_profile';

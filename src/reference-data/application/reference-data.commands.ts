@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { WriteOptions, WriteResult } from '../../customers/application/write-options.js';
+import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 import type {
   AdditionalFieldDefinition,
   AdditionalFieldDefinitionInput,

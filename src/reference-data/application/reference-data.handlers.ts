@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { runCommand } from '../../event-sourcing/command-runner.js';
 import type { Decider } from '../../domain-kernel/decider.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
-import type { WriteResult } from '../../customers/application/write-options.js';
+import type { WriteResult } from '../../event-sourcing/write-options.js';
 import {
   ADDITIONAL_FIELDS_STREAM,
   CUSTOMER_SETTINGS_STREAM,

@@ -8,6 +8,7 @@
  */
 import { refuse } from '../../domain-kernel/errors.js';
 import { diff, has, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
+import { ownValue } from '../../domain-kernel/own.js';
 import {
   FieldErrors,
   boolean,
@@ -235,7 +236,7 @@ export function decideAdditionalField(
   switch (command.type) {
     case 'DefineAdditionalField': {
       const input = command.data ?? ({} as AdditionalFieldDefinitionInput);
-      if (typeof input.name === 'string' && state.definitions[input.name.trim()]) {
+      if (typeof input.name === 'string' && ownValue(state.definitions, input.name.trim())) {
         refuse('additional_field.already_defined', `An additional field named "${input.name.trim()}" is already defined`, { name: input.name.trim() });
       }
       const definition = validateDefinition({ ...DEFINITION_DEFAULTS, ...stripUndefined(input) });
@@ -266,7 +267,7 @@ export function evolveAdditionalField(state: AdditionalFieldDefinitionsState, ev
     case 'AdditionalFieldDefined':
       return { definitions: { ...state.definitions, [event.data.name]: event.data.definition } };
     case 'AdditionalFieldChanged': {
-      const current = state.definitions[event.data.name];
+      const current = ownValue(state.definitions, event.data.name);
       if (!current) return state;
       const next: Record<string, unknown> = { ...current };
       for (const change of event.data.changes) next[change.field] = change.to;
@@ -293,7 +294,7 @@ export function definitionList(state: AdditionalFieldDefinitionsState): Addition
 }
 
 function existing(state: AdditionalFieldDefinitionsState, name: unknown): AdditionalFieldDefinition {
-  const definition = typeof name === 'string' ? state.definitions[name] : undefined;
+  const definition = ownValue(state.definitions, name);
   if (!definition) refuse('additional_field.not_found', `No additional field named "${String(name)}" is defined`, { name });
   return definition;
 }

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseIntPipe, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { ProblemException } from '../../common/problem.js';
+import { locationIdPipe, partnerIdPipe } from '../../common/id-param.pipe.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
 import { IfMatch, WriteInterceptor, writeBody } from '../../customers/http/write-http.js';
@@ -88,7 +89,7 @@ export class PartnersWriteController extends NamedEntityWrites {
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.name_taken' })
   renamePartner(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', partnerIdPipe) id: number,
     @Body() body: NamedEntityDto,
     @RequestMeta() metadata: EventMetadata,
     @CurrentPartnerScope() scope: PartnerScope,
@@ -102,7 +103,7 @@ export class PartnersWriteController extends NamedEntityWrites {
   @ApiOperation({ summary: 'Delete a partner', description: 'Refused while customers use it (409 partner.in_use)' })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.in_use' })
-  deletePartner(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
+  deletePartner(@Param('id', partnerIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
     assertPartnerInScope(id, scope);
     return this.remove(id, metadata, ifMatch);
   }
@@ -131,7 +132,7 @@ export class LocationsWriteController extends NamedEntityWrites {
   @ApiOperation({ summary: 'Rename a location' })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.name_taken' })
-  renameLocation(@Param('id', ParseIntPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  renameLocation(@Param('id', locationIdPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
     return this.rename(id, body, metadata, ifMatch);
   }
 
@@ -139,7 +140,7 @@ export class LocationsWriteController extends NamedEntityWrites {
   @ApiOperation({ summary: 'Delete a location', description: 'Refused while customers use it (409 location.in_use)' })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.in_use' })
-  deleteLocation(@Param('id', ParseIntPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
+  deleteLocation(@Param('id', locationIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
     return this.remove(id, metadata, ifMatch);
   }
 }

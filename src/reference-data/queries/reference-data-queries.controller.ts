@@ -4,11 +4,11 @@ import { ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiTags } from 
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { RequirePermission } from '../../auth/decorators.js';
+import { partnerIdsOf } from '../../auth/partner-scope.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
-import { partnerIdsOf } from '../../customers/queries/customer-queries.controller.js';
-import { locationIdPipe, partnerIdPipe } from '../../customers/queries/id-param.pipe.js';
+import { locationIdPipe, partnerIdPipe } from '../../common/id-param.pipe.js';
 import { GetCustomerSettingsQuery, GetNamedEntityQuery, ListAdditionalFieldsQuery, ListNamedEntitiesQuery } from './reference-data.queries.js';
 
 export class NamedEntitiesQueryDto extends ReadModelQueryDto {

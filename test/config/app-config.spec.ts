@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, IN_MEMORY, loadAppConfig } from './app-config.js';
+import { ConfigError, IN_MEMORY, loadAppConfig } from '../../src/config/app-config.js';
 
 describe('loadAppConfig', () => {
   let cwd: string;

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { fieldErrorsOf } from './problem.js';
-import { OptionalInteger, OptionalNested, OptionalText, OptionalTextList, RequiredText } from './body-fields.js';
+import { fieldErrorsOf } from '../../src/common/problem.js';
+import { OptionalInteger, OptionalNested, OptionalText, OptionalTextList, RequiredText } from '../../src/common/body-fields.js';
 
 class Inner {
   @OptionalInteger({ minimum: 1, maximum: 9 })

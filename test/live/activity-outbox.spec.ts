@@ -1,5 +1,5 @@
-import type { ActivityPayload } from './activity-entry.js';
-import { ACTIVITY_BATCH_EVENT, ActivityOutbox } from './activity-outbox.js';
+import type { ActivityPayload } from '../../src/live/activity-entry.js';
+import { ACTIVITY_BATCH_EVENT, ActivityOutbox } from '../../src/live/activity-outbox.js';
 
 const payload = (position: string, customerId = 1): ActivityPayload => ({
   customerId,

@@ -1,6 +1,6 @@
-import type { EventSubscription, RecordedEvent, SubscribeOptions } from '../event-store/event-store.port.js';
-import { CustomerPartnerDirectory } from './customer-partners.js';
-import { EventTail } from './event-tail.js';
+import type { EventSubscription, RecordedEvent, SubscribeOptions } from '../../src/event-store/event-store.port.js';
+import { CustomerPartnerDirectory } from '../../src/live/customer-partners.js';
+import { EventTail } from '../../src/live/event-tail.js';
 
 const event = (n: number, streamId = 'customer-1', type = 'CustomerCommentAdded', data: Record<string, unknown> = {}): RecordedEvent => ({
   id: `id-${n}`,

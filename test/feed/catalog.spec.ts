@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EVENT_CATALOG } from '../../customers/domain/index.js';
-import { FEED_REGISTRY, PUBLISHED_CATALOG } from './published-catalog.js';
-import { renderCatalogMarkdown } from './catalog-markdown.js';
-import { isSecretKey, toPublicEvent } from '../public-event.js';
-import type { RecordedEvent } from '../../event-store/event-store.port.js';
+import { EVENT_CATALOG } from '../../src/customers/domain/index.js';
+import { FEED_REGISTRY, PUBLISHED_CATALOG } from '../../src/feed/catalog/published-catalog.js';
+import { renderCatalogMarkdown } from '../../src/feed/catalog/catalog-markdown.js';
+import { isSecretKey, toPublicEvent } from '../../src/feed/public-event.js';
+import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 
 describe('the published event catalogue', () => {
   it('docs/event-catalog.md is generated from it and up to date (run `npm run catalog:write` after a change)', () => {

@@ -1,4 +1,4 @@
-import type { EventMetadata } from '../../event-store/event-store.port.js';
+import type { EventMetadata } from '../event-store/event-store.port.js';
 
 /** What every write command carries besides its data: who / where from, and the caller's If-Match. */
 export interface WriteOptions {

@@ -1,8 +1,8 @@
-import { schemaErrors } from '../../../test/domain/json-schema-check.js';
-import { CUSTOMER_EVENT_CATALOG } from '../../customers/domain/index.js';
-import { PUBLISHED_CATALOG, buildPublishedCatalog, buildRegistry } from '../catalog/published-catalog.js';
-import { DECIMAL_STRING_PATTERN, MONEY_AS_DECIMAL_STRINGS, decimalString } from './money-as-decimal-strings.js';
-import { UpcastError, UpcasterRegistry, type SchemaRevision } from './upcaster-registry.js';
+import { schemaErrors } from '../domain/json-schema-check.js';
+import { CUSTOMER_EVENT_CATALOG } from '../../src/customers/domain/index.js';
+import { PUBLISHED_CATALOG, buildPublishedCatalog, buildRegistry } from '../../src/feed/catalog/published-catalog.js';
+import { DECIMAL_STRING_PATTERN, MONEY_AS_DECIMAL_STRINGS, decimalString } from '../../src/feed/upcasting/money-as-decimal-strings.js';
+import { UpcastError, UpcasterRegistry, type SchemaRevision } from '../../src/feed/upcasting/upcaster-registry.js';
 
 const paymentV1 = {
   customerId: 7,

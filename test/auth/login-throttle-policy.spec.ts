@@ -1,4 +1,4 @@
-import { delaySeconds, liveFailures, waitSeconds } from './login-throttle-policy.js';
+import { delaySeconds, liveFailures, waitSeconds } from '../../src/auth/login-throttle-policy.js';
 
 const limits = { free: 5, maxDelaySeconds: 900, windowSeconds: 900 };
 

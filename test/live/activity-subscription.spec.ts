@@ -1,7 +1,7 @@
-import type { ReadAllOptions, RecordedEvent } from '../event-store/event-store.port.js';
-import { toActivityPayload, type ActivityPayload } from './activity-entry.js';
-import { ActivitySubscription, type ActivitySink } from './activity-subscription.js';
-import type { TailAttachment, TailListener } from './event-tail.js';
+import type { ReadAllOptions, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { toActivityPayload, type ActivityPayload } from '../../src/live/activity-entry.js';
+import { ActivitySubscription, type ActivitySink } from '../../src/live/activity-subscription.js';
+import type { TailAttachment, TailListener } from '../../src/live/event-tail.js';
 
 /** An in-memory store and a tail that lags behind it on demand. */
 class World {

@@ -1,5 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { ProblemException } from '../../common/problem.js';
+import { ProblemException } from './problem.js';
 
 const MAX_ID = 2_147_483_647;
 
