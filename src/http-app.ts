@@ -10,6 +10,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
 import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
+import { serveConsole } from './console-assets.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -39,6 +40,8 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   );
   express.enableShutdownHooks();
   SwaggerModule.setup('api/docs', express, buildOpenApiDocument(express), { jsonDocumentUrl: 'api/docs-json' });
+  // The admin console at / (when built); after the API's own setup, and never over its paths.
+  serveConsole(express);
 }
 
 /** /api/v1 before every route but the operational ones (health, metrics), which sit at the root. */

@@ -16,7 +16,8 @@
  *    or a file listed in PUBLIC_FILES below. Shared platform folders (common, config, database,
  *    event-store, event-sourcing, …) are open to all.
  *
- * Besides, no spec lives under src/ or projections/ (specs live under test/, see the README).
+ * Besides, no spec lives under src/ or projections/ (specs live under test/, see the README), and a
+ * field limit is a named constant, never a number typed into a text validator or DTO decorator.
  * The rules are pure functions over {from, to} pairs, so the cases at the bottom feed them the
  * cross-imports this code had before the kernel moved out of customers, and each is refused.
  */
@@ -197,6 +198,16 @@ describe('architecture', () => {
 
   it('no spec lives under src/ or projections/', () => {
     expect(files.filter((file) => /\.(e2e-)?spec\.ts$/.test(file))).toEqual([]);
+  });
+
+  it('field limits are named constants: no number literal in a text validator or a DTO text decorator', () => {
+    const literal = /\b(requiredText|optionalText|textList|emailList|phoneList|RequiredText|OptionalText|OptionalTextList|OptionalEmailList)\(\s*\d/;
+    const offending = files
+      .filter((file) => !file.startsWith(KERNEL))
+      .flatMap((file) => readFileSync(join(ROOT, file), 'utf8').split('\n').map((line, index) => ({ file, line, index })))
+      .filter(({ line }) => literal.test(line))
+      .map(({ file, line, index }) => `${file}:${index + 1}: ${line.trim()}`);
+    expect(offending).toEqual([]);
   });
 
   it('there is one Decider type: only the kernel declares it', () => {

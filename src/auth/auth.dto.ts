@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
+import { EMAIL_MAX_LENGTH } from '../domain-kernel/limits.js';
 
 export class LoginDto {
-  @ApiProperty({ example: 'admin@chronicle.local' }) @IsString() @MaxLength(254) email!: string;
+  @ApiProperty({ example: 'admin@chronicle.local' }) @IsString() @MaxLength(EMAIL_MAX_LENGTH) email!: string;
   @ApiProperty({ format: 'password' }) @IsString() @MaxLength(1024) password!: string;
 }
 

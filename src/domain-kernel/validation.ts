@@ -9,6 +9,7 @@
  * future, duplicate.
  */
 import { ValidationFailed, type FieldError } from './errors.js';
+import { EMAIL_MAX_LENGTH, PHONE_MAX_LENGTH } from './limits.js';
 
 export class FieldErrors {
   readonly errors: FieldError[] = [];
@@ -135,7 +136,7 @@ export function textList(maxItem = 64, maxItems = 100): Validator<string[]> {
 
 export function optionalEmail(): Validator<string | null> {
   return (errors, field, value) => {
-    const text = optionalText(254)(errors, field, value);
+    const text = optionalText(EMAIL_MAX_LENGTH)(errors, field, value);
     if (text !== null && !isEmail(text)) errors.add(field, 'email', `${describe(field)} is not a valid email address`);
     return text;
   };
@@ -152,7 +153,7 @@ export function emailList(maxItems = 20): Validator<string[]> {
     const out: string[] = [];
     value.forEach((item, index) => {
       const itemField = `${field}[${index}]`;
-      const text = requiredText(254)(errors, itemField, item);
+      const text = requiredText(EMAIL_MAX_LENGTH)(errors, itemField, item);
       if (!text) return;
       if (!isEmail(text)) errors.add(itemField, 'email', `${itemField} is not a valid email address: ${text}`);
       else if (!out.some((existing) => existing.toLowerCase() === text.toLowerCase())) out.push(text);
@@ -163,7 +164,7 @@ export function emailList(maxItems = 20): Validator<string[]> {
 
 export function optionalPhone(): Validator<string | null> {
   return (errors, field, value) => {
-    const text = optionalText(32)(errors, field, value);
+    const text = optionalText(PHONE_MAX_LENGTH)(errors, field, value);
     if (text !== null && !isPhone(text)) errors.add(field, 'phone', `${describe(field)} is not a valid phone number (digits, optional leading +, spaces and dashes)`);
     return text;
   };
@@ -180,7 +181,7 @@ export function phoneList(maxItems = 20): Validator<string[]> {
     const out: string[] = [];
     value.forEach((item, index) => {
       const itemField = `${field}[${index}]`;
-      const text = requiredText(32)(errors, itemField, item);
+      const text = requiredText(PHONE_MAX_LENGTH)(errors, itemField, item);
       if (!text) return;
       if (!isPhone(text)) errors.add(itemField, 'phone', `${itemField} is not a valid phone number (digits, optional leading +, spaces and dashes): ${text}`);
       else if (!out.includes(text)) out.push(text);

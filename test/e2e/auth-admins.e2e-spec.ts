@@ -192,6 +192,7 @@ describe('admins and roles (permission "admins")', () => {
         'admins',
         'audit.read',
         'feed.read',
+        'operations',
       ]);
       await as(token).get('/roles/manager').expect(200);
       await as(token).get('/roles/nope').expect(404);

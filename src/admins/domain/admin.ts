@@ -8,9 +8,10 @@
  * never grants a role or partners beyond their own, and never changes their own role or partners.
  */
 import { refuse } from '../../domain-kernel/errors.js';
+import { ADMIN_LIMITS } from './admin.limits.js';
 import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
 import { FieldErrors, isEmail, requiredText, optionalText } from '../../domain-kernel/validation.js';
-import { ADMIN_PASSWORD_MAX_BYTES, ADMIN_PASSWORD_MIN_LENGTH } from '../../domain-kernel/limits.js';
+import { ADMIN_PASSWORD_MAX_BYTES, ADMIN_PASSWORD_MIN_LENGTH, EMAIL_MAX_LENGTH } from '../../domain-kernel/limits.js';
 import { findRole, permissionsOfRole, SUPER_ADMINISTRATOR, type RolesState } from './roles.js';
 
 export const ADMIN_STREAM_PREFIX = 'admin-';
@@ -166,7 +167,7 @@ export function normaliseEmail(value: string): string {
 }
 
 function validEmail(errors: FieldErrors, value: unknown): string {
-  const text = requiredText(254)(errors, 'email', value);
+  const text = requiredText(EMAIL_MAX_LENGTH)(errors, 'email', value);
   if (text && !isEmail(text)) errors.add('email', 'email', 'email is not a valid email address');
   return normaliseEmail(text);
 }
@@ -186,7 +187,7 @@ function validPartnerIds(errors: FieldErrors, value: unknown): number[] {
 }
 
 function validRole(errors: FieldErrors, value: unknown): string {
-  return requiredText(63)(errors, 'role', value);
+  return requiredText(ADMIN_LIMITS.roleName)(errors, 'role', value);
 }
 
 // ----- rules --------------------------------------------------------------------------------------
@@ -259,7 +260,7 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
       const { data } = command;
       const errors = new FieldErrors();
       const email = validEmail(errors, data.email);
-      const name = requiredText(128)(errors, 'name', data.name);
+      const name = requiredText(ADMIN_LIMITS.name)(errors, 'name', data.name);
       const role = validRole(errors, data.role);
       const partnerIds = validPartnerIds(errors, data.partnerIds);
       errors.throwIfAny();
@@ -275,7 +276,7 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
       const patch = command.data ?? {};
       const errors = new FieldErrors();
       const email = patch.email === undefined ? undefined : validEmail(errors, patch.email);
-      const name = patch.name === undefined ? undefined : requiredText(128)(errors, 'name', patch.name);
+      const name = patch.name === undefined ? undefined : requiredText(ADMIN_LIMITS.name)(errors, 'name', patch.name);
       const role = patch.role === undefined ? undefined : validRole(errors, patch.role);
       const partnerIds = patch.partnerIds === undefined ? undefined : validPartnerIds(errors, patch.partnerIds);
       errors.throwIfAny();
@@ -319,7 +320,7 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
     case 'DeactivateAdmin': {
       const admin = existing(state, context);
       const errors = new FieldErrors();
-      const reason = optionalText(500)(errors, 'reason', command.data?.reason);
+      const reason = optionalText(ADMIN_LIMITS.reason)(errors, 'reason', command.data?.reason);
       errors.throwIfAny();
       if (!admin.active) return [];
       if (context.actor?.id === admin.id) refuse(ADMIN_RULES.selfDeactivation, 'You cannot deactivate yourself', { id: admin.id });

@@ -5,4 +5,5 @@
 export * from './permissions.js';
 export * from './roles.js';
 export * from './admin.js';
+export { ADMIN_LIMITS } from './admin.limits.js';
 export { ADMIN_EVENT_CATALOG } from './admin.event-catalog.js';

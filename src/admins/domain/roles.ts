@@ -3,6 +3,7 @@
  * the event-sourced stream 'admin-roles'. A role is a name and a set of permissions.
  */
 import { refuse } from '../../domain-kernel/errors.js';
+import { ADMIN_LIMITS } from './admin.limits.js';
 import { jsonEqual, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
 import { FieldErrors, requiredText } from '../../domain-kernel/validation.js';
 import { ownValue } from '../../domain-kernel/own.js';
@@ -121,9 +122,9 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
   switch (command.type) {
     case 'DefineRole': {
       const errors = new FieldErrors();
-      const name = requiredText(63)(errors, 'name', command.data.name);
+      const name = requiredText(ADMIN_LIMITS.roleName)(errors, 'name', command.data.name);
       if (name && !ROLE_NAME.test(name)) errors.add('name', 'format', 'name must be lower-case letters, digits and dashes, starting with a letter (2..63)');
-      const label = command.data.label === undefined || command.data.label === null ? name : requiredText(128)(errors, 'label', command.data.label);
+      const label = command.data.label === undefined || command.data.label === null ? name : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
       const permissions = validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
       if (builtIn(name) || ownValue(state.custom, name)) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
@@ -133,7 +134,7 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
     case 'ChangeRole': {
       const role = existingCustom(state, command.data.name);
       const errors = new FieldErrors();
-      const label = command.data.label === undefined ? role.label : requiredText(128)(errors, 'label', command.data.label);
+      const label = command.data.label === undefined ? role.label : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
       const permissions = command.data.permissions === undefined ? role.permissions : validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
       const changes: Change[] = [];

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { Allow, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { PERMISSIONS } from '../domain/permissions.js';
+import { ADMIN_LIMITS, PERMISSIONS } from '../domain/index.js';
 
 // Bodies only whitelist their fields here; the domain validates values (one 422 with every field error).
 
@@ -42,7 +42,7 @@ export class ListAdminsQuery {
   @IsBoolean()
   active?: boolean;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(63) role?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(ADMIN_LIMITS.roleName) role?: string;
 }
 
 export class DefineRoleDto {

@@ -33,6 +33,7 @@ import {
   type Validator,
 } from '../../domain-kernel/validation.js';
 import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
+import { CUSTOMER_LIMITS } from './customer.limits.js';
 import {
   ACCOUNT_TYPES,
   BILLING_SCHEDULES,
@@ -50,7 +51,7 @@ import {
 export { LOGIN_MAX_LENGTH, LOGIN_PATTERN };
 
 const login: Validator<string> = (errors, field, value) => {
-  const text = requiredText(LOGIN_MAX_LENGTH)(errors, field, value);
+  const text = requiredText(CUSTOMER_LIMITS.login)(errors, field, value);
   if (text && !LOGIN_PATTERN.test(text)) errors.add(field, 'format', `${field} may hold only letters, digits and . _ @ + -`);
   return text;
 };
@@ -72,42 +73,42 @@ const notFutureDate = (now: string): Validator<string | null> => (errors, field,
 export function mainInfoValidators(now: string): { [K in keyof MainInfo]: Validator<MainInfo[K]> } {
   return {
     login,
-    fullName: requiredText(255),
+    fullName: requiredText(CUSTOMER_LIMITS.fullName),
     category: oneOf(CATEGORIES),
     partnerId: entityId(),
     locationId: entityId(),
     dateOfBirth: notFutureDate(now),
-    identification: optionalText(64),
-    companyId: optionalText(64),
-    vatId: optionalText(64),
-    contactPerson: optionalText(255),
+    identification: optionalText(CUSTOMER_LIMITS.identification),
+    companyId: optionalText(CUSTOMER_LIMITS.companyId),
+    vatId: optionalText(CUSTOMER_LIMITS.vatId),
+    contactPerson: optionalText(CUSTOMER_LIMITS.contactPerson),
     dateAdded: requiredDate(),
   };
 }
 
 export const contactInfoValidators: { [K in keyof ContactInfo]: Validator<ContactInfo[K]> } = {
-  emails: emailList(),
-  billingEmails: emailList(),
-  phones: phoneList(),
+  emails: emailList(CUSTOMER_LIMITS.emails.items),
+  billingEmails: emailList(CUSTOMER_LIMITS.emails.items),
+  phones: phoneList(CUSTOMER_LIMITS.phones.items),
 };
 
 export const addressValidators: { [K in keyof PostalAddress]: Validator<PostalAddress[K]> } = {
-  street: optionalText(255),
-  street2: optionalText(255),
-  zipCode: optionalText(16),
-  city: optionalText(100),
+  street: optionalText(CUSTOMER_LIMITS.street),
+  street2: optionalText(CUSTOMER_LIMITS.street2),
+  zipCode: optionalText(CUSTOMER_LIMITS.zipCode),
+  city: optionalText(CUSTOMER_LIMITS.city),
   geo: optionalGeo(),
 };
 
 /** The PIN is not among them: it enters sealed (the application layer checks it, see checkPin). */
 export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'>]: Validator<VoipSettings[K]> } = {
-  accountNumber: digits(1, 20),
+  accountNumber: digits(1, CUSTOMER_LIMITS.accountNumberDigits),
   resellerId: optionalInteger({ min: 1 }),
   expiryDate: optionalDateTime(),
-  validDays: optionalInteger({ min: 0, max: 36500 }),
+  validDays: optionalInteger({ min: 0, max: CUSTOMER_LIMITS.validDays }),
   firstUsedAt: optionalDateTime(),
-  concurrentCalls: integer({ min: 0, max: 100000 }),
-  cps: integer({ min: 0, max: 100000 }),
+  concurrentCalls: integer({ min: 0, max: CUSTOMER_LIMITS.concurrentCalls }),
+  cps: integer({ min: 0, max: CUSTOMER_LIMITS.cps }),
   localCalls: boolean(),
   localCallChargePerMinute: decimal({ min: 0 }),
   recording: boolean(),
@@ -117,28 +118,28 @@ export const voipValidators: { [K in Exclude<keyof VoipSettings, 'pinCiphertext'
   currency: optionalCurrency(),
   timezone: optionalTimeZone(),
   country: optionalCountry(),
-  province: optionalText(64),
+  province: optionalText(CUSTOMER_LIMITS.province),
   lowCreditNotificationEmail: optionalEmail(),
 };
 
 export const billingValidators: { [K in keyof BillingSettings]: Validator<BillingSettings[K]> } = {
   accountType: oneOf(ACCOUNT_TYPES),
   creditLimit: optionalDecimal({ min: 0 }),
-  rateGroup: optionalText(64),
+  rateGroup: optionalText(CUSTOMER_LIMITS.rateGroup),
   schedule: oneOf(BILLING_SCHEDULES),
-  billingDay: integer({ min: 1, max: 28 }),
-  paymentDueDays: integer({ min: 0, max: 365 }),
-  blockingPeriodDays: optionalInteger({ min: 0, max: 99 }),
-  gracePeriodDays: optionalInteger({ min: 1, max: 99 }),
+  billingDay: integer({ min: 1, max: CUSTOMER_LIMITS.billingDay }),
+  paymentDueDays: integer({ min: 0, max: CUSTOMER_LIMITS.paymentDueDays }),
+  blockingPeriodDays: optionalInteger({ min: 0, max: CUSTOMER_LIMITS.blockingPeriodDays }),
+  gracePeriodDays: optionalInteger({ min: 1, max: CUSTOMER_LIMITS.gracePeriodDays }),
   minimumBalance: decimal(),
-  taxes: textList(64, 20),
-  taxNumber: optionalText(64),
-  invoiceNote: optionalText(110),
-  reference: optionalText(128),
+  taxes: textList(CUSTOMER_LIMITS.taxes.length, CUSTOMER_LIMITS.taxes.items),
+  taxNumber: optionalText(CUSTOMER_LIMITS.taxNumber),
+  invoiceNote: optionalText(CUSTOMER_LIMITS.invoiceNote),
+  reference: optionalText(CUSTOMER_LIMITS.billingReference),
   paymentMethod: optionalOneOf(PAYMENT_METHODS),
 };
 
-export const labelsValidator = textList(64, 50);
+export const labelsValidator = textList(CUSTOMER_LIMITS.labels.length, CUSTOMER_LIMITS.labels.items);
 
 /** ASTPP defaults (validfordays/expiry aside), 0 = unlimited for channels and CPS. */
 export const VOIP_DEFAULTS: Omit<VoipSettings, 'accountNumber' | 'pinCiphertext'> = {

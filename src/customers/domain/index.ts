@@ -16,6 +16,7 @@ export type { AdditionalFieldDefinition } from '../../reference-data/domain/inde
 export * from './customer.commands.js';
 export * from './customer.events.js';
 export * from './customer.rules.js';
+export { CUSTOMER_LIMITS } from './customer.limits.js';
 export { customerDecider, decideCustomer, evolveCustomer, money, SECRET_FIELDS } from './customer.decider.js';
 export { toCustomerView, bonusMegabytesTotal, isCapGrantActive, type CustomerView } from './customer.view.js';
 export { validateAdditionalFields, VOIP_DEFAULTS, BILLING_DEFAULTS, LOGIN_MAX_LENGTH, LOGIN_PATTERN } from './customer.validation.js';

@@ -7,6 +7,7 @@
  * a definition's default and for customers' values.
  */
 import { refuse } from '../../domain-kernel/errors.js';
+import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 import { diff, has, type Change, type Decider, type DomainEvent } from '../../domain-kernel/decider.js';
 import { ownValue } from '../../domain-kernel/own.js';
 import {
@@ -144,9 +145,9 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** Validates a whole definition (after defaults or a patch are applied); throws ValidationFailed. */
 export function validateDefinition(input: Record<string, unknown>): AdditionalFieldDefinition {
   const errors = new FieldErrors();
-  const name = requiredText(64)(errors, 'name', input.name);
+  const name = requiredText(REFERENCE_DATA_LIMITS.additionalFieldName)(errors, 'name', input.name);
   if (name && !NAME.test(name)) errors.add('name', 'format', 'name must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)');
-  const label = requiredText(128)(errors, 'label', input.label);
+  const label = requiredText(REFERENCE_DATA_LIMITS.additionalFieldLabel)(errors, 'label', input.label);
   const type = oneOf(ADDITIONAL_FIELD_TYPES)(errors, 'type', input.type);
   const flag: Validator<boolean> = boolean();
   const required = flag(errors, 'required', input.required);
@@ -162,7 +163,7 @@ export function validateDefinition(input: Record<string, unknown>): AdditionalFi
   else if (choice) {
     if (input.options.length === 0) errors.add('options', 'required', `a ${type} field needs at least one option`);
     input.options.forEach((option, index) => {
-      const text = requiredText(128)(errors, `options[${index}]`, option);
+      const text = requiredText(REFERENCE_DATA_LIMITS.additionalFieldOptions.length)(errors, `options[${index}]`, option);
       if (!text) return;
       if (options.includes(text)) errors.add(`options[${index}]`, 'duplicate', `option "${text}" is listed twice`);
       else options.push(text);

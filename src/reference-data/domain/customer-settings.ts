@@ -8,6 +8,7 @@ import { diff, type Change, type Decider, type DomainEvent } from '../../domain-
 import { DEFAULT_CHARSET, DIGITS, MAX_ID_DIGITS, maxGeneratedLength, parsePattern, patternProblems, type CredentialPatternSettings } from '../../domain-kernel/patterns.js';
 import { FieldErrors, integer } from '../../domain-kernel/validation.js';
 import { LOGIN_MAX_LENGTH, LOGIN_PATTERN } from '../../domain-kernel/limits.js';
+import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
@@ -61,15 +62,15 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
     if (!KEYS.includes(key as keyof CustomerSettings)) errors.add(key, 'unknownField', `${key} is not a customer setting`);
   }
 
-  const loginPattern = text('loginPattern', 64);
-  const passwordPattern = text('passwordPattern', 64);
-  const loginCharset = text('loginCharset', 256);
-  const passwordCharset = text('passwordCharset', 256);
-  const accountNumberPrefix = text('accountNumberPrefix', 19);
-  const loginLength = integer({ min: 1, max: 32 })(errors, 'loginLength', input.loginLength);
-  const passwordLength = integer({ min: 8, max: 128 })(errors, 'passwordLength', input.passwordLength);
-  const accountNumberLength = integer({ min: 4, max: 20 })(errors, 'accountNumberLength', input.accountNumberLength);
-  const pinLength = integer({ min: 4, max: 20 })(errors, 'pinLength', input.pinLength);
+  const loginPattern = text('loginPattern', REFERENCE_DATA_LIMITS.credentialPattern);
+  const passwordPattern = text('passwordPattern', REFERENCE_DATA_LIMITS.credentialPattern);
+  const loginCharset = text('loginCharset', REFERENCE_DATA_LIMITS.credentialCharset);
+  const passwordCharset = text('passwordCharset', REFERENCE_DATA_LIMITS.credentialCharset);
+  const accountNumberPrefix = text('accountNumberPrefix', REFERENCE_DATA_LIMITS.accountNumberPrefixDigits);
+  const loginLength = integer(REFERENCE_DATA_LIMITS.loginLength)(errors, 'loginLength', input.loginLength);
+  const passwordLength = integer(REFERENCE_DATA_LIMITS.passwordLength)(errors, 'passwordLength', input.passwordLength);
+  const accountNumberLength = integer(REFERENCE_DATA_LIMITS.accountNumberLength)(errors, 'accountNumberLength', input.accountNumberLength);
+  const pinLength = integer(REFERENCE_DATA_LIMITS.pinLength)(errors, 'pinLength', input.pinLength);
 
   for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
     for (const problem of patternProblems(pattern)) errors.add(key, 'pattern', `${key}: ${problem}`);

@@ -5,6 +5,7 @@
  */
 export { DomainRuleViolation, ValidationFailed, type FieldError } from '../../domain-kernel/errors.js';
 export * from './named-entities.js';
+export { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 export * from './partners.js';
 export * from './locations.js';
 export * from './additional-field-definitions.js';

@@ -5,6 +5,7 @@
  * is decided again on fresh state, so ids never clash).
  */
 import { refuse } from '../../domain-kernel/errors.js';
+import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 import type { Change, Decider, DomainEvent } from '../../domain-kernel/decider.js';
 import { FieldErrors, requiredText, integer } from '../../domain-kernel/validation.js';
 
@@ -57,7 +58,7 @@ export interface NamedEntityContext {
   customersReferencing?: number;
 }
 
-export const NAME_MAX_LENGTH = 128;
+export const NAME_MAX_LENGTH = REFERENCE_DATA_LIMITS.name;
 
 export interface NamedEntityRules {
   notFound: string;

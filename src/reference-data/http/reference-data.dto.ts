@@ -11,7 +11,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
+import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
 import {
   RequiredText,
   OptionalText,
@@ -34,7 +34,7 @@ export class AdditionalFieldDefinitionDto {
   @Matches(/^[a-z][a-z0-9_]{0,63}$/, { message: 'name must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)' })
   name: string;
 
-  @RequiredText(128, { example: 'Contract ID' })
+  @RequiredText(REFERENCE_DATA_LIMITS.additionalFieldLabel, { example: 'Contract ID' })
   label: string;
 
   @ApiProperty({ enum: ADDITIONAL_FIELD_TYPES, description: 'Immutable once defined' })
@@ -50,9 +50,9 @@ export class AdditionalFieldDefinitionDto {
   @ApiPropertyOptional({ type: [String], description: 'Allowed values of select and multiselect fields' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(200)
+  @ArrayMaxSize(REFERENCE_DATA_LIMITS.additionalFieldOptions.items)
   @IsString({ each: true })
-  @MaxLength(128, { each: true })
+  @MaxLength(REFERENCE_DATA_LIMITS.additionalFieldOptions.length, { each: true })
   options?: string[];
 
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'string: minimum length; integer / decimal: minimum value' })
@@ -81,7 +81,7 @@ export class AdditionalFieldDefinitionDto {
 
 /** PATCH: anything but the name; `type` may only be repeated unchanged (409 additional_field.type_immutable). */
 export class AdditionalFieldPatchDto {
-  @OptionalText(128, { nullable: false, minLength: 1 })
+  @OptionalText(REFERENCE_DATA_LIMITS.additionalFieldLabel, { nullable: false, minLength: 1 })
   label?: string;
 
   @OptionalOneOf(ADDITIONAL_FIELD_TYPES, { description: 'Cannot change; accepted only unchanged' })
@@ -96,9 +96,9 @@ export class AdditionalFieldPatchDto {
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(200)
+  @ArrayMaxSize(REFERENCE_DATA_LIMITS.additionalFieldOptions.items)
   @IsString({ each: true })
-  @MaxLength(128, { each: true })
+  @MaxLength(REFERENCE_DATA_LIMITS.additionalFieldOptions.length, { each: true })
   options?: string[];
 
   @ApiPropertyOptional({ type: Number, nullable: true })
@@ -130,33 +130,33 @@ export class AdditionalFieldPatchDto {
  * {month} {day}, a random token may carry its own length ({rand_number:4}).
  */
 export class CustomerSettingsDto {
-  @ApiProperty({ maxLength: 64, example: '{id}' })
+  @ApiProperty({ maxLength: REFERENCE_DATA_LIMITS.credentialPattern, example: '{id}' })
   @IsString()
-  @MaxLength(64)
+  @MaxLength(REFERENCE_DATA_LIMITS.credentialPattern)
   loginPattern: string;
 
-  @RequiredInteger({ minimum: 1, maximum: 32, example: 6 })
+  @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.loginLength.min, maximum: REFERENCE_DATA_LIMITS.loginLength.max, example: 6 })
   loginLength: number;
 
-  @ApiProperty({ maxLength: 256 })
+  @ApiProperty({ maxLength: REFERENCE_DATA_LIMITS.credentialCharset })
   @IsString()
-  @MaxLength(256)
+  @MaxLength(REFERENCE_DATA_LIMITS.credentialCharset)
   loginCharset: string;
 
-  @ApiProperty({ maxLength: 64, example: '{rand_string}' })
+  @ApiProperty({ maxLength: REFERENCE_DATA_LIMITS.credentialPattern, example: '{rand_string}' })
   @IsString()
-  @MaxLength(64)
+  @MaxLength(REFERENCE_DATA_LIMITS.credentialPattern)
   passwordPattern: string;
 
-  @RequiredInteger({ minimum: 8, maximum: 128, example: 12 })
+  @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.passwordLength.min, maximum: REFERENCE_DATA_LIMITS.passwordLength.max, example: 12 })
   passwordLength: number;
 
-  @ApiProperty({ maxLength: 256 })
+  @ApiProperty({ maxLength: REFERENCE_DATA_LIMITS.credentialCharset })
   @IsString()
-  @MaxLength(256)
+  @MaxLength(REFERENCE_DATA_LIMITS.credentialCharset)
   passwordCharset: string;
 
-  @RequiredInteger({ minimum: 4, maximum: 20, example: 10 })
+  @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.accountNumberLength.min, maximum: REFERENCE_DATA_LIMITS.accountNumberLength.max, example: 10 })
   accountNumberLength: number;
 
   @ApiProperty({ maxLength: 19, example: '', description: 'Digits the account numbers start with' })
@@ -164,7 +164,7 @@ export class CustomerSettingsDto {
   @Matches(/^\d{0,19}$/, { message: 'accountNumberPrefix must be at most 19 digits' })
   accountNumberPrefix: string;
 
-  @RequiredInteger({ minimum: 4, maximum: 20, example: 6 })
+  @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.pinLength.min, maximum: REFERENCE_DATA_LIMITS.pinLength.max, example: 6 })
   pinLength: number;
 }
 

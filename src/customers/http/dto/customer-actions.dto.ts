@@ -28,7 +28,9 @@ import {
   type HardwareStatus,
   type NoteKind,
   type PaymentMethod,
+  CUSTOMER_LIMITS,
 } from '../../domain/index.js';
+import { PORTAL_PASSWORD_MAX_LENGTH } from '../../../domain-kernel/limits.js';
 import { FINITE, GeoDto, PHONE } from './customer-sections.dto.js';
 import {
   RequiredText,
@@ -42,7 +44,7 @@ import {
 } from '../../../common/body-fields.js';
 
 export class ReasonDto {
-  @OptionalText(500, { description: 'Why; recorded in the event' })
+  @OptionalText(CUSTOMER_LIMITS.reason, { description: 'Why; recorded in the event' })
   reason?: string | null;
 }
 
@@ -78,10 +80,10 @@ export class BulkDeleteDto extends ReasonDto {
 }
 
 export class ResetPasswordDto extends ReasonDto {
-  @ApiPropertyOptional({ format: 'password', maxLength: 128, description: 'Omitted: generated from the customer settings. Reveal it through the audited /password/reveal.' })
+  @ApiPropertyOptional({ format: 'password', maxLength: PORTAL_PASSWORD_MAX_LENGTH, description: 'Omitted: generated from the customer settings. Reveal it through the audited /password/reveal.' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
+  @MaxLength(PORTAL_PASSWORD_MAX_LENGTH)
   password?: string;
 }
 
@@ -91,7 +93,7 @@ export class ImpersonateDto extends ReasonDto {
 }
 
 export class AddCommentDto {
-  @RequiredText(10000)
+  @RequiredText(CUSTOMER_LIMITS.noteText)
   text: string;
 
   @OptionalOneOf(COMMENT_TYPES, { default: 'comment' })
@@ -102,7 +104,7 @@ export class AddCommentDto {
 }
 
 export class EditCommentDto {
-  @OptionalText(10000, { nullable: false, minLength: 1 })
+  @OptionalText(CUSTOMER_LIMITS.noteText, { nullable: false, minLength: 1 })
   text?: string;
 
   @OptionalOneOf(COMMENT_TYPES)
@@ -113,7 +115,7 @@ export class EditCommentDto {
 }
 
 export class AddNoteDto {
-  @RequiredText(10000)
+  @RequiredText(CUSTOMER_LIMITS.noteText)
   text: string;
 
   @OptionalOneOf(NOTE_KINDS, { default: 'internal' })
@@ -124,7 +126,7 @@ export class AddNoteDto {
 }
 
 export class EditNoteDto {
-  @OptionalText(10000, { nullable: false, minLength: 1 })
+  @OptionalText(CUSTOMER_LIMITS.noteText, { nullable: false, minLength: 1 })
   text?: string;
 
   @OptionalOneOf(NOTE_KINDS)
@@ -135,10 +137,10 @@ export class EditNoteDto {
 }
 
 export class GrantCapBonusDto {
-  @RequiredInteger({ minimum: 1, maximum: 100_000_000, description: 'Bonus data in megabytes' })
+  @RequiredInteger({ minimum: 1, maximum: CUSTOMER_LIMITS.capMegabytes, description: 'Bonus data in megabytes' })
   megabytes: number;
 
-  @RequiredText(500)
+  @RequiredText(CUSTOMER_LIMITS.capReason)
   reason: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'In the future; omitted: no expiry' })
@@ -148,13 +150,13 @@ export class GrantCapBonusDto {
 }
 
 export class AssignHardwareDto {
-  @RequiredText(64, { description: 'Inventory item id' })
+  @RequiredText(CUSTOMER_LIMITS.hardwareItemId, { description: 'Inventory item id' })
   itemId: string;
 
-  @RequiredText(255)
+  @RequiredText(CUSTOMER_LIMITS.hardwareProductName)
   productName: string;
 
-  @OptionalText(128)
+  @OptionalText(CUSTOMER_LIMITS.hardwareBarcode)
   barcode?: string | null;
 
   @OptionalOneOf(HARDWARE_STATUSES, { default: 'assigned' })
@@ -162,34 +164,34 @@ export class AssignHardwareDto {
 }
 
 export class AddContactDto {
-  @RequiredText(255)
+  @RequiredText(CUSTOMER_LIMITS.contactName)
   name: string;
 
-  @OptionalText(64)
+  @OptionalText(CUSTOMER_LIMITS.contactRole)
   role?: string | null;
 
   @OptionalEmail()
   email?: string | null;
 
-  @OptionalText(32)
+  @OptionalText(CUSTOMER_LIMITS.phones.length)
   @Matches(PHONE, { message: 'phone must be a phone number (digits, optional leading +, spaces and dashes)' })
   phone?: string | null;
 }
 
 export class AddAddressDto {
-  @OptionalText(64, { example: 'Billing' })
+  @OptionalText(CUSTOMER_LIMITS.addressLabel, { example: 'Billing' })
   label?: string | null;
 
-  @RequiredText(255)
+  @RequiredText(CUSTOMER_LIMITS.street)
   street: string;
 
-  @OptionalText(255)
+  @OptionalText(CUSTOMER_LIMITS.street2)
   street2?: string | null;
 
-  @OptionalText(16)
+  @OptionalText(CUSTOMER_LIMITS.zipCode)
   zipCode?: string | null;
 
-  @OptionalText(100)
+  @OptionalText(CUSTOMER_LIMITS.city)
   city?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'DE', description: 'ISO 3166-1 alpha-2' })
@@ -206,16 +208,16 @@ export class RecordPaymentDto {
   @ApiProperty({ exclusiveMinimum: true, minimum: 0, example: 25.5 })
   @IsNumber(FINITE)
   @IsPositive()
-  @Max(1_000_000_000)
+  @Max(CUSTOMER_LIMITS.moneyAmount)
   amount: number;
 
   @OptionalOneOf(PAYMENT_METHODS, { nullable: true })
   method?: PaymentMethod | null;
 
-  @OptionalText(128)
+  @OptionalText(CUSTOMER_LIMITS.paymentReference)
   reference?: string | null;
 
-  @OptionalText(500)
+  @OptionalText(CUSTOMER_LIMITS.paymentNote)
   note?: string | null;
 }
 
@@ -223,13 +225,13 @@ export class RecordChargeDto {
   @ApiProperty({ exclusiveMinimum: true, minimum: 0, example: 9.99 })
   @IsNumber(FINITE)
   @IsPositive()
-  @Max(1_000_000_000)
+  @Max(CUSTOMER_LIMITS.moneyAmount)
   amount: number;
 
-  @RequiredText(255)
+  @RequiredText(CUSTOMER_LIMITS.chargeDescription)
   description: string;
 
-  @OptionalText(128)
+  @OptionalText(CUSTOMER_LIMITS.chargeReference)
   reference?: string | null;
 }
 

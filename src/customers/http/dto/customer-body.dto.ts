@@ -10,7 +10,8 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { BILLING_TYPES, CATEGORIES, LOGIN_PATTERN, type BillingType, type Category } from '../../domain/index.js';
+import { BILLING_TYPES, CATEGORIES, CUSTOMER_LIMITS, LOGIN_PATTERN, type BillingType, type Category } from '../../domain/index.js';
+import { PORTAL_PASSWORD_MAX_LENGTH, PORTAL_PASSWORD_MIN_LENGTH } from '../../../domain-kernel/limits.js';
 import { BillingDto, GeoDto, ISO_DATE, PHONE, VoipDto } from './customer-sections.dto.js';
 import {
   RequiredText,
@@ -30,31 +31,31 @@ export class CustomerProfileDto {
   @OptionalOneOf(CATEGORIES, { default: 'person' })
   category?: Category;
 
-  @OptionalEmailList(20)
+  @OptionalEmailList(CUSTOMER_LIMITS.emails.items)
   emails?: string[];
 
-  @OptionalEmailList(20)
+  @OptionalEmailList(CUSTOMER_LIMITS.emails.items)
   billingEmails?: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: 20, example: ['+49 30 1234567'] })
+  @ApiPropertyOptional({ type: [String], maxItems: CUSTOMER_LIMITS.phones.items, example: ['+49 30 1234567'] })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(CUSTOMER_LIMITS.phones.items)
   @IsString({ each: true })
-  @MaxLength(32, { each: true })
+  @MaxLength(CUSTOMER_LIMITS.phones.length, { each: true })
   @Matches(PHONE, { each: true, message: 'each value in phones must be a phone number (digits, optional leading +, spaces and dashes)' })
   phones?: string[];
 
-  @OptionalText(255)
+  @OptionalText(CUSTOMER_LIMITS.street)
   street?: string | null;
 
-  @OptionalText(255)
+  @OptionalText(CUSTOMER_LIMITS.street2)
   street2?: string | null;
 
-  @OptionalText(16)
+  @OptionalText(CUSTOMER_LIMITS.zipCode)
   zipCode?: string | null;
 
-  @OptionalText(100)
+  @OptionalText(CUSTOMER_LIMITS.city)
   city?: string | null;
 
   @OptionalNested(() => GeoDto, { nullable: true })
@@ -66,16 +67,16 @@ export class CustomerProfileDto {
   @Matches(ISO_DATE, { message: 'dateOfBirth must be a date written YYYY-MM-DD' })
   dateOfBirth?: string | null;
 
-  @OptionalText(64, { description: 'Person only: passport / ID number' })
+  @OptionalText(CUSTOMER_LIMITS.identification, { description: 'Person only: passport / ID number' })
   identification?: string | null;
 
-  @OptionalText(64, { description: 'Company only' })
+  @OptionalText(CUSTOMER_LIMITS.companyId, { description: 'Company only' })
   companyId?: string | null;
 
-  @OptionalText(64, { description: 'Company only' })
+  @OptionalText(CUSTOMER_LIMITS.vatId, { description: 'Company only' })
   vatId?: string | null;
 
-  @OptionalText(255, { description: 'Company only' })
+  @OptionalText(CUSTOMER_LIMITS.contactPerson, { description: 'Company only' })
   contactPerson?: string | null;
 
   @ApiPropertyOptional({ type: String, format: 'date', description: 'Default: today' })
@@ -84,7 +85,7 @@ export class CustomerProfileDto {
   @Matches(ISO_DATE, { message: 'dateAdded must be a date written YYYY-MM-DD' })
   dateAdded?: string;
 
-  @OptionalTextList(50, 64)
+  @OptionalTextList(CUSTOMER_LIMITS.labels.items, CUSTOMER_LIMITS.labels.length)
   labels?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'name → value, checked against the additional field definitions' })
@@ -97,7 +98,7 @@ export class CustomerProfileDto {
 }
 
 export class CreateCustomerDto extends CustomerProfileDto {
-  @RequiredText(255, { example: 'John Doe' })
+  @RequiredText(CUSTOMER_LIMITS.fullName, { example: 'John Doe' })
   fullName: string;
 
   @RequiredInteger({ minimum: 1 })
@@ -109,13 +110,13 @@ export class CreateCustomerDto extends CustomerProfileDto {
   @OptionalOneOf(BILLING_TYPES, { default: 'recurring' })
   billingType?: BillingType;
 
-  @OptionalText(64, { nullable: false, matches: LOGIN_RULE, description: 'Generated from the customer settings when omitted; unique (409 customer.login.taken)' })
+  @OptionalText(CUSTOMER_LIMITS.login, { nullable: false, matches: LOGIN_RULE, description: 'Generated from the customer settings when omitted; unique (409 customer.login.taken)' })
   login?: string;
 
-  @OptionalText(128, {
+  @OptionalText(PORTAL_PASSWORD_MAX_LENGTH, {
     nullable: false,
     format: 'password',
-    description: 'Portal password; generated when omitted. At least 8 characters with a letter and a digit, not the login. Stored only encrypted.',
+    description: `Portal password; generated when omitted. At least ${PORTAL_PASSWORD_MIN_LENGTH} characters with a letter and a digit, not the login. Stored only encrypted.`,
   })
   password?: string;
 
@@ -128,10 +129,10 @@ export class CreateCustomerDto extends CustomerProfileDto {
  * `voip.accountNumber` may only be sent unchanged.
  */
 export class PatchCustomerDto extends CustomerProfileDto {
-  @OptionalText(64, { nullable: false, matches: LOGIN_RULE, description: 'Unique; the old login is freed' })
+  @OptionalText(CUSTOMER_LIMITS.login, { nullable: false, matches: LOGIN_RULE, description: 'Unique; the old login is freed' })
   login?: string;
 
-  @OptionalText(255, { nullable: false, minLength: 1 })
+  @OptionalText(CUSTOMER_LIMITS.fullName, { nullable: false, minLength: 1 })
   fullName?: string;
 
   @OptionalInteger({ minimum: 1 })

@@ -14,7 +14,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { ACCOUNT_TYPES, BILLING_SCHEDULES, PAYMENT_METHODS, type AccountType, type BillingSchedule, type PaymentMethod } from '../../domain/index.js';
+import { ACCOUNT_TYPES, BILLING_SCHEDULES, CUSTOMER_LIMITS, PAYMENT_METHODS, type AccountType, type BillingSchedule, type PaymentMethod } from '../../domain/index.js';
 import {
   OptionalText,
   OptionalInteger,
@@ -69,7 +69,7 @@ export class VoipDto {
   @IsISO8601({ strict: true })
   expiryDate?: string | null;
 
-  @OptionalInteger({ type: Number, nullable: true, minimum: 0, maximum: 36500 })
+  @OptionalInteger({ type: Number, nullable: true, minimum: 0, maximum: CUSTOMER_LIMITS.validDays })
   validDays?: number | null;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
@@ -77,10 +77,10 @@ export class VoipDto {
   @IsISO8601({ strict: true })
   firstUsedAt?: string | null;
 
-  @OptionalInteger({ minimum: 0, maximum: 100000, description: '0 = unlimited' })
+  @OptionalInteger({ minimum: 0, maximum: CUSTOMER_LIMITS.concurrentCalls, description: '0 = unlimited' })
   concurrentCalls?: number;
 
-  @OptionalInteger({ minimum: 0, maximum: 100000, description: 'Calls per second; 0 = unlimited' })
+  @OptionalInteger({ minimum: 0, maximum: CUSTOMER_LIMITS.cps, description: 'Calls per second; 0 = unlimited' })
   cps?: number;
 
   @OptionalFlag()
@@ -122,7 +122,7 @@ export class VoipDto {
   @Matches(/^[A-Za-z]{2}$/, { message: 'voip.country must be an ISO 3166-1 alpha-2 code' })
   country?: string | null;
 
-  @OptionalText(64)
+  @OptionalText(CUSTOMER_LIMITS.province)
   province?: string | null;
 
   @OptionalEmail()
@@ -139,22 +139,22 @@ export class BillingDto {
   @Min(0)
   creditLimit?: number | null;
 
-  @OptionalText(64)
+  @OptionalText(CUSTOMER_LIMITS.rateGroup)
   rateGroup?: string | null;
 
   @OptionalOneOf(BILLING_SCHEDULES, { default: 'monthly' })
   schedule?: BillingSchedule;
 
-  @OptionalInteger({ minimum: 1, maximum: 28, default: 1 })
+  @OptionalInteger({ minimum: 1, maximum: CUSTOMER_LIMITS.billingDay, default: 1 })
   billingDay?: number;
 
-  @OptionalInteger({ minimum: 0, maximum: 365, default: 15 })
+  @OptionalInteger({ minimum: 0, maximum: CUSTOMER_LIMITS.paymentDueDays, default: 15 })
   paymentDueDays?: number;
 
-  @OptionalInteger({ type: Number, nullable: true, minimum: 0, maximum: 99 })
+  @OptionalInteger({ type: Number, nullable: true, minimum: 0, maximum: CUSTOMER_LIMITS.blockingPeriodDays })
   blockingPeriodDays?: number | null;
 
-  @OptionalInteger({ type: Number, nullable: true, minimum: 1, maximum: 99, default: 10 })
+  @OptionalInteger({ type: Number, nullable: true, minimum: 1, maximum: CUSTOMER_LIMITS.gracePeriodDays, default: 10 })
   gracePeriodDays?: number | null;
 
   @ApiPropertyOptional({ description: 'Balance under which the customer is blocked; may be negative' })
@@ -162,16 +162,16 @@ export class BillingDto {
   @IsNumber(FINITE)
   minimumBalance?: number;
 
-  @OptionalTextList(20, 64)
+  @OptionalTextList(CUSTOMER_LIMITS.taxes.items, CUSTOMER_LIMITS.taxes.length)
   taxes?: string[];
 
-  @OptionalText(64)
+  @OptionalText(CUSTOMER_LIMITS.taxNumber)
   taxNumber?: string | null;
 
-  @OptionalText(110)
+  @OptionalText(CUSTOMER_LIMITS.invoiceNote)
   invoiceNote?: string | null;
 
-  @OptionalText(128)
+  @OptionalText(CUSTOMER_LIMITS.billingReference)
   reference?: string | null;
 
   @OptionalOneOf(PAYMENT_METHODS, { nullable: true })
