@@ -11,6 +11,7 @@ import { migrateAdmins } from './application/admins-schema.js';
 import { EmailReservations } from './application/email-reservations.js';
 import { FirstAdmin } from './application/first-admin.js';
 import { PasswordHasher } from './application/password-hasher.js';
+import { Reauthentication } from './application/reauthentication.js';
 import { SessionRevokers } from './application/session-revoker.js';
 import { AdminsController } from './http/admins.controller.js';
 import { RolesController } from './http/roles.controller.js';
@@ -45,12 +46,13 @@ const ADMINS_SCHEMA = Symbol('AdminsSchema');
     },
     PasswordHasher,
     SessionRevokers,
+    Reauthentication,
     AdminQueries,
     AdminCommandExecutor,
     FirstAdmin,
     ...ADMIN_COMMAND_HANDLERS,
   ],
-  exports: [AdminDirectory, AdminQueries, PasswordHasher, SessionRevokers, FirstAdmin],
+  exports: [AdminDirectory, AdminQueries, PasswordHasher, SessionRevokers, Reauthentication, FirstAdmin],
 })
 export class AdminsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Admins');

@@ -1,6 +1,7 @@
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AdminsModule } from '../admins/admins.module.js';
+import { Reauthentication } from '../admins/application/reauthentication.js';
 import { SessionRevokers } from '../admins/application/session-revoker.js';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
@@ -48,9 +49,13 @@ export class AuthModule implements OnModuleInit {
   constructor(
     private readonly sessions: SessionStore,
     private readonly revokers: SessionRevokers,
+    private readonly reauthentication: Reauthentication,
+    private readonly limiter: LoginRateLimiter,
   ) {}
 
   onModuleInit(): void {
     this.revokers.register(this.sessions);
+    // Checks of one's current password count as login attempts (same counters, same delays).
+    this.reauthentication.register(this.limiter);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import type { CredentialAttempt, CredentialAttemptLimiter } from '../admins/application/reauthentication.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
@@ -10,6 +11,8 @@ export type LimitVerdict = { allowed: true; reservation: LoginReservation } | { 
 export interface LoginReservation {
   account: string;
   address: string;
+  /** Each counter's value right after this reservation (key → failures). */
+  counted: Record<string, number>;
 }
 
 type LimiterConfig = Pick<
@@ -18,6 +21,7 @@ type LimiterConfig = Pick<
   | 'loginMaxFailuresPerAccount'
   | 'loginMaxFailuresPerAddress'
   | 'loginFailureWindowSeconds'
+  | 'loginFirstDelaySeconds'
   | 'loginMaxDelaySeconds'
   | 'sessionMaxAgeSeconds'
 >;
@@ -39,7 +43,7 @@ const NO_ADDRESS = 'unknown';
  *   SESSION_MAX_AGE_SECONDS), so the owner still gets in while a botnet is slowed to one guess per delay.
  */
 @Injectable()
-export class LoginRateLimiter {
+export class LoginRateLimiter implements CredentialAttemptLimiter {
   private readonly db: Kysely<any>;
 
   constructor(
@@ -87,31 +91,36 @@ export class LoginRateLimiter {
       const applying = (Object.keys(keys) as Array<keyof typeof keys>).filter((name) => name !== 'account' || !known);
       const wait = Math.max(...applying.map((name) => waitSeconds(counter(keys[name]), limits[name])));
       if (wait > 0) return { allowed: false, retryAfterSeconds: wait };
+      const counted: Record<string, number> = {};
       for (const name of Object.keys(keys) as Array<keyof typeof keys>) {
-        const live = liveFailures(counter(keys[name]), limits[name]);
+        counted[keys[name]] = liveFailures(counter(keys[name]), limits[name]) + 1;
         await trx
           .updateTable('auth_login_throttle')
-          .set({ failures: live + 1, last_failure_at: sql`now()` })
+          .set({ failures: counted[keys[name]], last_failure_at: sql`now()` })
           .where('key', '=', keys[name])
           .execute();
       }
-      return { allowed: true, reservation: { account, address: from } };
+      return { allowed: true, reservation: { account, address: from, counted } };
     });
   }
 
+  /** For checks of one's current password: the same counters as logins. */
+  async reserveAttempt(account: string, address: string | undefined): Promise<CredentialAttempt> {
+    const verdict = await this.reserve(account, address);
+    return verdict.allowed ? { allowed: true, succeeded: () => this.succeeded(verdict.reservation) } : verdict;
+  }
+
   /**
-   * The reserved attempt succeeded: every counter gets this attempt back and the address becomes known.
-   * Earlier failures are not wiped (they age out): a success must not reopen the door to guesses still
-   * in flight in the same burst.
+   * The reserved attempt succeeded: the address becomes known, and a counter gets this attempt back only
+   * when nobody reserved after it. Earlier failures are not wiped (they age out), and nothing is given
+   * back while other attempts of a burst are under way: a success must not open the door to them.
    */
   async succeeded(reservation: LoginReservation): Promise<void> {
     const { account, address } = reservation;
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('auth_login_throttle')
-        .set({ failures: sql`greatest(failures - 1, 0)` })
-        .where('key', 'in', [pairKey(account, address), accountKey(account), addressKey(address)])
-        .execute();
+      for (const [key, failures] of Object.entries(reservation.counted)) {
+        await trx.updateTable('auth_login_throttle').set({ failures: failures - 1 }).where('key', '=', key).where('failures', '=', failures).execute();
+      }
       await trx
         .insertInto('auth_login_known_addresses')
         .values({ account, address, last_success_at: sql`now()` })
@@ -128,7 +137,7 @@ export class LoginRateLimiter {
   }
 
   private limits(free: number): ThrottleLimits {
-    return { free, maxDelaySeconds: this.config.loginMaxDelaySeconds, windowSeconds: this.config.loginFailureWindowSeconds };
+    return { free, firstDelaySeconds: this.config.loginFirstDelaySeconds, maxDelaySeconds: this.config.loginMaxDelaySeconds, windowSeconds: this.config.loginFailureWindowSeconds };
   }
 }
 

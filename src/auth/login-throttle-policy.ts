@@ -1,7 +1,7 @@
 /**
  * Progressive delay for failed logins (OWASP "progressive backoff", no lockout). One rule for every
  * counter: the first `free` failures cost nothing; after that each attempt must wait 2^(failures - free)
- * seconds since the last failure, at most `maxDelaySeconds`. A counter is forgotten `windowSeconds`
+ * × `firstDelaySeconds` since the last failure, at most `maxDelaySeconds`. A counter is forgotten `windowSeconds`
  * after its delay has run out without a new failure. Pure: no clock, no database.
  */
 export interface ThrottleCounter {
@@ -12,13 +12,15 @@ export interface ThrottleCounter {
 
 export interface ThrottleLimits {
   free: number;
+  /** The wait after the first failure past the free ones; it doubles with each further failure. */
+  firstDelaySeconds: number;
   maxDelaySeconds: number;
   windowSeconds: number;
 }
 
 export function delaySeconds(failures: number, limits: ThrottleLimits): number {
   if (failures < limits.free) return 0;
-  return Math.min(2 ** Math.min(failures - limits.free, 30), limits.maxDelaySeconds);
+  return Math.min(limits.firstDelaySeconds * 2 ** Math.min(failures - limits.free, 30), limits.maxDelaySeconds);
 }
 
 /** The failures that still count (0 once the counter is forgotten). */

@@ -40,6 +40,7 @@ const auth = {
   'auth.invalid_refresh_token': { status: 401, meaning: 'The refresh token is invalid, expired or already used' },
   'auth.invalid_stream_ticket': { status: 401, meaning: 'The `?ticket=` of an event stream is unknown, expired (30 s) or already used; ask `POST /api/v1/feed/tickets` for a new one' },
   'auth.forbidden': { status: 403, meaning: 'The role does not grant the permission this endpoint needs (or the endpoint declares none)' },
+  'auth.reauthentication_required': { status: 403, meaning: 'Changing your own password or email needs `currentPassword`, your current password (missing or wrong)' },
   'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
 } satisfies Record<string, RuleCode>;
 

@@ -40,6 +40,8 @@ export interface AppConfig {
   loginMaxFailuresPerAddress: number;
   /** A counter is forgotten this long after its delay ran out without a new failure. */
   loginFailureWindowSeconds: number;
+  /** The first delay once the free failures are spent; it doubles with each further failure. */
+  loginFirstDelaySeconds: number;
   /** The longest delay between two attempts (the delay doubles per failure up to this). */
   loginMaxDelaySeconds: number;
   /** bcrypt cost factor for admin passwords (10..15). */
@@ -91,6 +93,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     loginMaxFailuresPerAccount: positiveInteger('LOGIN_MAX_FAILURES_PER_ACCOUNT', env.LOGIN_MAX_FAILURES_PER_ACCOUNT, 10),
     loginMaxFailuresPerAddress: positiveInteger('LOGIN_MAX_FAILURES_PER_ADDRESS', env.LOGIN_MAX_FAILURES_PER_ADDRESS, 50),
     loginFailureWindowSeconds: positiveInteger('LOGIN_FAILURE_WINDOW_SECONDS', env.LOGIN_FAILURE_WINDOW_SECONDS, 900),
+    loginFirstDelaySeconds: positiveInteger('LOGIN_FIRST_DELAY_SECONDS', env.LOGIN_FIRST_DELAY_SECONDS, 1),
     loginMaxDelaySeconds: positiveInteger('LOGIN_MAX_DELAY_SECONDS', env.LOGIN_MAX_DELAY_SECONDS, 900),
     passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),

@@ -1,6 +1,6 @@
 import { delaySeconds, liveFailures, waitSeconds } from '../../src/auth/login-throttle-policy.js';
 
-const limits = { free: 5, maxDelaySeconds: 900, windowSeconds: 900 };
+const limits = { free: 5, firstDelaySeconds: 1, maxDelaySeconds: 900, windowSeconds: 900 };
 
 describe('progressive login delay', () => {
   it('is free for the first failures, then doubles up to the cap', () => {

@@ -697,4 +697,43 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
       expect(listed.find((item: { id: number }) => item.id === fixture.locationId).customers).toBe(location.customers);
     });
   });
+
+  describe('own credentials: a token alone does not change them (re-authentication)', () => {
+    /** A fresh admin with `admins` over every partner, logged in: who changes their own account here. */
+    async function freshSelf(): Promise<Actor & { email: string }> {
+      const email = `self-${fixture.unique()}@matrix.example`;
+      const created = await send('POST', '/api/v1/admins', fixture.superToken, { email, name: 'Self', role: 'only-admins', password: PASSWORD }).expect(201);
+      return { id: created.body.id, token: (await testApp.login(email, PASSWORD)).accessToken, sessionId: '', email };
+    }
+
+    it.each([
+      ['password', { password: 'a-brand-new-password' }],
+      ['email', { email: 'taken-over@matrix.example' }],
+    ])('PATCH /admins/{own id} changing the %s without currentPassword → 403 auth.reauthentication_required, nothing written', async (_what, patch) => {
+      const self = await freshSelf();
+      const before = (await send('GET', `/api/v1/admins/${self.id}`, fixture.superToken).expect(200)).body;
+      const refused = await send('PATCH', `/api/v1/admins/${self.id}`, self.token, patch).expect(403);
+      expect(refused.body).toMatchObject({ rule: 'auth.reauthentication_required' });
+      expect(refused.body.detail).toMatch(/currentPassword/);
+      const wrong = await send('PATCH', `/api/v1/admins/${self.id}`, self.token, { ...patch, currentPassword: 'not-my-password' }).expect(403);
+      expect(wrong.body).toMatchObject({ rule: 'auth.reauthentication_required' });
+      const after = (await send('GET', `/api/v1/admins/${self.id}`, fixture.superToken).expect(200)).body;
+      expect(after).toEqual(before);
+      await testApp.login(self.email, PASSWORD);
+    });
+
+    it('with the right currentPassword the change goes through; one\'s own name needs none', async () => {
+      const self = await freshSelf();
+      await send('PATCH', `/api/v1/admins/${self.id}`, self.token, { name: 'Renamed self' }).expect(200);
+      await send('PATCH', `/api/v1/admins/${self.id}`, self.token, { password: 'a-brand-new-password', currentPassword: PASSWORD }).expect(200);
+      await testApp.login(self.email, 'a-brand-new-password');
+    });
+
+    it("another admin's password is reset without the reset admin's password (an administrator's act, not re-authentication)", async () => {
+      const target = await freshSelf();
+      const manager = await actor('only-admins');
+      await send('PATCH', `/api/v1/admins/${target.id}`, manager.token, { password: 'reset-by-an-admin' }).expect(200);
+      await testApp.login(target.email, 'reset-by-an-admin');
+    });
+  });
 });

@@ -30,7 +30,10 @@ export interface NewAdminInput {
   password?: unknown;
 }
 
-export type AdminPatchInput = NewAdminInput;
+export interface AdminPatchInput extends NewAdminInput {
+  /** Needed to change one's own password or email. */
+  currentPassword?: unknown;
+}
 
 export class CreateAdminCommand extends Command<WriteResult<AdminView>> {
   constructor(

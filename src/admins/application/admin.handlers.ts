@@ -17,6 +17,7 @@ import {
   type WriteResult,
 } from './admin.commands.js';
 import { PasswordHasher } from './password-hasher.js';
+import { Reauthentication } from './reauthentication.js';
 import { SessionRevokers } from './session-revoker.js';
 
 // ----- admins -------------------------------------------------------------------------------------
@@ -52,13 +53,18 @@ export class CreateAdminHandler implements ICommandHandler<CreateAdminCommand> {
   }
 }
 
-/** Email, name, role, partners, password. A new email is reserved first; a new password ends the admin's other sessions. */
+/**
+ * Email, name, role, partners, password. A new email is reserved first; a new password ends the admin's
+ * other sessions. One's own password or email needs `currentPassword` (a stolen access token alone must
+ * not take the account for good).
+ */
 @CommandHandler(ChangeAdminCommand)
 export class ChangeAdminHandler implements ICommandHandler<ChangeAdminCommand> {
   constructor(
     @Inject(AdminCommandExecutor) private readonly executor: AdminCommandExecutor,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @Inject(SessionRevokers) private readonly sessions: SessionRevokers,
+    @Inject(Reauthentication) private readonly reauthentication: Reauthentication,
   ) {}
 
   async execute({ adminId: id, patch, options }: ChangeAdminCommand): Promise<WriteResult<AdminView>> {
@@ -74,6 +80,10 @@ export class ChangeAdminHandler implements ICommandHandler<ChangeAdminCommand> {
     const events = await this.executor.dryRun(passwordErrors, current.state, command(password === undefined ? undefined : PLACEHOLDER_PASSWORD_HASH), acting);
     const emailChange = events.find((event) => event.type === 'AdminEmailChanged');
     const newEmail = emailChange ? (emailChange.data as { changes: { to: string }[] }).changes[0].to : undefined;
+    if (actor?.id === id && (password !== undefined || newEmail)) {
+      const what = password !== undefined && newEmail ? 'password and email' : password !== undefined ? 'password' : 'email';
+      await this.reauthentication.require(current.state.email, current.state.passwordHash, patch.currentPassword, options.metadata.ip, what);
+    }
     const passwordHash = password === undefined ? undefined : await this.hasher.hash(password);
     if (newEmail) await this.executor.reserveEmail(newEmail, id);
     let outcome;
@@ -121,19 +131,21 @@ export class ReactivateAdminHandler implements ICommandHandler<ReactivateAdminCo
   }
 }
 
+/** POST /auth/password: the current password is checked through the login limiter (no unlimited oracle). */
 @CommandHandler(ChangeOwnPasswordCommand)
 export class ChangeOwnPasswordHandler implements ICommandHandler<ChangeOwnPasswordCommand> {
   constructor(
     @Inject(AdminCommandExecutor) private readonly executor: AdminCommandExecutor,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @Inject(SessionRevokers) private readonly sessions: SessionRevokers,
+    @Inject(Reauthentication) private readonly reauthentication: Reauthentication,
   ) {}
 
   async execute({ actor, currentPassword, newPassword, metadata }: ChangeOwnPasswordCommand): Promise<WriteResult<AdminView>> {
     const errors = new FieldErrors();
     const password = checkPasswordPolicy(errors, 'newPassword', newPassword);
     const current = await this.executor.load(actor.id, undefined);
-    const matches = typeof currentPassword === 'string' && (await this.hasher.verify(currentPassword, current.state.passwordHash));
+    const matches = await this.reauthentication.matches(current.state.email, current.state.passwordHash, currentPassword, metadata.ip);
     if (!matches) errors.add('currentPassword', 'mismatch', 'currentPassword is not your current password');
     errors.throwIfAny();
     const passwordHash = await this.hasher.hash(password);

@@ -19,6 +19,9 @@ export class UpdateAdminDto {
   @ApiPropertyOptional() @Allow() role?: unknown;
   @ApiPropertyOptional({ type: [Number] }) @Allow() partnerIds?: unknown;
   @ApiPropertyOptional({ format: 'password', description: 'A new password; ends the admin’s other sessions' }) @Allow() password?: unknown;
+  @ApiPropertyOptional({ format: 'password', description: 'Your current password: required to change your own password or email' })
+  @Allow()
+  currentPassword?: unknown;
 }
 
 export class DeactivateAdminDto {
