@@ -7,6 +7,8 @@ import { createHttpLogger, NestPinoLogger } from './logging/logging.js';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { NextFunction, Request, Response } from 'express';
+import { withProblemResponses } from './common/openapi/problems.js';
+import { namedSchemas } from './common/openapi/schema.js';
 import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
 import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
@@ -54,7 +56,7 @@ export function useApiPrefix(app: INestApplication): void {
  * `npm run openapi:write` (from the same function, so the committed file is what the app serves).
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Chronicle')
@@ -63,6 +65,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth()
       .build(),
   );
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
+  return withProblemResponses(document);
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ME_SCHEMA, TOKEN_PAIR_SCHEMA, type MeAnswer } from './auth.openapi.js';
 import type { Response } from 'express';
 import { ChangeOwnPasswordCommand } from '../admins/application/admin.commands.js';
 import { RequestMeta, type AuthenticatedRequest } from '../common/request-context.js';
@@ -24,6 +25,8 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Email + password → a short-lived access token (JWT) and a rotating refresh token' })
+  @ApiOkResponse({ description: 'Logged in', schema: TOKEN_PAIR_SCHEMA })
+  @ApiUnauthorizedResponse({ description: 'Wrong email or password, or the admin is deactivated' })
   @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this account or from this address (Retry-After)' })
   async login(@Body() body: LoginDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<TokenPair> {
     const outcome = await this.auth.login(body.email, body.password, { ip: request.ip, userAgent: request.headers['user-agent'] }).catch(unauthorized(response));
@@ -39,6 +42,8 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Trade a refresh token for a new pair; the old refresh token is spent (reusing it ends the session)' })
+  @ApiOkResponse({ description: 'A new pair', schema: TOKEN_PAIR_SCHEMA })
+  @ApiUnauthorizedResponse({ description: 'The refresh token is unknown, spent, expired or its session ended' })
   async refresh(@Body() body: RefreshDto, @Res({ passthrough: true }) response: Response): Promise<TokenPair> {
     const tokens = await this.auth.refresh(body.refreshToken).catch(unauthorized(response));
     response.setHeader('Cache-Control', 'no-store');
@@ -49,7 +54,8 @@ export class AuthController {
   @Public()
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session of the bearer access token (or of the refresh token in the body)' })
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'The session ended' })
+  @ApiUnauthorizedResponse({ description: 'Neither a valid access token nor a valid refresh token' })
   async logout(@Body() body: LogoutDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response): Promise<void> {
     const token = bearerToken(request.headers.authorization);
     if (token) {
@@ -67,8 +73,9 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
-  @ApiOkResponse({ description: 'The admin behind the token: id, email, name, role, partnerIds (empty = all), permissions' })
-  me(@CurrentActor() actor: AuthenticatedActor) {
+  @ApiOperation({ summary: 'The admin behind the token' })
+  @ApiOkResponse({ description: 'id, email, name, role, partnerIds (empty = all), permissions', schema: ME_SCHEMA })
+  me(@CurrentActor() actor: AuthenticatedActor): MeAnswer {
     const { id, email, name, role, partnerIds, permissions } = actor;
     return { id, email, name, role, partnerIds, permissions };
   }
@@ -77,6 +84,8 @@ export class AuthController {
   @Authenticated()
   @HttpCode(204)
   @ApiOperation({ summary: 'Change your own password; your other sessions end' })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ApiUnprocessableEntityResponse({ description: 'The current password is wrong or the new one breaks the password policy' })
   async changePassword(@Body() body: ChangeOwnPasswordDto, @CurrentActor() actor: AuthenticatedActor, @RequestMeta() meta: EventMetadata): Promise<void> {
     await this.commands.execute(new ChangeOwnPasswordCommand(actor, body.currentPassword, body.newPassword, meta));
   }

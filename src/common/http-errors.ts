@@ -2,6 +2,7 @@ import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, NotFo
 import type { Response } from 'express';
 import { isDomainRuleViolation, isValidationFailed } from '../domain-kernel/errors.js';
 import { PreconditionFailedError } from '../event-sourcing/command-runner.js';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableReason } from '../database/unavailable.js';
 import { WrongExpectedRevisionError } from '../event-store/event-store.port.js';
 import { fieldsProblem, genericRule, ProblemException, problemType, statusTitle, type ProblemDocument } from './problem.js';
 import { statusOfRule } from './rule-codes.js';
@@ -15,6 +16,8 @@ import { statusOfRule } from './rule-codes.js';
  * - PreconditionFailedError (If-Match) → 412 `revision.precondition_failed`
  * - WrongExpectedRevisionError (a lost race) → 409 `revision.conflict`
  * - ProblemException → as it is; other HttpExceptions and body-parser errors → their `request.*` rule
+ * - the database unreachable (refused, reset, restarting, too many connections: database/unavailable.ts)
+ *   → 503 `server.unavailable` with Retry-After, so clients retry instead of reporting a bug
  * - anything else → 500 `server.internal_error`, nothing disclosed
  */
 export function problemOf(error: unknown): ProblemDocument {
@@ -28,6 +31,8 @@ export function problemOf(error: unknown): ProblemDocument {
   if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500 && parserError.expose) {
     return bodyParserProblem(parserError.status, parserError.type, parserError.message);
   }
+  const unreachable = databaseUnavailableReason(error);
+  if (unreachable) return unavailable(`The database is unavailable (${unreachable}); retry shortly`, DATABASE_RETRY_AFTER_SECONDS).problem;
   return ProblemException.rule('server.internal_error', 'An unexpected error occurred').problem;
 }
 
@@ -93,7 +98,8 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const problem = problemOf(exception);
-    if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (problem.status === 503) this.logger.warn(problem.detail); // an outage: one line per answer, no stack
+    else if (problem.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (response.headersSent) return;
     if (typeof problem.retryAfter === 'number' && !response.getHeader('Retry-After')) response.setHeader('Retry-After', String(problem.retryAfter));
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

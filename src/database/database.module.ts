@@ -2,6 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { join } from 'node:path';
 import { APP_CONFIG, IN_MEMORY, type AppConfig } from '../config/app-config.js';
 import { openDatabase, type Database } from './database.js';
+import { trackListenerMetrics } from './listener-metrics.js';
 
 export const DATABASE = Symbol('Database');
 
@@ -22,9 +23,14 @@ export const DATABASE = Symbol('Database');
   exports: [DATABASE],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly database: Database) {}
+  private readonly untrack: () => void;
+
+  constructor(@Inject(DATABASE) private readonly database: Database) {
+    this.untrack = trackListenerMetrics(database);
+  }
 
   async onApplicationShutdown(): Promise<void> {
+    this.untrack();
     await this.database.close();
   }
 }

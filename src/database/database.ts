@@ -3,6 +3,9 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { NotificationListener, type ListenerHealth, type ListenOptions } from './notification-listener.js';
+
+export type { ListenerHealth, ListenOptions } from './notification-listener.js';
 
 /**
  * One PostgreSQL database, reached either through a pg pool (a real server) or in-process through
@@ -12,8 +15,14 @@ export interface Database {
   readonly kind: 'postgres' | 'pglite';
   // Tables differ per module; each module narrows this with its own table types.
   readonly db: Kysely<any>;
-  /** Calls `onNotify` for every NOTIFY on `channel`; resolves to an unlisten function. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel`; resolves to an unlisten function. On a server
+   * the LISTEN connection reconnects by itself after a loss, then calls `options.onResume` (what
+   * was notified meanwhile is lost: catch up there).
+   */
+  listen(channel: string, onNotify: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
+  /** The LISTEN connection's state, for /health and /metrics. */
+  listenerHealth(): ListenerHealth;
   /** Runs `fn` on one dedicated session (needed for session-level advisory locks). */
   withSession<T>(fn: (session: Kysely<any>) => Promise<T>): Promise<T>;
   /** The exclusive lock on the PGlite data folder (none in memory or on a server). */
@@ -39,6 +48,9 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    // Without it, a request during an outage where connecting hangs (no RST) would wait forever.
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
     // An idle-in-transaction session holds back the snapshot xmin that event readers wait on.
     idle_in_transaction_session_timeout: 60_000,
   } as pg.PoolConfig);
@@ -47,29 +59,17 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
   // 'error' itself; without a listener that would crash the process instead of failing its query.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  const listeners: pg.Client[] = [];
+  const listener = new NotificationListener(connectionString);
   return {
     kind: 'postgres',
     db,
-    async listen(channel, onNotify) {
-      const client = new pg.Client({ connectionString });
-      client.on('error', () => undefined);
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onNotify(message.payload ?? '');
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      listeners.push(client);
-      return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => undefined);
-      };
-    },
+    listen: (channel, onNotify, options) => listener.listen(channel, onNotify, options),
+    listenerHealth: () => listener.health(),
     async withSession(fn) {
       return db.connection().execute(fn);
     },
     async close() {
-      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => undefined)));
+      await listener.close();
       await db.destroy();
     },
   };
@@ -93,8 +93,9 @@ async function openPGlite(dataDir?: string): Promise<Database> {
     db,
     lock,
     async listen(channel, onNotify) {
-      return pglite.listen(channel, onNotify);
+      return pglite.listen(channel, onNotify); // in-process: never lost, nothing to resume
     },
+    listenerHealth: () => ({ state: 'listening', channels: [], reconnects: 0 }),
     async withSession(fn) {
       // PGlite is a single session already.
       return fn(db);

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { EVENT_CATALOG_SCHEMA, EVENT_STREAM_SCHEMA, FEED_PAGE_SCHEMA } from './feed.openapi.js';
 import type { Request, Response } from 'express';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { RequirePermission } from '../auth/decorators.js';
@@ -24,6 +25,7 @@ export class FeedController {
 
   @Get()
   @ApiOperation({ summary: 'Events after a position, oldest first: {events, lastPosition}. Ask again with after=lastPosition.' })
+  @ApiOkResponse({ description: 'A page of events', schema: FEED_PAGE_SCHEMA })
   @ApiQuery({ name: 'after', required: false, description: 'Exclusive position (from a previous page or event); omitted: from the first event' })
   @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types (see /events/catalog)' })
   @ApiQuery({ name: 'limit', required: false, description: `1..${FEED_LIMITS.maxLimit}, default ${FEED_LIMITS.defaultLimit}` })
@@ -44,7 +46,7 @@ export class FeedController {
 
   @Get('catalog')
   @ApiOperation({ summary: 'The event catalogue: every event type, its current schema version, JSON Schema and version history' })
-  @ApiOkResponse({ description: '{envelope, events: [{type, version, stream, description, schema, history, omitted}]}' })
+  @ApiOkResponse({ description: 'The envelope schema and every event type', schema: EVENT_CATALOG_SCHEMA })
   @Header('Cache-Control', 'public, max-age=300')
   catalog(): PublishedCatalog {
     return PUBLISHED_CATALOG;
@@ -56,6 +58,8 @@ export class FeedController {
       'Server-Sent Events: id = position, event = type, data = the envelope. Resume with Last-Event-ID (or ?after=); ?after=end: new events only. Comment lines are heartbeats.',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'The event stream (until the client disconnects)', schema: EVENT_STREAM_SCHEMA })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this position (a browser EventSource sends it on reconnect)' })
   @ApiQuery({ name: 'after', required: false, description: 'Exclusive start position, or "end"; Last-Event-ID takes precedence' })
   @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types' })
   @ApiQuery({ name: 'heartbeat', required: false, description: `Seconds between heartbeat comments, 1..${FEED_LIMITS.maxHeartbeatSeconds} (default ${FEED_LIMITS.defaultHeartbeatSeconds})` })

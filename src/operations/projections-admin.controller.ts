@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { PROJECTION_LIST_SCHEMA, REBUILD_JOB_SCHEMA, REBUILD_STARTED_SCHEMA } from './operations.openapi.js';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { RequirePermission } from '../auth/decorators.js';
@@ -34,8 +35,9 @@ export class ProjectionsAdminController {
 
   @Get()
   @ApiOperation({ summary: 'Every projection: active version, position, lag, rebuild in progress, errors' })
+  @ApiOkResponse({ description: 'The projections', schema: PROJECTION_LIST_SCHEMA })
   async list() {
-    return { items: await this.runtime.status() };
+    return { items: await this.runtime.status(), nextCursor: null };
   }
 
   @Post(':name/rebuild')
@@ -44,6 +46,7 @@ export class ProjectionsAdminController {
     summary: 'Rebuild a projection from zero in this instance (readers keep the current version until the switch)',
     description: 'Answers 202 at once with the job; poll GET on the same path. A rebuild already running is answered, not started twice.',
   })
+  @ApiAcceptedResponse({ description: 'The job (Location: where to poll it)', schema: REBUILD_STARTED_SCHEMA })
   start(@Param('name') name: string, @Body() body: StartRebuildDto, @Res({ passthrough: true }) response: Response): RebuildJob & { started: boolean } {
     const { job, started } = known(name, () => this.jobs.start(name, body));
     response.setHeader('Location', `/api/v1/projections/${encodeURIComponent(name)}/rebuild`);
@@ -52,6 +55,7 @@ export class ProjectionsAdminController {
 
   @Get(':name/rebuild')
   @ApiOperation({ summary: 'The rebuild this instance runs or last ran of a projection, with its progress' })
+  @ApiOkResponse({ description: 'The job and its progress', schema: REBUILD_JOB_SCHEMA })
   get(@Param('name') name: string): RebuildJob {
     const job = known(name, () => this.jobs.get(name));
     if (!job) throw notFound('rebuild.not_found', `No rebuild of ${name} was started in this instance`);
@@ -60,6 +64,7 @@ export class ProjectionsAdminController {
 
   @Delete(':name/rebuild')
   @ApiOperation({ summary: 'Stop a running rebuild after its current batch (it resumes from its checkpoint when started again)' })
+  @ApiOkResponse({ description: 'The job, stopping', schema: REBUILD_JOB_SCHEMA })
   async stop(@Param('name') name: string): Promise<RebuildJob> {
     const job = await known(name, () => this.jobs.stop(name));
     if (!job) throw notFound('rebuild.not_found', `No rebuild of ${name} was started in this instance`);

@@ -5,7 +5,7 @@ import type { EventStore, RecordedEvent } from '../event-store/event-store.port.
 import { CheckpointConflictError, CheckpointStore, type CheckpointRow, type CheckpointStatus } from './checkpoint-store.js';
 import { createProjectionIndexes, dropProjectionTables, positionReached, type Projection, type ProjectionTables } from './projection.js';
 import { SharedTailReads } from './shared-tail-reads.js';
-import { errorMessage, Linger, PositionWaiters, silentLogger, sleep, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
+import { errorMessage, Linger, PositionWaiters, silentLogger, WakeSignal, yieldToEventLoop, type Logger } from './wake-signal.js';
 
 export type RunnerState =
   | 'idle' // not started
@@ -84,6 +84,11 @@ export interface ProjectionRunnerOptions {
   lockRetryMs?: number;
   /** Re-read the version's status this often while idle, to notice a retirement (default 5,000 ms). */
   statusCheckMs?: number;
+  /**
+   * Ends a back-off early: woken when the database is reachable again (the LISTEN connection came
+   * back), so a runner that failed during an outage does not sleep on for seconds after it.
+   */
+  recovered?: WakeSignal;
   /** Back-off bounds after a failed batch (default 250 ms doubling to 30 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -264,7 +269,7 @@ export class ProjectionRunner {
         this.state = 'failing';
         const backoff = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** Math.min(this.failures - 1, 16));
         this.logger.error(`Projection ${this.name} v${this.version} failed (attempt ${this.failures}, retrying in ${backoff} ms): ${this.lastError}`, error);
-        await sleep(backoff, signal);
+        await (this.runnerOptions.recovered ?? new WakeSignal()).wait(backoff, signal);
         continue;
       }
       if (outcome === 'retired') {

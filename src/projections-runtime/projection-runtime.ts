@@ -166,6 +166,8 @@ export class ProjectionRuntime {
   private readonly checkpoints = new CheckpointStore();
   private readonly logger: Logger;
   private readonly wake = new WakeSignal();
+  /** Woken when the LISTEN connection is back after a loss: failing runners retry at once. */
+  private readonly recovered = new WakeSignal();
   /** Shared by the runners, so they read the tail together and once (SharedTailReads). */
   private readonly linger: Linger;
   private readonly tailReads: SharedTailReads;
@@ -230,7 +232,7 @@ export class ProjectionRuntime {
     this.started = true;
     this.stopping = false;
     await this.migrate();
-    await this.listen(EVENTS_CHANNEL, () => this.wake.wake());
+    await this.listen(EVENTS_CHANNEL, () => this.wake.wake(), () => this.onResume());
     await this.listen(PROJECTION_CHANNEL, (payload) => this.onNotice(payload));
     await this.reconcile();
     this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), this.options.reconcileIntervalMs ?? 5000);
@@ -685,6 +687,7 @@ export class ProjectionRuntime {
       checkpoints: this.checkpoints,
       locks: this.locks,
       wake: this.wake,
+      recovered: this.recovered,
       linger: this.linger,
       reads: this.tailReads,
       logger: this.logger,
@@ -804,12 +807,25 @@ export class ProjectionRuntime {
     }, this.options.pollIntervalMs ?? 250);
   }
 
-  private async listen(channel: string, onNotify: (payload: string) => void): Promise<void> {
+  private async listen(channel: string, onNotify: (payload: string) => void, onResume?: () => void): Promise<void> {
     try {
-      this.unlisteners.push(await this.database.listen(channel, onNotify));
+      this.unlisteners.push(await this.database.listen(channel, onNotify, { onResume }));
     } catch (error) {
       this.logger.warn(`Cannot LISTEN on ${channel} (${errorMessage(error)}); polling instead`);
     }
+  }
+
+  /**
+   * The LISTEN connection is back after a loss: every notification in between is lost. Runners read
+   * what was appended, failing ones retry now, and checkpoints / versions are read again.
+   */
+  private onResume(): void {
+    this.logger.log('LISTEN is active again after a lost database connection; catching up');
+    this.recovered.wake();
+    this.wake.wake();
+    this.active.clear();
+    void this.refreshActive().catch(() => undefined);
+    if (this.started) void this.reconcile().catch(() => undefined);
   }
 
   private onNotice(payload: string): void {

@@ -4,7 +4,7 @@ import {
   decideCustomer,
   type AdditionalFieldDefinition,
   type CreateCustomerInput,
-  type CustomerContext,
+  type CompleteCustomerContext,
   type CustomerEvent,
   type CustomerStatus,
 } from '../../src/customers/domain/index.js';
@@ -16,7 +16,7 @@ export const LATER = '2025-03-02T10:00:00.000Z';
 export const CUSTOMER_ID = 1001;
 export const ACTOR = { id: 'admin-1', name: 'Alice Admin' };
 
-export function baseContext(): CustomerContext {
+export function baseContext(): CompleteCustomerContext {
   return {
     now: NOW,
     actor: ACTOR,
@@ -35,7 +35,7 @@ export const customerSpec = specFor(customerDecider, baseContext);
 export const minimalInput: CreateCustomerInput = { fullName: 'John Doe', partnerId: 1, locationId: 10 };
 
 /** A CustomerCreated event as the decider makes it. */
-export function created(input: Partial<CreateCustomerInput> = {}, context: Partial<CustomerContext> = {}): CustomerEvent {
+export function created(input: Partial<CreateCustomerInput> = {}, context: Partial<CompleteCustomerContext> = {}): CustomerEvent {
   const [event] = decideCustomer({ type: 'CreateCustomer', data: { ...minimalInput, ...input } }, { exists: false, revision: -1 }, { ...baseContext(), ...context });
   return event;
 }

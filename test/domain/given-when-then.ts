@@ -6,17 +6,22 @@
  *                                                       .thenInvalid({field, rule}, …)
  *                                                       .thenNothingHappened()
  *
+ * It takes any decider of the kernel's Decider type (customers, reference data, admins, roles):
+ *
+ *   const spec = specFor(decider, () => defaultContext, { catalog: THAT_DOMAINS_EVENT_CATALOG });
+ *
  * Every event a decision emits is also checked against the event catalogue (type listed, data
- * valid for its JSON Schema) and folded with evolve, so specs exercise both halves of the decider.
+ * valid for its JSON Schema; by default the customer and reference-data catalogue) and folded with
+ * evolve, so specs exercise both halves of the decider.
  */
 import { expect } from '@jest/globals';
-import { DomainRuleViolation, ValidationFailed, fold, type Decider, type DomainEvent, type FieldError } from '../../src/customers/domain/index.js';
-import { EVENT_CATALOG } from '../../src/customers/domain/event-catalog.js';
+import { DomainRuleViolation, ValidationFailed, fold, type Decider, type DomainEvent, type EventCatalogEntry, type FieldError } from '../../src/domain-kernel/index.js';
+import { EVENT_CATALOG } from '../../src/customers/domain/index.js';
 import { schemaErrors } from './json-schema-check.js';
 
-export function assertCatalogued(events: readonly DomainEvent[]): void {
+export function assertCatalogued(events: readonly DomainEvent[], catalog: readonly EventCatalogEntry[] = EVENT_CATALOG): void {
   for (const event of events) {
-    const entry = EVENT_CATALOG.find((item) => item.type === event.type);
+    const entry = catalog.find((item) => item.type === event.type);
     expect({ type: event.type, catalogued: entry !== undefined }).toEqual({ type: event.type, catalogued: true });
     expect({ type: event.type, errors: schemaErrors(entry!.schema, JSON.parse(JSON.stringify(event.data))) }).toEqual({ type: event.type, errors: [] });
   }
@@ -36,7 +41,9 @@ export interface Outcome<State, Event> {
 export function specFor<Command, State, Event extends DomainEvent, Context>(
   decider: Decider<Command, State, Event, Context>,
   defaultContext: () => Context,
+  options: { catalog?: readonly EventCatalogEntry[] } = {},
 ) {
+  const catalog = options.catalog ?? EVENT_CATALOG;
   return {
     given(history: Event[] = []) {
       return {
@@ -45,7 +52,7 @@ export function specFor<Command, State, Event extends DomainEvent, Context>(
           const decideNow = (): Event[] => decider.decide(command, state, { ...defaultContext(), ...context });
           const emitted = (): Event[] => {
             const events = decideNow();
-            assertCatalogued(events);
+            assertCatalogued(events, catalog);
             return events;
           };
           const caught = (): unknown => {

@@ -19,7 +19,9 @@ import type {
   NoteKind,
   PaymentMethod,
   VoipSettings,
+  Customer,
 } from './customer.types.js';
+import type { CustomerEvent } from './customer.events.js';
 
 /** VoIP settings accepted on create (the account number and the sealed PIN come from the context). */
 export type VoipInput = Partial<Omit<VoipSettings, 'accountNumber' | 'pinCiphertext'>>;
@@ -176,23 +178,97 @@ export interface CustomerCreationContext {
   pinCiphertext: string;
 }
 
-export interface CustomerContext {
+/** What every decision needs: its time, and who acts (recorded as the author of comments, notes, CAP grants). */
+export interface DecisionContext {
   /** ISO 8601 time of the decision. */
   now: string;
-  /** The admin acting, recorded as the author of comments, notes and CAP grants. */
   actor?: AuthorRef | null;
-  /** A fresh id for commands that create a sub-entity (comment, note, CAP grant, contact, address, payment, charge). */
-  newId?: string;
-  /** CreateCustomer only. */
-  creation?: CustomerCreationContext;
-  /** ResetPassword only: the new password, encrypted. */
-  passwordCiphertext?: string;
-  /** EditCustomer with voip.pinChanged only: the new PIN, sealed. */
-  pinCiphertext?: string;
-  /** Existing (non-deleted) partners; needed on create and when a PATCH changes partnerId. */
-  knownPartnerIds?: readonly number[];
-  /** Existing locations; needed on create and when a PATCH changes locationId. */
-  knownLocationIds?: readonly number[];
-  /** Current additional field definitions; omitted = none defined. */
+}
+
+/** A command that creates a sub-entity (comment, note, CAP grant, contact, address, payment, charge) needs a fresh id. */
+export interface NewIdContext extends DecisionContext {
+  newId: string;
+}
+
+/** The reference data a customer points to: existing (non-deleted) partners and locations. */
+export interface KnownReferences {
+  knownPartnerIds: readonly number[];
+  knownLocationIds: readonly number[];
+}
+
+/** Current additional field definitions; omitted = none defined. */
+export interface FieldDefinitions {
   additionalFieldDefinitions?: readonly AdditionalFieldDefinition[];
 }
+
+/**
+ * The context each command is decided in: what the decider cannot produce itself. A caller that
+ * leaves out a piece its command needs does not compile (see decideCustomer).
+ */
+export interface CustomerContexts {
+  CreateCustomer: DecisionContext & KnownReferences & FieldDefinitions & { creation: CustomerCreationContext };
+  /** Partners / locations are checked only when the PATCH moves the customer; the PIN only when voip.pinChanged. */
+  EditCustomer: DecisionContext & Partial<KnownReferences> & FieldDefinitions & { /** The new PIN, sealed. */ pinCiphertext?: string };
+  SetAdditionalFields: DecisionContext & FieldDefinitions;
+  ChangeStatus: DecisionContext;
+  ChangeBillingType: DecisionContext;
+  ConvertToLead: DecisionContext;
+  ConvertLeadToCustomer: DecisionContext;
+  DeleteCustomer: DecisionContext;
+  RestoreCustomer: DecisionContext;
+  /** The new portal password, encrypted. */
+  ResetPassword: DecisionContext & { passwordCiphertext: string };
+  RevealPassword: DecisionContext;
+  RevealPin: DecisionContext;
+  Impersonate: DecisionContext;
+  AddComment: NewIdContext;
+  EditComment: DecisionContext;
+  DeleteComment: DecisionContext;
+  AddNote: NewIdContext;
+  EditNote: DecisionContext;
+  DeleteNote: DecisionContext;
+  GrantCapBonus: NewIdContext;
+  RevokeCapBonus: DecisionContext;
+  AssignHardware: DecisionContext;
+  UnassignHardware: DecisionContext;
+  AddContact: NewIdContext;
+  RemoveContact: DecisionContext;
+  AddAddress: NewIdContext;
+  RemoveAddress: DecisionContext;
+  RecordPayment: NewIdContext;
+  RecordCharge: NewIdContext;
+}
+
+export type CustomerContextFor<T extends CustomerCommandType> = CustomerContexts[T];
+
+/** The command of a type. */
+export type CustomerCommandOf<T extends CustomerCommandType> = Extract<CustomerCommand, { type: T }>;
+
+/** One decision per command type on an existing customer (CreateCustomer decides on an empty stream). */
+export type CustomerDecisions = {
+  [T in Exclude<CustomerCommandType, 'CreateCustomer'>]: (command: CustomerCommandOf<T>, customer: Customer, context: CustomerContextFor<T>) => CustomerEvent[];
+};
+
+/** Every piece any command needs, present: a context every command can be decided in (specs, replays). */
+export type CompleteCustomerContext = DecisionContext &
+  KnownReferences &
+  FieldDefinitions & {
+    newId: string;
+    creation: CustomerCreationContext;
+    passwordCiphertext: string;
+    pinCiphertext?: string;
+  };
+
+/**
+ * Every piece any command may take, each optional: what the generic command runner hands the
+ * decider when the command's type is not known statically. The decider still refuses (a wiring
+ * error) a command whose piece is missing at run time.
+ */
+export type CustomerContext = DecisionContext &
+  Partial<KnownReferences> &
+  FieldDefinitions & {
+    newId?: string;
+    creation?: CustomerCreationContext;
+    passwordCiphertext?: string;
+    pinCiphertext?: string;
+  };

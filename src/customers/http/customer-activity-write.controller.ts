@@ -3,14 +3,17 @@ import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiHeader,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiPreconditionFailedResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CUSTOMER_WRITTEN_SCHEMA } from './customer.openapi.js';
 import { RequirePermission } from '../../auth/decorators.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -79,6 +82,7 @@ export class CustomerActivityWriteController {
   @Post('comments')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
+  @ApiCreatedResponse({ description: 'The customer with the new comment; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addComment(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddCommentDto,
@@ -92,6 +96,7 @@ export class CustomerActivityWriteController {
   @Patch('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a comment' })
+  @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editComment(
     @Param('id', customerIdPipe) id: number,
     @Param('commentId') commentId: string,
@@ -105,6 +110,7 @@ export class CustomerActivityWriteController {
   @Delete('comments/:commentId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a comment' })
+  @ApiOkResponse({ description: 'The customer without the comment', schema: CUSTOMER_WRITTEN_SCHEMA })
   async deleteComment(@Param('id', customerIdPipe) id: number, @Param('commentId') commentId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteCommentCommand(id, { commentId }, { metadata, expectedRevision })));
   }
@@ -114,6 +120,7 @@ export class CustomerActivityWriteController {
   @Post('notes')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
+  @ApiCreatedResponse({ description: 'The customer with the new note; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addNote(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddNoteDto,
@@ -127,6 +134,7 @@ export class CustomerActivityWriteController {
   @Patch('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Edit a note' })
+  @ApiOkResponse({ description: 'The customer after the change', schema: CUSTOMER_WRITTEN_SCHEMA })
   async editNote(
     @Param('id', customerIdPipe) id: number,
     @Param('noteId') noteId: string,
@@ -140,6 +148,7 @@ export class CustomerActivityWriteController {
   @Delete('notes/:noteId')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Delete a note' })
+  @ApiOkResponse({ description: 'The customer without the note', schema: CUSTOMER_WRITTEN_SCHEMA })
   async deleteNote(@Param('id', customerIdPipe) id: number, @Param('noteId') noteId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DeleteNoteCommand(id, { noteId }, { metadata, expectedRevision })));
   }
@@ -149,6 +158,7 @@ export class CustomerActivityWriteController {
   @Post('cap')
   @RequirePermission('cap')
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with the new grant; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async grantCap(
     @Param('id', customerIdPipe) id: number,
     @Body() body: GrantCapBonusDto,
@@ -163,6 +173,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('cap')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a CAP bonus grant', description: '404 customer.cap.grant.not_found for an unknown grant; 409 customer.cap.grant_already_revoked when revoked twice' })
+  @ApiOkResponse({ description: 'The customer with the grant revoked', schema: CUSTOMER_WRITTEN_SCHEMA })
   async revokeCap(
     @Param('id', customerIdPipe) id: number,
     @Param('grantId') grantId: string,
@@ -178,6 +189,7 @@ export class CustomerActivityWriteController {
   @Post('hardware')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
+  @ApiCreatedResponse({ description: 'The customer with the item; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async assignHardware(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AssignHardwareDto,
@@ -194,6 +206,7 @@ export class CustomerActivityWriteController {
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Unassign an inventory item' })
   @ApiBody({ type: ReasonDto, required: false })
+  @ApiOkResponse({ description: 'The customer without the item', schema: CUSTOMER_WRITTEN_SCHEMA })
   async unassignHardware(
     @Param('id', customerIdPipe) id: number,
     @Param('itemId') itemId: string,
@@ -209,6 +222,7 @@ export class CustomerActivityWriteController {
   @Post('contacts')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add a contact person' })
+  @ApiCreatedResponse({ description: 'The customer with the new contact; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addContact(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddContactDto,
@@ -222,6 +236,7 @@ export class CustomerActivityWriteController {
   @Delete('contacts/:contactId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove a contact person' })
+  @ApiOkResponse({ description: 'The customer without the contact', schema: CUSTOMER_WRITTEN_SCHEMA })
   async removeContact(@Param('id', customerIdPipe) id: number, @Param('contactId') contactId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveContactCommand(id, { contactId }, { metadata, expectedRevision })));
   }
@@ -231,6 +246,7 @@ export class CustomerActivityWriteController {
   @Post('addresses')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add an additional address' })
+  @ApiCreatedResponse({ description: 'The customer with the new address; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async addAddress(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddAddressDto,
@@ -244,6 +260,7 @@ export class CustomerActivityWriteController {
   @Delete('addresses/:addressId')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Remove an additional address' })
+  @ApiOkResponse({ description: 'The customer without the address', schema: CUSTOMER_WRITTEN_SCHEMA })
   async removeAddress(@Param('id', customerIdPipe) id: number, @Param('addressId') addressId: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAddressCommand(id, { addressId }, { metadata, expectedRevision })));
   }
@@ -253,6 +270,7 @@ export class CustomerActivityWriteController {
   @Post('payments')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordPayment(
     @Param('id', customerIdPipe) id: number,
     @Body() body: RecordPaymentDto,
@@ -266,6 +284,7 @@ export class CustomerActivityWriteController {
   @Post('charges')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
+  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
   async recordCharge(
     @Param('id', customerIdPipe) id: number,
     @Body() body: RecordChargeDto,

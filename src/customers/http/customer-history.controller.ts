@@ -1,6 +1,13 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  AUDIT_EXPORT_NDJSON_SCHEMA,
+  AUDIT_EXPORT_SCHEMA,
+  CHAIN_VERIFICATION_SCHEMA,
+  CUSTOMER_EVENTS_SCHEMA,
+  CUSTOMER_STATE_SCHEMA,
+} from './customer-history.openapi.js';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory } from '../application/customer-history.js';
@@ -21,12 +28,14 @@ export class CustomerHistoryController {
 
   @Get('events')
   @ApiOperation({ summary: 'The raw event stream of a customer', description: 'Envelopes with type, schema version, data, metadata (actor, ip, user agent, correlation ids), revision, position, recorded time' })
+  @ApiOkResponse({ description: 'A page of the stream', schema: CUSTOMER_EVENTS_SCHEMA })
   events(@Param('id', customerIdPipe) id: number, @Query() query: EventsQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
     return this.history.events(id, { fromRevision: query.fromRevision, limit: query.limit }, scope);
   }
 
   @Get('state')
   @ApiOperation({ summary: 'Time travel: the customer as of a time or a revision', description: '?asOf=<ISO time> or ?revision=<n>; both: whichever is earlier' })
+  @ApiOkResponse({ description: 'The customer as it was', schema: CUSTOMER_STATE_SCHEMA })
   async state(@Param('id', customerIdPipe) id: number, @Query() query: StateQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
     const at = await this.history.stateAt(id, { asOf: query.asOf ? new Date(query.asOf) : undefined, revision: query.revision }, scope);
     return { ...at.customer, revision: at.revision, asOf: query.asOf ?? at.at };
@@ -39,6 +48,7 @@ export class CustomerHistoryController {
       'Recomputes the hash chain (each event\'s metadata.chain.hash covers the event and the previous hash) from the stored events. ' +
       '{customerId, verified, events, chained, unchained, headHash, firstBrokenRevision?, reason?}. Events older than the chain are counted as unchained, not failed.',
   })
+  @ApiOkResponse({ description: 'The chain recomputed', schema: CHAIN_VERIFICATION_SCHEMA })
   verify(@Param('id', customerIdPipe) id: number, @CurrentPartnerScope() scope: PartnerScope) {
     return this.history.verify(id, scope);
   }
@@ -47,6 +57,10 @@ export class CustomerHistoryController {
   @ApiOperation({
     summary: 'History export (download)',
     description: 'The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).',
+  })
+  @ApiOkResponse({
+    description: 'The export, as an attachment',
+    content: { 'application/json': { schema: AUDIT_EXPORT_SCHEMA }, 'application/x-ndjson': { schema: AUDIT_EXPORT_NDJSON_SCHEMA } },
   })
   async export(@Param('id', customerIdPipe) id: number, @Query() query: AuditExportQueryDto, @CurrentPartnerScope() scope: PartnerScope, @Res({ passthrough: true }) response: Response): Promise<string> {
     const exported = await this.history.export(id, scope);

@@ -2,6 +2,18 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import {
+  ACTIVITY_PAGE_SCHEMA,
+  ADDRESS_LIST_SCHEMA,
+  CAP_SCHEMA,
+  COMMENT_LIST_SCHEMA,
+  CONTACT_LIST_SCHEMA,
+  CUSTOMER_PAGE_SCHEMA,
+  CUSTOMER_PROFILE_SCHEMA,
+  CUSTOMER_STATS_SCHEMA,
+  HARDWARE_LIST_SCHEMA,
+  NOTE_LIST_SCHEMA,
+} from '../http/customer.openapi.js';
 import { RequirePermission } from '../../auth/decorators.js';
 import { partnerIdsOf } from '../../auth/partner-scope.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
@@ -34,6 +46,7 @@ export class CustomerQueriesController {
     summary: 'List / search customers',
     description: 'Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}.',
   })
+  @ApiOkResponse({ description: 'A page of customers', schema: CUSTOMER_PAGE_SCHEMA })
   list(@Query() query: ListCustomersQueryDto, @Req() request: AuthenticatedRequest) {
     const { minPosition: _minPosition, ...filter } = query;
     return this.queryBus.execute(new ListCustomersQuery(filter, partnerIdsOf(request)));
@@ -42,6 +55,7 @@ export class CustomerQueriesController {
   @Get('stats')
   @ReadModel(STATS)
   @ApiOperation({ summary: 'Customer counts per status, billing type, category, partner and location (deleted excluded)' })
+  @ApiOkResponse({ description: 'The counts', schema: CUSTOMER_STATS_SCHEMA })
   stats(@Query() _query: CustomerStatsQueryDto, @Req() request: AuthenticatedRequest) {
     return this.queryBus.execute(new GetCustomerStatsQuery(partnerIdsOf(request)));
   }
@@ -49,7 +63,7 @@ export class CustomerQueriesController {
   @Get(':id')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: 'The customer profile (ETag: its stream revision)', description: 'Deleted customers answer 404 unless includeDeleted=true.' })
-  @ApiOkResponse({ description: 'The customer resource, plus alerts (pop-up notes) and additionalFieldLabels' })
+  @ApiOkResponse({ description: 'The customer resource, plus alerts (pop-up notes) and additionalFieldLabels', schema: CUSTOMER_PROFILE_SCHEMA })
   @ApiNotFoundResponse({ description: 'customer.not_found' })
   async profile(
     @Param('id', customerIdPipe) id: number,
@@ -67,6 +81,7 @@ export class CustomerQueriesController {
     description: 'Entries {position, revision, type, at, actor, summary, changes}; filter by types and a period [from, to); cursor pagination.',
   })
   @ApiNotFoundResponse({ description: 'customer.not_found' })
+  @ApiOkResponse({ description: 'A page of the timeline', schema: ACTIVITY_PAGE_SCHEMA })
   activity(@Param('id', customerIdPipe) id: number, @Query() query: CustomerActivityQueryDto, @Req() request: AuthenticatedRequest) {
     const { minPosition: _minPosition, ...filter } = query;
     return this.queryBus.execute(new GetCustomerActivityQuery(id, filter, partnerIdsOf(request)));
@@ -75,6 +90,7 @@ export class CustomerQueriesController {
   @Get(':id/comments')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's comments (oldest first)" })
+  @ApiOkResponse({ description: 'The comments', schema: COMMENT_LIST_SCHEMA })
   async comments(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     const profile = withETag(response, await this.load(id, request));
     return { items: profile.comments, nextCursor: null };
@@ -83,6 +99,7 @@ export class CustomerQueriesController {
   @Get(':id/notes')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's internal and debtor notes (oldest first); `alerts` are the pop-up ones" })
+  @ApiOkResponse({ description: 'The notes and the pop-up alerts', schema: NOTE_LIST_SCHEMA })
   async notes(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     const profile = withETag(response, await this.load(id, request));
     return { items: profile.notes, alerts: profile.alerts, nextCursor: null };
@@ -91,6 +108,7 @@ export class CustomerQueriesController {
   @Get(':id/cap')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: 'CAP: bonus data grants and the total of those still counting' })
+  @ApiOkResponse({ description: 'The grants and the active total', schema: CAP_SCHEMA })
   async cap(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return withETag(response, await this.load(id, request)).cap;
   }
@@ -98,6 +116,7 @@ export class CustomerQueriesController {
   @Get(':id/hardware')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: 'Inventory items assigned to the customer' })
+  @ApiOkResponse({ description: 'The items', schema: HARDWARE_LIST_SCHEMA })
   async hardware(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return { items: withETag(response, await this.load(id, request)).hardware, nextCursor: null };
   }
@@ -105,6 +124,7 @@ export class CustomerQueriesController {
   @Get(':id/contacts')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's contact persons" })
+  @ApiOkResponse({ description: 'The contact persons', schema: CONTACT_LIST_SCHEMA })
   async contacts(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return { items: withETag(response, await this.load(id, request)).contacts, nextCursor: null };
   }
@@ -112,6 +132,7 @@ export class CustomerQueriesController {
   @Get(':id/addresses')
   @ReadModel(PROFILE, REFERENCE)
   @ApiOperation({ summary: "The customer's additional addresses" })
+  @ApiOkResponse({ description: 'The addresses', schema: ADDRESS_LIST_SCHEMA })
   async addresses(@Param('id', customerIdPipe) id: number, @Query() _query: CustomerProfileQueryDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     return { items: withETag(response, await this.load(id, request)).addresses, nextCursor: null };
   }

@@ -476,7 +476,8 @@ class WakeUps {
   /** Registers `onWake`; resolves (once LISTEN is active) to its release function. */
   async add(onWake: () => void): Promise<() => Promise<void>> {
     this.listeners.add(onWake);
-    this.unlisten ??= this.database.listen(EVENTS_CHANNEL, () => this.wakeLocal());
+    // After a lost LISTEN connection, wake everyone once: appends notified meanwhile were missed.
+    this.unlisten ??= this.database.listen(EVENTS_CHANNEL, () => this.wakeLocal(), { onResume: () => this.wakeLocal() });
     const unlisten = this.unlisten;
     try {
       await unlisten;

@@ -1,6 +1,23 @@
 import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Put, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiConflictResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import {
+  ADDITIONAL_FIELD_REMOVED_SCHEMA,
+  ADDITIONAL_FIELD_WRITTEN_SCHEMA,
+  CUSTOMER_SETTINGS_WRITTEN_SCHEMA,
+  LOCATION_WRITTEN_SCHEMA,
+  PARTNER_WRITTEN_SCHEMA,
+} from './reference-data.openapi.js';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { ProblemException } from '../../common/problem.js';
@@ -76,6 +93,7 @@ export class PartnersWriteController extends NamedEntityWrites {
 
   @Post()
   @ApiOperation({ summary: 'Create a partner', description: 'Event PartnerCreated on stream "partners"; answers the partner with revision and position' })
+  @ApiCreatedResponse({ description: 'The partner, with revision and position', schema: PARTNER_WRITTEN_SCHEMA })
   @ApiConflictResponse({ description: 'partner.name_taken' })
   @ApiForbiddenResponse({ description: 'partner.create.requires_all_partners: the admin is limited to some partners' })
   @ApiUnprocessableEntityResponse({ description: 'name missing or too long' })
@@ -86,6 +104,7 @@ export class PartnersWriteController extends NamedEntityWrites {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a partner' })
+  @ApiOkResponse({ description: 'The partner, renamed', schema: PARTNER_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.name_taken' })
   renamePartner(
@@ -101,6 +120,7 @@ export class PartnersWriteController extends NamedEntityWrites {
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a partner', description: 'Refused while customers use it (409 partner.in_use)' })
+  @ApiOkResponse({ description: 'The partner, deleted', schema: PARTNER_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   @ApiConflictResponse({ description: 'partner.in_use' })
   deletePartner(@Param('id', partnerIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
@@ -123,6 +143,7 @@ export class LocationsWriteController extends NamedEntityWrites {
 
   @Post()
   @ApiOperation({ summary: 'Create a location', description: 'Event LocationCreated on stream "locations"' })
+  @ApiCreatedResponse({ description: 'The location, with revision and position', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiConflictResponse({ description: 'location.name_taken' })
   createLocation(@Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
     return this.create(body, metadata, ifMatch);
@@ -130,6 +151,7 @@ export class LocationsWriteController extends NamedEntityWrites {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a location' })
+  @ApiOkResponse({ description: 'The location, renamed', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.name_taken' })
   renameLocation(@Param('id', locationIdPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
@@ -138,6 +160,7 @@ export class LocationsWriteController extends NamedEntityWrites {
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a location', description: 'Refused while customers use it (409 location.in_use)' })
+  @ApiOkResponse({ description: 'The location, deleted', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.in_use' })
   deleteLocation(@Param('id', locationIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
@@ -155,6 +178,7 @@ export class AdditionalFieldsWriteController {
 
   @Post()
   @ApiOperation({ summary: 'Define an additional customer field', description: 'Event AdditionalFieldDefined on stream "additional-field-definitions"' })
+  @ApiCreatedResponse({ description: 'The definition, with revision and position', schema: ADDITIONAL_FIELD_WRITTEN_SCHEMA })
   @ApiConflictResponse({ description: 'additional_field.already_defined' })
   async define(@Body() body: AdditionalFieldDefinitionDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new DefineAdditionalFieldCommand(body, { metadata, expectedRevision })));
@@ -162,6 +186,7 @@ export class AdditionalFieldsWriteController {
 
   @Patch(':name')
   @ApiOperation({ summary: 'Change an additional field definition (not its name or type)' })
+  @ApiOkResponse({ description: 'The definition after the change', schema: ADDITIONAL_FIELD_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'additional_field.not_found' })
   @ApiConflictResponse({ description: 'additional_field.type_immutable' })
   async change(@Param('name') name: string, @Body() body: AdditionalFieldPatchDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
@@ -170,6 +195,7 @@ export class AdditionalFieldsWriteController {
 
   @Delete(':name')
   @ApiOperation({ summary: 'Remove an additional field definition' })
+  @ApiOkResponse({ description: 'The removed definition', schema: ADDITIONAL_FIELD_REMOVED_SCHEMA })
   @ApiNotFoundResponse({ description: 'additional_field.not_found' })
   async remove(@Param('name') name: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RemoveAdditionalFieldCommand(name, { metadata, expectedRevision })));
@@ -187,6 +213,7 @@ export class CustomerSettingsWriteController {
   @Put()
   @HttpCode(200)
   @ApiOperation({ summary: 'Replace the customer settings (login / password / account number / PIN generation)' })
+  @ApiOkResponse({ description: 'The settings after the change', schema: CUSTOMER_SETTINGS_WRITTEN_SCHEMA })
   @ApiUnprocessableEntityResponse({ description: 'a pattern, charset or length is invalid' })
   async replace(@Body() body: CustomerSettingsDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new ChangeCustomerSettingsCommand(body, { metadata, expectedRevision })));
@@ -194,6 +221,7 @@ export class CustomerSettingsWriteController {
 
   @Patch()
   @ApiOperation({ summary: 'Change some customer settings' })
+  @ApiOkResponse({ description: 'The settings after the change', schema: CUSTOMER_SETTINGS_WRITTEN_SCHEMA })
   @ApiUnprocessableEntityResponse({ description: 'a pattern, charset or length is invalid' })
   async change(@Body() body: CustomerSettingsPatchDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new ChangeCustomerSettingsCommand(body, { metadata, expectedRevision })));

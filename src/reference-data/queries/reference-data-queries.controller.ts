@@ -1,6 +1,14 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiNotFoundResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ADDITIONAL_FIELD_LIST_SCHEMA,
+  CUSTOMER_SETTINGS_SCHEMA,
+  LOCATION_LIST_SCHEMA,
+  LOCATION_SCHEMA,
+  PARTNER_LIST_SCHEMA,
+  PARTNER_SCHEMA,
+} from '../http/reference-data.openapi.js';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { RequirePermission } from '../../auth/decorators.js';
@@ -33,6 +41,7 @@ export class PartnersQueryController {
   @Get()
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'Partners (with how many customers use each)' })
+  @ApiOkResponse({ description: 'The partners', schema: PARTNER_LIST_SCHEMA })
   list(@Query() query: NamedEntitiesQueryDto, @Req() request: AuthenticatedRequest) {
     return this.queryBus.execute(new ListNamedEntitiesQuery('partner', query.includeDeleted ?? false, partnerIdsOf(request)));
   }
@@ -40,6 +49,7 @@ export class PartnersQueryController {
   @Get(':id')
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'One partner' })
+  @ApiOkResponse({ description: 'The partner', schema: PARTNER_SCHEMA })
   @ApiNotFoundResponse({ description: 'partner.not_found' })
   one(@Param('id', partnerIdPipe) id: number, @Query() _query: ReferenceQueryDto, @Req() request: AuthenticatedRequest) {
     return this.queryBus.execute(new GetNamedEntityQuery('partner', id, partnerIdsOf(request)));
@@ -55,6 +65,7 @@ export class LocationsQueryController {
   @Get()
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'Locations (with how many customers use each; a partner-restricted admin counts their partners\' customers only)' })
+  @ApiOkResponse({ description: 'The locations', schema: LOCATION_LIST_SCHEMA })
   list(@Query() query: NamedEntitiesQueryDto, @Req() request: AuthenticatedRequest) {
     return this.queryBus.execute(new ListNamedEntitiesQuery('location', query.includeDeleted ?? false, partnerIdsOf(request)));
   }
@@ -62,6 +73,7 @@ export class LocationsQueryController {
   @Get(':id')
   @ReadModel(REFERENCE, STATS)
   @ApiOperation({ summary: 'One location' })
+  @ApiOkResponse({ description: 'The location', schema: LOCATION_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   one(@Param('id', locationIdPipe) id: number, @Query() _query: ReferenceQueryDto, @Req() request: AuthenticatedRequest) {
     return this.queryBus.execute(new GetNamedEntityQuery('location', id, partnerIdsOf(request)));
@@ -77,6 +89,7 @@ export class AdditionalFieldsQueryController {
   @Get()
   @ReadModel(REFERENCE)
   @ApiOperation({ summary: 'Additional customer field definitions, in definition order' })
+  @ApiOkResponse({ description: 'The definitions', schema: ADDITIONAL_FIELD_LIST_SCHEMA })
   list(@Query() _query: ReferenceQueryDto) {
     return this.queryBus.execute(new ListAdditionalFieldsQuery());
   }
@@ -91,6 +104,7 @@ export class CustomerSettingsQueryController {
   @Get()
   @ReadModel(REFERENCE)
   @ApiOperation({ summary: 'Customer settings: login / password / account number / PIN patterns and lengths' })
+  @ApiOkResponse({ description: 'The settings', schema: CUSTOMER_SETTINGS_SCHEMA })
   get(@Query() _query: ReferenceQueryDto) {
     return this.queryBus.execute(new GetCustomerSettingsQuery());
   }

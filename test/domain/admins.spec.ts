@@ -13,13 +13,12 @@ import {
   type AdminContext,
   type AdminEvent,
   type AdminState,
-  type RoleCommand,
   type RoleEvent,
   type RolesContext,
   type RolesState,
 } from '../../src/admins/domain/index.js';
-import { FieldErrors, fold, type DomainRuleViolation, type ValidationFailed } from '../../src/customers/domain/index.js';
-import { schemaErrors } from '../domain/json-schema-check.js';
+import { FieldErrors, fold } from '../../src/domain-kernel/index.js';
+import { specFor } from './given-when-then.js';
 
 const HASH = '$2b$10$' + 'a'.repeat(53);
 const NOW = '2025-03-01T10:00:00.000Z';
@@ -30,28 +29,7 @@ function context(overrides: Partial<AdminContext> = {}): AdminContext {
   return { now: NOW, roles: rolesDecider.initialState, knownPartnerIds: [1, 2, 3], activeSuperAdministrators: ['super-1'], actor: SUPER, ...overrides };
 }
 
-function catalogued(events: readonly { type: string; data: object }[]): void {
-  for (const event of events) {
-    const entry = ADMIN_EVENT_CATALOG.find((item) => item.type === event.type);
-    expect(entry).toBeDefined();
-    expect(schemaErrors(entry!.schema, JSON.parse(JSON.stringify(event.data)))).toEqual([]);
-  }
-}
-
-function decide(history: AdminEvent[], command: AdminCommand, ctx: Partial<AdminContext> = {}): AdminEvent[] {
-  const events = adminDecider.decide(command, fold(adminDecider, history), context(ctx));
-  catalogued(events);
-  return events;
-}
-
-function refusal(run: () => unknown): DomainRuleViolation {
-  try {
-    run();
-  } catch (error) {
-    return error as DomainRuleViolation;
-  }
-  throw new Error('expected a refusal');
-}
+const admins = specFor(adminDecider, () => context(), { catalog: ADMIN_EVENT_CATALOG });
 
 const created = (data: Partial<AdminEvent['data']> = {}): AdminEvent => ({
   type: 'AdminCreated',
@@ -65,30 +43,29 @@ const create = (data: Record<string, unknown> = {}): AdminCommand => ({
 
 describe('admin decider', () => {
   it('creates an admin: email normalised, partners sorted and unique, only the hash', () => {
-    const events = decide([], create());
+    const events = admins.given([]).when(create()).events();
     expect(events).toEqual([{ type: 'AdminCreated', data: { id: ID, email: 'ana@isp.example', name: 'Ana', role: 'manager', partnerIds: [1, 2], passwordHash: HASH, at: NOW } }]);
     const state = fold(adminDecider, events);
     expect(state).toMatchObject({ exists: true, active: true, role: 'manager', partnerIds: [1, 2] });
   });
 
   it('reports every invalid field at once', () => {
-    const error = refusal(() => decide([], create({ email: 'nope', name: '', role: '', partnerIds: [0, 'x'] }))) as unknown as ValidationFailed;
-    expect(error.name).toBe('ValidationFailed');
-    expect(error.errors.map((item) => `${item.field}:${item.rule}`).sort()).toEqual(['email:email', 'name:required', 'partnerIds[0]:integer', 'partnerIds[1]:integer', 'role:required']);
+    const errors = admins.given([]).when(create({ email: 'nope', name: '', role: '', partnerIds: [0, 'x'] })).thenInvalid();
+    expect(errors.map((item) => `${item.field}:${item.rule}`).sort()).toEqual(['email:email', 'name:required', 'partnerIds[0]:integer', 'partnerIds[1]:integer', 'role:required']);
   });
 
   it('refuses an unknown role or partner, and a second creation', () => {
-    expect(refusal(() => decide([], create({ role: 'wizard' }))).rule).toBe(ADMIN_RULES.roleUnknown);
-    expect(refusal(() => decide([], create({ partnerIds: [9] }))).rule).toBe(ADMIN_RULES.partnerUnknown);
-    expect(refusal(() => decide([created()], create())).rule).toBe(ADMIN_RULES.alreadyExists);
+    admins.given([]).when(create({ role: 'wizard' })).thenRefused(ADMIN_RULES.roleUnknown);
+    admins.given([]).when(create({ partnerIds: [9] })).thenRefused(ADMIN_RULES.partnerUnknown);
+    admins.given([created()]).when(create()).thenRefused(ADMIN_RULES.alreadyExists);
   });
 
   it('never lets an actor grant a role or partners beyond their own', () => {
     const manager = { id: 'm', permissions: permissionsOfRole(rolesDecider.initialState, 'manager'), partnerIds: [1] };
-    expect(refusal(() => decide([], create({ role: 'administrator', partnerIds: [1] }), { actor: manager })).rule).toBe(ADMIN_RULES.forbidden);
-    expect(refusal(() => decide([], create({ role: 'customer-creator', partnerIds: [1, 2] }), { actor: manager })).rule).toBe(ADMIN_RULES.forbidden);
-    expect(refusal(() => decide([], create({ role: 'customer-creator', partnerIds: [] }), { actor: manager })).rule).toBe(ADMIN_RULES.forbidden);
-    expect(decide([], create({ role: 'customer-creator', partnerIds: [1] }), { actor: manager })).toHaveLength(1);
+    admins.given([]).when(create({ role: 'administrator', partnerIds: [1] }), { actor: manager }).thenRefused(ADMIN_RULES.forbidden);
+    admins.given([]).when(create({ role: 'customer-creator', partnerIds: [1, 2] }), { actor: manager }).thenRefused(ADMIN_RULES.forbidden);
+    admins.given([]).when(create({ role: 'customer-creator', partnerIds: [] }), { actor: manager }).thenRefused(ADMIN_RULES.forbidden);
+    expect(admins.given([]).when(create({ role: 'customer-creator', partnerIds: [1] }), { actor: manager }).events()).toHaveLength(1);
   });
 
   it('hides admins outside the actor’s partners (not found), and those with every partner from a scoped actor', () => {
@@ -98,11 +75,11 @@ describe('admin decider', () => {
     expect(mayManage(scoped, { partnerIds: [] })).toBe(false);
     expect(mayManage(SUPER, { partnerIds: [2] })).toBe(true);
     expect(mayManage(undefined, { partnerIds: [] })).toBe(true);
-    expect(refusal(() => decide([created({ partnerIds: [2] })], { type: 'ChangeAdmin', data: { name: 'X' } }, { actor: scoped })).rule).toBe(ADMIN_RULES.notFound);
+    admins.given([created({ partnerIds: [2] })]).when({ type: 'ChangeAdmin', data: { name: 'X' } }, { actor: scoped }).thenRefused(ADMIN_RULES.notFound);
   });
 
   it('changes email, name, role and partners as one event each, with before and after', () => {
-    const events = decide([created()], { type: 'ChangeAdmin', data: { email: 'ANA2@isp.example', name: 'Ana B', role: 'engineer', partnerIds: [3] } });
+    const events = admins.given([created()]).when({ type: 'ChangeAdmin', data: { email: 'ANA2@isp.example', name: 'Ana B', role: 'engineer', partnerIds: [3] } }).events();
     expect(events.map((event) => [event.type, (event.data as { changes: unknown }).changes])).toEqual([
       ['AdminEmailChanged', [{ field: 'email', from: 'ana@isp.example', to: 'ana2@isp.example' }]],
       ['AdminRenamed', [{ field: 'name', from: 'Ana', to: 'Ana B' }]],
@@ -113,49 +90,49 @@ describe('admin decider', () => {
   });
 
   it('emits nothing for a PATCH that changes nothing', () => {
-    expect(decide([created()], { type: 'ChangeAdmin', data: { email: 'ana@isp.example', name: 'Ana', partnerIds: [] } })).toEqual([]);
+    expect(admins.given([created()]).when({ type: 'ChangeAdmin', data: { email: 'ana@isp.example', name: 'Ana', partnerIds: [] } }).events()).toEqual([]);
   });
 
   it('records a new password as its hash', () => {
     const next = '$2b$10$' + 'b'.repeat(53);
-    const events = decide([created()], { type: 'ChangeAdmin', data: { passwordHash: next } });
+    const events = admins.given([created()]).when({ type: 'ChangeAdmin', data: { passwordHash: next } }).events();
     expect(events).toEqual([{ type: 'AdminPasswordChanged', data: { id: ID, passwordHash: next, at: NOW } }]);
     expect(fold(adminDecider, [created(), ...events]).passwordHash).toBe(next);
-    expect(() => decide([created()], { type: 'ChangeAdminPassword', data: { passwordHash: 'plain-text' } })).toThrow(/bcrypt/);
+    expect(() => admins.given([created()]).when({ type: 'ChangeAdminPassword', data: { passwordHash: 'plain-text' } }).events()).toThrow(/bcrypt/);
   });
 
   it('refuses to change your own role or partners, or to deactivate yourself', () => {
     const self = { id: ID, permissions: [...PERMISSIONS], partnerIds: [] };
-    expect(refusal(() => decide([created({ role: 'super-administrator' })], { type: 'ChangeAdmin', data: { role: 'manager' } }, { actor: self })).rule).toBe(ADMIN_RULES.selfPrivileges);
-    expect(refusal(() => decide([created()], { type: 'DeactivateAdmin', data: {} }, { actor: self })).rule).toBe(ADMIN_RULES.selfDeactivation);
-    expect(decide([created()], { type: 'ChangeAdmin', data: { name: 'Me' } }, { actor: self })).toHaveLength(1);
+    admins.given([created({ role: 'super-administrator' })]).when({ type: 'ChangeAdmin', data: { role: 'manager' } }, { actor: self }).thenRefused(ADMIN_RULES.selfPrivileges);
+    admins.given([created()]).when({ type: 'DeactivateAdmin', data: {} }, { actor: self }).thenRefused(ADMIN_RULES.selfDeactivation);
+    expect(admins.given([created()]).when({ type: 'ChangeAdmin', data: { name: 'Me' } }, { actor: self }).events()).toHaveLength(1);
   });
 
   it('never demotes or deactivates the last active super-administrator', () => {
     const history = [created({ role: 'super-administrator' })];
     const others = { activeSuperAdministrators: [ID] };
-    expect(refusal(() => decide(history, { type: 'DeactivateAdmin', data: {} }, others)).rule).toBe(ADMIN_RULES.lastSuperAdministrator);
-    expect(refusal(() => decide(history, { type: 'ChangeAdmin', data: { role: 'manager' } }, others)).rule).toBe(ADMIN_RULES.lastSuperAdministrator);
-    expect(decide(history, { type: 'DeactivateAdmin', data: {} }, { activeSuperAdministrators: [ID, 'super-1'] })).toHaveLength(1);
+    admins.given(history).when({ type: 'DeactivateAdmin', data: {} }, others).thenRefused(ADMIN_RULES.lastSuperAdministrator);
+    admins.given(history).when({ type: 'ChangeAdmin', data: { role: 'manager' } }, others).thenRefused(ADMIN_RULES.lastSuperAdministrator);
+    expect(admins.given(history).when({ type: 'DeactivateAdmin', data: {} }, { activeSuperAdministrators: [ID, 'super-1'] }).events()).toHaveLength(1);
   });
 
   it('refuses to manage a more powerful admin', () => {
     const administrator = { id: 'a', permissions: permissionsOfRole(rolesDecider.initialState, 'administrator'), partnerIds: [] };
-    expect(refusal(() => decide([created({ role: 'super-administrator' })], { type: 'DeactivateAdmin', data: {} }, { actor: administrator, activeSuperAdministrators: [ID, 'x'] })).rule).toBe(ADMIN_RULES.forbidden);
+    admins.given([created({ role: 'super-administrator' })]).when({ type: 'DeactivateAdmin', data: {} }, { actor: administrator, activeSuperAdministrators: [ID, 'x'] }).thenRefused(ADMIN_RULES.forbidden);
   });
 
   it('deactivates with a reason, reactivates, and treats repeats as no-ops', () => {
-    const deactivated = decide([created()], { type: 'DeactivateAdmin', data: { reason: ' left the company ' } });
+    const deactivated = admins.given([created()]).when({ type: 'DeactivateAdmin', data: { reason: ' left the company ' } }).events();
     expect(deactivated).toEqual([{ type: 'AdminDeactivated', data: { id: ID, reason: 'left the company', at: NOW } }]);
-    expect(decide([created(), ...deactivated], { type: 'DeactivateAdmin', data: {} })).toEqual([]);
-    const reactivated = decide([created(), ...deactivated], { type: 'ReactivateAdmin', data: {} });
+    expect(admins.given([created(), ...deactivated]).when({ type: 'DeactivateAdmin', data: {} }).events()).toEqual([]);
+    const reactivated = admins.given([created(), ...deactivated]).when({ type: 'ReactivateAdmin', data: {} }).events();
     expect(reactivated.map((event) => event.type)).toEqual(['AdminReactivated']);
     expect(fold(adminDecider, [created(), ...deactivated, ...reactivated]).active).toBe(true);
-    expect(decide([created()], { type: 'ReactivateAdmin', data: {} })).toEqual([]);
+    expect(admins.given([created()]).when({ type: 'ReactivateAdmin', data: {} }).events()).toEqual([]);
   });
 
   it('answers not found for an admin that does not exist', () => {
-    expect(refusal(() => decide([], { type: 'DeactivateAdmin', data: {} })).rule).toBe(ADMIN_RULES.notFound);
+    admins.given([]).when({ type: 'DeactivateAdmin', data: {} }).thenRefused(ADMIN_RULES.notFound);
   });
 });
 
@@ -176,11 +153,7 @@ describe('password policy', () => {
 
 describe('roles', () => {
   const rolesContext = (overrides: Partial<RolesContext> = {}): RolesContext => ({ now: NOW, actorPermissions: [...PERMISSIONS], rolesInUse: [], ...overrides });
-  const decideRole = (history: RoleEvent[], command: RoleCommand, ctx: Partial<RolesContext> = {}): RoleEvent[] => {
-    const events = rolesDecider.decide(command, fold(rolesDecider, history), rolesContext(ctx));
-    catalogued(events);
-    return events;
-  };
+  const roles = specFor(rolesDecider, () => rolesContext(), { catalog: ADMIN_EVENT_CATALOG });
   const defined: RoleEvent = { type: 'RoleDefined', data: { name: 'support', label: 'Support', permissions: ['customers.read', 'notes'], at: NOW } };
 
   it('has Splynx-like built-in roles; super-administrator holds every permission', () => {
@@ -192,38 +165,38 @@ describe('roles', () => {
   });
 
   it('defines a custom role with permissions in canonical order', () => {
-    const events = decideRole([], { type: 'DefineRole', data: { name: 'support', label: 'Support', permissions: ['notes', 'customers.read', 'notes'] } });
+    const events = roles.given([]).when({ type: 'DefineRole', data: { name: 'support', label: 'Support', permissions: ['notes', 'customers.read', 'notes'] } }).events();
     expect(events).toEqual([defined]);
     const state: RolesState = fold(rolesDecider, events);
     expect(permissionsOfRole(state, 'support')).toEqual(['customers.read', 'notes']);
   });
 
   it('validates names and permissions, and refuses duplicates and built-in names', () => {
-    const invalid = refusal(() => decideRole([], { type: 'DefineRole', data: { name: 'Bad Name', permissions: ['customers.read', 'root'] } })) as unknown as ValidationFailed;
-    expect(invalid.errors.map((item) => `${item.field}:${item.rule}`)).toEqual(['name:format', 'permissions[1]:enum']);
-    expect(refusal(() => decideRole([defined], { type: 'DefineRole', data: { name: 'support', permissions: [] } })).rule).toBe(ROLE_RULES.nameTaken);
-    expect(refusal(() => decideRole([], { type: 'DefineRole', data: { name: 'manager', permissions: [] } })).rule).toBe(ROLE_RULES.nameTaken);
+    const errors = roles.given([]).when({ type: 'DefineRole', data: { name: 'Bad Name', permissions: ['customers.read', 'root'] } }).thenInvalid();
+    expect(errors.map((item) => `${item.field}:${item.rule}`)).toEqual(['name:format', 'permissions[1]:enum']);
+    roles.given([defined]).when({ type: 'DefineRole', data: { name: 'support', permissions: [] } }).thenRefused(ROLE_RULES.nameTaken);
+    roles.given([]).when({ type: 'DefineRole', data: { name: 'manager', permissions: [] } }).thenRefused(ROLE_RULES.nameTaken);
   });
 
   it('never grants permissions the author does not hold', () => {
     const author = { actorPermissions: ['customers.read', 'admins'] };
-    expect(refusal(() => decideRole([], { type: 'DefineRole', data: { name: 'x-role', permissions: ['customers.delete'] } }, author)).rule).toBe(ROLE_RULES.forbidden);
-    expect(refusal(() => decideRole([defined], { type: 'ChangeRole', data: { name: 'support', permissions: ['customers.read'] } }, author)).rule).toBe(ROLE_RULES.forbidden);
+    roles.given([]).when({ type: 'DefineRole', data: { name: 'x-role', permissions: ['customers.delete'] } }, author).thenRefused(ROLE_RULES.forbidden);
+    roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', permissions: ['customers.read'] } }, author).thenRefused(ROLE_RULES.forbidden);
   });
 
   it('changes label and permissions with before and after; built-in roles are fixed', () => {
-    const events = decideRole([defined], { type: 'ChangeRole', data: { name: 'support', label: 'Support desk', permissions: ['customers.read'] } });
+    const events = roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', label: 'Support desk', permissions: ['customers.read'] } }).events();
     expect(events).toEqual([
       { type: 'RoleChanged', data: { name: 'support', changes: [{ field: 'label', from: 'Support', to: 'Support desk' }, { field: 'permissions', from: ['customers.read', 'notes'], to: ['customers.read'] }], at: NOW } },
     ]);
-    expect(decideRole([defined], { type: 'ChangeRole', data: { name: 'support', permissions: ['notes', 'customers.read'] } })).toEqual([]);
-    expect(refusal(() => decideRole([], { type: 'ChangeRole', data: { name: 'manager', permissions: [] } })).rule).toBe(ROLE_RULES.builtIn);
-    expect(refusal(() => decideRole([], { type: 'ChangeRole', data: { name: 'nope', permissions: [] } })).rule).toBe(ROLE_RULES.notFound);
+    expect(roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', permissions: ['notes', 'customers.read'] } }).events()).toEqual([]);
+    roles.given([]).when({ type: 'ChangeRole', data: { name: 'manager', permissions: [] } }).thenRefused(ROLE_RULES.builtIn);
+    roles.given([]).when({ type: 'ChangeRole', data: { name: 'nope', permissions: [] } }).thenRefused(ROLE_RULES.notFound);
   });
 
   it('removes a role nobody has; refuses one in use', () => {
-    expect(refusal(() => decideRole([defined], { type: 'RemoveRole', data: { name: 'support' } }, { rolesInUse: ['support'] })).rule).toBe(ROLE_RULES.inUse);
-    const events = decideRole([defined], { type: 'RemoveRole', data: { name: 'support' } });
+    roles.given([defined]).when({ type: 'RemoveRole', data: { name: 'support' } }, { rolesInUse: ['support'] }).thenRefused(ROLE_RULES.inUse);
+    const events = roles.given([defined]).when({ type: 'RemoveRole', data: { name: 'support' } }).events();
     expect(fold(rolesDecider, [defined, ...events]).custom).toEqual({});
   });
 });

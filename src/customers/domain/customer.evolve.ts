@@ -1,0 +1,160 @@
+/**
+ * evolve(state, event) → state for the customer aggregate: folds every customer event, including
+ * those written by older versions; unknown (newer) event types leave the state as it is.
+ */
+import { type Change } from '../../domain-kernel/decider.js';
+import type { CustomerEvent } from './customer.events.js';
+import { type Customer, type CustomerState } from './customer.types.js';
+import { SECRET_FIELDS, money } from './decide/shared.js';
+
+export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
+  if (event.type === 'CustomerCreated') {
+    if (state.exists) return state;
+    const { customerId, at, ...rest } = event.data;
+    return {
+      ...clone(rest),
+      exists: true,
+      revision: state.revision + 1,
+      id: customerId,
+      isLead: false,
+      deleted: false,
+      deletedAt: null,
+      balance: 0,
+      comments: [],
+      notes: [],
+      capGrants: [],
+      hardware: [],
+      contacts: [],
+      addresses: [],
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+  if (!state.exists) return state;
+  const next = apply(state, event);
+  return { ...next, revision: state.revision + 1, updatedAt: (event.data as { at?: string }).at ?? state.updatedAt };
+}
+
+function apply(customer: Customer, event: CustomerEvent): Customer {
+  switch (event.type) {
+    case 'CustomerMainInfoChanged':
+    case 'CustomerContactInfoChanged':
+    case 'CustomerAddressChanged':
+    case 'CustomerBillingSettingsChanged':
+    case 'CustomerLabelsChanged':
+    case 'CustomerAdditionalFieldsChanged':
+    case 'CustomerBillingTypeChanged':
+    case 'CustomerConvertedToLead':
+    case 'LeadConvertedToCustomer':
+      return applyChanges(customer, event.data.changes);
+    case 'CustomerVoipSettingsChanged': {
+      const next = applyChanges(customer, event.data.changes);
+      return event.data.pinCiphertext === undefined ? next : { ...next, voip: { ...next.voip, pinCiphertext: event.data.pinCiphertext } };
+    }
+    case 'CustomerActivated':
+    case 'CustomerBlocked':
+    case 'CustomerDeactivated':
+      return { ...customer, status: event.data.to };
+    case 'CustomerDeleted':
+      return { ...customer, deleted: true, deletedAt: event.data.at };
+    case 'CustomerRestored':
+      return { ...customer, deleted: false, deletedAt: null };
+    case 'CustomerPasswordReset':
+      return { ...customer, passwordCiphertext: event.data.passwordCiphertext };
+    case 'CustomerPasswordRevealed':
+    case 'CustomerPinRevealed':
+    case 'CustomerImpersonated':
+      return customer;
+    case 'CustomerCommentAdded': {
+      const { commentId, text, type, pinned, author, at } = event.data;
+      return { ...customer, comments: [...customer.comments, { id: commentId, text, type, pinned, author: clone(author), at, editedAt: null }] };
+    }
+    case 'CustomerCommentEdited':
+      return {
+        ...customer,
+        comments: customer.comments.map((comment) =>
+          comment.id === event.data.commentId ? { ...applyFlat(comment, event.data.changes), editedAt: event.data.at } : comment,
+        ),
+      };
+    case 'CustomerCommentDeleted':
+      return { ...customer, comments: customer.comments.filter((comment) => comment.id !== event.data.commentId) };
+    case 'CustomerNoteAdded': {
+      const { noteId, text, kind, popup, author, at } = event.data;
+      return { ...customer, notes: [...customer.notes, { id: noteId, text, kind, popup, author: clone(author), at, editedAt: null }] };
+    }
+    case 'CustomerNoteEdited':
+      return {
+        ...customer,
+        notes: customer.notes.map((note) => (note.id === event.data.noteId ? { ...applyFlat(note, event.data.changes), editedAt: event.data.at } : note)),
+      };
+    case 'CustomerNoteDeleted':
+      return { ...customer, notes: customer.notes.filter((note) => note.id !== event.data.noteId) };
+    case 'CapBonusGranted': {
+      const { grantId, megabytes, reason, expiresAt, grantedBy, at } = event.data;
+      return {
+        ...customer,
+        capGrants: [...customer.capGrants, { id: grantId, megabytes, reason, expiresAt, revoked: false, revokedAt: null, grantedAt: at, grantedBy: clone(grantedBy) }],
+      };
+    }
+    case 'CapBonusRevoked':
+      return {
+        ...customer,
+        capGrants: customer.capGrants.map((grant) => (grant.id === event.data.grantId ? { ...grant, revoked: true, revokedAt: event.data.at } : grant)),
+      };
+    case 'HardwareAssigned': {
+      const { itemId, productName, barcode, status, at } = event.data;
+      return { ...customer, hardware: [...customer.hardware, { itemId, productName, barcode, status, assignedAt: at }] };
+    }
+    case 'HardwareUnassigned':
+      return { ...customer, hardware: customer.hardware.filter((item) => item.itemId !== event.data.itemId) };
+    case 'ContactPersonAdded': {
+      const { contactId, name, role, email, phone, at } = event.data;
+      return { ...customer, contacts: [...customer.contacts, { id: contactId, name, role, email, phone, addedAt: at }] };
+    }
+    case 'ContactPersonRemoved':
+      return { ...customer, contacts: customer.contacts.filter((contact) => contact.id !== event.data.contactId) };
+    case 'AdditionalAddressAdded': {
+      const { addressId, label, street, street2, zipCode, city, country, geo, at } = event.data;
+      return { ...customer, addresses: [...customer.addresses, { id: addressId, label, street, street2, zipCode, city, country, geo: clone(geo), addedAt: at }] };
+    }
+    case 'AdditionalAddressRemoved':
+      return { ...customer, addresses: customer.addresses.filter((address) => address.id !== event.data.addressId) };
+    case 'PaymentRecorded':
+      return { ...customer, balance: money(customer.balance + event.data.amount) };
+    case 'ChargeRecorded':
+      return { ...customer, balance: money(customer.balance - event.data.amount) };
+    default:
+      // Unknown (newer) event types leave the state as it is.
+      return customer;
+  }
+}
+
+/** Applies dotted-path changes ('voip.cps', 'additionalFields.x' → null removes) to the customer. */
+function applyChanges(customer: Customer, changes: readonly Change[]): Customer {
+  const next = { ...customer } as unknown as Record<string, unknown>;
+  for (const { field, to } of changes) {
+    if ((SECRET_FIELDS as readonly string[]).includes(field)) continue;
+    const dot = field.indexOf('.');
+    if (dot < 0) {
+      next[field] = clone(to);
+      continue;
+    }
+    const head = field.slice(0, dot);
+    const key = field.slice(dot + 1);
+    const section = { ...(next[head] as Record<string, unknown>) };
+    if (head === 'additionalFields' && to === null) delete section[key];
+    else section[key] = clone(to);
+    next[head] = section;
+  }
+  return next as unknown as Customer;
+}
+
+function applyFlat<T extends object>(target: T, changes: readonly Change[]): T {
+  const next = { ...target } as Record<string, unknown>;
+  for (const { field, to } of changes) next[field] = clone(to);
+  return next as T;
+}
+
+function clone<T>(value: T): T {
+  return value === null || typeof value !== 'object' ? value : structuredClone(value);
+}
