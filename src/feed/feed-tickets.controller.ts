@@ -2,6 +2,7 @@ import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequirePermission, STREAM_TICKET_TTL_SECONDS, StreamTicketStore } from '../auth/index.js';
 import type { RequestActor } from '../common/request-context.js';
+import { STREAM_TICKET_SCHEMA } from './feed.openapi.js';
 
 export interface StreamTicketAnswer {
   ticket: string;
@@ -26,7 +27,7 @@ export class FeedTicketsController {
   @ApiOperation({
     summary: `A single-use ticket (valid ${STREAM_TICKET_TTL_SECONDS} s) to open GET /api/v1/events/stream?ticket=… without an Authorization header (browser EventSource)`,
   })
-  @ApiCreatedResponse({ description: '{ticket, expiresAt, streamUrl}' })
+  @ApiCreatedResponse({ description: 'The ticket and the stream URL that uses it', schema: STREAM_TICKET_SCHEMA })
   async issue(@CurrentActor() actor: RequestActor & { sessionId?: string }): Promise<StreamTicketAnswer> {
     const { ticket, expiresAt } = await this.tickets.issue(actor.id, actor.sessionId!);
     return { ticket, expiresAt, streamUrl: `/api/v1/events/stream?ticket=${ticket}` };

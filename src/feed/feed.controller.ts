@@ -9,6 +9,12 @@ import { fieldsProblem, ProblemException, type FieldError } from '../common/prob
 import { PUBLISHED_CATALOG, PUBLISHED_TYPES, type PublishedCatalog } from './catalog/published-catalog.js';
 import { FeedService, InvalidPositionError, type FeedPage, type FeedReader } from './feed.service.js';
 
+/** A feed page in the list shape of the API; events / lastPosition are the fields of before (kept one release). */
+export interface FeedListPage extends FeedPage {
+  items: FeedPage['events'];
+  nextCursor: string | null;
+}
+
 export const FEED_LIMITS = { defaultLimit: 100, maxLimit: 1000, defaultHeartbeatSeconds: 15, maxHeartbeatSeconds: 300 };
 
 /**
@@ -24,9 +30,13 @@ export class FeedController {
   constructor(@Inject(FeedService) private readonly feed: FeedService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Events after a position, oldest first: {events, lastPosition}. Ask again with after=lastPosition.' })
+  @ApiOperation({
+    summary: 'Events after a position, oldest first, in the list shape {items, nextCursor}: ask again with cursor=nextCursor',
+    description: 'The feed has no last page: nextCursor is the position of the last event read and stays the same until new events arrive. events and lastPosition repeat items and nextCursor for one release (deprecated).',
+  })
   @ApiOkResponse({ description: 'A page of events', schema: FEED_PAGE_SCHEMA })
-  @ApiQuery({ name: 'after', required: false, description: 'Exclusive position (from a previous page or event); omitted: from the first event' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page (an exclusive position); omitted: from the first event' })
+  @ApiQuery({ name: 'after', required: false, description: 'The same as cursor (any event position); cursor wins when both are given' })
   @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types (see /events/catalog)' })
   @ApiQuery({ name: 'limit', required: false, description: `1..${FEED_LIMITS.maxLimit}, default ${FEED_LIMITS.defaultLimit}` })
   async page(
@@ -34,14 +44,16 @@ export class FeedController {
     @Query('after') after?: string,
     @Query('types') types?: string,
     @Query('limit') limit?: string,
-  ): Promise<FeedPage> {
+    @Query('cursor') cursor?: string,
+  ): Promise<FeedListPage> {
     const errors: FieldError[] = [];
     const parsedTypes = parseTypes(types, errors);
     const parsedLimit = parseIntegerParameter('limit', limit, 1, FEED_LIMITS.maxLimit, FEED_LIMITS.defaultLimit, errors);
     throwIfInvalid(errors);
-    return this.withPositionCheck(() =>
-      this.feed.page({ after: nonEmpty(after), types: parsedTypes, limit: parsedLimit, reader: readerOf(request) }),
+    const page = await this.withPositionCheck(() =>
+      this.feed.page({ after: nonEmpty(cursor) ?? nonEmpty(after), types: parsedTypes, limit: parsedLimit, reader: readerOf(request) }),
     );
+    return { items: page.events, nextCursor: page.lastPosition, ...page };
   }
 
   @Get('catalog')

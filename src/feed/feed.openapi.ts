@@ -2,7 +2,7 @@
 import { namedSchema, oa } from '../common/openapi/schema.js';
 import { ACTOR_SCHEMA } from '../common/openapi/shared-schemas.js';
 import type { PublishedCatalog, PublishedEventType } from './catalog/published-catalog.js';
-import type { FeedPage } from './feed.service.js';
+import type { FeedListPage } from './feed.controller.js';
 import type { PublicEvent, PublicEventMetadata } from './public-event.js';
 
 export const PUBLIC_EVENT_SCHEMA = namedSchema(
@@ -33,9 +33,13 @@ export const PUBLIC_EVENT_SCHEMA = namedSchema(
 
 export const FEED_PAGE_SCHEMA = namedSchema(
   'FeedPage',
-  oa.object<FeedPage>({
-    events: oa.array(PUBLIC_EVENT_SCHEMA, { description: 'Oldest first' }),
-    lastPosition: oa.nullable(oa.string({ description: 'Position of the last event read (also one filtered out): ask again with after=lastPosition' })),
+  oa.object<FeedListPage>({
+    items: oa.array(PUBLIC_EVENT_SCHEMA, { description: 'Oldest first' }),
+    nextCursor: oa.nullable(
+      oa.string({ description: 'Position of the last event read (also one filtered out): ask again with cursor=nextCursor; null only while the store is empty' }),
+    ),
+    events: { ...oa.array(PUBLIC_EVENT_SCHEMA), deprecated: true, description: 'The same as items (kept for one release)' },
+    lastPosition: { ...oa.nullable(oa.string()), deprecated: true, description: 'The same as nextCursor (kept for one release)' },
   }),
 );
 
@@ -61,3 +65,12 @@ export const EVENT_STREAM_SCHEMA = oa.string({
   description: 'Server-Sent Events: `id: <position>`, `event: <type>`, `data: <PublicEvent as JSON>`; lines starting with `:` are heartbeats',
   example: 'id: 0000000000000012:0000\nevent: CustomerCreated\ndata: {"id":"…","type":"CustomerCreated",…}\n\n',
 });
+
+export const STREAM_TICKET_SCHEMA = namedSchema(
+  'StreamTicket',
+  oa.object<{ ticket: string; expiresAt: string; streamUrl: string }>({
+    ticket: oa.string({ description: 'Single-use; valid for 30 s' }),
+    expiresAt: oa.dateTime(),
+    streamUrl: oa.string({ example: '/api/v1/events/stream?ticket=…', description: 'Relative to the server; add &types= / &after= as needed' }),
+  }),
+);

@@ -256,6 +256,12 @@ describe('customer lifecycle', () => {
       const page = await h.get(`/customers/${customer.id}/events?fromRevision=1&limit=1`).expect(200);
       expect(page.body.events.map((event: { revision: number }) => event.revision)).toEqual([1]);
       expect(page.body.nextRevision).toBe(2);
+      // The list shape: items and nextCursor (events and nextRevision repeat them for one release).
+      expect(page.body.items).toEqual(page.body.events);
+      expect(page.body.nextCursor).toBe('2');
+      const last = await h.get(`/customers/${customer.id}/events?cursor=${page.body.nextCursor}&limit=1`).expect(200);
+      expect(last.body.items.map((event: { revision: number }) => event.revision)).toEqual([2]);
+      expect(last.body.nextCursor).toBeNull();
     });
 
     it('time travel by revision and by time', async () => {

@@ -19,21 +19,27 @@ describe('the event feed: JSON pages and the catalogue', () => {
   let token: string;
   const get = (path: string) => request(live.app.getHttpServer()).get(`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
 
-  /** Reads every page after `after` with the given page size; checks each page's lastPosition. */
+  /**
+   * Reads every page after `after` with the given page size, following nextCursor (the list shape);
+   * checks each page's nextCursor and that the fields of before (events, lastPosition) repeat it.
+   */
   async function readAllPages(query: Record<string, string>, limit: number): Promise<Record<string, any>[]> {
     const events: Record<string, any>[] = [];
-    let after: string | undefined = query.after;
+    let cursor: string | undefined;
+    const start = query.after;
     for (let page = 0; page < 10_000; page++) {
-      const response = await get(`/events?${new URLSearchParams({ ...query, ...(after ? { after } : {}), limit: String(limit) })}`).expect(200);
-      const body = response.body as { events: Record<string, any>[]; lastPosition: string | null };
-      expect(body.events.length).toBeLessThanOrEqual(limit);
-      if (body.events.length === 0) {
-        expect(body.lastPosition).toBe(after ?? null);
+      const response = await get(`/events?${new URLSearchParams({ ...query, ...(cursor ? { cursor } : {}), limit: String(limit) })}`).expect(200);
+      const body = response.body as { items: Record<string, any>[]; nextCursor: string | null; events: unknown; lastPosition: unknown };
+      expect(body.events).toEqual(body.items);
+      expect(body.lastPosition).toBe(body.nextCursor);
+      expect(body.items.length).toBeLessThanOrEqual(limit);
+      if (body.items.length === 0) {
+        expect(body.nextCursor).toBe(cursor ?? start ?? null);
         return events;
       }
-      expect(body.lastPosition).toBe(body.events[body.events.length - 1].position);
-      events.push(...body.events);
-      after = body.lastPosition!;
+      expect(body.nextCursor).toBe(body.items[body.items.length - 1].position);
+      events.push(...body.items);
+      cursor = body.nextCursor!;
     }
     throw new Error('too many pages');
   }

@@ -54,9 +54,13 @@ export async function firstSession(baseUrl: string): Promise<string[]> {
 
   const comment = await client.POST('/api/v1/customers/{id}/comments', { headers, params: { path: { id } }, body: { text: 'Called' } });
   const revision: number | undefined = comment.data?.revision;
+  const commentId: string | undefined = comment.data?.id;
+  // @ts-expect-error a comment answer is the comment, not the whole customer
+  comment.data?.comments;
+  seen.push(String(commentId));
 
   const feed = await client.GET('/api/v1/events', { headers, params: { query: { limit: '10' } } });
-  for (const event of feed.data?.events ?? []) seen.push(event.type + '@' + event.position + ' ' + event.streamId);
+  for (const event of feed.data?.items ?? []) seen.push(event.type + '@' + event.position + ' ' + event.streamId);
 
   const stats = await client.GET('/api/v1/customers/stats', { headers });
   const total: number | undefined = stats.data?.total;

@@ -854,7 +854,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Events after a position, oldest first: {events, lastPosition}. Ask again with after=lastPosition. */
+        /**
+         * Events after a position, oldest first, in the list shape {items, nextCursor}: ask again with cursor=nextCursor
+         * @description The feed has no last page: nextCursor is the position of the last event read and stays the same until new events arrive. events and lastPosition repeat items and nextCursor for one release (deprecated).
+         */
         get: operations["FeedController_page"];
         put?: never;
         post?: never;
@@ -892,6 +895,23 @@ export interface paths {
         get: operations["FeedController_stream"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A single-use ticket (valid 30 s) to open GET /api/v1/events/stream?ticket=… without an Authorization header (browser EventSource) */
+        post: operations["FeedTicketsController_issue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1198,6 +1218,13 @@ export interface components {
             street2: string | null;
             zipCode: string | null;
         };
+        AdditionalAddressCreated: components["schemas"]["AdditionalAddress"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
         AdditionalField: {
             /** @enum {string} */
             appliesTo: "all" | "person" | "company";
@@ -1480,6 +1507,13 @@ export interface components {
             reason: string;
             revoked: boolean;
         };
+        CapGrantCreated: components["schemas"]["CapGrant"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
         ChainVerification: {
             chained: number;
             customerId: number;
@@ -1508,6 +1542,8 @@ export interface components {
             newPassword: Record<string, never>;
         };
         ChangeRoleDto: {
+            /** @description What the role is for; "" or null clears it */
+            description?: Record<string, never>;
             label?: Record<string, never>;
             permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
         };
@@ -1520,6 +1556,21 @@ export interface components {
              */
             status: "active" | "blocked" | "inactive";
         };
+        Charge: {
+            amount: number;
+            /** @description The customer's balance after it */
+            balance: number;
+            description: string;
+            id: string;
+            reference: string | null;
+        };
+        ChargeRecorded: components["schemas"]["Charge"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
         Comment: {
             /** Format: date-time */
             at: string;
@@ -1531,6 +1582,13 @@ export interface components {
             text: string;
             /** @enum {string} */
             type: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
+        };
+        CommentCreated: components["schemas"]["Comment"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
         };
         /** @description Oldest first, in one page (nextCursor is null) */
         CommentList: {
@@ -1557,6 +1615,13 @@ export interface components {
             name: string;
             phone: string | null;
             role: string | null;
+        };
+        ContactPersonCreated: components["schemas"]["ContactPerson"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
         };
         ConvertLeadToCustomerDto: {
             /** @description Why; recorded in the event */
@@ -1717,9 +1782,19 @@ export interface components {
         };
         CustomerEvents: {
             customerId: number;
-            /** @description In stream order */
+            /**
+             * @deprecated
+             * @description The same as items (kept for one release)
+             */
             events: components["schemas"]["StreamEvent"][];
-            /** @description Pass as ?fromRevision= for the next page; null at the end */
+            /** @description In stream order */
+            items: components["schemas"]["StreamEvent"][];
+            /** @description Pass as ?cursor= for the next page; null at the end */
+            nextCursor: string | null;
+            /**
+             * @deprecated
+             * @description nextCursor as a number (kept for one release)
+             */
             nextRevision: number | null;
             /** @description Revision of the last event of the stream */
             revision: number;
@@ -1879,6 +1954,8 @@ export interface components {
             reason?: Record<string, never>;
         };
         DefineRoleDto: {
+            /** @example Answers customers’ questions; changes nothing */
+            description?: Record<string, never>;
             /** @example Support agent */
             label?: Record<string, never>;
             /** @example support-agent */
@@ -1921,10 +1998,20 @@ export interface components {
             }[];
         };
         FeedPage: {
-            /** @description Oldest first */
+            /**
+             * @deprecated
+             * @description The same as items (kept for one release)
+             */
             events: components["schemas"]["PublicEvent"][];
-            /** @description Position of the last event read (also one filtered out): ask again with after=lastPosition */
+            /** @description Oldest first */
+            items: components["schemas"]["PublicEvent"][];
+            /**
+             * @deprecated
+             * @description The same as nextCursor (kept for one release)
+             */
             lastPosition: string | null;
+            /** @description Position of the last event read (also one filtered out): ask again with cursor=nextCursor; null only while the store is empty */
+            nextCursor: string | null;
         };
         GeoDto: {
             /** @example 52.52 */
@@ -1955,6 +2042,13 @@ export interface components {
             productName: string;
             /** @enum {string} */
             status: "assigned" | "rent" | "sold" | "internal_usage" | "stock" | "returned";
+        };
+        HardwareItemAssigned: components["schemas"]["HardwareItem"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
         };
         /** @description Assigned items, in one page (nextCursor is null) */
         HardwareList: {
@@ -2043,6 +2137,13 @@ export interface components {
             /** @description Shown as an alert when the profile opens */
             popup: boolean;
             text: string;
+        };
+        NoteCreated: components["schemas"]["Note"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
         };
         NoteList: {
             items: components["schemas"]["Note"][];
@@ -2147,6 +2248,23 @@ export interface components {
             vatId?: string | null;
             voip?: components["schemas"]["VoipDto"];
             zipCode?: string | null;
+        };
+        Payment: {
+            amount: number;
+            /** @description The customer's balance after it */
+            balance: number;
+            id: string;
+            /** @enum {string|null} */
+            method: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
+            note: string | null;
+            reference: string | null;
+        };
+        PaymentRecorded: components["schemas"]["Payment"] & {
+            customerId: number;
+            /** @description Global position of the event: pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
         };
         PinRevealed: {
             customerId: number;
@@ -2361,6 +2479,8 @@ export interface components {
         Role: {
             /** @description Built-in roles cannot be changed or removed */
             builtIn: boolean;
+            /** @example Answers customer calls; reads and edits profiles */
+            description: string;
             /** @example Support desk */
             label: string;
             /** @example support */
@@ -2415,6 +2535,17 @@ export interface components {
             schemaVersion: number;
             type: string;
         };
+        StreamTicket: {
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * @description Relative to the server; add &types= / &after= as needed
+             * @example /api/v1/events/stream?ticket=…
+             */
+            streamUrl: string;
+            /** @description Single-use; valid for 30 s */
+            ticket: string;
+        };
         TokenPair: {
             /** @description JWT: send as Authorization: Bearer <accessToken> */
             accessToken: string;
@@ -2431,6 +2562,11 @@ export interface components {
             tokenType: "Bearer";
         };
         UpdateAdminDto: {
+            /**
+             * Format: password
+             * @description Your current password: required to change your own password or email
+             */
+            currentPassword?: Record<string, never>;
             email?: Record<string, never>;
             name?: Record<string, never>;
             partnerIds?: number[];
@@ -4277,13 +4413,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with the new address; Location names it */
+            /** @description The new address, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["AdditionalAddressCreated"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -4751,13 +4887,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with the new grant; Location names it */
+            /** @description The new grant, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["CapGrantCreated"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -4954,13 +5090,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with its new balance; Location names it */
+            /** @description The charge and the new balance, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["ChargeRecorded"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -5127,13 +5263,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with the new comment; Location names it */
+            /** @description The new comment, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["CommentCreated"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -5491,13 +5627,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with the new contact; Location names it */
+            /** @description The new contact, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["ContactPersonCreated"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -5868,6 +6004,8 @@ export interface operations {
     CustomerHistoryController_events: {
         parameters: {
             query?: {
+                /** @description nextCursor of the previous page (the same as fromRevision, which it overrides) */
+                cursor?: number;
                 /** @description First revision to return */
                 fromRevision?: number;
                 limit?: number;
@@ -6017,13 +6155,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with the item; Location names it */
+            /** @description The assigned item, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["HardwareItemAssigned"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -6393,13 +6531,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with the new note; Location names it */
+            /** @description The new note, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["NoteCreated"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -6887,13 +7025,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer with its new balance; Location names it */
+            /** @description The payment and the new balance, with the customer's revision and position; Location names it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
+                    "application/json": components["schemas"]["PaymentRecorded"];
                 };
             };
             /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
@@ -7497,8 +7635,10 @@ export interface operations {
     FeedController_page: {
         parameters: {
             query?: {
-                /** @description Exclusive position (from a previous page or event); omitted: from the first event */
+                /** @description The same as cursor (any event position); cursor wins when both are given */
                 after?: string;
+                /** @description nextCursor of the previous page (an exclusive position); omitted: from the first event */
+                cursor?: string;
                 /** @description 1..1000, default 100 */
                 limit?: string;
                 /** @description Comma-separated event types (see /events/catalog) */
@@ -7593,6 +7733,8 @@ export interface operations {
                 after?: string;
                 /** @description Seconds between heartbeat comments, 1..300 (default 15) */
                 heartbeat?: string;
+                /** @description A single-use ticket from POST /api/v1/feed/tickets, in place of the Authorization header (browser EventSource) */
+                ticket?: unknown;
                 /** @description Comma-separated event types */
                 types?: string;
             };
@@ -7634,6 +7776,44 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FeedTicketsController_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket and the stream URL that uses it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission feed.read (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,6 @@
  * note alert, and the live timeline.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, api, describeError, ok, type BodyOf } from '../api/client';
 import { useAuth } from '../auth/auth';
@@ -20,7 +19,6 @@ export function CustomerProfileScreen() {
   const id = Number(useParams().id);
   const profile = useCustomer(id);
   const { can } = useAuth();
-  const queryClient = useQueryClient();
   const partners = namesById(usePartners().data);
   const locations = namesById(useLocations().data);
 
@@ -68,9 +66,10 @@ export function CustomerProfileScreen() {
         <aside className="profile-side" aria-label="Timeline">
           <Timeline
             customerId={customer.id}
-            onLiveEvent={() => {
-              // Another admin (or this one) changed the customer: show the new state.
-              void queryClient.invalidateQueries({ queryKey: ['customer', customer.id] });
+            onLiveEvent={(entry) => {
+              // Another admin (or this one) changed the customer: show the new state, read at the
+              // event's position (the profile is a projection that may not have caught up yet).
+              void profile.reloadAt(entry.position);
             }}
           />
         </aside>

@@ -31,6 +31,8 @@ import type { WriteOptions, WriteResult } from '../../event-sourcing/write-optio
 export interface CustomerWrite extends WriteResult<CustomerView> {
   /** The id of the comment / note / CAP grant / contact / address / payment / charge the command created. */
   createdId?: string;
+  /** The data of the event that created it (payments and charges are not part of the view). */
+  createdData?: Record<string, unknown>;
 }
 
 export interface CustomerOutcome {
@@ -205,7 +207,7 @@ export class CustomerCommandExecutor {
     const created = outcome.events.find((event) => CREATING_EVENTS.has(event.type));
     const data = (created?.data ?? {}) as Record<string, unknown>;
     const createdId = CREATED_ID_KEYS.map((key) => data[key]).find((value): value is string => typeof value === 'string');
-    return { resource, revision: outcome.revision, position: outcome.position, ...(createdId ? { createdId } : {}) };
+    return { resource, revision: outcome.revision, position: outcome.position, ...(createdId ? { createdId, createdData: data } : {}) };
   }
 
   /** The customer's stream folded (up to a revision), for reads of the write side. Not partner-scoped: see `loadFor`. */

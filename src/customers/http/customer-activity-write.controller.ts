@@ -13,7 +13,18 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CUSTOMER_WRITTEN_SCHEMA } from './customer.openapi.js';
+import { CREATED, createdItem } from './created-items.js';
+import {
+  ADDRESS_CREATED_SCHEMA,
+  CAP_GRANT_CREATED_SCHEMA,
+  CHARGE_CREATED_SCHEMA,
+  COMMENT_CREATED_SCHEMA,
+  CONTACT_CREATED_SCHEMA,
+  CUSTOMER_WRITTEN_SCHEMA,
+  HARDWARE_CREATED_SCHEMA,
+  NOTE_CREATED_SCHEMA,
+  PAYMENT_CREATED_SCHEMA,
+} from './customer.openapi.js';
 import { RequirePermission } from '../../auth/decorators.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -55,10 +66,10 @@ import { IF_MATCH_HEADER, plain } from './customers-write.controller.js';
 import { IfMatch, WriteInterceptor, writeBody } from './write-http.js';
 import { customerIdPipe } from '../../common/id-param.pipe.js';
 
-/** 201 answer of a sub-entity creation: Location names the new entity. */
-function created(response: Response, customerId: number, collection: string, result: CustomerWrite) {
+/** 201 answer of a sub-entity creation: the item with the customer's revision and position; Location names it. */
+function created<Item>(response: Response, customerId: number, collection: string, result: CustomerWrite, find: Parameters<typeof createdItem<Item>>[1]) {
   if (result.createdId) response.setHeader('Location', `/${API_PREFIX}/customers/${customerId}/${collection}/${result.createdId}`);
-  return writeBody(result);
+  return createdItem(result, find);
 }
 
 /**
@@ -82,7 +93,7 @@ export class CustomerActivityWriteController {
   @Post('comments')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add a comment', description: 'The author is the acting admin' })
-  @ApiCreatedResponse({ description: 'The customer with the new comment; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The new comment, with the customer's revision and position; Location names it", schema: COMMENT_CREATED_SCHEMA })
   async addComment(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddCommentDto,
@@ -90,7 +101,7 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'comments', await this.commandBus.execute(new AddCommentCommand(id, plain(body), { metadata, expectedRevision })));
+    return created(response, id, 'comments', await this.commandBus.execute(new AddCommentCommand(id, plain(body), { metadata, expectedRevision })), CREATED.comments);
   }
 
   @Patch('comments/:commentId')
@@ -120,7 +131,7 @@ export class CustomerActivityWriteController {
   @Post('notes')
   @RequirePermission('notes')
   @ApiOperation({ summary: 'Add an internal or debtor note', description: 'popup: shown as an alert when the profile is opened' })
-  @ApiCreatedResponse({ description: 'The customer with the new note; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The new note, with the customer's revision and position; Location names it", schema: NOTE_CREATED_SCHEMA })
   async addNote(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddNoteDto,
@@ -128,7 +139,7 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'notes', await this.commandBus.execute(new AddNoteCommand(id, plain(body), { metadata, expectedRevision })));
+    return created(response, id, 'notes', await this.commandBus.execute(new AddNoteCommand(id, plain(body), { metadata, expectedRevision })), CREATED.notes);
   }
 
   @Patch('notes/:noteId')
@@ -158,7 +169,7 @@ export class CustomerActivityWriteController {
   @Post('cap')
   @RequirePermission('cap')
   @ApiOperation({ summary: 'Grant CAP bonus data (top-up)', description: '{megabytes, reason, expiresAt?}; not for leads' })
-  @ApiCreatedResponse({ description: 'The customer with the new grant; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The new grant, with the customer's revision and position; Location names it", schema: CAP_GRANT_CREATED_SCHEMA })
   async grantCap(
     @Param('id', customerIdPipe) id: number,
     @Body() body: GrantCapBonusDto,
@@ -166,7 +177,7 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'cap', await this.commandBus.execute(new GrantCapBonusCommand(id, plain<GrantCapBonus['data']>(body), { metadata, expectedRevision })));
+    return created(response, id, 'cap', await this.commandBus.execute(new GrantCapBonusCommand(id, plain<GrantCapBonus['data']>(body), { metadata, expectedRevision })), CREATED.cap);
   }
 
   @Post('cap/:grantId/revoke')
@@ -189,7 +200,7 @@ export class CustomerActivityWriteController {
   @Post('hardware')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Assign an inventory item', description: '409 customer.hardware.already_assigned when the item is already there' })
-  @ApiCreatedResponse({ description: 'The customer with the item; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The assigned item, with the customer's revision and position; Location names it", schema: HARDWARE_CREATED_SCHEMA })
   async assignHardware(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AssignHardwareDto,
@@ -199,7 +210,7 @@ export class CustomerActivityWriteController {
   ) {
     const result = await this.commandBus.execute(new AssignHardwareCommand(id, plain<AssignHardware['data']>(body), { metadata, expectedRevision }));
     response.setHeader('Location', `/${API_PREFIX}/customers/${id}/hardware/${encodeURIComponent(body.itemId)}`);
-    return writeBody(result);
+    return createdItem(result, CREATED.hardware(body.itemId));
   }
 
   @Delete('hardware/:itemId')
@@ -222,7 +233,7 @@ export class CustomerActivityWriteController {
   @Post('contacts')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add a contact person' })
-  @ApiCreatedResponse({ description: 'The customer with the new contact; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The new contact, with the customer's revision and position; Location names it", schema: CONTACT_CREATED_SCHEMA })
   async addContact(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddContactDto,
@@ -230,7 +241,7 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'contacts', await this.commandBus.execute(new AddContactCommand(id, plain<AddContact['data']>(body), { metadata, expectedRevision })));
+    return created(response, id, 'contacts', await this.commandBus.execute(new AddContactCommand(id, plain<AddContact['data']>(body), { metadata, expectedRevision })), CREATED.contacts);
   }
 
   @Delete('contacts/:contactId')
@@ -246,7 +257,7 @@ export class CustomerActivityWriteController {
   @Post('addresses')
   @RequirePermission('customers.edit')
   @ApiOperation({ summary: 'Add an additional address' })
-  @ApiCreatedResponse({ description: 'The customer with the new address; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The new address, with the customer's revision and position; Location names it", schema: ADDRESS_CREATED_SCHEMA })
   async addAddress(
     @Param('id', customerIdPipe) id: number,
     @Body() body: AddAddressDto,
@@ -254,7 +265,7 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'addresses', await this.commandBus.execute(new AddAddressCommand(id, plain<AddAddress['data']>(body), { metadata, expectedRevision })));
+    return created(response, id, 'addresses', await this.commandBus.execute(new AddAddressCommand(id, plain<AddAddress['data']>(body), { metadata, expectedRevision })), CREATED.addresses);
   }
 
   @Delete('addresses/:addressId')
@@ -270,7 +281,7 @@ export class CustomerActivityWriteController {
   @Post('payments')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a payment', description: 'Raises the balance; not for leads' })
-  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The payment and the new balance, with the customer's revision and position; Location names it", schema: PAYMENT_CREATED_SCHEMA })
   async recordPayment(
     @Param('id', customerIdPipe) id: number,
     @Body() body: RecordPaymentDto,
@@ -278,13 +289,13 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'payments', await this.commandBus.execute(new RecordPaymentCommand(id, plain<RecordPayment['data']>(body), { metadata, expectedRevision })));
+    return created(response, id, 'payments', await this.commandBus.execute(new RecordPaymentCommand(id, plain<RecordPayment['data']>(body), { metadata, expectedRevision })), CREATED.payments);
   }
 
   @Post('charges')
   @RequirePermission('billing')
   @ApiOperation({ summary: 'Record a charge', description: 'Lowers the balance; not for leads' })
-  @ApiCreatedResponse({ description: 'The customer with its new balance; Location names it', schema: CUSTOMER_WRITTEN_SCHEMA })
+  @ApiCreatedResponse({ description: "The charge and the new balance, with the customer's revision and position; Location names it", schema: CHARGE_CREATED_SCHEMA })
   async recordCharge(
     @Param('id', customerIdPipe) id: number,
     @Body() body: RecordChargeDto,
@@ -292,6 +303,6 @@ export class CustomerActivityWriteController {
     @Res({ passthrough: true }) response: Response,
     @IfMatch() expectedRevision?: number,
   ) {
-    return created(response, id, 'charges', await this.commandBus.execute(new RecordChargeCommand(id, plain<RecordCharge['data']>(body), { metadata, expectedRevision })));
+    return created(response, id, 'charges', await this.commandBus.execute(new RecordChargeCommand(id, plain<RecordCharge['data']>(body), { metadata, expectedRevision })), CREATED.charges);
   }
 }

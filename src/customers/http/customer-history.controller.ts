@@ -29,8 +29,10 @@ export class CustomerHistoryController {
   @Get('events')
   @ApiOperation({ summary: 'The raw event stream of a customer', description: 'Envelopes with type, schema version, data, metadata (actor, ip, user agent, correlation ids), revision, position, recorded time' })
   @ApiOkResponse({ description: 'A page of the stream', schema: CUSTOMER_EVENTS_SCHEMA })
-  events(@Param('id', customerIdPipe) id: number, @Query() query: EventsQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
-    return this.history.events(id, { fromRevision: query.fromRevision, limit: query.limit }, scope);
+  async events(@Param('id', customerIdPipe) id: number, @Query() query: EventsQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
+    const page = await this.history.events(id, { fromRevision: query.cursor ?? query.fromRevision, limit: query.limit }, scope);
+    // The list shape of the API; the fields of before (events, nextRevision) stay for one release.
+    return { items: page.events, nextCursor: page.nextRevision === null ? null : String(page.nextRevision), ...page };
   }
 
   @Get('state')

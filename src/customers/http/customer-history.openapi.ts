@@ -19,11 +19,13 @@ export const STREAM_EVENT_SCHEMA = namedSchema(
 
 export const CUSTOMER_EVENTS_SCHEMA = namedSchema(
   'CustomerEvents',
-  oa.object<CustomerEventsPage>({
+  oa.object<CustomerEventsPage & { items: unknown; nextCursor: string | null }>({
+    items: oa.array(STREAM_EVENT_SCHEMA, { description: 'In stream order' }),
+    nextCursor: oa.nullable(oa.string({ description: 'Pass as ?cursor= for the next page; null at the end' })),
     customerId: oa.integer(),
-    events: oa.array(STREAM_EVENT_SCHEMA, { description: 'In stream order' }),
     revision: oa.integer({ description: 'Revision of the last event of the stream' }),
-    nextRevision: oa.nullable(oa.integer({ description: 'Pass as ?fromRevision= for the next page; null at the end' })),
+    events: { ...oa.array(STREAM_EVENT_SCHEMA), deprecated: true, description: 'The same as items (kept for one release)' },
+    nextRevision: { ...oa.nullable(oa.integer()), deprecated: true, description: 'nextCursor as a number (kept for one release)' },
   }),
 );
 

@@ -22,6 +22,7 @@ import {
   type VoipSettings,
 } from '../domain/index.js';
 import type { ActivityEntry, CustomerListItem, CustomerProfile, CustomerStats } from '../queries/customer-read-models.js';
+import type { Charge, CustomerRevision, Payment } from './created-items.js';
 
 const text = (description?: string) => oa.string(description ? { description } : {});
 const optionalText = (description?: string) => oa.nullable(text(description));
@@ -346,3 +347,47 @@ export const PORTAL_TOKEN_SCHEMA = namedSchema(
     'the customer',
   ),
 );
+
+/** A sub-resource write's answer: the created item, then the customer's id, revision and position. */
+function createdWith(item: ReturnType<typeof namedSchema> | SchemaObject): SchemaObject {
+  return oa.allOf(
+    item,
+    oa.object<CustomerRevision>({
+      customerId: oa.integer(),
+      revision: oa.integer({ description: "The customer's stream revision after the write (also the ETag)", minimum: 0 }),
+      position: oa.nullable(oa.string({ description: 'Global position of the event: pass it as ?minPosition= to read your write' })),
+    }),
+  );
+}
+
+export const PAYMENT_SCHEMA = namedSchema(
+  'Payment',
+  oa.object<Payment>({
+    id: oa.string(),
+    amount: oa.number({ exclusiveMinimum: true, minimum: 0 }),
+    method: oa.nullable(oa.enum(PAYMENT_METHODS)),
+    reference: optionalText(),
+    note: optionalText(),
+    balance: oa.number({ description: "The customer's balance after it" }),
+  }),
+);
+
+export const CHARGE_SCHEMA = namedSchema(
+  'Charge',
+  oa.object<Charge>({
+    id: oa.string(),
+    amount: oa.number({ exclusiveMinimum: true, minimum: 0 }),
+    description: oa.string(),
+    reference: optionalText(),
+    balance: oa.number({ description: "The customer's balance after it" }),
+  }),
+);
+
+export const COMMENT_CREATED_SCHEMA = namedSchema('CommentCreated', createdWith(COMMENT_SCHEMA));
+export const NOTE_CREATED_SCHEMA = namedSchema('NoteCreated', createdWith(NOTE_SCHEMA));
+export const CAP_GRANT_CREATED_SCHEMA = namedSchema('CapGrantCreated', createdWith(CAP_GRANT_SCHEMA));
+export const HARDWARE_CREATED_SCHEMA = namedSchema('HardwareItemAssigned', createdWith(HARDWARE_SCHEMA));
+export const CONTACT_CREATED_SCHEMA = namedSchema('ContactPersonCreated', createdWith(CONTACT_SCHEMA));
+export const ADDRESS_CREATED_SCHEMA = namedSchema('AdditionalAddressCreated', createdWith(ADDRESS_SCHEMA));
+export const PAYMENT_CREATED_SCHEMA = namedSchema('PaymentRecorded', createdWith(PAYMENT_SCHEMA));
+export const CHARGE_CREATED_SCHEMA = namedSchema('ChargeRecorded', createdWith(CHARGE_SCHEMA));

@@ -243,6 +243,13 @@ export class EventsQueryDto {
   @Min(0)
   fromRevision?: number;
 
+  @ApiPropertyOptional({ minimum: 0, description: 'nextCursor of the previous page (the same as fromRevision, which it overrides)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  cursor?: number;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 500 })
   @IsOptional()
   @Type(() => Number)
