@@ -144,8 +144,8 @@ onPostgres('a projection process killed with SIGKILL in the middle of a batch tr
 
   it('rolls the open batch back; after restart the tables equal a rebuild from zero', async () => {
     await appendEvents(fixture.store, 1_000, { streams: 12 });
-    const directory = join(process.cwd(), 'test/projections-runtime/crash-child');
-    child = spawn(process.execPath, ['--import', join(directory, 'register.mjs'), join(directory, 'child.ts')], {
+    const root = process.cwd();
+    child = spawn(process.execPath, ['--import', join(root, 'test/support/ts-run/register.mjs'), join(root, 'test/projections-runtime/crash-child/child.ts')], {
       env: { ...process.env, NODE_OPTIONS: '', CRASH_DATABASE_URL: fixture.url, CRASH_AT_BATCH: '4', CRASH_BATCH_SIZE: '100' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
