@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { FieldErrors } from '../../domain-kernel/index.js';
 import { adminDecider, checkPasswordPolicy, PLACEHOLDER_PASSWORD_HASH, type ActingAdmin, type AdminCommand, type AdminEvent } from '../domain/index.js';
-import { AdminCommandExecutor } from './admin-command-executor.js';
+import { AdminCommandExecutor, type AdminOutcome } from './admin-command-executor.js';
 import { actingAdmin, AdminQueries, toAdminView, type AdminView, type RoleView } from './admin-queries.js';
 import {
   ChangeAdminCommand,
@@ -19,6 +19,11 @@ import {
 import { PasswordHasher } from './password-hasher.js';
 import { Reauthentication } from './reauthentication.js';
 import { SessionRevokers } from './session-revoker.js';
+
+/** A write's answer: the admin as it now is, with the stream's revision and the write's position. */
+function adminWritten(outcome: AdminOutcome): WriteResult<AdminView> {
+  return { view: toAdminView(outcome), revision: outcome.revision, position: outcome.position };
+}
 
 // ----- admins -------------------------------------------------------------------------------------
 
@@ -45,7 +50,7 @@ export class CreateAdminHandler implements ICommandHandler<CreateAdminCommand> {
     await this.executor.reserveEmail(email, id);
     try {
       const outcome = await this.executor.run(id, command(passwordHash), acting, options.metadata);
-      return { view: toAdminView(outcome), revision: outcome.revision, position: outcome.position };
+      return adminWritten(outcome);
     } catch (error) {
       await this.executor.releaseEmail(email, id);
       throw error;
@@ -98,7 +103,7 @@ export class ChangeAdminHandler implements ICommandHandler<ChangeAdminCommand> {
       // A new password ends every other session of that admin (the actor's own current one survives).
       await this.sessions.revokeAllForAdmin(id, 'password_changed', actor?.id === id ? actor.sessionId : undefined);
     }
-    return { view: toAdminView(outcome), revision: outcome.revision, position: outcome.position };
+    return adminWritten(outcome);
   }
 }
 
@@ -115,7 +120,7 @@ export class DeactivateAdminHandler implements ICommandHandler<DeactivateAdminCo
     await this.executor.load(id, acting);
     const outcome = await this.executor.run(id, { type: 'DeactivateAdmin', data: { reason } }, acting, options.metadata, options.expectedRevision);
     await this.sessions.revokeAllForAdmin(id, 'admin_deactivated');
-    return { view: toAdminView(outcome), revision: outcome.revision, position: outcome.position };
+    return adminWritten(outcome);
   }
 }
 
@@ -127,7 +132,7 @@ export class ReactivateAdminHandler implements ICommandHandler<ReactivateAdminCo
     const acting = actingAdmin(options.actor);
     await this.executor.load(id, acting);
     const outcome = await this.executor.run(id, { type: 'ReactivateAdmin', data: {} }, acting, options.metadata, options.expectedRevision);
-    return { view: toAdminView(outcome), revision: outcome.revision, position: outcome.position };
+    return adminWritten(outcome);
   }
 }
 
@@ -152,7 +157,7 @@ export class ChangeOwnPasswordHandler implements ICommandHandler<ChangeOwnPasswo
     const self: ActingAdmin = { id: actor.id, permissions: actor.permissions ?? [], partnerIds: actor.partnerIds ?? [] };
     const outcome = await this.executor.run(actor.id, { type: 'ChangeAdminPassword', data: { passwordHash } }, self, metadata);
     await this.sessions.revokeAllForAdmin(actor.id, 'password_changed', actor.sessionId);
-    return { view: toAdminView(outcome), revision: outcome.revision, position: outcome.position };
+    return adminWritten(outcome);
   }
 }
 
