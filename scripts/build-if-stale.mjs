@@ -8,6 +8,7 @@
  * (also when a source was deleted: the stamp records the list of sources). `--force` rebuilds all.
  *
  * `npm install` / `npm ci` run it too (`prepare`), so a fresh clone is built once at install.
+ * `--only <name>` builds just that target (the console specs need the console, not the server).
  *
  * Adding a target (e.g. the console app): append to TARGETS with its sources and command.
  */
@@ -23,6 +24,8 @@ const quiet = process.argv.includes('--quiet');
 // but never fail an install (a Docker layer installs before copying sources; --omit=dev has no compiler).
 const atInstall = process.argv.includes('--at-install');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
 /** @type {{ name: string, sources: string[], stamp: string, when?: () => boolean, clean?: string[], command: string[] }[]} */
 const TARGETS = [
@@ -89,6 +92,7 @@ if (atInstall && (!existsSync(join(root, 'src')) || !existsSync(tsc))) {
 
 let failed = false;
 for (const target of TARGETS) {
+  if (only !== undefined && target.name !== only) continue;
   if (target.when && !target.when()) continue;
   const sources = listSources(target.sources);
   const reason = staleReason(target, sources);

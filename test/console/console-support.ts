@@ -1,17 +1,15 @@
 /**
  * Shared by the console e2e specs: one app (the real Nest app serving the built console) and one
- * headless Chromium per spec file, pages per test. The console is built first when console/dist is
- * missing or older than its sources.
+ * headless Chromium per spec file, pages per test. The console is built first when its sources changed.
  */
-import { execSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const ROOT = process.cwd();
-const CONSOLE = join(ROOT, 'console');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 export const LAPTOP = { width: 1366, height: 900 };
@@ -19,26 +17,10 @@ export const PHONE = { width: 390, height: 844 };
 /** Set SCREENSHOTS=1 (npm run console:screenshots) to write docs/screenshots/*.png. */
 const SCREENSHOTS = process.env.SCREENSHOTS === '1';
 
-function newestChange(folder: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds console/dist unless it is newer than every source of the console. */
+/** Builds console/dist when its sources changed, with the same stamp-based check `npm start` uses. */
 export function ensureConsoleBuilt(): void {
-  let built = 0;
-  try {
-    built = statSync(join(CONSOLE, 'dist', 'index.html')).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  const sources = Math.max(newestChange(join(CONSOLE, 'src')), statSync(join(CONSOLE, 'index.html')).mtimeMs, statSync(join(CONSOLE, 'vite.config.ts')).mtimeMs);
-  if (built > sources) return;
-  execSync('npm run -s console:build', { cwd: ROOT, stdio: 'pipe' });
+  const build = spawnSync(process.execPath, ['scripts/build-if-stale.mjs', '--only', 'console', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`console build failed: ${build.stdout}${build.stderr}`);
 }
 
 export interface ConsoleHarness {
