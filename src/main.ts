@@ -17,7 +17,9 @@ try {
   // Imported after the configuration is checked, so a configuration mistake is told at once.
   const { AppModule } = await import('./app.module.js');
   // abortOnError false: a failing module init throws here (one line below) instead of aborting the process.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  // logger false until configureHttpApp attaches pino: a failed init is then told once, by the catch,
+  // not also as Nest's console dump of every buffered line and the stack.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: false, bodyParser: false, abortOnError: false });
   configureHttpApp(app, config);
   await app.listen(config.port);
   const logger = app.get<Logger>(ROOT_LOGGER);

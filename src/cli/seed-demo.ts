@@ -20,6 +20,19 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadAppConfig } from '../config/app-config.js';
 import { configureHttpApp } from '../http-app.js';
 
+const USAGE = `Usage: npm run seed:demo -- [--customers N] [--force]
+
+Fills a fresh install with demo data through the app's HTTP API: partners, locations, additional fields
+and customers with six months of history. Uses the database npm start would (DATA_DIR / DATABASE_URL);
+on the embedded database, stop the app first.
+
+Options:
+  --customers N   how many customers, 1..5000 (default 300)
+  --force         seed also when customers exist already
+  -h, --help      show this help
+`;
+const KNOWN_OPTIONS = new Set(['--customers', '--force', '--help', '-h']);
+
 const DAY = 86_400_000;
 const HISTORY_DAYS = 180;
 
@@ -98,11 +111,23 @@ interface Action {
 const CONCURRENCY = 8;
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const unknown = process.argv.slice(2).find((argument) => argument.startsWith('-') && !KNOWN_OPTIONS.has(argument));
+  if (unknown) throw new Error(`unknown option ${unknown} (see --help)`);
   const customers = option('customers', 300);
   const force = process.argv.includes('--force');
   const config = loadAppConfig(process.env, { port: 0 });
   const { AppModule } = await import('../app.module.js');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, logLevel: 'warn' } as typeof config), { bodyParser: false, logger: ['error', 'warn'], abortOnError: false });
+  // No Nest logger until the app stands (as main.ts): a refusal at start (the embedded database in use)
+  // is printed once by main's catch, not also as Nest's stack trace.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...config, logLevel: 'warn' } as typeof config), {
+    bodyParser: false,
+    logger: false,
+    abortOnError: false,
+  });
   configureHttpApp(app, config);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/api/v1`;

@@ -47,6 +47,8 @@ describe('embedded database: one process per data folder', () => {
     const refused = await exitWithin(second, 30_000);
     expect(refused.code).toBe(1);
     expect(second.stderr()).toContain(`is in use by process ${app.child.pid} (Chronicle serving on port ${port})`);
+    // Told once, in one line: not also as Nest's dump of its start-up log and the stack.
+    expect(second.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^Chronicle cannot start: The embedded database .* is in use by process/)]);
     expect(JSON.parse(readFileSync(lockFile, 'utf8')).pid).toBe(app.child.pid); // the refused one left the lock alone
 
     const cli = start('src/cli/projections-rebuild.ts', ['stream_summary']);
