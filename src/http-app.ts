@@ -13,6 +13,7 @@ import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
 import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
 import { serveConsole } from './console-assets.js';
+import { withReasonField } from './common/reasons.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -66,7 +67,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .build(),
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
-  return withProblemResponses(document);
+  return withProblemResponses(withReasonField(document));
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, CustomerAction } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -272,3 +272,7 @@ export type CustomerContext = DecisionContext &
     passwordCiphertext?: string;
     pinCiphertext?: string;
   };
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The customer settings name actions by command type (reasonRequiredFor): the two lists must stay the same. */
+export const CUSTOMER_ACTIONS_ARE_COMMAND_TYPES: Same<CustomerAction, CustomerCommandType> = true;

@@ -12,7 +12,48 @@ import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
-export type CustomerSettings = CredentialPatternSettings;
+/**
+ * The customer actions a setting can name (the customer commands; the customers domain checks
+ * this list against its command types): `reasonRequiredFor` makes a reason mandatory for them.
+ */
+export const CUSTOMER_ACTIONS = [
+  'CreateCustomer',
+  'EditCustomer',
+  'SetAdditionalFields',
+  'ChangeStatus',
+  'ChangeBillingType',
+  'ConvertToLead',
+  'ConvertLeadToCustomer',
+  'DeleteCustomer',
+  'RestoreCustomer',
+  'ResetPassword',
+  'RevealPassword',
+  'RevealPin',
+  'Impersonate',
+  'AddComment',
+  'EditComment',
+  'DeleteComment',
+  'AddNote',
+  'EditNote',
+  'DeleteNote',
+  'GrantCapBonus',
+  'RevokeCapBonus',
+  'AssignHardware',
+  'UnassignHardware',
+  'AddContact',
+  'RemoveContact',
+  'AddAddress',
+  'RemoveAddress',
+  'RecordPayment',
+  'RecordCharge',
+] as const;
+
+export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
+
+export type CustomerSettings = CredentialPatternSettings & {
+  /** Customer actions that must carry a `reason` (422 `customer.reason_required` without one). */
+  reasonRequiredFor: CustomerAction[];
+};
 
 export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   loginPattern: '{id}',
@@ -24,6 +65,7 @@ export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   accountNumberLength: 10,
   accountNumberPrefix: '',
   pinLength: 6,
+  reasonRequiredFor: [],
 };
 
 const KEYS = Object.keys(DEFAULT_CUSTOMER_SETTINGS) as (keyof CustomerSettings)[];
@@ -71,6 +113,7 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   const passwordLength = integer(REFERENCE_DATA_LIMITS.passwordLength)(errors, 'passwordLength', input.passwordLength);
   const accountNumberLength = integer(REFERENCE_DATA_LIMITS.accountNumberLength)(errors, 'accountNumberLength', input.accountNumberLength);
   const pinLength = integer(REFERENCE_DATA_LIMITS.pinLength)(errors, 'pinLength', input.pinLength);
+  const reasonRequiredFor = actionList(errors, input.reasonRequiredFor);
 
   for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
     for (const problem of patternProblems(pattern)) errors.add(key, 'pattern', `${key}: ${problem}`);
@@ -123,7 +166,27 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
     errors.add('accountNumberPrefix', 'maxLength', 'accountNumberPrefix must be shorter than accountNumberLength');
   }
   errors.throwIfAny();
-  return { loginPattern, loginLength, loginCharset, passwordPattern, passwordLength, passwordCharset, accountNumberLength, accountNumberPrefix, pinLength };
+  return { loginPattern, loginLength, loginCharset, passwordPattern, passwordLength, passwordCharset, accountNumberLength, accountNumberPrefix, pinLength, reasonRequiredFor };
+}
+
+/** `reasonRequiredFor`: known actions, each once, in the order of CUSTOMER_ACTIONS (absent: none). */
+function actionList(errors: FieldErrors, value: unknown): CustomerAction[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    errors.add('reasonRequiredFor', 'type', 'reasonRequiredFor must be a list of customer actions');
+    return [];
+  }
+  value.forEach((item, index) => {
+    if (!(CUSTOMER_ACTIONS as readonly unknown[]).includes(item)) {
+      errors.add(`reasonRequiredFor[${index}]`, 'enum', `reasonRequiredFor[${index}] must be one of ${CUSTOMER_ACTIONS.join(', ')}`);
+    }
+  });
+  return CUSTOMER_ACTIONS.filter((action) => value.includes(action));
+}
+
+/** Whether the settings require a reason for a customer action. */
+export function reasonRequired(settings: Pick<CustomerSettings, 'reasonRequiredFor'>, action: string): boolean {
+  return (settings.reasonRequiredFor ?? []).includes(action as CustomerAction);
 }
 
 export function decideCustomerSettings(command: CustomerSettingsCommand, state: CustomerSettingsState, context: CustomerSettingsContext): CustomerSettingsEvent[] {

@@ -2,7 +2,7 @@
 import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
 import { ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../common/openapi/shared-schemas.js';
 import type { CustomerSettingsView, ReferenceEntityView } from '../application/reference-data.commands.js';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
 import type { NamedEntityItem } from '../queries/reference-data.queries.js';
 
 const namedEntity = (kind: string) =>
@@ -67,6 +67,7 @@ export const CUSTOMER_SETTINGS_SCHEMA = namedSchema(
     accountNumberLength: oa.integer({ minimum: 1 }),
     accountNumberPrefix: oa.string(),
     pinLength: oa.integer({ minimum: 1, description: 'Digits of a VoIP PIN' }),
+    reasonRequiredFor: oa.array(oa.enum(CUSTOMER_ACTIONS), { description: 'Customer actions that must carry a `reason` (else 422 customer.reason_required)' }),
     changedAt: oa.nullable(oa.dateTime('When the settings last changed; null while the defaults apply')),
   }),
 );
