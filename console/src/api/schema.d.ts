@@ -2764,7 +2764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2852,7 +2852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2926,7 +2926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8085,7 +8085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8168,7 +8168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9261,7 +9261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9342,7 +9342,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
