@@ -18,7 +18,7 @@
  * one ("may go down to −100.00"). Money is compared exactly (domain-kernel/money).
  */
 import { compareMoney, formatMoney } from '../../domain-kernel/money.js';
-import type { AutomationPolicy } from '../../reference-data/domain/customer-settings.js';
+import type { AutomationPolicy } from '../../reference-data/domain/index.js';
 import type { BillingType, CapGrant, Customer } from './customer.types.js';
 
 export type { AutomationPolicy };
