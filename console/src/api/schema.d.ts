@@ -2658,7 +2658,10 @@ export interface components {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -2728,6 +2731,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -2749,7 +2754,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdditionalFieldWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2803,7 +2808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3042,7 +3047,10 @@ export interface operations {
     AdminsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3061,7 +3069,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3088,6 +3096,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3097,7 +3114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3253,6 +3270,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The revision last seen (ETag); 412 when the administrator changed since */
                 "If-Match"?: string;
             };
@@ -3276,7 +3295,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3312,6 +3331,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
                 headers: {
@@ -3330,7 +3358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3345,6 +3373,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The revision last seen (ETag); 412 when the administrator changed since */
                 "If-Match"?: string;
             };
@@ -3364,7 +3394,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3400,8 +3430,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3414,7 +3462,10 @@ export interface operations {
     AuthController_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3433,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3451,6 +3502,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3460,7 +3520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3483,7 +3543,10 @@ export interface operations {
     AuthController_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3500,7 +3563,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3518,6 +3581,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3527,7 +3599,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3570,7 +3642,10 @@ export interface operations {
     AuthController_changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3587,7 +3662,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3598,6 +3673,15 @@ export interface operations {
             };
             /** @description No valid access token (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3628,7 +3712,10 @@ export interface operations {
     AuthController_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3647,7 +3734,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3665,6 +3752,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3674,7 +3770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3774,6 +3870,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -3795,7 +3893,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4402,6 +4500,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4425,7 +4525,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdditionalAddressCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4703,6 +4803,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4726,7 +4828,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4876,6 +4978,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4899,7 +5003,7 @@ export interface operations {
                     "application/json": components["schemas"]["CapGrantCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4977,6 +5081,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5001,7 +5107,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,6 +5185,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5102,7 +5210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChargeRecorded"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5252,6 +5360,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5275,7 +5385,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5616,6 +5726,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5639,7 +5751,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPersonCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5806,6 +5918,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5829,7 +5943,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5907,6 +6021,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5930,7 +6046,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6144,6 +6260,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6167,7 +6285,7 @@ export interface operations {
                     "application/json": components["schemas"]["HardwareItemAssigned"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6347,6 +6465,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6370,7 +6490,7 @@ export interface operations {
                     "application/json": components["schemas"]["PortalToken"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6520,6 +6640,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6543,7 +6665,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6812,6 +6934,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6835,7 +6959,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordReset"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6913,6 +7037,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6936,7 +7062,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordRevealed"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7014,6 +7140,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7037,7 +7165,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentRecorded"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7115,6 +7243,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7138,7 +7268,7 @@ export interface operations {
                     "application/json": components["schemas"]["PinRevealed"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7216,6 +7346,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7239,7 +7371,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7380,6 +7512,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7403,7 +7537,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7481,6 +7615,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7502,7 +7638,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkDeleteResult"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7793,7 +7929,10 @@ export interface operations {
     FeedTicketsController_issue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7808,6 +7947,15 @@ export interface operations {
                     "application/json": components["schemas"]["StreamTicket"];
                 };
             };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
@@ -7819,6 +7967,24 @@ export interface operations {
             };
             /** @description Needs permission feed.read (application/problem+json) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7893,6 +8059,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -7914,7 +8082,7 @@ export interface operations {
                     "application/json": components["schemas"]["LocationWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7968,7 +8136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8294,6 +8462,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -8315,7 +8485,7 @@ export interface operations {
                     "application/json": components["schemas"]["PartnerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8720,7 +8890,10 @@ export interface operations {
     ProjectionsAdminController_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 name: string;
             };
@@ -8741,7 +8914,7 @@ export interface operations {
                     "application/json": components["schemas"]["RebuildStarted"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8777,6 +8950,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -8786,7 +8968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8887,7 +9069,10 @@ export interface operations {
     RolesController_define: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8906,7 +9091,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8933,6 +9118,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -8942,7 +9136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
