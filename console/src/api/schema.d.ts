@@ -2655,7 +2655,10 @@ export interface components {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -2725,6 +2728,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -2746,7 +2751,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdditionalFieldWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2764,7 +2769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2800,7 +2805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2852,7 +2857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2926,7 +2931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3039,7 +3044,10 @@ export interface operations {
     AdminsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3058,7 +3066,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,6 +3093,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3094,7 +3111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3250,6 +3267,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The revision last seen (ETag); 412 when the administrator changed since */
                 "If-Match"?: string;
             };
@@ -3273,7 +3292,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3309,6 +3328,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
                 headers: {
@@ -3327,7 +3355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3342,6 +3370,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The revision last seen (ETag); 412 when the administrator changed since */
                 "If-Match"?: string;
             };
@@ -3361,7 +3391,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,8 +3427,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3411,7 +3459,10 @@ export interface operations {
     AuthController_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3430,7 +3481,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3448,6 +3499,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3457,7 +3517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3480,7 +3540,10 @@ export interface operations {
     AuthController_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3497,7 +3560,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3515,6 +3578,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3524,7 +3596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3567,7 +3639,10 @@ export interface operations {
     AuthController_changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3584,7 +3659,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3595,6 +3670,15 @@ export interface operations {
             };
             /** @description No valid access token (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3625,7 +3709,10 @@ export interface operations {
     AuthController_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3644,7 +3731,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3662,6 +3749,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3671,7 +3767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3771,6 +3867,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -3792,7 +3890,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4399,6 +4497,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4422,7 +4522,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdditionalAddressCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4700,6 +4800,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4723,7 +4825,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4873,6 +4975,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4896,7 +5000,7 @@ export interface operations {
                     "application/json": components["schemas"]["CapGrantCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4974,6 +5078,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4998,7 +5104,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5076,6 +5182,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5099,7 +5207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChargeRecorded"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5249,6 +5357,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5272,7 +5382,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5613,6 +5723,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5636,7 +5748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPersonCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5803,6 +5915,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5826,7 +5940,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5904,6 +6018,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5927,7 +6043,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6141,6 +6257,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6164,7 +6282,7 @@ export interface operations {
                     "application/json": components["schemas"]["HardwareItemAssigned"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6344,6 +6462,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6367,7 +6487,7 @@ export interface operations {
                     "application/json": components["schemas"]["PortalToken"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6517,6 +6637,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6540,7 +6662,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6809,6 +6931,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6832,7 +6956,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordReset"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6910,6 +7034,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6933,7 +7059,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordRevealed"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7011,6 +7137,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7034,7 +7162,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentRecorded"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7112,6 +7240,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7135,7 +7265,7 @@ export interface operations {
                     "application/json": components["schemas"]["PinRevealed"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7213,6 +7343,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7236,7 +7368,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7377,6 +7509,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7400,7 +7534,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7478,6 +7612,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7499,7 +7635,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkDeleteResult"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7788,7 +7924,10 @@ export interface operations {
     FeedTicketsController_issue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7803,6 +7942,15 @@ export interface operations {
                     "application/json": components["schemas"]["StreamTicket"];
                 };
             };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (application/problem+json) */
             401: {
                 headers: {
@@ -7814,6 +7962,24 @@ export interface operations {
             };
             /** @description Needs permission feed.read (application/problem+json) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7888,6 +8054,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -7909,7 +8077,7 @@ export interface operations {
                     "application/json": components["schemas"]["LocationWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7963,7 +8131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8085,7 +8253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8168,7 +8336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8289,6 +8457,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -8310,7 +8480,7 @@ export interface operations {
                     "application/json": components["schemas"]["PartnerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8715,7 +8885,10 @@ export interface operations {
     ProjectionsAdminController_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 name: string;
             };
@@ -8736,7 +8909,7 @@ export interface operations {
                     "application/json": components["schemas"]["RebuildStarted"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8772,6 +8945,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -8781,7 +8963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8882,7 +9064,10 @@ export interface operations {
     RolesController_define: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8901,7 +9086,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8928,6 +9113,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -8937,7 +9131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9261,7 +9455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9342,7 +9536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
