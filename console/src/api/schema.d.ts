@@ -2772,7 +2772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,7 +2860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2934,7 +2934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8258,7 +8258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8341,7 +8341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9460,7 +9460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9541,7 +9541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
