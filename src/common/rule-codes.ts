@@ -68,6 +68,16 @@ const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
 } satisfies Record<string, RuleCode>;
 
+/**
+ * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
+ * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
+ */
+const automation = {
+  'automation.unknown_kind': { status: 409, meaning: 'A due action of a kind no handler is registered for (recorded as failed, nothing done)' },
+  'automation.invalid_action': { status: 422, meaning: 'A due action whose command the decider found malformed (recorded as failed with the field errors, nothing done)' },
+  'automation.attempts_exhausted': { status: 503, meaning: 'A due action that failed on infrastructure errors (database, event store) ten times; recorded as failed, nothing done' },
+} satisfies Record<string, RuleCode>;
+
 const customer = {
   'customer.not_found': { status: 404, meaning: 'No such customer (or one outside the partners the admin may see)' },
   'customer.already_exists': { status: 409, meaning: 'A customer with this id already exists' },
@@ -141,7 +151,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

@@ -837,7 +837,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Customer counts per status, billing type, category, partner and location (deleted excluded) */
+        /**
+         * Customer counts per status, billing type, category, partner and location (deleted excluded)
+         * @description ?asOf=<ISO time>: the counts as they were then (event time), answered from the temporal read model; partner-scoped like every read.
+         */
         get: operations["CustomerQueriesController_stats"];
         put?: never;
         post?: never;
@@ -7754,6 +7757,8 @@ export interface operations {
     CustomerQueriesController_stats: {
         parameters: {
             query?: {
+                /** @description The counts as they were at this time (event time), from the temporal read model; omitted: now */
+                asOf?: string;
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
