@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { FeedModule } from './feed/feed.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { HealthController } from './health/health.controller.js';
 import { createRootLogger } from './logging/logging.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         ProjectionsModule,
         AdminsModule,
         AuthModule,
+        IdempotencyModule,
         ReadYourWritesModule,
         CustomerQueriesModule,
         ReferenceDataQueriesModule,

@@ -31,6 +31,12 @@ const revision = {
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
 } satisfies Record<string, RuleCode>;
 
+const idempotency = {
+  'idempotency_key.malformed': { status: 400, meaning: '`Idempotency-Key` is not 1 to 255 printable ASCII characters' },
+  'idempotency_key.reused': { status: 422, meaning: 'This `Idempotency-Key` was used by you within 24 h for another request (method, path or body); use a new key for a new request' },
+  'idempotency_key.in_progress': { status: 409, meaning: 'A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer' },
+} satisfies Record<string, RuleCode>;
+
 const auth = {
   'auth.missing_token': { status: 401, meaning: 'No access token: send `Authorization: Bearer <token>`' },
   'auth.invalid_token': { status: 401, meaning: 'The access token is malformed or forged' },
@@ -132,7 +138,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
+export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 
