@@ -4,6 +4,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AutomationModule } from './automation/automation.module.js';
+import { ClockModule } from './automation/clock.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
@@ -34,6 +36,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         TerminusModule,
         ConfigHolderModule.register(config),
+        ClockModule,
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
@@ -49,6 +52,7 @@ export class AppModule {
         CustomersModule,
         OperationsModule,
         PortalModule,
+        AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
     };

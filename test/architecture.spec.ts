@@ -56,8 +56,9 @@ const PUBLIC_FILES: Record<string, string[]> = {
   'reference-data': ['application/reference-data.reader.ts', 'application/reference-usage.ts'],
   // What the feed needs of the live module: the one activity entry, the partner directory.
   live: ['activity-entry.ts', 'customer-partners.ts'],
-  // The queries other modules may ask the query bus (the portal reads a customer's profile).
-  customers: ['queries/customer.queries.ts', 'queries/customer-read-models.ts'],
+  // The automatic command runner (src/automation) decides due actions through the executor; the portal
+  // asks the query bus for a customer's profile.
+  customers: ['application/customer-command-executor.ts', 'queries/customer.queries.ts', 'queries/customer-read-models.ts'],
   feed: [],
   portal: [],
 };
