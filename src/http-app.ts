@@ -12,6 +12,7 @@ import { namedSchemas } from './common/openapi/schema.js';
 import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
 import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
+import { withIdempotencyKey } from './idempotency/idempotency.openapi.js';
 import { serveConsole } from './console-assets.js';
 import { withReasonField } from './common/reasons.js';
 
@@ -25,7 +26,7 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   // req.ip (login rate limits, event metadata) is the client's only when the proxies in front are trusted.
   express.set('trust proxy', config.trustProxy);
   express.use(helmet());
-  express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
+  express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'] });
   express.use(jsonOnly);
   // verify: too deep a body is refused from its bytes, before JSON.parse and class-transformer see it.
   const jsonOptions = { limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyJsonNesting };
@@ -64,10 +65,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription('Event-sourced customer management for ISP / VoIP billing')
       .setVersion('1')
       .addBearerAuth()
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A portal token from POST /customers/{id}/impersonate' }, 'portal')
       .build(),
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
-  return withProblemResponses(withReasonField(document));
+  return withProblemResponses(withIdempotencyKey(withReasonField(document)));
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

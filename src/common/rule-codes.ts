@@ -39,6 +39,12 @@ const revision = {
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
 } satisfies Record<string, RuleCode>;
 
+const idempotency = {
+  'idempotency_key.malformed': { status: 400, meaning: '`Idempotency-Key` is not 1 to 255 printable ASCII characters' },
+  'idempotency_key.reused': { status: 422, meaning: 'This `Idempotency-Key` was used by you within 24 h for another request (method, path or body); use a new key for a new request' },
+  'idempotency_key.in_progress': { status: 409, meaning: 'A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer' },
+} satisfies Record<string, RuleCode>;
+
 const auth = {
   'auth.missing_token': { status: 401, meaning: 'No access token: send `Authorization: Bearer <token>`' },
   'auth.invalid_token': { status: 401, meaning: 'The access token is malformed or forged' },
@@ -50,6 +56,11 @@ const auth = {
   'auth.forbidden': { status: 403, meaning: 'The role does not grant the permission this endpoint needs (or the endpoint declares none)' },
   'auth.reauthentication_required': { status: 403, meaning: 'Changing your own password or email needs `currentPassword`, your current password (missing or wrong)' },
   'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
+} satisfies Record<string, RuleCode>;
+
+/** The customer's portal door (impersonation tokens). */
+const portal = {
+  'portal.invalid_token': { status: 401, meaning: 'The portal token (from `POST /customers/{id}/impersonate`) is unknown, expired or ended' },
 } satisfies Record<string, RuleCode>;
 
 const server = {
@@ -68,6 +79,16 @@ const live = {
 
 const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
+} satisfies Record<string, RuleCode>;
+
+/**
+ * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
+ * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
+ */
+const automation = {
+  'automation.unknown_kind': { status: 409, meaning: 'A due action of a kind no handler is registered for (recorded as failed, nothing done)' },
+  'automation.invalid_action': { status: 422, meaning: 'A due action whose command the decider found malformed (recorded as failed with the field errors, nothing done)' },
+  'automation.attempts_exhausted': { status: 503, meaning: 'A due action that failed on infrastructure errors (database, event store) ten times; recorded as failed, nothing done' },
 } satisfies Record<string, RuleCode>;
 
 const customer = {
@@ -90,13 +111,18 @@ const customer = {
   'customer.note.not_found': { status: 404, meaning: 'No such note on this customer' },
   'customer.cap.grant.not_found': { status: 404, meaning: 'No such CAP grant on this customer' },
   'customer.cap.grant_already_revoked': { status: 409, meaning: 'The CAP grant is already revoked' },
+  'customer.cap.grant_already_expired': { status: 409, meaning: 'The CAP grant has already expired (the automation recorded it)' },
+  'customer.voip.already_expired': { status: 409, meaning: 'The VoIP account has already expired at this expiry time' },
+  'customer.automation.disabled': { status: 409, meaning: 'An automatic rule was not taken: its switch is off in the customer settings (for the customer\'s partner)' },
+  'customer.automation.not_due': { status: 409, meaning: 'An automatic rule was not taken: its condition does not hold (any more) at its due time, or that time has not come' },
+  'customer.automation.not_blocked_automatically': { status: 409, meaning: 'The automation lifts or follows up only its own blocks; this customer was blocked by hand (or is not blocked)' },
   'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
   'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
-  'customer.login.taken': { status: 409, meaning: 'Another customer already uses this portal login' },
-  'customer.account_number.taken': { status: 409, meaning: 'Another customer already uses this VoIP account number' },
-  'customer.additional_field.taken': { status: 409, meaning: 'Another customer already has this value of a unique additional field' },
+  'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
+  'customer.account_number.taken': { status: 409, meaning: 'The VoIP account number is not available (unique over every partner, never reused; the answer never says who holds it)' },
+  'customer.additional_field.taken': { status: 409, meaning: 'The value of a unique additional field is not available (unique over every partner; the answer never says who holds it)' },
 } satisfies Record<string, RuleCode>;
 
 const referenceData = {
@@ -107,6 +133,8 @@ const referenceData = {
   'location.not_found': { status: 404, meaning: 'No such location' },
   'location.name_taken': { status: 409, meaning: 'Another location already has this name' },
   'location.in_use': { status: 409, meaning: 'Customers are still at the location' },
+  'location.shared': { status: 403, meaning: 'A customer outside the admin’s partners uses the location: only an admin over every partner renames or deletes it' },
+  'reference_data.all_partners_required': { status: 403, meaning: 'Additional-field definitions and customer settings apply to every partner: only an admin over every partner changes them' },
   'additional_field.not_found': { status: 404, meaning: 'No additional field of this name is defined' },
   'additional_field.already_defined': { status: 409, meaning: 'An additional field of this name is already defined' },
   'additional_field.type_immutable': { status: 409, meaning: 'The type of an additional field cannot change' },
@@ -127,6 +155,7 @@ const admins = {
   'role.built_in': { status: 409, meaning: 'Built-in roles cannot be changed or removed' },
   'role.in_use': { status: 409, meaning: 'The role is still assigned to administrators' },
   'role.forbidden': { status: 403, meaning: 'The role would grant permissions the acting admin does not hold' },
+  'role.all_partners_required': { status: 403, meaning: 'Roles are shared by every partner: only an administrator over every partner defines, changes or removes one' },
 } satisfies Record<string, RuleCode>;
 
 /** Operator endpoints (GET /projections, /projections/{name}/rebuild). */
@@ -135,7 +164,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...reason, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 
