@@ -90,6 +90,7 @@ const customer = {
   'customer.cap.grant_already_revoked': { status: 409, meaning: 'The CAP grant is already revoked' },
   'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
   'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
+  'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
   'customer.login.taken': { status: 409, meaning: 'Another customer already uses this portal login' },
