@@ -4,6 +4,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AutomationModule } from './automation/automation.module.js';
+import { ClockModule } from './automation/clock.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
@@ -33,6 +35,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         TerminusModule,
         ConfigHolderModule.register(config),
+        ClockModule,
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
@@ -47,6 +50,7 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -56,7 +56,8 @@ const PUBLIC_FILES: Record<string, string[]> = {
   'reference-data': ['application/reference-data.reader.ts', 'application/reference-usage.ts'],
   // What the feed needs of the live module: the one activity entry, the partner directory.
   live: ['activity-entry.ts', 'customer-partners.ts'],
-  customers: [],
+  // The automatic command run the automation runner (src/automation) decides due actions through.
+  customers: ['application/customer-command-executor.ts'],
   feed: [],
 };
 

@@ -68,6 +68,16 @@ const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
 } satisfies Record<string, RuleCode>;
 
+/**
+ * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
+ * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
+ */
+const automation = {
+  'automation.unknown_kind': { status: 409, meaning: 'A due action of a kind no handler is registered for (recorded as failed, nothing done)' },
+  'automation.invalid_action': { status: 422, meaning: 'A due action whose command the decider found malformed (recorded as failed with the field errors, nothing done)' },
+  'automation.attempts_exhausted': { status: 503, meaning: 'A due action that failed on infrastructure errors (database, event store) ten times; recorded as failed, nothing done' },
+} satisfies Record<string, RuleCode>;
+
 const customer = {
   'customer.not_found': { status: 404, meaning: 'No such customer (or one outside the partners the admin may see)' },
   'customer.already_exists': { status: 409, meaning: 'A customer with this id already exists' },
@@ -93,9 +103,9 @@ const customer = {
   'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
-  'customer.login.taken': { status: 409, meaning: 'Another customer already uses this portal login' },
-  'customer.account_number.taken': { status: 409, meaning: 'Another customer already uses this VoIP account number' },
-  'customer.additional_field.taken': { status: 409, meaning: 'Another customer already has this value of a unique additional field' },
+  'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
+  'customer.account_number.taken': { status: 409, meaning: 'The VoIP account number is not available (unique over every partner, never reused; the answer never says who holds it)' },
+  'customer.additional_field.taken': { status: 409, meaning: 'The value of a unique additional field is not available (unique over every partner; the answer never says who holds it)' },
 } satisfies Record<string, RuleCode>;
 
 const referenceData = {
@@ -106,6 +116,8 @@ const referenceData = {
   'location.not_found': { status: 404, meaning: 'No such location' },
   'location.name_taken': { status: 409, meaning: 'Another location already has this name' },
   'location.in_use': { status: 409, meaning: 'Customers are still at the location' },
+  'location.shared': { status: 403, meaning: 'A customer outside the admin’s partners uses the location: only an admin over every partner renames or deletes it' },
+  'reference_data.all_partners_required': { status: 403, meaning: 'Additional-field definitions and customer settings apply to every partner: only an admin over every partner changes them' },
   'additional_field.not_found': { status: 404, meaning: 'No additional field of this name is defined' },
   'additional_field.already_defined': { status: 409, meaning: 'An additional field of this name is already defined' },
   'additional_field.type_immutable': { status: 409, meaning: 'The type of an additional field cannot change' },
@@ -126,6 +138,7 @@ const admins = {
   'role.built_in': { status: 409, meaning: 'Built-in roles cannot be changed or removed' },
   'role.in_use': { status: 409, meaning: 'The role is still assigned to administrators' },
   'role.forbidden': { status: 403, meaning: 'The role would grant permissions the acting admin does not hold' },
+  'role.all_partners_required': { status: 403, meaning: 'Roles are shared by every partner: only an administrator over every partner defines, changes or removes one' },
 } satisfies Record<string, RuleCode>;
 
 /** Operator endpoints (GET /projections, /projections/{name}/rebuild). */
@@ -134,7 +147,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 
