@@ -17,6 +17,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        PortalModule,
         AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
