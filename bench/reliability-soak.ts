@@ -31,7 +31,9 @@ const out = args.string('out', 'docs/reliability-soak');
 const MAX_IN_FLIGHT = 64;
 const env = { ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SECRET: randomBytes(32).toString('hex') };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+// Idle sockets are dropped after 3 s, before the server's 5 s keep-alive timeout closes them under a
+// request being sent (the client-side ECONNRESET race of a first run).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 128, timeout: 3000 });
 
 interface Answer {
   status: number;

@@ -32,7 +32,7 @@ export async function linePanelsPng(rows: ReadonlyArray<Record<string, number>>,
       encoding: {
         x: { field: 'minute', type: 'quantitative', title: 'minutes into the run' },
         y: { field: 'value', type: 'quantitative', title: panel.unit, scale: { zero: true } },
-        color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'right' } },
+        color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'right', labelLimit: 400 } },
       },
     })),
     resolve: { scale: { color: 'independent' } },
