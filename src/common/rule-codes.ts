@@ -118,6 +118,7 @@ const customer = {
   'customer.automation.not_blocked_automatically': { status: 409, meaning: 'The automation lifts or follows up only its own blocks; this customer was blocked by hand (or is not blocked)' },
   'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
   'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
+  'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
   'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
