@@ -4,6 +4,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AutomationModule } from './automation/automation.module.js';
 import { ClockModule } from './automation/clock.module.js';
@@ -53,6 +54,7 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        AuditModule,
         PortalModule,
         AutomationModule,
       ],

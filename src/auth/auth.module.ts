@@ -10,6 +10,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
+import { LoginRecorder } from './login-record.js';
 import { PartnerScopes } from './partner-scopes.js';
 import { SessionStore } from './session.store.js';
 import { JwtSocketAuthenticator } from './socket-authenticator.js';
@@ -36,6 +37,7 @@ const AUTH_SCHEMA = Symbol('AuthSchema');
     TokenService,
     SessionStore,
     LoginRateLimiter,
+    LoginRecorder,
     AuthService,
     StreamTicketStore,
     AuthGuard,

@@ -5,6 +5,7 @@ import { normaliseEmail, type AdminState, type Permission } from '../admins/doma
 import type { RequestActor } from '../common/request-context.js';
 import { AuthenticationError } from './auth-errors.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
+import { LoginRecorder } from './login-record.js';
 import { SessionStore } from './session.store.js';
 import { TokenService } from './token.service.js';
 
@@ -45,6 +46,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly sessions: SessionStore,
     private readonly limiter: LoginRateLimiter,
+    private readonly logins: LoginRecorder,
   ) {}
 
   /** Throws AuthenticationError('invalid_credentials'); `ok: false` when rate-limited. */
@@ -58,6 +60,10 @@ export class AuthService {
     if (!admin || !passwordMatches || !admin.active) throw new AuthenticationError('invalid_credentials');
     await this.limiter.succeeded(verdict.reservation);
     const session = await this.sessions.create(admin.id, client);
+    await this.logins.record(admin, session.sessionId, client).catch(async (error: unknown) => {
+      await this.sessions.revoke(session.sessionId, 'logout');
+      throw error;
+    });
     return {
       ok: true,
       tokens: this.tokenPair(admin.id, session.sessionId, session.refreshToken, session.refreshExpiresAt),

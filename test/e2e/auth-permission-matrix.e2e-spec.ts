@@ -287,6 +287,24 @@ const CASES: HttpCase[] = [
   { route: 'GET /api/v1/customers/:id/state', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/state') }), allowed: 200, otherPartner: 404 },
   { route: 'GET /api/v1/customers/:id/audit/verify', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/audit/verify') }), allowed: 200, otherPartner: 404 },
   { route: 'GET /api/v1/customers/:id/audit/export', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/audit/export?format=ndjson') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/diff', prepare: async (fixture) => ({ path: await customerPath(fixture, 'active', '/diff?from=0&to=1') }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'GET /api/v1/audit/log',
+    prepare: async (fixture) => {
+      const customer = await fixture.customer('active');
+      return { path: `/api/v1/audit/log?limit=200&minPosition=${customer.position}` };
+    },
+    allowed: 200,
+    otherPartner: {
+      status: 200,
+      check: (answer, fixture) => {
+        const ids: (number | undefined)[] = answer.body.items.map((item: { customerId?: number }) => item.customerId);
+        expect(ids.filter((id) => id === undefined || fixture.partnerBCustomers.has(id))).toEqual([]);
+      },
+    },
+  },
+  // Revision 0 (the creation) cannot be reverted: 409 shows the door let the request through.
+  { route: 'POST /api/v1/customers/:id/revert', prepare: async (fixture) => ({ path: await customerPath(fixture, 'active', '/revert'), body: { revision: 0 } }), allowed: 409, otherPartner: 404 },
 
   // ----- reference data
   {

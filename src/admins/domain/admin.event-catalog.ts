@@ -33,6 +33,12 @@ export const ADMIN_EVENT_CATALOG: readonly EventCatalogEntry[] = [
   entry('AdminDeactivated', ADMIN_STREAM, 'An administrator was deactivated: no login, every session revoked.', js.object({ id, reason: js.nullable(js.string()), at })),
   entry('AdminReactivated', ADMIN_STREAM, 'A deactivated administrator was reactivated.', js.object({ id, at })),
   entry(
+    'AdminLoggedIn',
+    'admin-session-<uuid>',
+    'An administrator logged in: a new session (metadata: ip, user agent). One stream per session.',
+    js.object({ adminId: id, sessionId: id, email: js.string({ format: 'email' }), at }),
+  ),
+  entry(
     'RoleDefined',
     ROLES_STREAM,
     'A custom administrator role was defined (description absent when none was given).',

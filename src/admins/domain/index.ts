@@ -5,5 +5,6 @@
 export * from './permissions.js';
 export * from './roles.js';
 export * from './admin.js';
+export * from './admin-sessions.js';
 export { ADMIN_LIMITS } from './admin.limits.js';
 export { ADMIN_EVENT_CATALOG } from './admin.event-catalog.js';

@@ -52,9 +52,9 @@ export interface CustomerOutcome {
 export const REASON_REQUIRED = 'reason.required';
 
 /** Commands whose decision needs the known partner and location ids. */
-const NEEDS_REFERENCES: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer']);
+const NEEDS_REFERENCES: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer', 'RevertChange']);
 /** Commands whose decision needs the additional field definitions. */
-const NEEDS_DEFINITIONS: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer', 'SetAdditionalFields']);
+const NEEDS_DEFINITIONS: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer', 'SetAdditionalFields', 'RevertChange']);
 /** Where the id of a created sub-entity sits in the event data. */
 const CREATED_ID_KEYS = ['commentId', 'noteId', 'grantId', 'contactId', 'addressId', 'paymentId', 'chargeId'] as const;
 const CREATING_EVENTS: ReadonlySet<string> = new Set([

@@ -53,6 +53,23 @@ export interface CustomerAuditExport {
   events: StreamEventView[];
 }
 
+/** One side of a diff: the revision it resolved to and the recorded time of that revision. */
+export interface DiffBound {
+  revision: number;
+  at: string;
+}
+
+export interface CustomerDiff {
+  customerId: number;
+  from: DiffBound;
+  to: DiffBound;
+  /** Field by field (dotted paths; list items by their id), what differs between the two states. */
+  changes: { field: string; from: unknown; to: unknown }[];
+}
+
+/** The CSV of a customer's history: one row per field change (an event without changes: one row). */
+export const HISTORY_CSV_COLUMNS = ['revision', 'at', 'actorId', 'actorName', 'ip', 'reason', 'event', 'field', 'from', 'to'] as const;
+
 export interface CustomerStateAt {
   customer: CustomerView;
   revision: number;
@@ -118,6 +135,22 @@ export class CustomerHistory {
       verification: verification(customerId, events),
       events: events.map((event) => redactedView(event, { sealed: true })),
     };
+  }
+
+  /**
+   * The field-level difference between the customer at two points of its history (each a revision
+   * or a time, as time travel takes them). Fields that only record bookkeeping (revision,
+   * updatedAt) are left out.
+   */
+  async diff(customerId: number, bounds: { from: { asOf?: Date; revision?: number }; to: { asOf?: Date; revision?: number } }, scope: PartnerScope = PartnerScope.all()): Promise<CustomerDiff> {
+    const [from, to] = await Promise.all([this.stateAt(customerId, bounds.from, scope), this.stateAt(customerId, bounds.to, scope)]);
+    const before = flatten(from.customer as unknown as Record<string, unknown>);
+    const after = flatten(to.customer as unknown as Record<string, unknown>);
+    const fields = [...new Set([...before.keys(), ...after.keys()])].filter((field) => !DIFF_IGNORED.has(field));
+    const changes = fields
+      .filter((field) => JSON.stringify(before.get(field) ?? null) !== JSON.stringify(after.get(field) ?? null))
+      .map((field) => ({ field, from: before.get(field) ?? null, to: after.get(field) ?? null }));
+    return { customerId, from: { revision: from.revision, at: from.at }, to: { revision: to.revision, at: to.at }, changes };
   }
 
   private async wholeStream(customerId: number, scope: PartnerScope): Promise<RecordedEvent[]> {
@@ -204,6 +237,39 @@ export class CustomerHistory {
       throw error;
     });
   }
+}
+
+/** Not part of a diff: they change with every event. */
+const DIFF_IGNORED = new Set(['revision', 'updatedAt']);
+
+/**
+ * A customer view as dotted paths → values: nested objects by key ('voip.cps', 'geo' stays one
+ * value), lists of items with an id by that id ('comments.<id>'), other lists as one value.
+ */
+function flatten(value: Record<string, unknown>, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  for (const [key, item] of Object.entries(value)) {
+    const field = prefix + key;
+    if (Array.isArray(item) && item.length > 0 && item.every((entry) => entry && typeof entry === 'object' && ('id' in entry || 'itemId' in entry))) {
+      for (const entry of item as Record<string, unknown>[]) out.set(`${field}.${String(entry.id ?? entry.itemId)}`, entry);
+    } else if (item && typeof item === 'object' && !Array.isArray(item) && !('lat' in item && 'lng' in item)) {
+      flatten(item as Record<string, unknown>, `${field}.`, out);
+    } else {
+      out.set(field, item);
+    }
+  }
+  return out;
+}
+
+/** The export as CSV rows (HISTORY_CSV_COLUMNS): one per field change; an event without changes gets one row. */
+export function historyCsvRows(exported: CustomerAuditExport): unknown[][] {
+  return exported.events.flatMap((event) => {
+    const metadata = event.metadata as { actor?: { id?: string; name?: string }; ip?: string; reason?: string };
+    const data = event.data as { changes?: { field: string; from: unknown; to: unknown }[]; reason?: unknown };
+    const reason = typeof metadata.reason === 'string' ? metadata.reason : typeof data.reason === 'string' ? data.reason : null;
+    const head = [event.revision, event.recordedAt, metadata.actor?.id ?? null, metadata.actor?.name ?? null, metadata.ip ?? null, reason, event.type];
+    const changes = Array.isArray(data.changes) && data.changes.length ? data.changes : [null];
+    return changes.map((change) => (change ? [...head, change.field, change.from, change.to] : [...head, null, null, null]));
+  });
 }
 
 /** Events read per query while folding a stream for time travel (by time: from the first size, doubling). */

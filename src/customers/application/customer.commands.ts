@@ -221,3 +221,10 @@ export class ImpersonateCustomerCommand extends Command<WriteResult<PortalToken>
     super();
   }
 }
+
+/** POST /customers/{id}/revert: undo the change made at `revision` by new, compensating events. */
+export class RevertChangeCommand extends Command<CustomerWrite> {
+  constructor(readonly customerId: number, readonly revision: number, readonly options: WriteOptions) {
+    super();
+  }
+}

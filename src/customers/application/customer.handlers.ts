@@ -53,6 +53,7 @@ import {
   RestoreCustomerCommand,
   RevealPasswordCommand,
   RevealPinCommand,
+  RevertChangeCommand,
   RevokeCapBonusCommand,
   SetAdditionalFieldsCommand,
   UnassignHardwareCommand,
@@ -350,7 +351,33 @@ export class ImpersonateCustomerHandler implements ICommandHandler<ImpersonateCu
   }
 }
 
+/**
+ * Reverts one earlier change: reads the event at that revision, lets the decider decide the
+ * compensating events (RevertChange, see domain/decide/revert.ts), and records in their metadata
+ * what they undid: `revertedRevision` and, as `causationId`, the id of the undone event.
+ */
+@CommandHandler(RevertChangeCommand)
+export class RevertChangeHandler implements ICommandHandler<RevertChangeCommand> {
+  constructor(@Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor) {}
+
+  async execute({ customerId, revision, options }: RevertChangeCommand): Promise<CustomerWrite> {
+    await this.executor.loadFor(customerId, options);
+    const { events } = await this.executor.load(customerId);
+    const target = events.find((event) => event.revision === revision);
+    if (!target) {
+      throw new DomainRuleViolation(CUSTOMER_RULES.revertRevisionNotFound, `Customer ${customerId} has no revision ${revision}`, { revision });
+    }
+    const revertedLater = events.some((event) => event.revision > revision && event.metadata?.revertedRevision === revision);
+    const metadata = { ...options.metadata, causationId: target.id, revertedRevision: revision };
+    return this.executor.write(customerId, { type: 'RevertChange', data: { revision } }, { metadata, expectedRevision: options.expectedRevision }, () => ({
+      reverted: { revision, type: target.type, data: target.data as Record<string, unknown>, revertedLater },
+    }));
+  }
+}
+
+
 export const CUSTOMER_COMMAND_HANDLERS = [
+  RevertChangeHandler,
   CreateCustomerHandler,
   EditCustomerHandler,
   SetAdditionalFieldsHandler,
@@ -382,3 +409,4 @@ export const CUSTOMER_COMMAND_HANDLERS = [
   RecordPaymentHandler,
   RecordChargeHandler,
 ];
+

@@ -142,7 +142,20 @@ export type ActivateAutomatically = Cmd<'ActivateAutomatically', { dueAt: string
 export type ExpireVoipAccount = Cmd<'ExpireVoipAccount', { dueAt: string }>;
 export type ExpireCapBonus = Cmd<'ExpireCapBonus', { grantId: string; dueAt: string }>;
 
+/** POST /customers/{id}/revert: undo the change of one earlier event (see decide/revert.ts). */
+export type RevertChange = Cmd<'RevertChange', { revision: number }>;
+
+/** The event a RevertChange undoes, as the application layer read it from the stream. */
+export interface RevertTarget {
+  revision: number;
+  type: string;
+  data: Record<string, unknown>;
+  /** A later event already undid it (its metadata.revertedRevision is this revision). */
+  revertedLater: boolean;
+}
+
 export type CustomerCommand =
+  | RevertChange
   | CreateCustomer
   | EditCustomer
   | SetAdditionalFields
@@ -225,6 +238,8 @@ export interface FieldDefinitions {
  * leaves out a piece its command needs does not compile (see decideCustomer).
  */
 export interface CustomerContexts {
+  /** The event to undo, and whatever the command that undoes it needs (references, definitions, a fresh id). */
+  RevertChange: DecisionContext & Partial<KnownReferences> & FieldDefinitions & { newId?: string; reverted: RevertTarget };
   CreateCustomer: DecisionContext & KnownReferences & FieldDefinitions & { creation: CustomerCreationContext };
   /** Partners / locations are checked only when the PATCH moves the customer; the PIN only when voip.pinChanged. */
   EditCustomer: DecisionContext & Partial<KnownReferences> & FieldDefinitions & { /** The new PIN, sealed. */ pinCiphertext?: string };
@@ -270,7 +285,7 @@ export type CustomerCommandOf<T extends CustomerCommandType> = Extract<CustomerC
 
 /** One decision per command type on an existing customer (CreateCustomer decides on an empty stream). */
 export type CustomerDecisions = {
-  [T in Exclude<CustomerCommandType, 'CreateCustomer'>]: (command: CustomerCommandOf<T>, customer: Customer, context: CustomerContextFor<T>) => CustomerEvent[];
+  [T in Exclude<CustomerCommandType, 'CreateCustomer' | 'RevertChange'>]: (command: CustomerCommandOf<T>, customer: Customer, context: CustomerContextFor<T>) => CustomerEvent[];
 };
 
 /** Every piece any command needs, present: a context every command can be decided in (specs, replays). */
@@ -292,6 +307,7 @@ export type CompleteCustomerContext = DecisionContext &
 export type CustomerContext = DecisionContext &
   Partial<KnownReferences> &
   FieldDefinitions & {
+    reverted?: RevertTarget;
     newId?: string;
     creation?: CustomerCreationContext;
     passwordCiphertext?: string;

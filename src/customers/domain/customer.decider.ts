@@ -22,6 +22,7 @@ import { EDIT_DECISIONS } from './decide/edit.js';
 import { LEDGER_DECISIONS } from './decide/ledger.js';
 import { LIFECYCLE_DECISIONS } from './decide/lifecycle.js';
 import { SUB_ENTITY_DECISIONS } from './decide/sub-entities.js';
+import { compensationFor } from './decide/revert.js';
 
 export { SECRET_FIELDS } from './decide/shared.js';
 export { evolveCustomer };
@@ -45,6 +46,13 @@ export function decideCustomer<C extends CustomerCommand>(command: C, state: Cus
     throw new Error('decideCustomer: context.now (ISO string) is required');
   }
   const decided = command as CustomerCommand;
+  if (decided.type === 'RevertChange') {
+    const reverted = (context as CustomerContextFor<'RevertChange'>).reverted;
+    if (!reverted || reverted.revision !== decided.data?.revision) throw new Error('decideCustomer(RevertChange): context.reverted must be the event at the revision to undo');
+    if (!state.exists) refuse(RULES.notFound, 'The customer does not exist');
+    // The command that takes the change back, decided like any other: every rule still holds.
+    return decideCustomer(compensationFor(reverted, state), state, context as CustomerContext as never);
+  }
   if (decided.type === 'CreateCustomer') return createCustomer(decided, state, context as CustomerContextFor<'CreateCustomer'>);
   if (!state.exists) refuse(RULES.notFound, 'The customer does not exist');
   const customer = state;

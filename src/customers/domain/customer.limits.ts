@@ -41,6 +41,8 @@ export const CUSTOMER_LIMITS = {
   gracePeriodDays: 99,
   // actions and sub-entities
   reason: 500,
+  /** A `from` / `to` of GET /customers/{id}/diff: a revision or an ISO time. */
+  diffBound: 40,
   noteText: 10000,
   capReason: 500,
   capMegabytes: 100_000_000,

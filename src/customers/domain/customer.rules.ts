@@ -34,6 +34,10 @@ export const CUSTOMER_RULES = {
   automationDisabled: 'customer.automation.disabled',
   automationNotDue: 'customer.automation.not_due',
   notBlockedAutomatically: 'customer.automation.not_blocked_automatically',
+  revertRevisionNotFound: 'customer.revert.revision_not_found',
+  revertNotRevertible: 'customer.revert.not_revertible',
+  revertAlreadyReverted: 'customer.revert.already_reverted',
+  revertSuperseded: 'customer.revert.superseded',
 } as const;
 
 export type CustomerRule = (typeof CUSTOMER_RULES)[keyof typeof CUSTOMER_RULES];

@@ -6,12 +6,14 @@ import {
   AUDIT_EXPORT_SCHEMA,
   CHAIN_VERIFICATION_SCHEMA,
   CUSTOMER_EVENTS_SCHEMA,
+  CUSTOMER_DIFF_SCHEMA,
   CUSTOMER_STATE_SCHEMA,
 } from './customer-history.openapi.js';
 import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
-import { CustomerHistory } from '../application/customer-history.js';
-import { AuditExportQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
+import { CustomerHistory, HISTORY_CSV_COLUMNS, historyCsvRows } from '../application/customer-history.js';
+import { csvRows, EXPORT_CONTENT_TYPES } from '../../common/exports.js';
+import { AuditExportQueryDto, DiffQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
 import { customerIdPipe } from '../../common/id-param.pipe.js';
 
 /**
@@ -43,6 +45,16 @@ export class CustomerHistoryController {
     return { ...at.customer, revision: at.revision, asOf: query.asOf ?? at.at };
   }
 
+  @Get('diff')
+  @ApiOperation({
+    summary: 'What changed between two points of the history',
+    description: '?from=&to=, each a revision or an ISO time (as time travel takes them): {customerId, from {revision, at}, to {revision, at}, changes [{field, from, to}]}',
+  })
+  @ApiOkResponse({ description: 'The field-level changes', schema: CUSTOMER_DIFF_SCHEMA })
+  diff(@Param('id', customerIdPipe) id: number, @Query() query: DiffQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
+    return this.history.diff(id, { from: boundOf(query.from), to: boundOf(query.to) }, scope);
+  }
+
   @Get('audit/verify')
   @ApiOperation({
     summary: 'Tamper-evidence check of the stream',
@@ -58,11 +70,17 @@ export class CustomerHistoryController {
   @Get('audit/export')
   @ApiOperation({
     summary: 'History export (download)',
-    description: 'The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).',
+    description:
+      'The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default), ndjson (a header line with the verification, then one event per line) ' +
+      `or csv (one row per field change: ${HISTORY_CSV_COLUMNS.join(', ')}).`,
   })
   @ApiOkResponse({
     description: 'The export, as an attachment',
-    content: { 'application/json': { schema: AUDIT_EXPORT_SCHEMA }, 'application/x-ndjson': { schema: AUDIT_EXPORT_NDJSON_SCHEMA } },
+    content: {
+      'application/json': { schema: AUDIT_EXPORT_SCHEMA },
+      'application/x-ndjson': { schema: AUDIT_EXPORT_NDJSON_SCHEMA },
+      'text/csv': { schema: { type: 'string', description: `A header line (${HISTORY_CSV_COLUMNS.join(', ')}), then one row per field change` } },
+    },
   })
   async export(@Param('id', customerIdPipe) id: number, @Query() query: AuditExportQueryDto, @CurrentPartnerScope() scope: PartnerScope, @Res({ passthrough: true }) response: Response): Promise<string> {
     const exported = await this.history.export(id, scope);
@@ -71,7 +89,16 @@ export class CustomerHistoryController {
     response.setHeader('Content-Disposition', `attachment; filename="customer-${id}-history.${format}"`);
     response.setHeader('Cache-Control', 'no-store');
     if (format === 'json') return JSON.stringify(exported);
+    if (format === 'csv') {
+      response.setHeader('Content-Type', EXPORT_CONTENT_TYPES.csv);
+      return csvRows([HISTORY_CSV_COLUMNS, ...historyCsvRows(exported)]);
+    }
     const { events, ...header } = exported;
     return [header, ...events].map((line) => JSON.stringify(line)).join('\n') + '\n';
   }
+}
+
+/** `3` → revision 3; an ISO time → as of that time. */
+function boundOf(value: string): { revision?: number; asOf?: Date } {
+  return /^\d+$/.test(value) ? { revision: Number(value) } : { asOf: new Date(value) };
 }

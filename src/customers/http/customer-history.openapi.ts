@@ -1,6 +1,6 @@
 /** OpenAPI schemas of the auditors' reads of a customer's stream. */
 import { namedSchema, oa } from '../../common/openapi/schema.js';
-import type { CustomerAuditExport, CustomerChainVerification, CustomerEventsPage, StreamEventView } from '../application/customer-history.js';
+import type { CustomerAuditExport, CustomerDiff, DiffBound, CustomerChainVerification, CustomerEventsPage, StreamEventView } from '../application/customer-history.js';
 import { CUSTOMER_SCHEMA } from './customer.openapi.js';
 
 export const STREAM_EVENT_SCHEMA = namedSchema(
@@ -64,3 +64,21 @@ export const AUDIT_EXPORT_SCHEMA = namedSchema(
 );
 
 export const AUDIT_EXPORT_NDJSON_SCHEMA = oa.string({ description: 'format=ndjson: the export without events as the first line, then one StreamEvent per line' });
+
+const DIFF_BOUND = oa.object<DiffBound>({ revision: oa.integer({ minimum: 0, description: 'The revision the bound resolved to' }), at: oa.dateTime('When that revision was recorded') });
+
+export const CUSTOMER_DIFF_SCHEMA = namedSchema(
+  'CustomerDiff',
+  oa.object<CustomerDiff>({
+    customerId: oa.integer({ minimum: 1 }),
+    from: DIFF_BOUND,
+    to: DIFF_BOUND,
+    changes: oa.array(
+      oa.object<CustomerDiff['changes'][number]>({
+        field: oa.string({ description: "Dotted path ('city', 'voip.cps'); list items by id ('comments.<id>')", example: 'city' }),
+        from: oa.any('The value at from (null: absent)'),
+        to: oa.any('The value at to (null: absent)'),
+      }),
+    ),
+  }),
+);

@@ -41,6 +41,7 @@ import {
   RestoreCustomerCommand,
   RevealPasswordCommand,
   RevealPinCommand,
+  RevertChangeCommand,
   SetAdditionalFieldsCommand,
   type CreateCustomerBody,
   type CustomerPatchBody,
@@ -53,6 +54,7 @@ import {
   ImpersonateDto,
   ReasonDto,
   ResetPasswordDto,
+  RevertDto,
 } from './dto/customer-actions.dto.js';
 import { CreateCustomerDto, PatchCustomerDto } from './dto/customer-body.dto.js';
 import { CreateCustomerFieldRounds, EditCustomerFieldRounds } from './field-check-rounds.js';
@@ -134,6 +136,21 @@ export class CustomersWriteController {
   @ApiOkResponse({ description: 'The customer, restored', schema: CUSTOMER_WRITTEN_SCHEMA })
   async restore(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RestoreCustomerCommand(id, { reason: body.reason }, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/revert')
+  @RequirePermission('customers.revert')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Undo the change made at one revision',
+    description:
+      '{revision, reason?}: new, compensating events decided by the decider (their metadata: revertedRevision, causationId = the undone event). ' +
+      '409 where the rules forbid it (customer.status.transition_not_allowed for a status that can no longer be reached, customer.revert.not_revertible, ' +
+      'customer.revert.superseded when a field changed again since, customer.revert.already_reverted); 404 customer.revert.revision_not_found.',
+  })
+  @ApiOkResponse({ description: 'The customer after the revert', schema: CUSTOMER_WRITTEN_SCHEMA })
+  async revert(@Param('id', customerIdPipe) id: number, @Body() body: RevertDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new RevertChangeCommand(id, body.revision, { metadata, expectedRevision })));
   }
 
   @Post(':id/status')

@@ -43,6 +43,9 @@ import {
   OptionalEmail,
 } from '../../../common/body-fields.js';
 
+/** A revision (digits) or an ISO 8601 date-time. */
+const REVISION_OR_TIME = /^(\d{1,9}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))$/;
+
 export class ReasonDto {
   @OptionalText(CUSTOMER_LIMITS.reason, { description: 'Why; recorded in the event' })
   reason?: string | null;
@@ -273,9 +276,36 @@ export class StateQueryDto {
   revision?: number;
 }
 
+export const HISTORY_EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const;
+
 export class AuditExportQueryDto {
-  @ApiPropertyOptional({ enum: ['json', 'ndjson'], default: 'json', description: 'json: one document; ndjson: a header line, then one event per line' })
+  @ApiPropertyOptional({
+    enum: HISTORY_EXPORT_FORMATS,
+    default: 'json',
+    description: 'json: one document; ndjson: a header line, then one event per line; csv: one row per field change (time, actor, ip, reason, event, field, from, to)',
+  })
   @IsOptional()
-  @IsIn(['json', 'ndjson'])
-  format?: 'json' | 'ndjson';
+  @IsIn(HISTORY_EXPORT_FORMATS)
+  format?: (typeof HISTORY_EXPORT_FORMATS)[number];
+}
+
+/** GET /customers/{id}/diff: each side a revision (digits) or an ISO 8601 time. */
+export class DiffQueryDto {
+  @ApiProperty({ description: 'A revision (e.g. 3) or an ISO 8601 time', example: '3' })
+  @IsString()
+  @MaxLength(CUSTOMER_LIMITS.diffBound)
+  @Matches(REVISION_OR_TIME, { message: 'from must be a revision or an ISO 8601 time' })
+  from: string;
+
+  @ApiProperty({ description: 'A revision or an ISO 8601 time, after from', example: '2026-06-30T23:59:59Z' })
+  @IsString()
+  @MaxLength(CUSTOMER_LIMITS.diffBound)
+  @Matches(REVISION_OR_TIME, { message: 'to must be a revision or an ISO 8601 time' })
+  to: string;
+}
+
+/** POST /customers/{id}/revert. */
+export class RevertDto extends ReasonDto {
+  @RequiredInteger({ minimum: 0, description: 'The stream revision whose change to undo (GET /customers/{id}/activity)' })
+  revision: number;
 }
