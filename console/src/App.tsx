@@ -11,6 +11,7 @@ import { CustomerHistoryScreen } from './screens/CustomerHistoryScreen';
 import { ReferenceDataScreen } from './screens/ReferenceDataScreen';
 import { AdminsScreen } from './screens/AdminsScreen';
 import { OperationsScreen } from './screens/OperationsScreen';
+import { AuditLogScreen } from './screens/AuditLogScreen';
 
 function RequireLogin() {
   const { loggedIn, loading, error, admin } = useAuth();
@@ -34,6 +35,7 @@ export function App() {
         <Route path="/reference-data" element={<ReferenceDataScreen />} />
         <Route path="/admins" element={<AdminsScreen />} />
         <Route path="/operations" element={<OperationsScreen />} />
+        <Route path="/audit" element={<AuditLogScreen />} />
         <Route path="*" element={<NotYetScreen title="Not found" />} />
       </Route>
     </Routes>

@@ -109,6 +109,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log across customers and admins
+         * @description Filters combine: actorId, type (comma separated event types), customerId, partnerId, from / to (time of the action). Newest first, keyset-paged (cursor). format=ndjson or csv streams every matching row as a download (columns: position, at, actorId, actorName, actorRole, ip, reason, streamId, customerId, type, summary).
+         */
+        get: operations["AuditLogController_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -330,7 +350,7 @@ export interface paths {
         };
         /**
          * History export (download)
-         * @description The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).
+         * @description The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default), ndjson (a header line with the verification, then one event per line) or csv (one row per field change: revision, at, actorId, actorName, ip, reason, event, field, from, to).
          */
         get: operations["CustomerHistoryController_export"];
         put?: never;
@@ -553,6 +573,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two points of the history
+         * @description ?from=&to=, each a revision or an ISO time (as time travel takes them): {customerId, from {revision, at}, to {revision, at}, changes [{field, from, to}]}
+         */
+        get: operations["CustomerHistoryController_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/events": {
         parameters: {
             query?: never;
@@ -764,6 +804,26 @@ export interface paths {
          * @description Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)
          */
         post: operations["CustomersWriteController_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo the change made at one revision
+         * @description {revision, reason?}: new, compensating events decided by the decider (their metadata: revertedRevision, causationId = the undone event). 409 where the rules forbid it (customer.status.transition_not_allowed for a status that can no longer be reached, customer.revert.not_revertible, customer.revert.superseded when a field changed again since, customer.revert.already_reverted); 404 customer.revert.revision_not_found.
+         */
+        post: operations["CustomersWriteController_revert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1187,6 +1247,10 @@ export interface components {
             }[];
             /** @description Global position of the event */
             position: string;
+            /** @description Why, as the write said (the `reason` of its body); null when it gave none */
+            reason: string | null;
+            /** @description On the events of a revert: the revision whose change they undid */
+            revertedRevision?: number;
             revision: number;
             /**
              * @description One sentence for a person
@@ -1220,6 +1284,8 @@ export interface components {
             geo?: components["schemas"]["GeoDto"] | null;
             /** @example Billing */
             label?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street: string;
             street2?: string | null;
             zipCode?: string | null;
@@ -1227,6 +1293,8 @@ export interface components {
         AddCommentDto: {
             /** @default false */
             pinned: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
             /**
              * @default comment
@@ -1239,6 +1307,8 @@ export interface components {
             email?: string | null;
             name: string;
             phone?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: string | null;
         };
         AdditionalAddress: {
@@ -1312,6 +1382,8 @@ export interface components {
             name: string;
             /** @description Allowed values of select and multiselect fields */
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @default false */
             required: boolean;
             /** @default true */
@@ -1345,6 +1417,8 @@ export interface components {
             max?: number | null;
             min?: number | null;
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             required?: boolean;
             showInCreateForm?: boolean;
             showInList?: boolean;
@@ -1383,6 +1457,8 @@ export interface components {
              * @default false
              */
             popup: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
         };
         /** @description Additional addresses, in one page (nextCursor is null) */
@@ -1432,6 +1508,8 @@ export interface components {
             /** @description Inventory item id */
             itemId: string;
             productName: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @default assigned
              * @enum {string}
@@ -1445,6 +1523,43 @@ export interface components {
             exportedAt: string;
             streamId: string;
             verification: components["schemas"]["ChainVerification"];
+        };
+        AuditLogEntry: {
+            actor: {
+                id: string;
+                name: string;
+                role: string;
+            } | null;
+            /**
+             * Format: date-time
+             * @description When it was done
+             */
+            at: string;
+            /** @description The customer the event is about (absent for admins and reference data) */
+            customerId?: number;
+            /** @description The client address the write came from */
+            ip: string | null;
+            /** @description Global position of the event */
+            position: string;
+            /** @description Why, as the write said */
+            reason: string | null;
+            /** @example customer-12 */
+            streamId: string;
+            /** @description What was done to which record (no personal values) */
+            summary: string;
+            /**
+             * @description Event type
+             * @example CustomerPasswordRevealed
+             */
+            type: string;
+        };
+        /** @description Newest first */
+        AuditLogPage: {
+            items: components["schemas"]["AuditLogEntry"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
         };
         /** @description The admin who wrote it */
         AuthorRef: {
@@ -1582,7 +1697,9 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         ChangeStatusDto: {
             /** @description Why; recorded in the event */
@@ -1681,6 +1798,8 @@ export interface components {
              * @description At least 10 characters, at most 72 bytes
              */
             password: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @description A built-in or custom role name (GET /roles)
              * @example manager
@@ -1741,6 +1860,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -1816,6 +1937,38 @@ export interface components {
              * @description The time asked for, or the time of the last event folded in
              */
             asOf: string;
+        };
+        CustomerDiff: {
+            changes: {
+                /**
+                 * @description Dotted path ('city', 'voip.cps'); list items by id ('comments.<id>')
+                 * @example city
+                 */
+                field: string;
+                /** @description The value at from (null: absent) */
+                from: unknown;
+                /** @description The value at to (null: absent) */
+                to: unknown;
+            }[];
+            customerId: number;
+            from: {
+                /**
+                 * Format: date-time
+                 * @description When that revision was recorded
+                 */
+                at: string;
+                /** @description The revision the bound resolved to */
+                revision: number;
+            };
+            to: {
+                /**
+                 * Format: date-time
+                 * @description When that revision was recorded
+                 */
+                at: string;
+                /** @description The revision the bound resolved to */
+                revision: number;
+            };
         };
         CustomerEvents: {
             customerId: number;
@@ -1922,6 +2075,8 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
             prepaidAutomaticBlocking: boolean;
+            /** @description Customer actions that must carry a `reason` (else 422 reason.required) */
+            reasonRequiredFor: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -1957,6 +2112,10 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -1992,6 +2151,10 @@ export interface components {
             pinLength?: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
@@ -2039,10 +2202,14 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         EditCommentDto: {
             pinned?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
             /** @enum {string} */
             type?: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
@@ -2051,6 +2218,8 @@ export interface components {
             /** @enum {string} */
             kind?: "internal" | "debtor";
             popup?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
         };
         EventCatalog: {
@@ -2200,6 +2369,8 @@ export interface components {
         NamedEntityDto: {
             /** @example North ISP */
             name: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         Note: {
             /** Format: date-time */
@@ -2321,6 +2492,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -2510,6 +2683,10 @@ export interface components {
             /** @description Event type (GET /events/catalog) */
             type: string;
         };
+        ReasonBody: {
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+        };
         ReasonDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
@@ -2559,6 +2736,8 @@ export interface components {
             /** @example 9.99 */
             amount: number;
             description: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RecordPaymentDto: {
@@ -2567,6 +2746,8 @@ export interface components {
             /** @enum {string|null} */
             method?: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
             note?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RefreshDto: {
@@ -2580,6 +2761,12 @@ export interface components {
             password?: string;
             /** @description Why; recorded in the event */
             reason?: string | null;
+        };
+        RevertDto: {
+            /** @description Why; recorded in the event */
+            reason?: string | null;
+            /** @description The stream revision whose change to undo (GET /customers/{id}/activity) */
+            revision: number;
         };
         Role: {
             /** @description Built-in roles cannot be changed or removed */
@@ -2618,6 +2805,8 @@ export interface components {
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @description Discard an unfinished rebuild and start again from zero (default: resume it) */
             restart?: boolean;
         };
@@ -2680,6 +2869,8 @@ export interface components {
              * @description A new password; ends the admin’s other sessions
              */
             password?: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: Record<string, never>;
         };
         VoipDto: {
@@ -2936,7 +3127,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The removed definition */
             200: {
@@ -2985,6 +3180,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3488,7 +3701,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The administrator, active */
             200: {
@@ -3553,8 +3770,99 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditLogController_log: {
+        parameters: {
+            query?: {
+                /** @description Only actions of this admin (their id; "system" for automation) */
+                actorId?: string;
+                /** @description Opaque; the nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only events of this customer */
+                customerId?: number;
+                /** @description json: a page; ndjson / csv: the whole selection, streamed as a download */
+                format?: "json" | "ndjson" | "csv";
+                /** @description From this time (inclusive, ISO 8601) */
+                from?: string;
+                /** @description Page size 1..200 (json); ndjson and csv stream every matching row */
+                limit?: number;
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                minPosition?: string;
+                /** @description Only events of these partners' customers (their current partner; comma separated) */
+                partnerId?: string[];
+                /** @description Up to this time (exclusive, ISO 8601) */
+                to?: string;
+                /** @description Event types, comma separated (GET /events/catalog; AdminLoggedIn, CustomerPasswordRevealed, AdminRoleChanged…) */
+                type?: string[];
+            };
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page (json) or the whole selection (ndjson, csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission audit.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4450,6 +4758,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+                    reason?: string | null;
+                } & {
                     [key: string]: unknown;
                 };
             };
@@ -4729,7 +5040,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the address */
             200: {
@@ -4794,6 +5109,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
@@ -4808,8 +5132,8 @@ export interface operations {
     CustomerHistoryController_export: {
         parameters: {
             query?: {
-                /** @description json: one document; ndjson: a header line, then one event per line */
-                format?: "json" | "ndjson";
+                /** @description json: one document; ndjson: a header line, then one event per line; csv: one row per field change (time, actor, ip, reason, event, field, from, to) */
+                format?: "json" | "ndjson" | "csv";
             };
             header?: never;
             path: {
@@ -4827,6 +5151,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditExport"];
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -5595,7 +5920,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the comment */
             200: {
@@ -5653,6 +5982,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5964,7 +6302,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the contact */
             200: {
@@ -6022,6 +6364,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6236,6 +6587,69 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomerHistoryController_diff: {
+        parameters: {
+            query: {
+                /** @description A revision (e.g. 3) or an ISO 8601 time */
+                from: string;
+                /** @description A revision or an ISO 8601 time, after from */
+                to: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The field-level changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerDiff"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission audit.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found (or not yet existing at that time / revision) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6884,7 +7298,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the note */
             200: {
@@ -6942,6 +7360,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7577,6 +8004,109 @@ export interface operations {
             };
         };
     };
+    CustomersWriteController_revert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevertDto"];
+            };
+        };
+        responses: {
+            /** @description The customer after the revert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.revert (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command (`rule` names it); nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     CustomerHistoryController_state: {
         parameters: {
             query?: {
@@ -8071,7 +8601,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The ticket and the stream URL that uses it */
             201: {
@@ -8111,6 +8645,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8370,7 +8913,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The location, deleted */
             200: {
@@ -8428,6 +8975,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8779,7 +9344,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The partner, deleted */
             200: {
@@ -8837,6 +9406,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8957,7 +9544,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description Ended */
             204: {
@@ -8986,6 +9577,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9221,7 +9821,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The job, stopping */
             200: {
@@ -9230,6 +9834,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RebuildJob"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -9252,6 +9865,24 @@ export interface operations {
             };
             /** @description The addressed resource does not exist (or is outside your partners) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9441,7 +10072,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The name of the removed role */
             200: {
@@ -9490,6 +10125,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

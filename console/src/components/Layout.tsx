@@ -33,6 +33,11 @@ export function Layout() {
                 <NavLink to="/admins">Admins</NavLink>
               </li>
             )}
+            {can('audit.read') && (
+              <li>
+                <NavLink to="/audit">Audit log</NavLink>
+              </li>
+            )}
             {can('operations') && (
               <li>
                 <NavLink to="/operations">Operations</NavLink>

@@ -1,7 +1,7 @@
 /** A customer's timeline: the stored entries, then live ones over Socket.IO as other admins act. */
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { api, ok, type ResponseOf } from '../api/client';
+import { api, describeError, ok, type ResponseOf } from '../api/client';
 import { useActivityFeed, type LiveState, type TimelineEntry } from '../live/activity';
 import { ErrorMessage, Loading, formatTime } from './ui';
 
@@ -9,7 +9,18 @@ type ActivityPage = ResponseOf<'/api/v1/customers/{id}/activity'>;
 
 const LIVE_LABELS: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Live updates unavailable' };
 
-export function Timeline({ customerId, onLiveEvent }: { customerId: number; onLiveEvent?: (entry: TimelineEntry) => void }) {
+export function Timeline({ customerId, onLiveEvent, canRevert = false }: { customerId: number; onLiveEvent?: (entry: TimelineEntry) => void; canRevert?: boolean }) {
+  const [revertMessage, setRevertMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // Revert: compensating events decided by the server; the live feed then shows them (and the profile reloads).
+  async function revert(revision: number) {
+    setRevertMessage(null);
+    try {
+      const answer = await ok(api.POST('/api/v1/customers/{id}/revert', { params: { path: { id: customerId } }, body: { revision } }));
+      setRevertMessage({ ok: true, text: `Revision ${revision} reverted (now revision ${answer.revision}).` });
+    } catch (error) {
+      setRevertMessage({ ok: false, text: describeError(error) });
+    }
+  }
   const stored = useQuery({
     queryKey: ['activity', customerId],
     staleTime: Infinity,
@@ -39,13 +50,29 @@ export function Timeline({ customerId, onLiveEvent }: { customerId: number; onLi
       ) : stored.isError ? (
         <ErrorMessage error={stored.error} retry={() => void stored.refetch()} />
       ) : (
-        <TimelineList entries={entries} />
+        <>
+          {revertMessage && (
+            <p className={revertMessage.ok ? 'success' : 'error'} role={revertMessage.ok ? 'status' : 'alert'}>
+              {revertMessage.text}
+            </p>
+          )}
+          <TimelineList entries={entries} onRevert={canRevert ? (revision) => void revert(revision) : undefined} />
+        </>
       )}
     </section>
   );
 }
 
-export function TimelineList({ entries, showCustomer = false }: { entries: (TimelineEntry & { customerId?: number })[]; showCustomer?: boolean }) {
+export function TimelineList({
+  entries,
+  showCustomer = false,
+  onRevert,
+}: {
+  entries: (TimelineEntry & { customerId?: number })[];
+  showCustomer?: boolean;
+  /** Offers a Revert button on each entry (the server refuses what cannot be reverted, with the rule). */
+  onRevert?: (revision: number) => void;
+}) {
   if (entries.length === 0) return <p className="muted">Nothing happened yet.</p>;
   return (
     <ol className="entries" aria-label="Events, newest first">
@@ -55,7 +82,9 @@ export function TimelineList({ entries, showCustomer = false }: { entries: (Time
           <p className="meta">
             <time dateTime={entry.at}>{formatTime(entry.at)}</time>
             {showCustomer && entry.customerId !== undefined ? <> · customer {entry.customerId}</> : null} · revision {entry.revision}
+            {entry.revertedRevision !== undefined ? <> · reverts revision {entry.revertedRevision}</> : null}
           </p>
+          {entry.reason ? <p className="reason">Reason: {entry.reason}</p> : null}
           {entry.changes?.length > 0 && (
             <ul className="changes">
               {entry.changes.map((change: { field: string; from: unknown; to: unknown }) => (
@@ -64,6 +93,11 @@ export function TimelineList({ entries, showCustomer = false }: { entries: (Time
                 </li>
               ))}
             </ul>
+          )}
+          {onRevert && entry.revision > 0 && (
+            <button type="button" className="small" onClick={() => onRevert(entry.revision)} aria-label={`Revert revision ${entry.revision}: ${entry.summary}`}>
+              Revert
+            </button>
           )}
         </li>
       ))}

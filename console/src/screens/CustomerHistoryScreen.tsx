@@ -143,9 +143,71 @@ export function CustomerHistoryScreen() {
           </>
         )}
       </Section>
+      <DiffSection customerId={id} head={head ?? 0} />
       <AuditSection customerId={id} />
     </div>
   );
+}
+
+type Diff = ResponseOf<'/api/v1/customers/{id}/diff'>;
+
+/** Two revisions (kept in the URL: ?diffFrom=&diffTo=) and what differs between them, field by field. */
+function DiffSection({ customerId, head }: { customerId: number; head: number }) {
+  const [params, setParams] = useSearchParams();
+  const from = params.get('diffFrom') ?? String(Math.max(0, head - 1));
+  const to = params.get('diffTo') ?? String(head);
+  const diff = useQuery({
+    queryKey: ['diff', customerId, from, to],
+    queryFn: (): Promise<Diff> => ok(api.GET('/api/v1/customers/{id}/diff', { params: { path: { id: customerId }, query: { from, to } } })),
+  });
+  const setBound = (name: 'diffFrom' | 'diffTo') => (event: { target: { value: string } }) => {
+    const next = new URLSearchParams(params);
+    next.set(name, event.target.value);
+    setParams(next, { replace: true });
+  };
+  return (
+    <Section title="Compare two revisions" id="diff">
+      <div className="inline-form">
+        <TextField label="From (revision or time)" name="diffFrom" value={from} onChange={setBound('diffFrom')} />
+        <TextField label="To (revision or time)" name="diffTo" value={to} onChange={setBound('diffTo')} />
+      </div>
+      {diff.isPending ? (
+        <Loading what="Comparing" />
+      ) : diff.isError ? (
+        <ErrorMessage error={diff.error} />
+      ) : diff.data.changes.length === 0 ? (
+        <p className="muted">No field differs between revision {diff.data.from.revision} and revision {diff.data.to.revision}.</p>
+      ) : (
+        <div className="table-wrap" role="region" aria-label="Differences" tabIndex={0}>
+          <table className="state diff">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">At revision {diff.data.from.revision}</th>
+                <th scope="col">At revision {diff.data.to.revision}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {diff.data.changes.map((change) => (
+                <tr key={change.field} data-field={change.field}>
+                  <th scope="row">
+                    <code>{change.field}</code>
+                  </th>
+                  <td>{printable(change.from)}</td>
+                  <td>{printable(change.to)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function printable(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function AuditSection({ customerId }: { customerId: number }) {
@@ -155,7 +217,7 @@ function AuditSection({ customerId }: { customerId: number }) {
   });
   const [exportError, setExportError] = useState<string | null>(null);
 
-  async function download(format: 'json' | 'ndjson') {
+  async function download(format: 'json' | 'ndjson' | 'csv') {
     setExportError(null);
     // A plain link cannot carry the bearer token: fetch, then hand the file to the browser.
     try {
@@ -200,6 +262,9 @@ function AuditSection({ customerId }: { customerId: number }) {
         </button>
         <button type="button" onClick={() => void download('ndjson')}>
           Export (NDJSON)
+        </button>
+        <button type="button" onClick={() => void download('csv')}>
+          Export (CSV, one row per field change)
         </button>
       </div>
       {exportError && (

@@ -66,6 +66,7 @@ export function CustomerProfileScreen() {
         <aside className="profile-side" aria-label="Timeline">
           <Timeline
             customerId={customer.id}
+            canRevert={can('customers.revert') && !customer.deleted}
             onLiveEvent={(entry) => {
               // Another admin (or this one) changed the customer: show the new state, read at the
               // event's position (the profile is a projection that may not have caught up yet).
@@ -216,6 +217,8 @@ const splitList = (text: string) =>
     .filter(Boolean);
 
 interface MainDraft {
+  /** Why (optional): recorded with the change and shown on the timeline. */
+  reason: string;
   fullName: string;
   emails: string;
   phones: string;
@@ -227,6 +230,7 @@ interface MainDraft {
 
 function draftOf(customer: Customer): MainDraft {
   return {
+    reason: '',
     fullName: customer.fullName ?? '',
     emails: (customer.emails ?? []).join(', '),
     phones: (customer.phones ?? []).join(', '),
@@ -278,6 +282,7 @@ function MainInfo({
     if (draft.phones !== before.phones) body.phones = splitList(draft.phones);
     if (draft.labels !== before.labels) body.labels = splitList(draft.labels);
     for (const field of ['street', 'zipCode', 'city'] as const) if (draft[field] !== before[field]) body[field] = draft[field].trim() || null;
+    if (draft.reason.trim()) body.reason = draft.reason.trim();
     setBusy(true);
     setError(null);
     setOtherError(null);
@@ -303,7 +308,7 @@ function MainInfo({
   }
 
   const fieldError = (field: string) => (error?.status === 422 ? error.fieldMessage(field) : undefined);
-  const unplaced = error?.status === 422 ? (error.problem.errors ?? []).filter((problem) => !['fullName', 'emails', 'phones', 'street', 'zipCode', 'city', 'labels'].some((field) => problem.field === field || problem.field.startsWith(`${field}.`) || problem.field.startsWith(`${field}[`))) : [];
+  const unplaced = error?.status === 422 ? (error.problem.errors ?? []).filter((problem) => !['fullName', 'emails', 'phones', 'street', 'zipCode', 'city', 'labels', 'reason'].some((field) => problem.field === field || problem.field.startsWith(`${field}.`) || problem.field.startsWith(`${field}[`))) : [];
 
   return (
     <Section
@@ -340,6 +345,15 @@ function MainInfo({
             <TextField label="ZIP code" name="zipCode" value={editing.draft.zipCode} onChange={set('zipCode')} error={fieldError('zipCode')} />
             <TextField label="City" name="city" value={editing.draft.city} onChange={set('city')} error={fieldError('city')} />
             <TextField label="Labels" name="labels" hint="Comma separated" value={editing.draft.labels} onChange={set('labels')} error={fieldError('labels')} />
+            <TextField
+              label="Reason (optional)"
+              name="reason"
+              hint="Recorded with the change, shown on the timeline"
+              value={editing.draft.reason}
+              maxLength={500}
+              onChange={set('reason')}
+              error={fieldError('reason')}
+            />
           </div>
           {unplaced.map((problem) => (
             <p key={problem.field} className="field-error">

@@ -297,6 +297,7 @@ export type CompleteCustomerContext = DecisionContext &
     passwordCiphertext: string;
     pinCiphertext?: string;
     automation?: AutomationPolicy;
+    reverted?: RevertTarget;
   };
 
 /**
