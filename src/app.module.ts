@@ -1,3 +1,4 @@
+import { AnchorsModule } from './audit/anchors/anchors.module.js';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -47,6 +48,7 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        AnchorsModule,
       ],
       controllers: [HealthController, MetricsController],
     };

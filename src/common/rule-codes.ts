@@ -68,6 +68,11 @@ const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
 } satisfies Record<string, RuleCode>;
 
+/** The anchors of the hash chains (GET /audit/anchors). */
+const audit = {
+  'audit.anchor_not_found': { status: 404, meaning: 'The stream is in no anchor of that sequence (or no such anchor; a partner-restricted admin gets no proofs)' },
+} satisfies Record<string, RuleCode>;
+
 const customer = {
   'customer.not_found': { status: 404, meaning: 'No such customer (or one outside the partners the admin may see)' },
   'customer.already_exists': { status: 409, meaning: 'A customer with this id already exists' },
@@ -136,7 +141,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...audit, ...customer, ...referenceData, ...admins, ...operations } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ANCHOR_FINDINGS, checkAgainstAnchor, type AnchorFinding, type AnchoredHead } from '../../audit/anchor-check.js';
+import { AnchorService } from '../../audit/anchors/anchor-service.js';
 import { CHAIN_BREAK_REASONS, verifyChain, type ChainVerification } from '../../audit/hash-chain.js';
 import { PartnerScope } from '../../auth/partner-scope.js';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
@@ -40,7 +42,9 @@ export interface CustomerChainVerification extends Omit<ChainVerification, 'reas
   customerId: number;
   /** Why the chain is broken at firstBrokenRevision: a code and its explanation. */
   reason?: string;
-  reasonCode?: ChainVerification['reason'];
+  reasonCode?: ChainVerification['reason'] | AnchorFinding;
+  /** The head the newest anchor recorded for this stream (absent: not anchored yet). */
+  anchor?: Omit<AnchoredHead, 'streamId'>;
 }
 
 /** GET /customers/{id}/audit/export: the whole stream, for auditors. */
@@ -69,7 +73,10 @@ export interface CustomerStateAt {
 export class CustomerHistory {
   private readonly snapshots = new CustomerSnapshotCache();
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional() private readonly anchors?: AnchorService,
+  ) {}
 
   /**
    * `scope`: the partners the reader may see. A customer whose CURRENT partner is outside it does
@@ -101,7 +108,23 @@ export class CustomerHistory {
    * the stored events. Events older than the chain count as unchained, not as a failure.
    */
   async verify(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerChainVerification> {
-    return verification(customerId, await this.wholeStream(customerId, scope));
+    const events = await this.wholeStream(customerId, scope);
+    return this.withAnchor(verification(customerId, events), events);
+  }
+
+  /**
+   * The stream compared with its head in the newest anchor: a stream that ends before it (a cut-off
+   * tail) or whose event there changed fails, with the finding as reasonCode.
+   */
+  private async withAnchor(result: CustomerChainVerification, events: readonly RecordedEvent[]): Promise<CustomerChainVerification> {
+    const anchored = await this.anchors?.anchoredHead(customerStreamId(result.customerId));
+    if (!anchored) return result;
+    const { streamId: _streamId, ...anchor } = anchored;
+    const withAnchor = { ...result, anchor };
+    if (!result.verified) return withAnchor;
+    const broken = checkAgainstAnchor(events as readonly (RecordedEvent & { metadata: Record<string, unknown> })[], anchored);
+    if (!broken) return withAnchor;
+    return { ...withAnchor, verified: false, firstBrokenRevision: broken.firstBrokenRevision, reasonCode: broken.finding, reason: ANCHOR_FINDINGS[broken.finding] };
   }
 
   /**
@@ -115,7 +138,7 @@ export class CustomerHistory {
       customerId,
       streamId: customerStreamId(customerId),
       exportedAt: new Date().toISOString(),
-      verification: verification(customerId, events),
+      verification: await this.withAnchor(verification(customerId, events), events),
       events: events.map((event) => redactedView(event, { sealed: true })),
     };
   }
