@@ -5,6 +5,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AutomationModule } from './automation/automation.module.js';
+import { ClockModule } from './automation/clock.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
@@ -16,6 +18,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
@@ -34,6 +37,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         TerminusModule,
         ConfigHolderModule.register(config),
+        ClockModule,
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
@@ -49,6 +53,8 @@ export class AppModule {
         CustomersModule,
         OperationsModule,
         AnchorsModule,
+        PortalModule,
+        AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -64,6 +64,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription('Event-sourced customer management for ISP / VoIP billing')
       .setVersion('1')
       .addBearerAuth()
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A portal token from POST /customers/{id}/impersonate' }, 'portal')
       .build(),
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };

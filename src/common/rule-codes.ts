@@ -50,6 +50,11 @@ const auth = {
   'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
 } satisfies Record<string, RuleCode>;
 
+/** The customer's portal door (impersonation tokens). */
+const portal = {
+  'portal.invalid_token': { status: 401, meaning: 'The portal token (from `POST /customers/{id}/impersonate`) is unknown, expired or ended' },
+} satisfies Record<string, RuleCode>;
+
 const server = {
   'server.internal_error': { status: 500, meaning: 'An unexpected error; nothing about it is disclosed (it is logged)' },
   'server.unavailable': { status: 503, meaning: 'A dependency (database, event store) is unavailable; retry after `Retry-After` seconds' },
@@ -71,6 +76,16 @@ const feed = {
 /** The anchors of the hash chains (GET /audit/anchors). */
 const audit = {
   'audit.anchor_not_found': { status: 404, meaning: 'The stream is in no anchor of that sequence (or no such anchor; a partner-restricted admin gets no proofs)' },
+} satisfies Record<string, RuleCode>;
+
+/**
+ * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
+ * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
+ */
+const automation = {
+  'automation.unknown_kind': { status: 409, meaning: 'A due action of a kind no handler is registered for (recorded as failed, nothing done)' },
+  'automation.invalid_action': { status: 422, meaning: 'A due action whose command the decider found malformed (recorded as failed with the field errors, nothing done)' },
+  'automation.attempts_exhausted': { status: 503, meaning: 'A due action that failed on infrastructure errors (database, event store) ten times; recorded as failed, nothing done' },
 } satisfies Record<string, RuleCode>;
 
 const customer = {
@@ -141,7 +156,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...audit, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...audit, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

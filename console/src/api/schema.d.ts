@@ -1031,6 +1031,40 @@ export interface paths {
         patch: operations["PartnersWriteController_renamePartner"];
         trace?: never;
     };
+    "/api/v1/portal/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the portal session of this token */
+        post: operations["PortalController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's own account, as the portal shows it (portal token) */
+        get: operations["PortalController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projections": {
         parameters: {
             query?: never;
@@ -1038,7 +1072,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every projection: active version, position, lag, rebuild in progress, errors */
+        /** Every projection: active version, position, lag, rebuild in progress, errors, and the rebuild this instance runs or last ran */
         get: operations["ProjectionsAdminController_list"];
         put?: never;
         post?: never;
@@ -2385,6 +2419,30 @@ export interface components {
             /** @description Stream revision of the customer after the write (also the ETag) */
             revision: number;
         };
+        PortalMe: {
+            /** @description In the currency of the customer settings */
+            balance: number;
+            billingType: string;
+            bonusMegabytesTotal: number;
+            city: string | null;
+            customerId: number;
+            emails: string[];
+            fullName: string;
+            login: string;
+            phones: string[];
+            session: {
+                /**
+                 * Format: date-time
+                 * @description When the portal token stops working
+                 */
+                expiresAt: string;
+                /** @description Always true today: the session was opened by an admin through POST /customers/{id}/impersonate */
+                impersonated: boolean;
+            };
+            status: string;
+            street: string | null;
+            zipCode: string | null;
+        };
         PortalToken: {
             customerId: number;
             /** Format: date-time */
@@ -2448,9 +2506,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Every projection, in one page */
+        /** @description Every projection, in one page, each with the rebuild this instance runs or last ran (null: none since it started) */
         ProjectionList: {
-            items: components["schemas"]["ProjectionStatus"][];
+            items: (components["schemas"]["ProjectionStatus"] & {
+                rebuildJob: components["schemas"]["RebuildJob"] | null;
+            })[];
             /** @description Pass as ?cursor= for the next page; null on the last page */
             nextCursor: string | null;
             /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
@@ -2781,7 +2841,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4053,7 +4116,10 @@ export interface operations {
                 /** @description Also count every match (answer field total) */
                 total?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4215,7 +4281,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4497,7 +4566,10 @@ export interface operations {
                 /** @description Event types (comma separated) */
                 types?: string[];
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4672,7 +4744,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5150,7 +5225,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5532,7 +5610,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5898,7 +5979,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6432,7 +6516,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6812,7 +6899,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -7960,7 +8050,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8242,7 +8335,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8393,7 +8489,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8645,7 +8744,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8796,7 +8898,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -9031,6 +9136,92 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_logout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or already ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer behind the portal token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalMe"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9604,7 +9795,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
