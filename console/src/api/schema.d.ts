@@ -1211,6 +1211,10 @@ export interface components {
             }[];
             /** @description Global position of the event */
             position: string;
+            /** @description Why, as the write said (the `reason` of its body); null when it gave none */
+            reason: string | null;
+            /** @description On the events of a revert: the revision whose change they undid */
+            revertedRevision?: number;
             revision: number;
             /**
              * @description One sentence for a person
@@ -1244,6 +1248,8 @@ export interface components {
             geo?: components["schemas"]["GeoDto"] | null;
             /** @example Billing */
             label?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street: string;
             street2?: string | null;
             zipCode?: string | null;
@@ -1251,6 +1257,8 @@ export interface components {
         AddCommentDto: {
             /** @default false */
             pinned: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
             /**
              * @default comment
@@ -1263,6 +1271,8 @@ export interface components {
             email?: string | null;
             name: string;
             phone?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: string | null;
         };
         AdditionalAddress: {
@@ -1336,6 +1346,8 @@ export interface components {
             name: string;
             /** @description Allowed values of select and multiselect fields */
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @default false */
             required: boolean;
             /** @default true */
@@ -1369,6 +1381,8 @@ export interface components {
             max?: number | null;
             min?: number | null;
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             required?: boolean;
             showInCreateForm?: boolean;
             showInList?: boolean;
@@ -1407,6 +1421,8 @@ export interface components {
              * @default false
              */
             popup: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
         };
         /** @description Additional addresses, in one page (nextCursor is null) */
@@ -1456,6 +1472,8 @@ export interface components {
             /** @description Inventory item id */
             itemId: string;
             productName: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @default assigned
              * @enum {string}
@@ -1690,6 +1708,8 @@ export interface components {
             description?: Record<string, never>;
             label?: Record<string, never>;
             permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         ChangeStatusDto: {
             /** @description Why; recorded in the event */
@@ -1788,6 +1808,8 @@ export interface components {
              * @description At least 10 characters, at most 72 bytes
              */
             password: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @description A built-in or custom role name (GET /roles)
              * @example manager
@@ -1848,6 +1870,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -2029,6 +2053,8 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
             prepaidAutomaticBlocking: boolean;
+            /** @description Customer actions that must carry a `reason` (else 422 reason.required) */
+            reasonRequiredFor: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -2064,6 +2090,10 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -2099,6 +2129,10 @@ export interface components {
             pinLength?: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
@@ -2147,9 +2181,13 @@ export interface components {
             /** @example support-agent */
             name: Record<string, never>;
             permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         EditCommentDto: {
             pinned?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
             /** @enum {string} */
             type?: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
@@ -2158,6 +2196,8 @@ export interface components {
             /** @enum {string} */
             kind?: "internal" | "debtor";
             popup?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
         };
         EventCatalog: {
@@ -2307,6 +2347,8 @@ export interface components {
         NamedEntityDto: {
             /** @example North ISP */
             name: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         Note: {
             /** Format: date-time */
@@ -2428,6 +2470,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -2617,6 +2661,10 @@ export interface components {
             /** @description Event type (GET /events/catalog) */
             type: string;
         };
+        ReasonBody: {
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+        };
         ReasonDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
@@ -2666,6 +2714,8 @@ export interface components {
             /** @example 9.99 */
             amount: number;
             description: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RecordPaymentDto: {
@@ -2674,6 +2724,8 @@ export interface components {
             /** @enum {string|null} */
             method?: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
             note?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RefreshDto: {
@@ -2725,6 +2777,8 @@ export interface components {
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @description Discard an unfinished rebuild and start again from zero (default: resume it) */
             restart?: boolean;
         };
@@ -2787,6 +2841,8 @@ export interface components {
              * @description A new password; ends the admin’s other sessions
              */
             password?: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: Record<string, never>;
         };
         VoipDto: {
@@ -3043,7 +3099,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The removed definition */
             200: {
@@ -3092,6 +3152,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3595,7 +3673,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The administrator, active */
             200: {
@@ -3653,6 +3735,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3746,7 +3837,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description What the run did, and the newest anchor */
             200: {
@@ -3786,6 +3881,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4690,6 +4794,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+                    reason?: string | null;
+                } & {
                     [key: string]: unknown;
                 };
             };
@@ -4969,7 +5076,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the address */
             200: {
@@ -5027,6 +5138,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5835,7 +5955,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the comment */
             200: {
@@ -5893,6 +6017,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6204,7 +6337,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the contact */
             200: {
@@ -6262,6 +6399,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7124,7 +7270,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the note */
             200: {
@@ -7182,6 +7332,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8311,7 +8470,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The ticket and the stream URL that uses it */
             201: {
@@ -8351,6 +8514,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8610,7 +8782,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The location, deleted */
             200: {
@@ -8668,6 +8844,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9019,7 +9213,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The partner, deleted */
             200: {
@@ -9077,6 +9275,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9197,7 +9413,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description Ended */
             204: {
@@ -9226,6 +9446,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9461,7 +9690,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The job, stopping */
             200: {
@@ -9470,6 +9703,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RebuildJob"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -9492,6 +9734,24 @@ export interface operations {
             };
             /** @description The addressed resource does not exist (or is outside your partners) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9681,7 +9941,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The name of the removed role */
             200: {
@@ -9730,6 +9994,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
