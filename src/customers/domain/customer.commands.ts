@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, ErasureRequirement } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -132,6 +132,8 @@ export type AddAddress = Cmd<
 export type RemoveAddress = Cmd<'RemoveAddress', { addressId: string }>;
 export type RecordPayment = Cmd<'RecordPayment', { amount: number; method?: PaymentMethod | null; reference?: string | null; note?: string | null }>;
 export type RecordCharge = Cmd<'RecordCharge', { amount: number; description: string; reference?: string | null }>;
+/** POST /customers/{id}/erase: crypto-shredding of the personal data (the reason is required). */
+export type ErasePersonalData = Cmd<'ErasePersonalData', { reason: string }>;
 
 export type CustomerCommand =
   | CreateCustomer
@@ -162,7 +164,8 @@ export type CustomerCommand =
   | AddAddress
   | RemoveAddress
   | RecordPayment
-  | RecordCharge;
+  | RecordCharge
+  | ErasePersonalData;
 
 export type CustomerCommandType = CustomerCommand['type'];
 
@@ -188,6 +191,16 @@ export interface DecisionContext {
 /** A command that creates a sub-entity (comment, note, CAP grant, contact, address, payment, charge) needs a fresh id. */
 export interface NewIdContext extends DecisionContext {
   newId: string;
+}
+
+/**
+ * What the customer settings require before an erasure (customer settings `erasureRequires`):
+ * 'nothing' more than a zero balance, an 'inactive' customer, or a 'deleted' one.
+ */
+export type { ErasureRequirement };
+export interface ErasureContext {
+  /** Omitted: 'nothing'. */
+  erasureRequires?: ErasureRequirement;
 }
 
 /** The reference data a customer points to: existing (non-deleted) partners and locations. */
@@ -237,6 +250,7 @@ export interface CustomerContexts {
   RemoveAddress: DecisionContext;
   RecordPayment: NewIdContext;
   RecordCharge: NewIdContext;
+  ErasePersonalData: DecisionContext & ErasureContext;
 }
 
 export type CustomerContextFor<T extends CustomerCommandType> = CustomerContexts[T];
@@ -266,7 +280,8 @@ export type CompleteCustomerContext = DecisionContext &
  */
 export type CustomerContext = DecisionContext &
   Partial<KnownReferences> &
-  FieldDefinitions & {
+  FieldDefinitions &
+  ErasureContext & {
     newId?: string;
     creation?: CustomerCreationContext;
     passwordCiphertext?: string;

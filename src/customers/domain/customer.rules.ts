@@ -29,6 +29,11 @@ export const CUSTOMER_RULES = {
   hardwareNotFound: 'customer.hardware.not_found',
   contactNotFound: 'customer.contact.not_found',
   addressNotFound: 'customer.address.not_found',
+  eraseBalanceNotZero: 'customer.erase.balance_not_zero',
+  eraseAlreadyErased: 'customer.erase.already_erased',
+  eraseRequiresInactive: 'customer.erase.requires_inactive',
+  eraseRequiresDeleted: 'customer.erase.requires_deleted',
+  personalDataErased: 'customer.personal_data_erased',
 } as const;
 
 export type CustomerRule = (typeof CUSTOMER_RULES)[keyof typeof CUSTOMER_RULES];

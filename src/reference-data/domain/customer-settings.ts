@@ -12,7 +12,16 @@ import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
-export type CustomerSettings = CredentialPatternSettings;
+/**
+ * What an erasure of a customer's personal data (POST /customers/{id}/erase) requires besides a
+ * zero balance: 'nothing' more, an Inactive customer, or a deleted one.
+ */
+export const ERASURE_REQUIREMENTS = ['nothing', 'inactive', 'deleted'] as const;
+export type ErasureRequirement = (typeof ERASURE_REQUIREMENTS)[number];
+
+export interface CustomerSettings extends CredentialPatternSettings {
+  erasureRequires: ErasureRequirement;
+}
 
 export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   loginPattern: '{id}',
@@ -24,6 +33,7 @@ export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   accountNumberLength: 10,
   accountNumberPrefix: '',
   pinLength: 6,
+  erasureRequires: 'inactive',
 };
 
 const KEYS = Object.keys(DEFAULT_CUSTOMER_SETTINGS) as (keyof CustomerSettings)[];
@@ -71,6 +81,10 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   const passwordLength = integer(REFERENCE_DATA_LIMITS.passwordLength)(errors, 'passwordLength', input.passwordLength);
   const accountNumberLength = integer(REFERENCE_DATA_LIMITS.accountNumberLength)(errors, 'accountNumberLength', input.accountNumberLength);
   const pinLength = integer(REFERENCE_DATA_LIMITS.pinLength)(errors, 'pinLength', input.pinLength);
+  const erasureRequires = input.erasureRequires ?? DEFAULT_CUSTOMER_SETTINGS.erasureRequires;
+  if (!(ERASURE_REQUIREMENTS as readonly unknown[]).includes(erasureRequires)) {
+    errors.add('erasureRequires', 'oneOf', `erasureRequires must be one of ${ERASURE_REQUIREMENTS.join(', ')}`);
+  }
 
   for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
     for (const problem of patternProblems(pattern)) errors.add(key, 'pattern', `${key}: ${problem}`);
@@ -123,7 +137,18 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
     errors.add('accountNumberPrefix', 'maxLength', 'accountNumberPrefix must be shorter than accountNumberLength');
   }
   errors.throwIfAny();
-  return { loginPattern, loginLength, loginCharset, passwordPattern, passwordLength, passwordCharset, accountNumberLength, accountNumberPrefix, pinLength };
+  return {
+    loginPattern,
+    loginLength,
+    loginCharset,
+    passwordPattern,
+    passwordLength,
+    passwordCharset,
+    accountNumberLength,
+    accountNumberPrefix,
+    pinLength,
+    erasureRequires: erasureRequires as ErasureRequirement,
+  };
 }
 
 export function decideCustomerSettings(command: CustomerSettingsCommand, state: CustomerSettingsState, context: CustomerSettingsContext): CustomerSettingsEvent[] {

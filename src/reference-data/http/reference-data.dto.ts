@@ -11,7 +11,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
+import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, ERASURE_REQUIREMENTS, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type ErasureRequirement, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
 import {
   RequiredText,
   OptionalText,
@@ -166,6 +166,12 @@ export class CustomerSettingsDto {
 
   @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.pinLength.min, maximum: REFERENCE_DATA_LIMITS.pinLength.max, example: 6 })
   pinLength: number;
+
+  @OptionalOneOf(ERASURE_REQUIREMENTS, {
+    description: 'What erasing a customer\'s personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one',
+    example: 'inactive',
+  })
+  erasureRequires?: ErasureRequirement;
 }
 
 /** PATCH /settings/customers: any subset. */
