@@ -3,6 +3,7 @@ import { customerActivityProjection } from './customer-activity/customer-activit
 import { customerListProjection } from './customer-list/customer-list.projection.js';
 import { customerProfileProjection } from './customer-profile/customer-profile.projection.js';
 import { customerStatsProjection } from './customer-stats/customer-stats.projection.js';
+import { customerTemporalProjection } from './customer-temporal/customer-temporal.projection.js';
 import { referenceDataProjection } from './reference-data/reference-data.projection.js';
 import { streamSummaryProjection } from './stream-summary/stream-summary.projection.js';
 
@@ -17,5 +18,6 @@ export const allProjections: Projection<any>[] = [
   customerProfileProjection,
   customerActivityProjection,
   customerStatsProjection,
+  customerTemporalProjection,
   referenceDataProjection,
 ];

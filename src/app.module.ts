@@ -4,16 +4,20 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AutomationModule } from './automation/automation.module.js';
+import { ClockModule } from './automation/clock.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { FeedModule } from './feed/feed.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { HealthController } from './health/health.controller.js';
 import { createRootLogger } from './logging/logging.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
@@ -32,11 +36,13 @@ export class AppModule {
         CqrsModule.forRoot(),
         TerminusModule,
         ConfigHolderModule.register(config),
+        ClockModule,
         DatabaseModule,
         EventStoreModule,
         ProjectionsModule,
         AdminsModule,
         AuthModule,
+        IdempotencyModule,
         ReadYourWritesModule,
         CustomerQueriesModule,
         ReferenceDataQueriesModule,
@@ -45,6 +51,8 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        PortalModule,
+        AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
     };

@@ -12,6 +12,7 @@ import { namedSchemas } from './common/openapi/schema.js';
 import { ProblemFilter } from './common/http-errors.js';
 import { problemType, validationProblem } from './common/problem.js';
 import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
+import { withIdempotencyKey } from './idempotency/idempotency.openapi.js';
 import { serveConsole } from './console-assets.js';
 
 export const API_PREFIX = 'api/v1';
@@ -24,7 +25,7 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   // req.ip (login rate limits, event metadata) is the client's only when the proxies in front are trusted.
   express.set('trust proxy', config.trustProxy);
   express.use(helmet());
-  express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After'] });
+  express.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false, exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'] });
   express.use(jsonOnly);
   // verify: too deep a body is refused from its bytes, before JSON.parse and class-transformer see it.
   const jsonOptions = { limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyJsonNesting };
@@ -63,10 +64,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription('Event-sourced customer management for ISP / VoIP billing')
       .setVersion('1')
       .addBearerAuth()
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A portal token from POST /customers/{id}/impersonate' }, 'portal')
       .build(),
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
-  return withProblemResponses(document);
+  return withProblemResponses(withIdempotencyKey(document));
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { AnswerNotStored } from '../idempotency/idempotency.interceptor.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ME_SCHEMA, TOKEN_PAIR_SCHEMA, type MeAnswer } from './auth.openapi.js';
@@ -22,6 +23,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
+  @AnswerNotStored('answers tokens')
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Email + password → a short-lived access token (JWT) and a rotating refresh token' })
@@ -39,6 +41,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @AnswerNotStored('answers tokens')
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Trade a refresh token for a new pair; the old refresh token is spent (reusing it ends the session)' })

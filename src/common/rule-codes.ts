@@ -31,6 +31,12 @@ const revision = {
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
 } satisfies Record<string, RuleCode>;
 
+const idempotency = {
+  'idempotency_key.malformed': { status: 400, meaning: '`Idempotency-Key` is not 1 to 255 printable ASCII characters' },
+  'idempotency_key.reused': { status: 422, meaning: 'This `Idempotency-Key` was used by you within 24 h for another request (method, path or body); use a new key for a new request' },
+  'idempotency_key.in_progress': { status: 409, meaning: 'A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer' },
+} satisfies Record<string, RuleCode>;
+
 const auth = {
   'auth.missing_token': { status: 401, meaning: 'No access token: send `Authorization: Bearer <token>`' },
   'auth.invalid_token': { status: 401, meaning: 'The access token is malformed or forged' },
@@ -42,6 +48,11 @@ const auth = {
   'auth.forbidden': { status: 403, meaning: 'The role does not grant the permission this endpoint needs (or the endpoint declares none)' },
   'auth.reauthentication_required': { status: 403, meaning: 'Changing your own password or email needs `currentPassword`, your current password (missing or wrong)' },
   'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
+} satisfies Record<string, RuleCode>;
+
+/** The customer's portal door (impersonation tokens). */
+const portal = {
+  'portal.invalid_token': { status: 401, meaning: 'The portal token (from `POST /customers/{id}/impersonate`) is unknown, expired or ended' },
 } satisfies Record<string, RuleCode>;
 
 const server = {
@@ -60,6 +71,16 @@ const live = {
 
 const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
+} satisfies Record<string, RuleCode>;
+
+/**
+ * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
+ * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
+ */
+const automation = {
+  'automation.unknown_kind': { status: 409, meaning: 'A due action of a kind no handler is registered for (recorded as failed, nothing done)' },
+  'automation.invalid_action': { status: 422, meaning: 'A due action whose command the decider found malformed (recorded as failed with the field errors, nothing done)' },
+  'automation.attempts_exhausted': { status: 503, meaning: 'A due action that failed on infrastructure errors (database, event store) ten times; recorded as failed, nothing done' },
 } satisfies Record<string, RuleCode>;
 
 const customer = {
@@ -91,9 +112,9 @@ const customer = {
   'customer.erase.requires_deleted': { status: 409, meaning: 'The customer settings (`erasureRequires: deleted`) allow erasing only a deleted customer' },
   'customer.erase.already_erased': { status: 409, meaning: 'The personal data of this customer was already erased' },
   'customer.personal_data_erased': { status: 409, meaning: 'The personal data of this customer was erased: the change would record new personal data (name, contacts, address, comment or note text …)' },
-  'customer.login.taken': { status: 409, meaning: 'Another customer already uses this portal login' },
-  'customer.account_number.taken': { status: 409, meaning: 'Another customer already uses this VoIP account number' },
-  'customer.additional_field.taken': { status: 409, meaning: 'Another customer already has this value of a unique additional field' },
+  'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
+  'customer.account_number.taken': { status: 409, meaning: 'The VoIP account number is not available (unique over every partner, never reused; the answer never says who holds it)' },
+  'customer.additional_field.taken': { status: 409, meaning: 'The value of a unique additional field is not available (unique over every partner; the answer never says who holds it)' },
 } satisfies Record<string, RuleCode>;
 
 const referenceData = {
@@ -104,6 +125,8 @@ const referenceData = {
   'location.not_found': { status: 404, meaning: 'No such location' },
   'location.name_taken': { status: 409, meaning: 'Another location already has this name' },
   'location.in_use': { status: 409, meaning: 'Customers are still at the location' },
+  'location.shared': { status: 403, meaning: 'A customer outside the admin’s partners uses the location: only an admin over every partner renames or deletes it' },
+  'reference_data.all_partners_required': { status: 403, meaning: 'Additional-field definitions and customer settings apply to every partner: only an admin over every partner changes them' },
   'additional_field.not_found': { status: 404, meaning: 'No additional field of this name is defined' },
   'additional_field.already_defined': { status: 409, meaning: 'An additional field of this name is already defined' },
   'additional_field.type_immutable': { status: 409, meaning: 'The type of an additional field cannot change' },
@@ -124,6 +147,7 @@ const admins = {
   'role.built_in': { status: 409, meaning: 'Built-in roles cannot be changed or removed' },
   'role.in_use': { status: 409, meaning: 'The role is still assigned to administrators' },
   'role.forbidden': { status: 403, meaning: 'The role would grant permissions the acting admin does not hold' },
+  'role.all_partners_required': { status: 403, meaning: 'Roles are shared by every partner: only an administrator over every partner defines, changes or removes one' },
 } satisfies Record<string, RuleCode>;
 
 /** Operator endpoints (GET /projections, /projections/{name}/rebuild). */
@@ -132,7 +156,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

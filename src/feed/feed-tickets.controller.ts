@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { AnswerNotStored } from '../idempotency/idempotency.interceptor.js';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequirePermission, STREAM_TICKET_TTL_SECONDS, StreamTicketStore } from '../auth/index.js';
 import type { RequestActor } from '../common/request-context.js';
@@ -23,6 +24,7 @@ export class FeedTicketsController {
   constructor(@Inject(StreamTicketStore) private readonly tickets: StreamTicketStore) {}
 
   @Post()
+  @AnswerNotStored('answers a single-use ticket')
   @HttpCode(201)
   @ApiOperation({
     summary: `A single-use ticket (valid ${STREAM_TICKET_TTL_SECONDS} s) to open GET /api/v1/events/stream?ticket=… without an Authorization header (browser EventSource)`,

@@ -185,6 +185,16 @@ describe('roles', () => {
     roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', permissions: ['customers.read'] } }, author).thenRefused(ROLE_RULES.forbidden);
   });
 
+  it('roles are shared by every partner: a partner-limited author defines, changes and removes none', () => {
+    const scoped = { actorPartnerIds: [1] };
+    roles.given([]).when({ type: 'DefineRole', data: { name: 'x-role', permissions: ['customers.read'] } }, scoped).thenRefused(ROLE_RULES.allPartnersRequired);
+    roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', permissions: ['customers.read', 'customers.reveal_password'] } }, scoped).thenRefused(ROLE_RULES.allPartnersRequired);
+    roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', permissions: [] } }, scoped).thenRefused(ROLE_RULES.allPartnersRequired);
+    roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', label: 'Renamed' } }, scoped).thenRefused(ROLE_RULES.allPartnersRequired);
+    roles.given([defined]).when({ type: 'RemoveRole', data: { name: 'support' } }, scoped).thenRefused(ROLE_RULES.allPartnersRequired);
+    expect(roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', label: 'Renamed' } }, { actorPartnerIds: [] }).events()).toHaveLength(1);
+  });
+
   it('changes label and permissions with before and after; built-in roles are fixed', () => {
     const events = roles.given([defined]).when({ type: 'ChangeRole', data: { name: 'support', label: 'Support desk', permissions: ['customers.read'] } }).events();
     expect(events).toEqual([

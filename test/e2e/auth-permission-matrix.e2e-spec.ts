@@ -88,6 +88,11 @@ const entryPath = async (fixture: Fixture, collection: SubEntity, suffix = '') =
 /** Lists and counts seen by a PARTNER_A admin: nothing of PARTNER_B. */
 const noPartnerB = (check: (answer: Exchange, fixture: Fixture) => void) => ({ status: 200, check });
 
+/** Global reference data (additional fields, customer settings) written by a partner-limited admin: 403. */
+const everyPartner = { status: 403, check: (answer: Exchange) => expect(answer.body.rule).toBe('reference_data.all_partners_required') };
+/** A role write by a partner-limited admin: 403 role.all_partners_required. */
+const sharedRoles = { status: 403, check: (answer: Exchange) => expect(answer.body.rule).toBe('role.all_partners_required') };
+
 /**
  * Every HTTP door (test/auth/endpoint-permissions.ts): the matrix runs each × {no token, expired
  * token, wrong role, other partner, allowed}. Targets of PARTNER_B customers answer a PARTNER_A
@@ -141,9 +146,20 @@ const CASES: HttpCase[] = [
   },
   { route: 'GET /api/v1/roles', prepare: async () => ({ path: '/api/v1/roles' }), allowed: 200 },
   { route: 'GET /api/v1/roles/:name', prepare: async () => ({ path: '/api/v1/roles/manager' }), allowed: 200 },
-  { route: 'POST /api/v1/roles', prepare: async (fixture) => ({ path: '/api/v1/roles', body: { name: `role-${fixture.unique()}`, permissions: ['admins'] } }), allowed: 201 },
-  { route: 'PATCH /api/v1/roles/:name', prepare: async (fixture) => ({ path: `/api/v1/roles/${await fixture.freshRole()}`, body: { label: 'Changed' } }), allowed: 200 },
-  { route: 'DELETE /api/v1/roles/:name', prepare: async (fixture) => ({ path: `/api/v1/roles/${await fixture.freshRole()}` }), allowed: 200 },
+  // Roles are shared by every partner: a partner-limited admin with `admins` writes none (role.all_partners_required).
+  {
+    route: 'POST /api/v1/roles',
+    prepare: async (fixture) => ({ path: '/api/v1/roles', body: { name: `role-${fixture.unique()}`, permissions: ['admins'] } }),
+    allowed: 201,
+    otherPartner: sharedRoles,
+  },
+  {
+    route: 'PATCH /api/v1/roles/:name',
+    prepare: async (fixture) => ({ path: `/api/v1/roles/${await fixture.freshRole()}`, body: { label: 'Changed' } }),
+    allowed: 200,
+    otherPartner: sharedRoles,
+  },
+  { route: 'DELETE /api/v1/roles/:name', prepare: async (fixture) => ({ path: `/api/v1/roles/${await fixture.freshRole()}` }), allowed: 200, otherPartner: sharedRoles },
 
   // ----- customers: reads
   {
@@ -304,13 +320,15 @@ const CASES: HttpCase[] = [
     route: 'POST /api/v1/additional-fields',
     prepare: async (fixture) => ({ path: '/api/v1/additional-fields', body: { name: `f_${fixture.unique()}`, label: 'Matrix', type: 'string' } }),
     allowed: 201,
+    otherPartner: everyPartner,
   },
   {
     route: 'PATCH /api/v1/additional-fields/:name',
     prepare: async (fixture) => ({ path: `/api/v1/additional-fields/${await fixture.freshField()}`, body: { label: 'Changed' } }),
     allowed: 200,
+    otherPartner: everyPartner,
   },
-  { route: 'DELETE /api/v1/additional-fields/:name', prepare: async (fixture) => ({ path: `/api/v1/additional-fields/${await fixture.freshField()}` }), allowed: 200 },
+  { route: 'DELETE /api/v1/additional-fields/:name', prepare: async (fixture) => ({ path: `/api/v1/additional-fields/${await fixture.freshField()}` }), allowed: 200, otherPartner: everyPartner },
   { route: 'GET /api/v1/settings/customers', prepare: async () => ({ path: '/api/v1/settings/customers' }), allowed: 200 },
   {
     route: 'PUT /api/v1/settings/customers',
@@ -319,6 +337,7 @@ const CASES: HttpCase[] = [
       return { path: '/api/v1/settings/customers', body: settings };
     },
     allowed: 200,
+    otherPartner: everyPartner,
   },
   {
     route: 'PATCH /api/v1/settings/customers',
@@ -327,6 +346,7 @@ const CASES: HttpCase[] = [
       return { path: '/api/v1/settings/customers', body: { pinLength } };
     },
     allowed: 200,
+    otherPartner: everyPartner,
   },
 
   // ----- downstream feed (scoped by the customer's current partner)
@@ -697,6 +717,132 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
       expect(all.customers).toBeGreaterThan(location.customers);
       const listed = (await send('GET', `/api/v1/locations?minPosition=${minPosition}`, reader.token).expect(200)).body.items;
       expect(listed.find((item: { id: number }) => item.id === fixture.locationId).customers).toBe(location.customers);
+    });
+  });
+
+  describe('roles across partners: no escalation through a shared role', () => {
+    /** A partner-A admin holding `admins` and more (so role.forbidden is not what stops them). */
+    async function partnerAManager(): Promise<Actor> {
+      const role = `a-manager-${fixture.unique()}`;
+      await send('POST', '/api/v1/roles', fixture.superToken, { name: role, permissions: ['admins', 'customers.read', 'customers.reveal_password'] }).expect(201);
+      const email = `${role}@matrix.example`;
+      const created = await send('POST', '/api/v1/admins', fixture.superToken, { email, name: 'A manager', role, partnerIds: [PARTNER_A], password: PASSWORD }).expect(201);
+      return { id: created.body.id, token: (await testApp.login(email, PASSWORD)).accessToken, sessionId: '' };
+    }
+
+    it("a partner-A admin cannot add customers.reveal_password to a role an all-partner admin holds, nor strip it: nothing is written", async () => {
+      const shared = `shared-${fixture.unique()}`;
+      await send('POST', '/api/v1/roles', fixture.superToken, { name: shared, permissions: ['customers.read'] }).expect(201);
+      const email = `holder-${fixture.unique()}@matrix.example`;
+      await send('POST', '/api/v1/admins', fixture.superToken, { email, name: 'Holder', role: shared, password: PASSWORD }).expect(201);
+      const holder = (await testApp.login(email, PASSWORD)).accessToken;
+      const manager = await partnerAManager();
+      const before = (await send('GET', '/api/v1/roles', fixture.superToken).expect(200)).body;
+
+      const grant = await send('PATCH', `/api/v1/roles/${shared}`, manager.token, { permissions: ['customers.read', 'customers.reveal_password'] }).expect(403);
+      expect(grant.body.rule).toBe('role.all_partners_required');
+      const strip = await send('PATCH', `/api/v1/roles/${shared}`, manager.token, { permissions: [] }).expect(403);
+      expect(strip.body.rule).toBe('role.all_partners_required');
+      const remove = await send('DELETE', `/api/v1/roles/${shared}`, manager.token).expect(403);
+      expect(remove.body.rule).toBe('role.all_partners_required');
+      const define = await send('POST', '/api/v1/roles', manager.token, { name: `mine-${fixture.unique()}`, permissions: ['customers.read'] }).expect(403);
+      expect(define.body.rule).toBe('role.all_partners_required');
+
+      expect((await send('GET', '/api/v1/roles', fixture.superToken).expect(200)).body).toEqual(before);
+      const theirs = await fixture.customer('new');
+      await send('POST', `/api/v1/customers/${theirs.id}/password/reveal`, holder, { reason: 'escalation' }).expect(403);
+    });
+
+    it('a partner-A admin assigns only roles within its own permissions, and only to admins inside its partners', async () => {
+      const manager = await partnerAManager();
+      const email = `scoped-${fixture.unique()}@matrix.example`;
+      const ours = (await send('POST', '/api/v1/admins', manager.token, { email, name: 'Ours', role: 'only-customers-read', partnerIds: [PARTNER_A], password: PASSWORD }).expect(201)).body.id;
+      await send('PATCH', `/api/v1/admins/${ours}`, manager.token, { role: 'only-customers-reveal-password' }).expect(200);
+
+      const beyond = await send('PATCH', `/api/v1/admins/${ours}`, manager.token, { role: 'only-customers-delete' }).expect(403);
+      expect(beyond.body.rule).toBe('admin.forbidden');
+      const everyPartner = await send('PATCH', `/api/v1/admins/${ours}`, manager.token, { partnerIds: [] }).expect(403);
+      expect(everyPartner.body.rule).toBe('admin.forbidden');
+      const created = await send('POST', '/api/v1/admins', manager.token, { email: `all-${email}`, name: 'All', role: 'only-customers-read', password: PASSWORD }).expect(403);
+      expect(created.body.rule).toBe('admin.forbidden');
+      const outside = await fixture.adminOfPartnerB('only-customers-read');
+      const foreign = await send('PATCH', `/api/v1/admins/${outside}`, manager.token, { role: 'only-customers-reveal-password' }).expect(404);
+      expect(foreign.body.rule).toBe('admin.not_found');
+      expect((await send('GET', `/api/v1/admins/${outside}`, fixture.superToken).expect(200)).body.role).toBe('only-customers-read');
+      expect((await send('GET', `/api/v1/admins/${ours}`, fixture.superToken).expect(200)).body.role).toBe('only-customers-reveal-password');
+    });
+
+    it('an admin over every partner with `admins` still edits shared roles within its own permissions', async () => {
+      const editor = await actor('only-admins');
+      const role = await fixture.freshRole();
+      await send('PATCH', `/api/v1/roles/${role}`, editor.token, { label: 'Edited by all-partner admin' }).expect(200);
+      const beyond = await send('PATCH', `/api/v1/roles/${role}`, editor.token, { permissions: ['admins', 'customers.reveal_password'] }).expect(403);
+      expect(beyond.body.rule).toBe('role.forbidden');
+    });
+  });
+
+  describe('reference data and uniqueness across partners', () => {
+    it("a login or account number of partner B's customer is refused to a partner-A admin without saying whose it is", async () => {
+      const creator = await actor('only-customers-create', [PARTNER_A]);
+      const login = `held${fixture.unique()}`;
+      const theirs = await send('POST', '/api/v1/customers', fixture.superToken, { fullName: 'Held', partnerId: PARTNER_B, locationId: fixture.locationId, login }).expect(201);
+      fixture.partnerBCustomers.add(theirs.body.id);
+      const accountNumber = theirs.body.voip?.accountNumber ?? (await send('GET', `/api/v1/customers/${theirs.body.id}`, fixture.superToken).expect(200)).body.voip.accountNumber;
+      const ownLogin = `own${fixture.unique()}`;
+      await send('POST', '/api/v1/customers', fixture.superToken, { fullName: 'Own', partnerId: PARTNER_A, locationId: fixture.locationId, login: ownLogin }).expect(201);
+
+      const loginTaken = await send('POST', '/api/v1/customers', creator.token, { fullName: 'Guess', partnerId: PARTNER_A, locationId: fixture.locationId, login }).expect(409);
+      expect(loginTaken.body.rule).toBe('customer.login.taken');
+      expect(loginTaken.body.detail).not.toMatch(/customer|partner/i);
+      const ownTaken = await send('POST', '/api/v1/customers', creator.token, { fullName: 'Guess', partnerId: PARTNER_A, locationId: fixture.locationId, login: ownLogin }).expect(409);
+      expect(ownTaken.body.detail.replace(ownLogin, '<login>')).toBe(loginTaken.body.detail.replace(login, '<login>'));
+      const { instance: _a, detail: _d, ...loginShape } = loginTaken.body;
+      const { instance: _b, detail: _e, ...ownShape } = ownTaken.body;
+      expect(loginShape).toEqual(ownShape);
+
+      const numberTaken = await send('POST', '/api/v1/customers', creator.token, { fullName: 'Guess', partnerId: PARTNER_A, locationId: fixture.locationId, voip: { accountNumber } });
+      expect(numberTaken.status).toBe(409);
+      expect(numberTaken.body.rule).toBe('customer.account_number.taken');
+      expect(numberTaken.body.detail).not.toMatch(/customer|partner/i);
+    });
+
+    it('a partner-A admin renames or deletes a location only partner-A customers use; one partner B uses is location.shared (no count), nothing written', async () => {
+      const editor = await actor('only-reference-data', [PARTNER_A]);
+      const ours = await fixture.freshLocation();
+      await send('POST', '/api/v1/customers', fixture.superToken, { fullName: 'Here', partnerId: PARTNER_A, locationId: ours }).expect(201);
+      await send('PATCH', `/api/v1/locations/${ours}`, editor.token, { name: `Ours ${fixture.unique()}` }).expect(200);
+      expect((await send('DELETE', `/api/v1/locations/${ours}`, editor.token).expect(409)).body.rule).toBe('location.in_use');
+
+      const shared = await fixture.freshLocation();
+      const theirs = await send('POST', '/api/v1/customers', fixture.superToken, { fullName: 'There', partnerId: PARTNER_B, locationId: shared }).expect(201);
+      fixture.partnerBCustomers.add(theirs.body.id);
+      const before = (await send('GET', `/api/v1/locations/${shared}`, fixture.superToken).expect(200)).body;
+      const renamed = await send('PATCH', `/api/v1/locations/${shared}`, editor.token, { name: `Taken over ${fixture.unique()}` }).expect(403);
+      expect(renamed.body.rule).toBe('location.shared');
+      expect(JSON.stringify(renamed.body)).not.toMatch(/"customers"|\b1 customer/);
+      expect((await send('DELETE', `/api/v1/locations/${shared}`, editor.token).expect(403)).body.rule).toBe('location.shared');
+      expect((await send('GET', `/api/v1/locations/${shared}`, fixture.superToken).expect(200)).body).toEqual(before);
+      const reader = await actor('only-customers-read', [PARTNER_A]);
+      const seen = (await send('GET', `/api/v1/locations/${shared}?minPosition=${encodeURIComponent(theirs.body.position)}`, reader.token).expect(200)).body;
+      expect(seen.customers).toBe(0);
+
+      const everywhere = await actor('only-reference-data');
+      await send('PATCH', `/api/v1/locations/${shared}`, everywhere.token, { name: `Renamed by all ${fixture.unique()}` }).expect(200);
+    });
+
+    it("a partner-A admin cannot add a required additional field (which would break partner B's creates) nor change the customer settings", async () => {
+      const editor = await actor('only-reference-data', [PARTNER_A]);
+      const name = `req_${fixture.unique()}`;
+      const refused = await send('POST', '/api/v1/additional-fields', editor.token, { name, label: 'Required', type: 'string', required: true }).expect(403);
+      expect(refused.body.rule).toBe('reference_data.all_partners_required');
+      const fields = (await send('GET', '/api/v1/additional-fields', fixture.superToken).expect(200)).body.items.map((item: { name: string }) => item.name);
+      expect(fields).not.toContain(name);
+      await send('POST', '/api/v1/customers', fixture.superToken, { fullName: 'Still fine', partnerId: PARTNER_B, locationId: fixture.locationId }).expect(201).then((created) => fixture.partnerBCustomers.add(created.body.id));
+      const settings = (await send('GET', '/api/v1/settings/customers', fixture.superToken).expect(200)).body;
+      expect((await send('PATCH', '/api/v1/settings/customers', editor.token, { pinLength: settings.pinLength === 4 ? 6 : 4 }).expect(403)).body.rule).toBe(
+        'reference_data.all_partners_required',
+      );
+      expect((await send('GET', '/api/v1/settings/customers', fixture.superToken).expect(200)).body).toEqual(settings);
     });
   });
 

@@ -857,7 +857,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Customer counts per status, billing type, category, partner and location (deleted excluded) */
+        /**
+         * Customer counts per status, billing type, category, partner and location (deleted excluded)
+         * @description ?asOf=<ISO time>: the counts as they were then (event time), answered from the temporal read model; partner-scoped like every read.
+         */
         get: operations["CustomerQueriesController_stats"];
         put?: never;
         post?: never;
@@ -1024,6 +1027,40 @@ export interface paths {
         patch: operations["PartnersWriteController_renamePartner"];
         trace?: never;
     };
+    "/api/v1/portal/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the portal session of this token */
+        post: operations["PortalController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's own account, as the portal shows it (portal token) */
+        get: operations["PortalController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projections": {
         parameters: {
             query?: never;
@@ -1031,7 +1068,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every projection: active version, position, lag, rebuild in progress, errors */
+        /** Every projection: active version, position, lag, rebuild in progress, errors, and the rebuild this instance runs or last ran */
         get: operations["ProjectionsAdminController_list"];
         put?: never;
         post?: never;
@@ -2334,6 +2371,30 @@ export interface components {
             /** @description Stream revision of the customer after the write (also the ETag) */
             revision: number;
         };
+        PortalMe: {
+            /** @description In the currency of the customer settings */
+            balance: number;
+            billingType: string;
+            bonusMegabytesTotal: number;
+            city: string | null;
+            customerId: number;
+            emails: string[];
+            fullName: string;
+            login: string;
+            phones: string[];
+            session: {
+                /**
+                 * Format: date-time
+                 * @description When the portal token stops working
+                 */
+                expiresAt: string;
+                /** @description Always true today: the session was opened by an admin through POST /customers/{id}/impersonate */
+                impersonated: boolean;
+            };
+            status: string;
+            street: string | null;
+            zipCode: string | null;
+        };
         PortalToken: {
             customerId: number;
             /** Format: date-time */
@@ -2397,9 +2458,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Every projection, in one page */
+        /** @description Every projection, in one page, each with the rebuild this instance runs or last ran (null: none since it started) */
         ProjectionList: {
-            items: components["schemas"]["ProjectionStatus"][];
+            items: (components["schemas"]["ProjectionStatus"] & {
+                rebuildJob: components["schemas"]["RebuildJob"] | null;
+            })[];
             /** @description Pass as ?cursor= for the next page; null on the last page */
             nextCursor: string | null;
             /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
@@ -2714,7 +2777,10 @@ export interface components {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -2727,7 +2793,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2784,6 +2853,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -2805,7 +2876,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdditionalFieldWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +2894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2859,7 +2930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2911,7 +2982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2985,7 +3056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3098,7 +3169,10 @@ export interface operations {
     AdminsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3117,7 +3191,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3144,6 +3218,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3153,7 +3236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3309,6 +3392,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The revision last seen (ETag); 412 when the administrator changed since */
                 "If-Match"?: string;
             };
@@ -3332,7 +3417,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3368,6 +3453,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
                 headers: {
@@ -3386,7 +3480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3401,6 +3495,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The revision last seen (ETag); 412 when the administrator changed since */
                 "If-Match"?: string;
             };
@@ -3420,7 +3516,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3456,8 +3552,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3470,7 +3584,10 @@ export interface operations {
     AuthController_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3489,7 +3606,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3507,6 +3624,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3516,7 +3642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3539,7 +3665,10 @@ export interface operations {
     AuthController_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3556,7 +3685,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3574,6 +3703,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3583,7 +3721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3626,7 +3764,10 @@ export interface operations {
     AuthController_changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3643,7 +3784,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,6 +3795,15 @@ export interface operations {
             };
             /** @description No valid access token (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3684,7 +3834,10 @@ export interface operations {
     AuthController_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3703,7 +3856,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,6 +3874,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3730,7 +3892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3773,7 +3935,10 @@ export interface operations {
                 /** @description Also count every match (answer field total) */
                 total?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3830,6 +3995,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -3851,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3933,7 +4100,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4215,7 +4385,10 @@ export interface operations {
                 /** @description Event types (comma separated) */
                 types?: string[];
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4390,7 +4563,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4458,6 +4634,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4481,7 +4659,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdditionalAddressCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4759,6 +4937,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4782,7 +4962,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4864,7 +5044,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4932,6 +5115,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -4955,7 +5140,7 @@ export interface operations {
                     "application/json": components["schemas"]["CapGrantCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5033,6 +5218,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5057,7 +5244,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5135,6 +5322,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5158,7 +5347,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChargeRecorded"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5240,7 +5429,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5308,6 +5500,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5331,7 +5525,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5604,7 +5798,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5672,6 +5869,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5695,7 +5894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPersonCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5862,6 +6061,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5885,7 +6086,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5963,6 +6164,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -5986,7 +6189,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6064,6 +6267,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6087,7 +6292,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonalDataErased"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6233,7 +6438,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6301,6 +6509,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6324,7 +6534,7 @@ export interface operations {
                     "application/json": components["schemas"]["HardwareItemAssigned"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6504,6 +6714,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6527,7 +6739,7 @@ export interface operations {
                     "application/json": components["schemas"]["PortalToken"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6609,7 +6821,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6677,6 +6892,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6700,7 +6917,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteCreated"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6969,6 +7186,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -6992,7 +7211,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordReset"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7070,6 +7289,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7093,7 +7314,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordRevealed"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7171,6 +7392,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7194,7 +7417,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentRecorded"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7272,6 +7495,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7295,7 +7520,7 @@ export interface operations {
                     "application/json": components["schemas"]["PinRevealed"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7373,6 +7598,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7396,7 +7623,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,6 +7764,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7560,7 +7789,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7638,6 +7867,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
                 "If-Match"?: string;
             };
@@ -7659,7 +7890,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkDeleteResult"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7736,10 +7967,15 @@ export interface operations {
     CustomerQueriesController_stats: {
         parameters: {
             query?: {
+                /** @description The counts as they were at this time (event time), from the temporal read model; omitted: now */
+                asOf?: string;
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7948,7 +8184,10 @@ export interface operations {
     FeedTicketsController_issue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7961,6 +8200,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -7981,6 +8229,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     LocationsQueryController_list: {
@@ -7991,7 +8257,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8048,6 +8317,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -8069,7 +8340,7 @@ export interface operations {
                     "application/json": components["schemas"]["LocationWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8123,7 +8394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8140,7 +8411,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8245,7 +8519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8328,7 +8602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description location.shared: a customer outside the admin’s partners uses the location */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8392,7 +8666,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8449,6 +8726,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description The stream revision last seen (ETag); 412 when the stream has moved on */
                 "If-Match"?: string;
             };
@@ -8470,7 +8749,7 @@ export interface operations {
                     "application/json": components["schemas"]["PartnerWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8541,7 +8820,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8785,6 +9067,92 @@ export interface operations {
             };
         };
     };
+    PortalController_logout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or already ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer behind the portal token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalMe"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ProjectionsAdminController_list: {
         parameters: {
             query?: never;
@@ -8875,7 +9243,10 @@ export interface operations {
     ProjectionsAdminController_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 name: string;
             };
@@ -8896,7 +9267,7 @@ export interface operations {
                     "application/json": components["schemas"]["RebuildStarted"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8932,6 +9303,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -8941,7 +9321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9042,7 +9422,10 @@ export interface operations {
     RolesController_define: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9061,7 +9444,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleWritten"];
                 };
             };
-            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9088,6 +9471,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -9097,7 +9489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9325,7 +9717,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9421,7 +9816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9502,7 +9897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission reference_data (application/problem+json) */
+            /** @description reference_data.all_partners_required: the admin is limited to some partners */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -75,7 +75,7 @@ export class AdminCommandExecutor {
 
   async runRoles(command: RoleCommand, acting: ActingAdmin | undefined, metadata: EventMetadata, expectedRevision?: number): Promise<{ revision: number; position: string | null }> {
     const outcome = await runCommand(this.store, ROLES_STREAM, rolesDecider, command, {
-      context: () => ({ now: new Date().toISOString(), actorPermissions: acting?.permissions, rolesInUse: this.directory.rolesInUse() }),
+      context: () => ({ now: new Date().toISOString(), actorPermissions: acting?.permissions, actorPartnerIds: acting?.partnerIds, rolesInUse: this.directory.rolesInUse() }),
       metadata,
       expectedRevision,
     });

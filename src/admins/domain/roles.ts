@@ -64,6 +64,8 @@ export const ROLE_RULES = {
   inUse: 'role.in_use',
   /** Granting permissions the acting admin does not hold (HTTP 403). */
   forbidden: 'role.forbidden',
+  /** Roles are shared by every partner: a partner-limited admin defines, changes or removes none (HTTP 403). */
+  allPartnersRequired: 'role.all_partners_required',
 } as const;
 
 // ----- events, commands, state ------------------------------------------------------------------
@@ -100,6 +102,12 @@ export interface RolesContext {
   now: string;
   /** The acting admin's permissions: a role may not grant more than its author holds. Omitted: not checked (system). */
   actorPermissions?: readonly string[];
+  /**
+   * The acting admin's partners (empty = every partner). Roles are shared by every partner, and an admin of
+   * every partner may hold one, so only an admin over every partner defines, changes or removes them.
+   * Omitted: the system (not checked).
+   */
+  actorPartnerIds?: readonly number[];
   /** RemoveRole only: role names some admin (active or not) still has. */
   rolesInUse?: readonly string[];
 }
@@ -137,6 +145,20 @@ function assertMayGrant(permissions: readonly Permission[], context: RolesContex
   if (missing.length) refuse(ROLE_RULES.forbidden, `You cannot grant permissions you do not hold: ${missing.join(', ')}`, { permissions: missing });
 }
 
+/**
+ * A custom role is shared: admins of every partner may hold it. An editor limited to some partners would
+ * change what admins outside their scope may do (granting, say, `customers.reveal_password` to an admin
+ * over every partner, or stripping another partner's admins), so role writes need an admin over every partner.
+ */
+function assertOverEveryPartner(context: RolesContext, action: string): void {
+  if (!context.actorPartnerIds || context.actorPartnerIds.length === 0) return;
+  refuse(
+    ROLE_RULES.allPartnersRequired,
+    `Roles are shared by every partner: only an administrator over every partner may ${action} one`,
+    { partnerIds: [...context.actorPartnerIds] },
+  );
+}
+
 function existingCustom(state: RolesState, name: unknown): RoleDefinition {
   if (typeof name === 'string' && builtIn(name)) refuse(ROLE_RULES.builtIn, `Role "${name}" is built in and cannot be changed`, { name });
   const role = ownValue(state.custom, name);
@@ -155,12 +177,14 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
       const description = optionalText(ADMIN_LIMITS.roleDescription)(errors, 'description', command.data.description) ?? '';
       const permissions = validPermissions(errors, command.data.permissions);
       errors.throwIfAny();
+      assertOverEveryPartner(context, 'define');
       if (builtIn(name) || ownValue(state.custom, name)) refuse(ROLE_RULES.nameTaken, `A role named "${name}" already exists`, { name });
       assertMayGrant(permissions, context);
       return [{ type: 'RoleDefined', data: { name, label, ...(description ? { description } : {}), permissions, at } }];
     }
     case 'ChangeRole': {
       const role = existingCustom(state, command.data.name);
+      assertOverEveryPartner(context, 'change');
       const errors = new FieldErrors();
       const label = command.data.label === undefined ? role.label : requiredText(ADMIN_LIMITS.roleLabel)(errors, 'label', command.data.label);
       const description =
@@ -179,6 +203,7 @@ function decideRoles(command: RoleCommand, state: RolesState, context: RolesCont
     }
     case 'RemoveRole': {
       const role = existingCustom(state, command.data.name);
+      assertOverEveryPartner(context, 'remove');
       if (!context.rolesInUse) throw new Error('decideRoles: context.rolesInUse is required to remove a role');
       if (context.rolesInUse.includes(role.name)) refuse(ROLE_RULES.inUse, `Role "${role.name}" is still assigned to administrators`, { name: role.name });
       assertMayGrant(role.permissions, context);

@@ -55,17 +55,23 @@ export function reservationsOf(state: CustomerState, definitions: readonly Addit
   return out;
 }
 
+/**
+ * Logins, account numbers and unique field values are unique over every partner (a PPPoE / RADIUS login and
+ * an ASTPP account number name one subscriber on the whole network), so a value held by a customer of a
+ * partner the admin cannot see must still be refused. The answer says only that the value is not
+ * available: never who holds it, which partner, or whether that customer is active or deleted.
+ */
 function takenViolation(reservation: Reservation): DomainRuleViolation {
   if (reservation.kind === 'login') {
-    return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.login, `The login "${reservation.value}" is already used by another customer`, { field: 'login' });
+    return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.login, `The login "${reservation.value}" is not available; choose another`, { field: 'login' });
   }
   if (reservation.kind === 'account_number') {
-    return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.accountNumber, `The account number ${reservation.value} is already used by another customer`, {
+    return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.accountNumber, `The account number ${reservation.value} is not available; choose another`, {
       field: 'voip.accountNumber',
     });
   }
   const name = reservation.kind.slice('field:'.length);
-  return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.additionalField, `The value of ${name} is already used by another customer (the field is unique)`, {
+  return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.additionalField, `This value of ${name} is not available (the field is unique); choose another`, {
     field: `additionalFields.${name}`,
   });
 }

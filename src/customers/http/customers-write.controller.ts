@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Header, HttpCode, Param, Patch, Post, Put, Res, UseInterceptors } from '@nestjs/common';
+import { AnswerNotStored } from '../../idempotency/idempotency.interceptor.js';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBody,
@@ -191,6 +192,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/password/reveal')
+  @AnswerNotStored('answers the portal password')
   @RequirePermission('customers.reveal_password')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -214,6 +216,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/pin/reveal')
+  @AnswerNotStored('answers the VoIP PIN')
   @RequirePermission('customers.reveal_password')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -242,6 +245,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/impersonate')
+  @AnswerNotStored('answers a portal token')
   @RequirePermission('customers.impersonate')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({

@@ -14,6 +14,7 @@ import {
 import { customerProfileProjection, profileView } from '../../../projections/customer-profile/customer-profile.projection.js';
 import { readActivity, type ActivityEntry, type ActivityFilter } from '../../../projections/customer-activity/customer-activity.queries.js';
 import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
+import { readCombinationsAsOf } from '../../../projections/customer-temporal/customer-temporal.queries.js';
 import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../common/cursor.js';
 
@@ -400,45 +401,77 @@ export class CustomerReadModels {
         union all select 'lead', 'true', count(*) ${scoped} and is_lead`.execute(this.db);
       return result.rows.filter((row) => Number(row.count) !== 0);
     });
-    const stats: CustomerStats = {
-      total: 0,
-      byStatus: { new: 0, active: 0, blocked: 0, inactive: 0 },
-      byBillingType: { recurring: 0, prepaid_custom: 0, prepaid_daily: 0 },
-      byCategory: { person: 0, company: 0 },
-      byPartner: [],
-      byLocation: [],
-      leads: 0,
-    };
-    for (const row of rows) {
-      const count = Number(row.count);
-      switch (row.dimension) {
-        case 'total':
-          stats.total = count;
-          break;
-        case 'status':
-          stats.byStatus[row.key] = count;
-          break;
-        case 'billingType':
-          stats.byBillingType[row.key] = count;
-          break;
-        case 'category':
-          stats.byCategory[row.key] = count;
-          break;
-        case 'partner':
-          stats.byPartner.push({ partnerId: Number(row.key), count });
-          break;
-        case 'location':
-          stats.byLocation.push({ locationId: Number(row.key), count });
-          break;
-        case 'lead':
-          stats.leads = count;
-          break;
-      }
-    }
-    stats.byPartner.sort((a, b) => a.partnerId - b.partnerId);
-    stats.byLocation.sort((a, b) => a.locationId - b.locationId);
-    return stats;
+    return statsOf(rows);
   }
+
+  /**
+   * The counts as they were at `asOf` (event time), from the temporal read model: every customer
+   * period valid then (index range on valid_from, then valid_to checked from the index), grouped
+   * by its dimensions in one pass.
+   */
+  async statsAsOf(asOf: Date, partnerIds: PartnerIds): Promise<CustomerStats> {
+    const combinations = await readCombinationsAsOf(this.runtime, this.db, asOf, partnerIds);
+    const totals = new Map<string, { dimension: StatsDimension; key: string; count: number }>();
+    const add = (dimension: StatsDimension, key: string, count: number) => {
+      const id = `${dimension}\u0000${key}`;
+      const entry = totals.get(id) ?? { dimension, key, count: 0 };
+      entry.count += count;
+      totals.set(id, entry);
+    };
+    for (const row of combinations) {
+      const count = row.count;
+      add('total', 'all', count);
+      add('status', row.status, count);
+      add('billingType', row.billingType, count);
+      add('category', row.category, count);
+      add('partner', String(row.partnerId), count);
+      add('location', String(row.locationId), count);
+      if (row.isLead) add('lead', 'true', count);
+    }
+    return statsOf([...totals.values()]);
+  }
+}
+
+/** The answer of GET /customers/stats from (dimension, key, count) rows. */
+function statsOf(rows: ReadonlyArray<{ dimension: StatsDimension; key: string; count: string | number }>): CustomerStats {
+  const stats: CustomerStats = {
+    total: 0,
+    byStatus: { new: 0, active: 0, blocked: 0, inactive: 0 },
+    byBillingType: { recurring: 0, prepaid_custom: 0, prepaid_daily: 0 },
+    byCategory: { person: 0, company: 0 },
+    byPartner: [],
+    byLocation: [],
+    leads: 0,
+  };
+  for (const row of rows) {
+    const count = Number(row.count);
+    switch (row.dimension) {
+      case 'total':
+        stats.total = count;
+        break;
+      case 'status':
+        stats.byStatus[row.key] = count;
+        break;
+      case 'billingType':
+        stats.byBillingType[row.key] = count;
+        break;
+      case 'category':
+        stats.byCategory[row.key] = count;
+        break;
+      case 'partner':
+        stats.byPartner.push({ partnerId: Number(row.key), count });
+        break;
+      case 'location':
+        stats.byLocation.push({ locationId: Number(row.key), count });
+        break;
+      case 'lead':
+        stats.leads = count;
+        break;
+    }
+  }
+  stats.byPartner.sort((a, b) => a.partnerId - b.partnerId);
+  stats.byLocation.sort((a, b) => a.locationId - b.locationId);
+  return stats;
 }
 
 function toListItem(raw: Record<string, unknown>, listFields: Set<string>): CustomerListItem {

@@ -28,14 +28,18 @@ export class CreateReferenceEntityCommand extends Command<WriteResult<ReferenceE
   }
 }
 
+/**
+ * `partnerIds`: the acting admin's partners when limited to some (null or omitted: every partner). A
+ * location used by a customer outside them is shared and is renamed or deleted only by an admin over every partner.
+ */
 export class RenameReferenceEntityCommand extends Command<WriteResult<ReferenceEntityView>> {
-  constructor(readonly kind: ReferenceEntityKind, readonly id: number, readonly name: string, readonly options: WriteOptions) {
+  constructor(readonly kind: ReferenceEntityKind, readonly id: number, readonly name: string, readonly options: WriteOptions, readonly partnerIds: readonly number[] | null = null) {
     super();
   }
 }
 
 export class DeleteReferenceEntityCommand extends Command<WriteResult<ReferenceEntityView>> {
-  constructor(readonly kind: ReferenceEntityKind, readonly id: number, readonly options: WriteOptions) {
+  constructor(readonly kind: ReferenceEntityKind, readonly id: number, readonly options: WriteOptions, readonly partnerIds: readonly number[] | null = null) {
     super();
   }
 }

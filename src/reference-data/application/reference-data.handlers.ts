@@ -32,6 +32,9 @@ import {
   type ReferenceEntityView,
 } from './reference-data.commands.js';
 import { ReferenceUsage } from './reference-usage.js';
+import { refuse } from '../../domain-kernel/errors.js';
+
+export const LOCATION_SHARED = 'location.shared';
 
 type NamedDecider = Decider<{ type: string; data: object }, NamedEntitiesState, { type: string; data: object }, NamedEntityContext>;
 
@@ -63,12 +66,28 @@ export class CreateReferenceEntityHandler implements ICommandHandler<CreateRefer
   }
 }
 
+/**
+ * Locations are shared by every partner. A partner-limited admin changes one only while no customer of
+ * another partner uses it (403 location.shared, telling neither how many nor whose); an admin over every
+ * partner changes any.
+ */
+async function assertLocationNotShared(usage: ReferenceUsage, kind: ReferenceEntityKind, id: number, partnerIds: readonly number[] | null): Promise<void> {
+  if (kind !== 'location' || partnerIds === null || partnerIds.length === 0 || !Number.isInteger(id)) return;
+  if ((await usage.countOutside(id, partnerIds)) > 0) {
+    refuse(LOCATION_SHARED, 'This location is used outside your partners: only an administrator over every partner may change or delete it', { id });
+  }
+}
+
 @CommandHandler(RenameReferenceEntityCommand)
 export class RenameReferenceEntityHandler implements ICommandHandler<RenameReferenceEntityCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(ReferenceUsage) private readonly usage: ReferenceUsage,
+  ) {}
 
   async execute(command: RenameReferenceEntityCommand): Promise<WriteResult<ReferenceEntityView>> {
     const { stream, decider, type } = NAMED[command.kind];
+    await assertLocationNotShared(this.usage, command.kind, command.id, command.partnerIds);
     const outcome = await runCommand(this.store, stream, decider, { type: `Rename${type}`, data: { id: command.id, name: command.name } }, {
       context: () => ({ now: now() }),
       metadata: command.options.metadata,
@@ -87,6 +106,7 @@ export class DeleteReferenceEntityHandler implements ICommandHandler<DeleteRefer
 
   async execute(command: DeleteReferenceEntityCommand): Promise<WriteResult<ReferenceEntityView>> {
     const { stream, decider, type } = NAMED[command.kind];
+    await assertLocationNotShared(this.usage, command.kind, command.id, command.partnerIds);
     const outcome = await runCommand(this.store, stream, decider, { type: `Delete${type}`, data: { id: command.id } }, {
       // Counted on every attempt: a customer that started using the entity meanwhile refuses the delete.
       context: async () => ({ now: now(), customersReferencing: Number.isInteger(command.id) ? await this.usage.count(command.kind, command.id) : 0 }),

@@ -43,4 +43,16 @@ export class ReferenceUsage {
       .executeTakeFirst();
     return Number(row?.count ?? 0);
   }
+
+  /** Active customers at the location whose partner is not one of `partnerIds` (who uses it outside a partner-limited admin's scope). */
+  async countOutside(locationId: number, partnerIds: readonly number[]): Promise<number> {
+    const row = await this.database.db
+      .selectFrom('customer_reference_usage')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('location_id', '=', locationId)
+      .where('partner_id', 'not in', [...partnerIds])
+      .where('active', '=', true)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
 }

@@ -55,12 +55,12 @@ abstract class NamedEntityWrites {
     return writeBody(await this.commandBus.execute(new CreateReferenceEntityCommand(this.kind, body.name, { metadata, expectedRevision })));
   }
 
-  protected async rename(id: number, body: NamedEntityDto, metadata: EventMetadata, expectedRevision?: number) {
-    return writeBody(await this.commandBus.execute(new RenameReferenceEntityCommand(this.kind, id, body.name, { metadata, expectedRevision })));
+  protected async rename(id: number, body: NamedEntityDto, metadata: EventMetadata, expectedRevision?: number, scope?: PartnerScope) {
+    return writeBody(await this.commandBus.execute(new RenameReferenceEntityCommand(this.kind, id, body.name, { metadata, expectedRevision }, scope?.partnerIds ?? null)));
   }
 
-  protected async remove(id: number, metadata: EventMetadata, expectedRevision?: number) {
-    return writeBody(await this.commandBus.execute(new DeleteReferenceEntityCommand(this.kind, id, { metadata, expectedRevision })));
+  protected async remove(id: number, metadata: EventMetadata, expectedRevision?: number, scope?: PartnerScope) {
+    return writeBody(await this.commandBus.execute(new DeleteReferenceEntityCommand(this.kind, id, { metadata, expectedRevision }, scope?.partnerIds ?? null)));
   }
 }
 
@@ -73,6 +73,17 @@ function assertPartnerInScope(id: number, scope: PartnerScope): void {
  * A new partner is outside every partner list, so an admin limited to some partners could create
  * one they can neither see nor use: only admins over all partners create partners.
  */
+/**
+ * Additional-field definitions and the customer settings apply to the customers of every partner (a
+ * required field defined by one partner's admin would break every other partner's creates): only an admin
+ * over every partner changes them.
+ */
+function assertAllPartners(scope: PartnerScope, what: string): void {
+  if (!scope.unrestricted) {
+    throw ProblemException.rule('reference_data.all_partners_required', `${what} apply to every partner: only an admin over every partner may change them; this admin is limited to some partners`);
+  }
+}
+
 function assertMayCreatePartners(scope: PartnerScope): void {
   if (!scope.unrestricted) {
     throw ProblemException.rule('partner.create.requires_all_partners', 'Only an admin over all partners may create partners; this admin is limited to some partners');
@@ -154,8 +165,15 @@ export class LocationsWriteController extends NamedEntityWrites {
   @ApiOkResponse({ description: 'The location, renamed', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.name_taken' })
-  renameLocation(@Param('id', locationIdPipe) id: number, @Body() body: NamedEntityDto, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
-    return this.rename(id, body, metadata, ifMatch);
+  @ApiForbiddenResponse({ description: 'location.shared: a customer outside the admin’s partners uses the location' })
+  renameLocation(
+    @Param('id', locationIdPipe) id: number,
+    @Body() body: NamedEntityDto,
+    @RequestMeta() metadata: EventMetadata,
+    @CurrentPartnerScope() scope: PartnerScope,
+    @IfMatch() ifMatch?: number,
+  ) {
+    return this.rename(id, body, metadata, ifMatch, scope);
   }
 
   @Delete(':id')
@@ -163,8 +181,9 @@ export class LocationsWriteController extends NamedEntityWrites {
   @ApiOkResponse({ description: 'The location, deleted', schema: LOCATION_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'location.not_found' })
   @ApiConflictResponse({ description: 'location.in_use' })
-  deleteLocation(@Param('id', locationIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @IfMatch() ifMatch?: number) {
-    return this.remove(id, metadata, ifMatch);
+  @ApiForbiddenResponse({ description: 'location.shared: a customer outside the admin’s partners uses the location' })
+  deleteLocation(@Param('id', locationIdPipe) id: number, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() ifMatch?: number) {
+    return this.remove(id, metadata, ifMatch, scope);
   }
 }
 
@@ -180,7 +199,9 @@ export class AdditionalFieldsWriteController {
   @ApiOperation({ summary: 'Define an additional customer field', description: 'Event AdditionalFieldDefined on stream "additional-field-definitions"' })
   @ApiCreatedResponse({ description: 'The definition, with revision and position', schema: ADDITIONAL_FIELD_WRITTEN_SCHEMA })
   @ApiConflictResponse({ description: 'additional_field.already_defined' })
-  async define(@Body() body: AdditionalFieldDefinitionDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiForbiddenResponse({ description: 'reference_data.all_partners_required: the admin is limited to some partners' })
+  async define(@Body() body: AdditionalFieldDefinitionDto, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() expectedRevision?: number) {
+    assertAllPartners(scope, 'Additional fields');
     return writeBody(await this.commandBus.execute(new DefineAdditionalFieldCommand(body, { metadata, expectedRevision })));
   }
 
@@ -189,7 +210,15 @@ export class AdditionalFieldsWriteController {
   @ApiOkResponse({ description: 'The definition after the change', schema: ADDITIONAL_FIELD_WRITTEN_SCHEMA })
   @ApiNotFoundResponse({ description: 'additional_field.not_found' })
   @ApiConflictResponse({ description: 'additional_field.type_immutable' })
-  async change(@Param('name') name: string, @Body() body: AdditionalFieldPatchDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiForbiddenResponse({ description: 'reference_data.all_partners_required: the admin is limited to some partners' })
+  async change(
+    @Param('name') name: string,
+    @Body() body: AdditionalFieldPatchDto,
+    @RequestMeta() metadata: EventMetadata,
+    @CurrentPartnerScope() scope: PartnerScope,
+    @IfMatch() expectedRevision?: number,
+  ) {
+    assertAllPartners(scope, 'Additional fields');
     return writeBody(await this.commandBus.execute(new ChangeAdditionalFieldCommand(name, body, { metadata, expectedRevision })));
   }
 
@@ -197,7 +226,9 @@ export class AdditionalFieldsWriteController {
   @ApiOperation({ summary: 'Remove an additional field definition' })
   @ApiOkResponse({ description: 'The removed definition', schema: ADDITIONAL_FIELD_REMOVED_SCHEMA })
   @ApiNotFoundResponse({ description: 'additional_field.not_found' })
-  async remove(@Param('name') name: string, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiForbiddenResponse({ description: 'reference_data.all_partners_required: the admin is limited to some partners' })
+  async remove(@Param('name') name: string, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() expectedRevision?: number) {
+    assertAllPartners(scope, 'Additional fields');
     return writeBody(await this.commandBus.execute(new RemoveAdditionalFieldCommand(name, { metadata, expectedRevision })));
   }
 }
@@ -215,7 +246,9 @@ export class CustomerSettingsWriteController {
   @ApiOperation({ summary: 'Replace the customer settings (login / password / account number / PIN generation)' })
   @ApiOkResponse({ description: 'The settings after the change', schema: CUSTOMER_SETTINGS_WRITTEN_SCHEMA })
   @ApiUnprocessableEntityResponse({ description: 'a pattern, charset or length is invalid' })
-  async replace(@Body() body: CustomerSettingsDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiForbiddenResponse({ description: 'reference_data.all_partners_required: the admin is limited to some partners' })
+  async replace(@Body() body: CustomerSettingsDto, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() expectedRevision?: number) {
+    assertAllPartners(scope, 'Customer settings');
     return writeBody(await this.commandBus.execute(new ChangeCustomerSettingsCommand(body, { metadata, expectedRevision })));
   }
 
@@ -223,7 +256,9 @@ export class CustomerSettingsWriteController {
   @ApiOperation({ summary: 'Change some customer settings' })
   @ApiOkResponse({ description: 'The settings after the change', schema: CUSTOMER_SETTINGS_WRITTEN_SCHEMA })
   @ApiUnprocessableEntityResponse({ description: 'a pattern, charset or length is invalid' })
-  async change(@Body() body: CustomerSettingsPatchDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+  @ApiForbiddenResponse({ description: 'reference_data.all_partners_required: the admin is limited to some partners' })
+  async change(@Body() body: CustomerSettingsPatchDto, @RequestMeta() metadata: EventMetadata, @CurrentPartnerScope() scope: PartnerScope, @IfMatch() expectedRevision?: number) {
+    assertAllPartners(scope, 'Customer settings');
     return writeBody(await this.commandBus.execute(new ChangeCustomerSettingsCommand(body, { metadata, expectedRevision })));
   }
 }
