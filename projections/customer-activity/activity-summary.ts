@@ -227,6 +227,10 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
       }
       case 'CapBonusRevoked':
         return `CAP bonus of ${megabytes(data.megabytes)} revoked`;
+      case 'CapBonusExpired':
+        return `CAP bonus of ${megabytes(data.megabytes)} expired`;
+      case 'VoipAccountExpired':
+        return `VoIP account ${text(data.accountNumber)} expired (no new calls)`;
       case 'HardwareAssigned':
         return `Hardware ${text(data.productName)} (item ${text(data.itemId)}) assigned`;
       case 'HardwareUnassigned':

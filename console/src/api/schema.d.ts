@@ -1918,6 +1918,18 @@ export interface components {
         CustomerSettings: {
             accountNumberLength: number;
             accountNumberPrefix: string;
+            /** @description Recurring customers: Blocked when the balance stays below the minimum balance (minus the credit limit for postpaid) past payment due + blocking period days; Active again once paid. Default false */
+            automaticBlocking: boolean;
+            /** @description An automatically blocked customer still unpaid after its grace period days becomes Inactive. Default false */
+            automaticDeactivation: boolean;
+            /** @description Per partner id: the switches that differ from the general ones */
+            automationByPartner: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             /**
              * Format: date-time
              * @description When the settings last changed; null while the defaults apply
@@ -1938,6 +1950,8 @@ export interface components {
             passwordPattern: string;
             /** @description Digits of a VoIP PIN */
             pinLength: number;
+            /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
+            prepaidAutomaticBlocking: boolean;
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -1947,6 +1961,18 @@ export interface components {
              * @example
              */
             accountNumberPrefix: string;
+            /** @description Recurring customers: blocked automatically past payment due + blocking period; Active again once paid */
+            automaticBlocking?: boolean;
+            /** @description Automatically blocked customers still unpaid after their grace period become Inactive */
+            automaticDeactivation?: boolean;
+            /** @description Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map) */
+            automationByPartner?: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             /**
              * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
              * @example inactive
@@ -1965,6 +1991,8 @@ export interface components {
             passwordPattern: string;
             /** @example 6 */
             pinLength: number;
+            /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
+            prepaidAutomaticBlocking?: boolean;
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -1974,6 +2002,18 @@ export interface components {
              * @example
              */
             accountNumberPrefix?: string;
+            /** @description Recurring customers: blocked automatically past payment due + blocking period; Active again once paid */
+            automaticBlocking?: boolean;
+            /** @description Automatically blocked customers still unpaid after their grace period become Inactive */
+            automaticDeactivation?: boolean;
+            /** @description Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map) */
+            automationByPartner?: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             /**
              * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
              * @example inactive
@@ -1992,6 +2032,8 @@ export interface components {
             passwordPattern?: string;
             /** @example 6 */
             pinLength?: number;
+            /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
+            prepaidAutomaticBlocking?: boolean;
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */

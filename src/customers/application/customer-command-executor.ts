@@ -17,6 +17,7 @@ import {
   type FieldError,
   customerStreamId,
   toCustomerView,
+  definedAdditionalFields,
   type AuthorRef,
   type Customer,
   type CustomerCommand,
@@ -27,6 +28,7 @@ import {
 } from '../domain/index.js';
 import { CustomerReservations } from './customer-reservations.js';
 import { ReservingEventStore } from './reserving-event-store.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 
 /** A customer write's answer: the customer view after the write, plus the id of a sub-entity it created. */
@@ -293,11 +295,14 @@ export class CustomerCommandExecutor {
     options: WriteOptions,
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerWrite> {
-    return this.answer(await this.run(customerId, command, options, extraContext));
+    const outcome = await this.run(customerId, command, options, extraContext);
+    return this.answer(outcome, await this.reader.definitions());
   }
 
-  answer(outcome: CustomerOutcome): CustomerWrite {
-    const resource = toCustomerView(outcome.state, { now: new Date().toISOString() }) as CustomerView;
+  /** The view after the write; additional fields only as currently defined (see definedAdditionalFields). */
+  answer(outcome: CustomerOutcome, definitions: readonly AdditionalFieldDefinition[]): CustomerWrite {
+    const view = toCustomerView(outcome.state, { now: new Date().toISOString() }) as CustomerView;
+    const resource = { ...view, additionalFields: definedAdditionalFields(view.additionalFields, definitions) };
     const created = outcome.events.find((event) => CREATING_EVENTS.has(event.type));
     const data = (created?.data ?? {}) as Record<string, unknown>;
     const createdId = CREATED_ID_KEYS.map((key) => data[key]).find((value): value is string => typeof value === 'string');

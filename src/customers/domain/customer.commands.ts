@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition, ErasureRequirement } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, AutomationPolicy, ErasureRequirement } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -134,6 +134,15 @@ export type RecordPayment = Cmd<'RecordPayment', { amount: number; method?: Paym
 export type RecordCharge = Cmd<'RecordCharge', { amount: number; description: string; reference?: string | null }>;
 /** POST /customers/{id}/erase: crypto-shredding of the personal data (the reason is required). */
 export type ErasePersonalData = Cmd<'ErasePersonalData', { reason: string }>;
+/**
+ * The automation's commands (no HTTP route: the due-action runner sends them as the system actor).
+ * `dueAt` is when the rule fell due; the decider checks the rule still holds then and now.
+ */
+export type BlockAutomatically = Cmd<'BlockAutomatically', { dueAt: string }>;
+export type DeactivateAutomatically = Cmd<'DeactivateAutomatically', { dueAt: string }>;
+export type ActivateAutomatically = Cmd<'ActivateAutomatically', { dueAt: string }>;
+export type ExpireVoipAccount = Cmd<'ExpireVoipAccount', { dueAt: string }>;
+export type ExpireCapBonus = Cmd<'ExpireCapBonus', { grantId: string; dueAt: string }>;
 
 export type CustomerCommand =
   | CreateCustomer
@@ -165,7 +174,12 @@ export type CustomerCommand =
   | RemoveAddress
   | RecordPayment
   | RecordCharge
-  | ErasePersonalData;
+  | ErasePersonalData
+  | BlockAutomatically
+  | DeactivateAutomatically
+  | ActivateAutomatically
+  | ExpireVoipAccount
+  | ExpireCapBonus;
 
 export type CustomerCommandType = CustomerCommand['type'];
 
@@ -201,6 +215,11 @@ export type { ErasureRequirement };
 export interface ErasureContext {
   /** Omitted: 'nothing'. */
   erasureRequires?: ErasureRequirement;
+}
+
+/** The billing rules' switches for this customer (its partner's, else the general ones), from the customer settings. */
+export interface AutomationContext extends DecisionContext {
+  automation: AutomationPolicy;
 }
 
 /** The reference data a customer points to: existing (non-deleted) partners and locations. */
@@ -251,6 +270,11 @@ export interface CustomerContexts {
   RecordPayment: NewIdContext;
   RecordCharge: NewIdContext;
   ErasePersonalData: DecisionContext & ErasureContext;
+  BlockAutomatically: AutomationContext;
+  DeactivateAutomatically: AutomationContext;
+  ActivateAutomatically: AutomationContext;
+  ExpireVoipAccount: DecisionContext;
+  ExpireCapBonus: DecisionContext;
 }
 
 export type CustomerContextFor<T extends CustomerCommandType> = CustomerContexts[T];
@@ -271,6 +295,7 @@ export type CompleteCustomerContext = DecisionContext &
     creation: CustomerCreationContext;
     passwordCiphertext: string;
     pinCiphertext?: string;
+    automation?: AutomationPolicy;
   };
 
 /**
@@ -286,4 +311,5 @@ export type CustomerContext = DecisionContext &
     creation?: CustomerCreationContext;
     passwordCiphertext?: string;
     pinCiphertext?: string;
+    automation?: AutomationPolicy;
   };

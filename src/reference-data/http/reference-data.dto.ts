@@ -5,6 +5,7 @@ import {
   IsArray,
   IsIn,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -172,6 +173,24 @@ export class CustomerSettingsDto {
     example: 'inactive',
   })
   erasureRequires?: ErasureRequirement;
+  // The billing-driven rules' switches: optional even on PUT (left out, they keep their values).
+  @OptionalFlag({ description: 'Recurring customers: blocked automatically past payment due + blocking period; Active again once paid' })
+  automaticBlocking?: boolean;
+
+  @OptionalFlag({ description: 'Automatically blocked customers still unpaid after their grace period become Inactive' })
+  automaticDeactivation?: boolean;
+
+  @OptionalFlag({ description: 'Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up' })
+  prepaidAutomaticBlocking?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { automaticBlocking: { type: 'boolean' }, automaticDeactivation: { type: 'boolean' }, prepaidAutomaticBlocking: { type: 'boolean' } } },
+    description: 'Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map)',
+  })
+  @IsOptional()
+  @IsObject()
+  automationByPartner?: Record<string, { automaticBlocking?: boolean; automaticDeactivation?: boolean; prepaidAutomaticBlocking?: boolean }>;
 }
 
 /** PATCH /settings/customers: any subset. */

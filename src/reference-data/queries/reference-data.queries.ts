@@ -117,7 +117,7 @@ export class ReferenceDataReadModels {
     return this.runtime.read(referenceDataProjection, async ({ settings }) => {
       const { rows } = await sql<{ settings: CustomerSettings; changed_at: Date | string | null }>`
         select settings, changed_at from ${sql.table(settings)} where id = 1`.execute(this.db);
-      // Settings stored before a setting existed read its default.
+      // Defaults first: a row written before a setting existed reads that setting's default.
       return { ...DEFAULT_CUSTOMER_SETTINGS, ...rows[0].settings, changedAt: rows[0].changed_at === null ? null : iso(rows[0].changed_at) };
     });
   }
