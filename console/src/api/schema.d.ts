@@ -109,7 +109,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/audit/log": {
+    "/api/v1/audit/anchors": {
         parameters: {
             query?: never;
             header?: never;
@@ -117,12 +117,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The audit log across customers and admins
-         * @description Filters combine: actorId, type (comma separated event types), customerId, partnerId, from / to (time of the action). Newest first, keyset-paged (cursor). format=ndjson or csv streams every matching row as a download (columns: position, at, actorId, actorName, actorRole, ip, reason, streamId, customerId, type, summary).
+         * The anchors of the hash chains, newest first, and a Merkle proof of one stream
+         * @description Each anchor is a ChainHeadsAnchored event of the audit-anchors stream: the Merkle root over every stream head. ?streamId= adds `proof`: the stream's anchored head, its leaf hash and the path to the root of the anchor (?sequence=, default the newest).
          */
-        get: operations["AuditLogController_log"];
+        get: operations["AnchorsController_list"];
         put?: never;
-        post?: never;
+        /**
+         * Anchor the chain heads now
+         * @description Waits (bounded) for the chain heads read model to reach the newest event, then anchors what moved. Nothing moved: nothing written (skipped: unchanged).
+         */
+        post: operations["AnchorsController_anchor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -223,7 +227,7 @@ export interface paths {
         };
         /**
          * List / search customers
-         * @description Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}.
+         * @description Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}. ?asOf=<ISO time>: the customers as they were then (filters and reported fields: status, partner, location, billing type, category, lead, deleted), from the temporal read model.
          */
         get: operations["CustomerQueriesController_list"];
         put?: never;
@@ -350,7 +354,7 @@ export interface paths {
         };
         /**
          * History export (download)
-         * @description The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default), ndjson (a header line with the verification, then one event per line) or csv (one row per field change: revision, at, actorId, actorName, ip, reason, event, field, from, to).
+         * @description The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).
          */
         get: operations["CustomerHistoryController_export"];
         put?: never;
@@ -573,20 +577,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/customers/{id}/diff": {
+    "/api/v1/customers/{id}/erase": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * What changed between two points of the history
-         * @description ?from=&to=, each a revision or an ISO time (as time travel takes them): {customerId, from {revision, at}, to {revision, at}, changes [{field, from, to}]}
-         */
-        get: operations["CustomerHistoryController_diff"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Erase the personal data (crypto-shredding)
+         * @description Destroys the customer's data key and records CustomerPersonalDataErased {reason}: from then on name, emails, phones, addresses, date of birth, identification, company contact, geo, comment and note texts and contacts read "[erased]" in the profile, list, timeline, time travel, events, feed, SSE, Socket.IO and exports; history, money movements and the hash chain stay. The reason is required (422). Refused while the balance is not zero (409 customer.erase.balance_not_zero), when the customer settings require an inactive or deleted customer (409 customer.erase.requires_inactive / requires_deleted), and when already erased (409 customer.erase.already_erased). Afterwards no new personal data can be recorded (409 customer.personal_data_erased).
+         */
+        post: operations["CustomersWriteController_erase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -804,26 +808,6 @@ export interface paths {
          * @description Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)
          */
         post: operations["CustomersWriteController_restore"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/revert": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Undo the change made at one revision
-         * @description {revision, reason?}: new, compensating events decided by the decider (their metadata: revertedRevision, causationId = the undone event). 409 where the rules forbid it (customer.status.transition_not_allowed for a status that can no longer be reached, customer.revert.not_revertible, customer.revert.superseded when a field changed again since, customer.revert.already_reverted); 404 customer.revert.revision_not_found.
-         */
-        post: operations["CustomersWriteController_revert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1524,43 +1508,6 @@ export interface components {
             streamId: string;
             verification: components["schemas"]["ChainVerification"];
         };
-        AuditLogEntry: {
-            actor: {
-                id: string;
-                name: string;
-                role: string;
-            } | null;
-            /**
-             * Format: date-time
-             * @description When it was done
-             */
-            at: string;
-            /** @description The customer the event is about (absent for admins and reference data) */
-            customerId?: number;
-            /** @description The client address the write came from */
-            ip: string | null;
-            /** @description Global position of the event */
-            position: string;
-            /** @description Why, as the write said */
-            reason: string | null;
-            /** @example customer-12 */
-            streamId: string;
-            /** @description What was done to which record (no personal values) */
-            summary: string;
-            /**
-             * @description Event type
-             * @example CustomerPasswordRevealed
-             */
-            type: string;
-        };
-        /** @description Newest first */
-        AuditLogPage: {
-            items: components["schemas"]["AuditLogEntry"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
-            nextCursor: string | null;
-            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
-            total?: number;
-        };
         /** @description The admin who wrote it */
         AuthorRef: {
             id: string;
@@ -1666,7 +1613,87 @@ export interface components {
             /** @description The customer's stream revision after the write (also the ETag) */
             revision: number;
         };
+        ChainAnchor: {
+            /**
+             * Format: date-time
+             * @description When the anchor was taken
+             */
+            at: string;
+            /** @description Heads that moved since the previous anchor */
+            changed: number;
+            /** @description Position of the newest event this anchor covers */
+            coversPosition: string;
+            /** @description The anchor event's own chain hash (anchors chain to each other) */
+            hash: string | null;
+            /** @description Global position of the anchor event */
+            position: string;
+            previousRoot: string | null;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @description Merkle root (sha256 hex) over every stream head, leaves sorted by stream id */
+            root: string;
+            /** @description 1, 2, …: the place in the audit-anchors stream */
+            sequence: number;
+            /** @description Streams (leaves) anchored */
+            streams: number;
+            /** @enum {string} */
+            trigger: "schedule" | "request";
+        };
+        ChainAnchorList: {
+            /** @description Newest first */
+            items: components["schemas"]["ChainAnchor"][];
+            /** @description Pass as ?cursor= for older anchors; null on the last page */
+            nextCursor: string | null;
+            proof?: components["schemas"]["ChainAnchorProof"] | null;
+        };
+        ChainAnchorProof: {
+            leaf: {
+                /** @description sha256(0x00 ‖ {"headHash","revision","streamId"} as JSON) */
+                hash: string;
+                /** @description The chain hash of the event at that revision */
+                headHash: string | null;
+                /** @description The anchored head revision */
+                revision: number;
+                streamId: string;
+            };
+            /** @description Sibling hashes from the leaf up to the root */
+            path: {
+                hash: string;
+                /**
+                 * @description Where the sibling sits: the parent is sha256(0x01 ‖ left ‖ right) over the raw digests
+                 * @enum {string}
+                 */
+                side: "left" | "right";
+            }[];
+            root: string;
+            /** @description The tree rebuilt from the stored heads has the root the anchor recorded */
+            rootMatches: boolean;
+            sequence: number;
+            /** @description The path leads from the leaf to the root */
+            verified: boolean;
+        };
+        ChainAnchorRun: {
+            anchor: components["schemas"]["ChainAnchor"] | null;
+            /**
+             * @description Why not: no head moved since the last anchor, or another instance is writing one
+             * @enum {string}
+             */
+            skipped?: "unchanged" | "busy";
+            /** @description An anchor was appended */
+            written: boolean;
+        };
         ChainVerification: {
+            /** @description The head the newest anchor recorded for this stream; absent before the stream is first anchored */
+            anchor?: {
+                /** Format: date-time */
+                anchoredAt: string;
+                headHash: string | null;
+                /** @description The head revision it recorded for this stream */
+                revision: number;
+                root: string;
+                /** @description The newest anchor (GET /audit/anchors) */
+                sequence: number;
+            };
             chained: number;
             customerId: number;
             events: number;
@@ -1674,11 +1701,14 @@ export interface components {
             headHash: string | null;
             /** @description Why the chain breaks at firstBrokenRevision */
             reason?: string;
-            /** @enum {string} */
-            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap";
+            /**
+             * @description head_behind_anchor: the stream ends before its anchored head (a cut-off tail); anchored_head_changed: the event at the anchored head changed
+             * @enum {string}
+             */
+            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap" | "head_behind_anchor" | "anchored_head_changed";
             /** @description Events older than the chain: reported, not failed */
             unchained: number;
-            /** @description True when every chained event matches its hash and its predecessor */
+            /** @description True when every chained event matches its hash and its predecessor, and the stream reaches the head its last anchor recorded */
             verified: boolean;
         };
         ChangeBillingTypeDto: {
@@ -1697,7 +1727,7 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -1918,6 +1948,11 @@ export interface components {
             login: string;
             notes: components["schemas"]["Note"][];
             partnerId: number;
+            /**
+             * Format: date-time
+             * @description When the personal data was erased (POST /customers/{id}/erase): its fields read "[erased]" since; null while not erased
+             */
+            personalDataErasedAt: string | null;
             phones: string[];
             /** @description Stream revision (the ETag; send it as If-Match) */
             revision: number;
@@ -1937,38 +1972,6 @@ export interface components {
              * @description The time asked for, or the time of the last event folded in
              */
             asOf: string;
-        };
-        CustomerDiff: {
-            changes: {
-                /**
-                 * @description Dotted path ('city', 'voip.cps'); list items by id ('comments.<id>')
-                 * @example city
-                 */
-                field: string;
-                /** @description The value at from (null: absent) */
-                from: unknown;
-                /** @description The value at to (null: absent) */
-                to: unknown;
-            }[];
-            customerId: number;
-            from: {
-                /**
-                 * Format: date-time
-                 * @description When that revision was recorded
-                 */
-                at: string;
-                /** @description The revision the bound resolved to */
-                revision: number;
-            };
-            to: {
-                /**
-                 * Format: date-time
-                 * @description When that revision was recorded
-                 */
-                at: string;
-                /** @description The revision the bound resolved to */
-                revision: number;
-            };
         };
         CustomerEvents: {
             customerId: number;
@@ -2063,6 +2066,11 @@ export interface components {
              * @description When the settings last changed; null while the defaults apply
              */
             changedAt: string | null;
+            /**
+             * @description What POST /customers/{id}/erase requires besides a zero balance: nothing more, an Inactive customer, or a deleted one
+             * @enum {string}
+             */
+            erasureRequires: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             loginLength: number;
             /** @description Pattern of generated logins */
@@ -2098,6 +2106,12 @@ export interface components {
                     prepaidAutomaticBlocking?: boolean;
                 };
             };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             /** @example 6 */
             loginLength: number;
@@ -2137,6 +2151,12 @@ export interface components {
                     prepaidAutomaticBlocking?: boolean;
                 };
             };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset?: string;
             /** @example 6 */
             loginLength?: number;
@@ -2202,7 +2222,7 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2221,6 +2241,10 @@ export interface components {
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
             text?: string;
+        };
+        EraseDto: {
+            /** @description Why the personal data is erased (e.g. the request it answers); required, recorded in the event */
+            reason: string;
         };
         EventCatalog: {
             /** @description JSON Schema of the envelope every event comes in */
@@ -2518,6 +2542,19 @@ export interface components {
             /** @description The customer's stream revision after the write (also the ETag) */
             revision: number;
         };
+        PersonalDataErased: {
+            customerId: number;
+            /**
+             * @description Always true: the data key is destroyed; personal fields read "[erased]" everywhere from now on
+             * @enum {boolean}
+             */
+            erased: true;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
+            revision: number;
+        };
         PinRevealed: {
             customerId: number;
             pin: string;
@@ -2761,12 +2798,6 @@ export interface components {
             password?: string;
             /** @description Why; recorded in the event */
             reason?: string | null;
-        };
-        RevertDto: {
-            /** @description Why; recorded in the event */
-            reason?: string | null;
-            /** @description The stream revision whose change to undo (GET /customers/{id}/activity) */
-            revision: number;
         };
         Role: {
             /** @description Built-in roles cannot be changed or removed */
@@ -3790,48 +3821,31 @@ export interface operations {
             };
         };
     };
-    AuditLogController_log: {
+    AnchorsController_list: {
         parameters: {
             query?: {
-                /** @description Only actions of this admin (their id; "system" for automation) */
-                actorId?: string;
                 /** @description Opaque; the nextCursor of the previous page */
                 cursor?: string;
-                /** @description Only events of this customer */
-                customerId?: number;
-                /** @description json: a page; ndjson / csv: the whole selection, streamed as a download */
-                format?: "json" | "ndjson" | "csv";
-                /** @description From this time (inclusive, ISO 8601) */
-                from?: string;
-                /** @description Page size 1..200 (json); ndjson and csv stream every matching row */
+                /** @description 1..100 */
                 limit?: number;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
-                minPosition?: string;
-                /** @description Only events of these partners' customers (their current partner; comma separated) */
-                partnerId?: string[];
-                /** @description Up to this time (exclusive, ISO 8601) */
-                to?: string;
-                /** @description Event types, comma separated (GET /events/catalog; AdminLoggedIn, CustomerPasswordRevealed, AdminRoleChanged…) */
-                type?: string[];
+                /** @description The anchor the proof is of (default: the newest) */
+                sequence?: number;
+                /** @description Also answer the Merkle proof of this stream's head (e.g. customer-42) */
+                streamId?: string;
             };
-            header?: {
-                /** @description As ?minPosition=, for clients that send their last write's position on every read */
-                "Min-Position"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page (json) or the whole selection (ndjson, csv) */
+            /** @description The anchors (and the proof) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditLogPage"];
-                    "application/x-ndjson": string;
-                    "text/csv": string;
+                    "application/json": components["schemas"]["ChainAnchorList"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -3852,6 +3866,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description audit.anchor_not_found: the stream is not in that anchor (or outside the admin's partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
                 headers: {
@@ -3861,8 +3884,80 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
-            504: {
+        };
+    };
+    AnchorsController_anchor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description What the run did, and the newest anchor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainAnchorRun"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission operations (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4197,6 +4292,8 @@ export interface operations {
     CustomerQueriesController_list: {
         parameters: {
             query?: {
+                /** @description The customers as they were at this time (event time): the filters status, partnerId, locationId, billingType, category, isLead and includeDeleted apply to their values then, and the items carry those values (the other fields are as they are now). Sorted by id only; q and labels are refused with it. */
+                asOf?: string;
                 /** @description Billing types (comma separated) */
                 billingType?: string[];
                 /** @description Categories (comma separated) */
@@ -5132,8 +5229,8 @@ export interface operations {
     CustomerHistoryController_export: {
         parameters: {
             query?: {
-                /** @description json: one document; ndjson: a header line, then one event per line; csv: one row per field change (time, actor, ip, reason, event, field, from, to) */
-                format?: "json" | "ndjson" | "csv";
+                /** @description json: one document; ndjson: a header line, then one event per line */
+                format?: "json" | "ndjson";
             };
             header?: never;
             path: {
@@ -5151,7 +5248,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditExport"];
                     "application/x-ndjson": string;
-                    "text/csv": string;
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -6597,29 +6693,42 @@ export interface operations {
             };
         };
     };
-    CustomerHistoryController_diff: {
+    CustomersWriteController_erase: {
         parameters: {
-            query: {
-                /** @description A revision (e.g. 3) or an ISO 8601 time */
-                from: string;
-                /** @description A revision or an ISO 8601 time, after from */
-                to: string;
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
+                "If-Match"?: string;
             };
-            header?: never;
             path: {
                 id: number;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseDto"];
+            };
+        };
         responses: {
-            /** @description The field-level changes */
+            /** @description {customerId, erased: true, revision, position} */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerDiff"];
+                    "application/json": components["schemas"]["PersonalDataErased"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -6631,7 +6740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Needs permission audit.read (application/problem+json) */
+            /** @description Needs permission customers.erase (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6640,7 +6749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description customer.not_found (or not yet existing at that time / revision) */
+            /** @description customer.not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6649,7 +6758,34 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            /** @description A business rule refused the command (`rule` names it); nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7949,109 +8085,6 @@ export interface operations {
                 };
             };
             /** @description Needs permission customers.delete (application/problem+json) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description customer.not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A business rule refused the command (`rule` names it); nothing was written */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current revision */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input; `errors` lists each field and rule */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    CustomersWriteController_revert: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
-                "If-Match"?: string;
-            };
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RevertDto"];
-            };
-        };
-        responses: {
-            /** @description The customer after the revert */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerWritten"];
-                };
-            };
-            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No valid access token (application/problem+json) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Needs permission customers.revert (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -46,6 +46,11 @@ import {
 /** A revision (digits) or an ISO 8601 date-time. */
 const REVISION_OR_TIME = /^(\d{1,9}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))$/;
 
+export class EraseDto {
+  @RequiredText(CUSTOMER_LIMITS.reason, { description: 'Why the personal data is erased (e.g. the request it answers); required, recorded in the event' })
+  reason: string;
+}
+
 export class ReasonDto {
   @OptionalText(CUSTOMER_LIMITS.reason, { description: 'Why; recorded in the event' })
   reason?: string | null;
