@@ -126,7 +126,7 @@ const customer = {
   'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
-  'customer.revert.revision_not_found': { status: 404, meaning: 'POST /customers/{id}/revert: the customer has no event at this revision' },
+  'customer.revert.revision.not_found': { status: 404, meaning: 'POST /customers/{id}/revert: the customer has no event at this revision' },
   'customer.revert.not_revertible': { status: 409, meaning: 'The event at this revision records nothing a command can take back (creation, money, reveals, logins as the customer, a PIN change)' },
   'customer.revert.already_reverted': { status: 409, meaning: 'A later revert already undid the change at this revision' },
   'customer.revert.superseded': { status: 409, meaning: 'A field the change set has changed again since; revert the later change first (`details.fields`)' },

@@ -173,7 +173,7 @@ describe('audit log, history CSV, diff and revert', () => {
     const refused = await expectNothingWritten(h, customerStream(customerB.id), () => h.post(`/customers/${customerB.id}/revert`, { revision: activation.revision }));
     expectProblem(refused, 409, 'customer.status.transition_not_allowed');
     expectProblem(await h.post(`/customers/${customerB.id}/revert`, { revision: 0 }), 409, 'customer.revert.not_revertible');
-    expectProblem(await h.post(`/customers/${customerB.id}/revert`, { revision: 99 }), 404, 'customer.revert.revision_not_found');
+    expectProblem(await h.post(`/customers/${customerB.id}/revert`, { revision: 99 }), 404, 'customer.revert.revision.not_found');
   });
 
   it('accepts a revert: compensating events linked to what they undid, shown on the timeline', async () => {

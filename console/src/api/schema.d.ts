@@ -133,6 +133,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log across customers and admins
+         * @description Filters combine: actorId, type (comma separated event types), customerId, partnerId, from / to (time of the action). Newest first, keyset-paged (cursor). format=ndjson or csv streams every matching row as a download (columns: position, at, actorId, actorName, actorRole, ip, reason, streamId, customerId, type, summary).
+         */
+        get: operations["AuditLogController_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -354,7 +374,7 @@ export interface paths {
         };
         /**
          * History export (download)
-         * @description The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).
+         * @description The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default), ndjson (a header line with the verification, then one event per line) or csv (one row per field change: revision, at, actorId, actorName, ip, reason, event, field, from, to).
          */
         get: operations["CustomerHistoryController_export"];
         put?: never;
@@ -571,6 +591,26 @@ export interface paths {
          * @description Only from new (409 customer.convert_to_lead.requires_new)
          */
         post: operations["CustomersWriteController_convertToLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two points of the history
+         * @description ?from=&to=, each a revision or an ISO time (as time travel takes them): {customerId, from {revision, at}, to {revision, at}, changes [{field, from, to}]}
+         */
+        get: operations["CustomerHistoryController_diff"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -808,6 +848,26 @@ export interface paths {
          * @description Takes its login back; refused when another customer took it meanwhile (409 customer.login.taken)
          */
         post: operations["CustomersWriteController_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo the change made at one revision
+         * @description {revision, reason?}: new, compensating events decided by the decider (their metadata: revertedRevision, causationId = the undone event). 409 where the rules forbid it (customer.status.transition_not_allowed for a status that can no longer be reached, customer.revert.not_revertible, customer.revert.superseded when a field changed again since, customer.revert.already_reverted); 404 customer.revert.revision.not_found.
+         */
+        post: operations["CustomersWriteController_revert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1508,6 +1568,43 @@ export interface components {
             streamId: string;
             verification: components["schemas"]["ChainVerification"];
         };
+        AuditLogEntry: {
+            actor: {
+                id: string;
+                name: string;
+                role: string;
+            } | null;
+            /**
+             * Format: date-time
+             * @description When it was done
+             */
+            at: string;
+            /** @description The customer the event is about (absent for admins and reference data) */
+            customerId?: number;
+            /** @description The client address the write came from */
+            ip: string | null;
+            /** @description Global position of the event */
+            position: string;
+            /** @description Why, as the write said */
+            reason: string | null;
+            /** @example customer-12 */
+            streamId: string;
+            /** @description What was done to which record (no personal values) */
+            summary: string;
+            /**
+             * @description Event type
+             * @example CustomerPasswordRevealed
+             */
+            type: string;
+        };
+        /** @description Newest first */
+        AuditLogPage: {
+            items: components["schemas"]["AuditLogEntry"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
         /** @description The admin who wrote it */
         AuthorRef: {
             id: string;
@@ -1727,7 +1824,7 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -1972,6 +2069,38 @@ export interface components {
              * @description The time asked for, or the time of the last event folded in
              */
             asOf: string;
+        };
+        CustomerDiff: {
+            changes: {
+                /**
+                 * @description Dotted path ('city', 'voip.cps'); list items by id ('comments.<id>')
+                 * @example city
+                 */
+                field: string;
+                /** @description The value at from (null: absent) */
+                from: unknown;
+                /** @description The value at to (null: absent) */
+                to: unknown;
+            }[];
+            customerId: number;
+            from: {
+                /**
+                 * Format: date-time
+                 * @description When that revision was recorded
+                 */
+                at: string;
+                /** @description The revision the bound resolved to */
+                revision: number;
+            };
+            to: {
+                /**
+                 * Format: date-time
+                 * @description When that revision was recorded
+                 */
+                at: string;
+                /** @description The revision the bound resolved to */
+                revision: number;
+            };
         };
         CustomerEvents: {
             customerId: number;
@@ -2222,7 +2351,7 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2798,6 +2927,12 @@ export interface components {
             password?: string;
             /** @description Why; recorded in the event */
             reason?: string | null;
+        };
+        RevertDto: {
+            /** @description Why; recorded in the event */
+            reason?: string | null;
+            /** @description The stream revision whose change to undo (GET /customers/{id}/activity) */
+            revision: number;
         };
         Role: {
             /** @description Built-in roles cannot be changed or removed */
@@ -3958,6 +4093,88 @@ export interface operations {
             };
             /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditLogController_log: {
+        parameters: {
+            query?: {
+                /** @description Only actions of this admin (their id; "system" for automation) */
+                actorId?: string;
+                /** @description Opaque; the nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only events of this customer */
+                customerId?: number;
+                /** @description json: a page; ndjson / csv: the whole selection, streamed as a download */
+                format?: "json" | "ndjson" | "csv";
+                /** @description From this time (inclusive, ISO 8601) */
+                from?: string;
+                /** @description Page size 1..200 (json); ndjson and csv stream every matching row */
+                limit?: number;
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                minPosition?: string;
+                /** @description Only events of these partners' customers (their current partner; comma separated) */
+                partnerId?: string[];
+                /** @description Up to this time (exclusive, ISO 8601) */
+                to?: string;
+                /** @description Event types, comma separated (GET /events/catalog; AdminLoggedIn, CustomerPasswordRevealed, AdminRoleChanged…) */
+                type?: string[];
+            };
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page (json) or the whole selection (ndjson, csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission audit.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description minPosition was not reached by the read models in time (application/problem+json, with `position`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5229,8 +5446,8 @@ export interface operations {
     CustomerHistoryController_export: {
         parameters: {
             query?: {
-                /** @description json: one document; ndjson: a header line, then one event per line */
-                format?: "json" | "ndjson";
+                /** @description json: one document; ndjson: a header line, then one event per line; csv: one row per field change (time, actor, ip, reason, event, field, from, to) */
+                format?: "json" | "ndjson" | "csv";
             };
             header?: never;
             path: {
@@ -5248,6 +5465,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditExport"];
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -6693,6 +6911,69 @@ export interface operations {
             };
         };
     };
+    CustomerHistoryController_diff: {
+        parameters: {
+            query: {
+                /** @description A revision (e.g. 3) or an ISO 8601 time */
+                from: string;
+                /** @description A revision or an ISO 8601 time, after from */
+                to: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The field-level changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerDiff"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission audit.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found (or not yet existing at that time / revision) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     CustomersWriteController_erase: {
         parameters: {
             query?: never;
@@ -8085,6 +8366,109 @@ export interface operations {
                 };
             };
             /** @description Needs permission customers.delete (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command (`rule` names it); nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomersWriteController_revert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevertDto"];
+            };
+        };
+        responses: {
+            /** @description The customer after the revert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerWritten"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.revert (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -39,7 +39,7 @@ export const CUSTOMER_RULES = {
   automationDisabled: 'customer.automation.disabled',
   automationNotDue: 'customer.automation.not_due',
   notBlockedAutomatically: 'customer.automation.not_blocked_automatically',
-  revertRevisionNotFound: 'customer.revert.revision_not_found',
+  revertRevisionNotFound: 'customer.revert.revision.not_found',
   revertNotRevertible: 'customer.revert.not_revertible',
   revertAlreadyReverted: 'customer.revert.already_reverted',
   revertSuperseded: 'customer.revert.superseded',

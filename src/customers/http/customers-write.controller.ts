@@ -149,7 +149,7 @@ export class CustomersWriteController {
     description:
       '{revision, reason?}: new, compensating events decided by the decider (their metadata: revertedRevision, causationId = the undone event). ' +
       '409 where the rules forbid it (customer.status.transition_not_allowed for a status that can no longer be reached, customer.revert.not_revertible, ' +
-      'customer.revert.superseded when a field changed again since, customer.revert.already_reverted); 404 customer.revert.revision_not_found.',
+      'customer.revert.superseded when a field changed again since, customer.revert.already_reverted); 404 customer.revert.revision.not_found.',
   })
   @ApiOkResponse({ description: 'The customer after the revert', schema: CUSTOMER_WRITTEN_SCHEMA })
   async revert(@Param('id', customerIdPipe) id: number, @Body() body: RevertDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
