@@ -1,4 +1,5 @@
 import type { Projection } from '../src/projections-runtime/projection.js';
+import { automationDueTimesProjection } from './automation-due-times/automation-due-times.projection.js';
 import { customerActivityProjection } from './customer-activity/customer-activity.projection.js';
 import { customerListProjection } from './customer-list/customer-list.projection.js';
 import { customerProfileProjection } from './customer-profile/customer-profile.projection.js';
@@ -20,4 +21,5 @@ export const allProjections: Projection<any>[] = [
   customerStatsProjection,
   customerTemporalProjection,
   referenceDataProjection,
+  automationDueTimesProjection,
 ];
