@@ -26,6 +26,14 @@ const request = {
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
 } satisfies Record<string, RuleCode>;
 
+/** Reasons on writes (every write body may carry `reason`; the customer settings can require one). */
+const reason = {
+  'reason.required': {
+    status: 422,
+    meaning: 'The customer settings (`reasonRequiredFor`) require a `reason` for this action and the body gave none; `errors[]` names `reason`',
+  },
+} satisfies Record<string, RuleCode>;
+
 const revision = {
   'revision.precondition_failed': { status: 412, meaning: 'The resource changed since the revision sent in `If-Match`; read it again and retry' },
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
@@ -110,6 +118,7 @@ const customer = {
   'customer.automation.not_blocked_automatically': { status: 409, meaning: 'The automation lifts or follows up only its own blocks; this customer was blocked by hand (or is not blocked)' },
   'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
   'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
+  'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
   'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
@@ -156,7 +165,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
+export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

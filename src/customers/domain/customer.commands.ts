@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition, AutomationPolicy } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, AutomationPolicy, CustomerAction } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -298,3 +298,6 @@ export type CustomerContext = DecisionContext &
     pinCiphertext?: string;
     automation?: AutomationPolicy;
   };
+
+/** The customer settings name actions by command type (reasonRequiredFor): each must be one. */
+export const CUSTOMER_ACTIONS_ARE_COMMAND_TYPES: [CustomerAction] extends [CustomerCommandType] ? true : false = true;

@@ -12,7 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, type CustomerAction, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
 import {
   RequiredText,
   OptionalText,
@@ -186,6 +186,18 @@ export class CustomerSettingsDto {
   @IsOptional()
   @IsObject()
   automationByPartner?: Record<string, { automaticBlocking?: boolean; automaticDeactivation?: boolean; prepaidAutomaticBlocking?: boolean }>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: CUSTOMER_ACTIONS,
+    maxItems: CUSTOMER_ACTIONS.length,
+    description: 'Customer actions that must carry a `reason` (left out of a PUT: unchanged)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(CUSTOMER_ACTIONS.length)
+  @IsIn(CUSTOMER_ACTIONS as unknown as string[], { each: true })
+  reasonRequiredFor?: CustomerAction[];
 }
 
 /** PATCH /settings/customers: any subset. */

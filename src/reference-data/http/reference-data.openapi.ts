@@ -2,7 +2,7 @@
 import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
 import { ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../common/openapi/shared-schemas.js';
 import type { CustomerSettingsView, ReferenceEntityView } from '../application/reference-data.commands.js';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
 import type { NamedEntityItem } from '../queries/reference-data.queries.js';
 
 const namedEntity = (kind: string) =>
@@ -79,6 +79,7 @@ export const CUSTOMER_SETTINGS_SCHEMA = namedSchema(
       ),
       'Per partner id: the switches that differ from the general ones',
     ),
+    reasonRequiredFor: oa.array(oa.enum(CUSTOMER_ACTIONS), { description: 'Customer actions that must carry a `reason` (else 422 reason.required)' }),
     changedAt: oa.nullable(oa.dateTime('When the settings last changed; null while the defaults apply')),
   }),
 );
