@@ -1187,6 +1187,10 @@ export interface components {
             }[];
             /** @description Global position of the event */
             position: string;
+            /** @description Why, as the write said (the `reason` of its body); null when it gave none */
+            reason: string | null;
+            /** @description On the events of a revert: the revision whose change they undid */
+            revertedRevision?: number;
             revision: number;
             /**
              * @description One sentence for a person
@@ -1220,6 +1224,8 @@ export interface components {
             geo?: components["schemas"]["GeoDto"] | null;
             /** @example Billing */
             label?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street: string;
             street2?: string | null;
             zipCode?: string | null;
@@ -1227,6 +1233,8 @@ export interface components {
         AddCommentDto: {
             /** @default false */
             pinned: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
             /**
              * @default comment
@@ -1239,6 +1247,8 @@ export interface components {
             email?: string | null;
             name: string;
             phone?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: string | null;
         };
         AdditionalAddress: {
@@ -1312,6 +1322,8 @@ export interface components {
             name: string;
             /** @description Allowed values of select and multiselect fields */
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @default false */
             required: boolean;
             /** @default true */
@@ -1345,6 +1357,8 @@ export interface components {
             max?: number | null;
             min?: number | null;
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             required?: boolean;
             showInCreateForm?: boolean;
             showInList?: boolean;
@@ -1383,6 +1397,8 @@ export interface components {
              * @default false
              */
             popup: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
         };
         /** @description Additional addresses, in one page (nextCursor is null) */
@@ -1432,6 +1448,8 @@ export interface components {
             /** @description Inventory item id */
             itemId: string;
             productName: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @default assigned
              * @enum {string}
@@ -1583,6 +1601,8 @@ export interface components {
             description?: Record<string, never>;
             label?: Record<string, never>;
             permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         ChangeStatusDto: {
             /** @description Why; recorded in the event */
@@ -1681,6 +1701,8 @@ export interface components {
              * @description At least 10 characters, at most 72 bytes
              */
             password: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @description A built-in or custom role name (GET /roles)
              * @example manager
@@ -1741,6 +1763,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -1922,6 +1946,8 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
             prepaidAutomaticBlocking: boolean;
+            /** @description Customer actions that must carry a `reason` (else 422 reason.required) */
+            reasonRequiredFor: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -1957,6 +1983,10 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -1992,6 +2022,10 @@ export interface components {
             pinLength?: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
@@ -2040,9 +2074,13 @@ export interface components {
             /** @example support-agent */
             name: Record<string, never>;
             permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         EditCommentDto: {
             pinned?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
             /** @enum {string} */
             type?: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
@@ -2051,6 +2089,8 @@ export interface components {
             /** @enum {string} */
             kind?: "internal" | "debtor";
             popup?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
         };
         EventCatalog: {
@@ -2200,6 +2240,8 @@ export interface components {
         NamedEntityDto: {
             /** @example North ISP */
             name: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         Note: {
             /** Format: date-time */
@@ -2321,6 +2363,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -2510,6 +2554,10 @@ export interface components {
             /** @description Event type (GET /events/catalog) */
             type: string;
         };
+        ReasonBody: {
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+        };
         ReasonDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
@@ -2559,6 +2607,8 @@ export interface components {
             /** @example 9.99 */
             amount: number;
             description: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RecordPaymentDto: {
@@ -2567,6 +2617,8 @@ export interface components {
             /** @enum {string|null} */
             method?: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
             note?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RefreshDto: {
@@ -2618,6 +2670,8 @@ export interface components {
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @description Discard an unfinished rebuild and start again from zero (default: resume it) */
             restart?: boolean;
         };
@@ -2680,6 +2734,8 @@ export interface components {
              * @description A new password; ends the admin’s other sessions
              */
             password?: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: Record<string, never>;
         };
         VoipDto: {
@@ -2936,7 +2992,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The removed definition */
             200: {
@@ -2985,6 +3045,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3488,7 +3566,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The administrator, active */
             200: {
@@ -3546,6 +3628,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4450,6 +4541,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+                    reason?: string | null;
+                } & {
                     [key: string]: unknown;
                 };
             };
@@ -4729,7 +4823,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the address */
             200: {
@@ -4787,6 +4885,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5595,7 +5702,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the comment */
             200: {
@@ -5653,6 +5764,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5964,7 +6084,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the contact */
             200: {
@@ -6022,6 +6146,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6884,7 +7017,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the note */
             200: {
@@ -6942,6 +7079,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8071,7 +8217,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The ticket and the stream URL that uses it */
             201: {
@@ -8111,6 +8261,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8370,7 +8529,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The location, deleted */
             200: {
@@ -8428,6 +8591,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8779,7 +8960,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The partner, deleted */
             200: {
@@ -8837,6 +9022,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8957,7 +9160,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description Ended */
             204: {
@@ -8986,6 +9193,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9221,7 +9437,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The job, stopping */
             200: {
@@ -9230,6 +9450,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RebuildJob"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -9252,6 +9481,24 @@ export interface operations {
             };
             /** @description The addressed resource does not exist (or is outside your partners) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9441,7 +9688,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The name of the removed role */
             200: {
@@ -9490,6 +9741,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
