@@ -67,6 +67,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'POST /api/v1/customers/:id/password/reveal': 'customers.reveal_password',
   'POST /api/v1/customers/:id/pin/reveal': 'customers.reveal_password',
   'POST /api/v1/customers/:id/impersonate': 'customers.impersonate',
+  'POST /api/v1/customers/:id/erase': 'customers.erase',
   'POST /api/v1/customers/:id/billing-type': 'billing',
   'POST /api/v1/customers/:id/payments': 'billing',
   'POST /api/v1/customers/:id/charges': 'billing',

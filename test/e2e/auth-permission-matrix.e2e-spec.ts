@@ -254,6 +254,8 @@ const CASES: HttpCase[] = [
     otherPartner: 404,
   },
   { route: 'POST /api/v1/customers/:id/pin/reveal', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/pin/reveal'), body: { reason: 'matrix' } }), allowed: 200, otherPartner: 404 },
+  // An erasure (inactive customer, zero balance) by an admin holding exactly customers.erase.
+  { route: 'POST /api/v1/customers/:id/erase', prepare: async (fixture) => ({ path: await customerPath(fixture, 'inactive', '/erase'), body: { reason: 'matrix' } }), allowed: 200, otherPartner: 404 },
   { route: 'POST /api/v1/customers/:id/impersonate', prepare: async (fixture) => ({ path: await customerPath(fixture, 'active', '/impersonate'), body: { reason: 'matrix' } }), allowed: 201, otherPartner: 404 },
   {
     route: 'POST /api/v1/customers/:id/billing-type',

@@ -553,6 +553,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase the personal data (crypto-shredding)
+         * @description Destroys the customer's data key and records CustomerPersonalDataErased {reason}: from then on name, emails, phones, addresses, date of birth, identification, company contact, geo, comment and note texts and contacts read "[erased]" in the profile, list, timeline, time travel, events, feed, SSE, Socket.IO and exports; history, money movements and the hash chain stay. The reason is required (422). Refused while the balance is not zero (409 customer.erase.balance_not_zero), when the customer settings require an inactive or deleted customer (409 customer.erase.requires_inactive / requires_deleted), and when already erased (409 customer.erase.already_erased). Afterwards no new personal data can be recorded (409 customer.personal_data_erased).
+         */
+        post: operations["CustomersWriteController_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/events": {
         parameters: {
             query?: never;
@@ -1600,7 +1620,7 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -1821,6 +1841,11 @@ export interface components {
             login: string;
             notes: components["schemas"]["Note"][];
             partnerId: number;
+            /**
+             * Format: date-time
+             * @description When the personal data was erased (POST /customers/{id}/erase): its fields read "[erased]" since; null while not erased
+             */
+            personalDataErasedAt: string | null;
             phones: string[];
             /** @description Stream revision (the ETag; send it as If-Match) */
             revision: number;
@@ -1934,6 +1959,11 @@ export interface components {
              * @description When the settings last changed; null while the defaults apply
              */
             changedAt: string | null;
+            /**
+             * @description What POST /customers/{id}/erase requires besides a zero balance: nothing more, an Inactive customer, or a deleted one
+             * @enum {string}
+             */
+            erasureRequires: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             loginLength: number;
             /** @description Pattern of generated logins */
@@ -1969,6 +1999,12 @@ export interface components {
                     prepaidAutomaticBlocking?: boolean;
                 };
             };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             /** @example 6 */
             loginLength: number;
@@ -2008,6 +2044,12 @@ export interface components {
                     prepaidAutomaticBlocking?: boolean;
                 };
             };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset?: string;
             /** @example 6 */
             loginLength?: number;
@@ -2073,7 +2115,7 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2092,6 +2134,10 @@ export interface components {
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
             text?: string;
+        };
+        EraseDto: {
+            /** @description Why the personal data is erased (e.g. the request it answers); required, recorded in the event */
+            reason: string;
         };
         EventCatalog: {
             /** @description JSON Schema of the envelope every event comes in */
@@ -2387,6 +2433,19 @@ export interface components {
             /** @description Global position of the event: pass it as ?minPosition= to read your write */
             position: string | null;
             /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
+        PersonalDataErased: {
+            customerId: number;
+            /**
+             * @description Always true: the data key is destroyed; personal fields read "[erased]" everywhere from now on
+             * @enum {boolean}
+             */
+            erased: true;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
             revision: number;
         };
         PinRevealed: {
@@ -6324,6 +6383,109 @@ export interface operations {
                 };
             };
             /** @description Needs permission customers.status (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command (`rule` names it); nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomersWriteController_erase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseDto"];
+            };
+        };
+        responses: {
+            /** @description {customerId, erased: true, revision, position} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataErased"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.erase (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
