@@ -81,6 +81,11 @@ const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
 } satisfies Record<string, RuleCode>;
 
+/** The anchors of the hash chains (GET /audit/anchors). */
+const audit = {
+  'audit.anchor_not_found': { status: 404, meaning: 'The stream is in no anchor of that sequence (or no such anchor; a partner-restricted admin gets no proofs)' },
+} satisfies Record<string, RuleCode>;
+
 /**
  * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
  * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
@@ -170,7 +175,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
+export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...audit, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

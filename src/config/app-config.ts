@@ -54,6 +54,8 @@ export interface AppConfig {
   passwordHashCost: number;
   /** How long a ?minPosition= read waits for projections, in ms. */
   readYourWritesTimeoutMs: number;
+  /** ANCHOR_INTERVAL_SECONDS: how often the chain heads are anchored (src/audit/anchors); 0: only on request (the default under NODE_ENV=test, else 300). */
+  anchorIntervalSeconds: number;
   logLevel: string;
   /** LOG_FORMAT: pretty lines on a terminal outside production, JSON otherwise. */
   logFormat: LogFormat;
@@ -109,6 +111,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     loginMaxDelaySeconds: positiveInteger('LOGIN_MAX_DELAY_SECONDS', env.LOGIN_MAX_DELAY_SECONDS, 900),
     passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
+    anchorIntervalSeconds: env.ANCHOR_INTERVAL_SECONDS === '0' ? 0 : positiveInteger('ANCHOR_INTERVAL_SECONDS', env.ANCHOR_INTERVAL_SECONDS, env.NODE_ENV === 'test' ? 0 : 300) || 0,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     logFormat: defaultLogFormat(env),
     ...overrides,

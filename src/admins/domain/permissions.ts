@@ -37,9 +37,9 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   cap: 'CAP bonus data grants and top-ups',
   reference_data: 'Partners, locations, additional field definitions, customer settings',
   admins: 'Administrators and roles',
-  'audit.read': 'Raw event streams, time travel, tamper-evidence checks',
+  'audit.read': 'Raw event streams, time travel, tamper-evidence checks, the anchors of the hash chains and their proofs',
   'feed.read': 'The downstream event feed (JSON pages and Server-Sent Events)',
-  operations: 'Projection status and rebuilds (GET /projections, POST /projections/{name}/rebuild)',
+  operations: 'Projection status and rebuilds (GET /projections, POST /projections/{name}/rebuild); anchoring the hash chains on demand (POST /audit/anchors)',
 };
 
 export function isPermission(value: unknown): value is Permission {

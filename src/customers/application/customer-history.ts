@@ -1,4 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ANCHOR_FINDINGS, checkAgainstAnchor, type AnchorFinding, type AnchoredHead } from '../../audit/anchor-check.js';
+import { AnchorService } from '../../audit/anchors/anchor-service.js';
 import type { PersonalDataKeys } from '../../crypto/personal-data-keys.js';
 import { PERSONAL_DATA_KEYS } from '../../event-store/event-store.module.js';
 import { CHAIN_BREAK_REASONS, verifyChain, type ChainVerification } from '../../audit/hash-chain.js';
@@ -43,7 +45,9 @@ export interface CustomerChainVerification extends Omit<ChainVerification, 'reas
   customerId: number;
   /** Why the chain is broken at firstBrokenRevision: a code and its explanation. */
   reason?: string;
-  reasonCode?: ChainVerification['reason'];
+  reasonCode?: ChainVerification['reason'] | AnchorFinding;
+  /** The head the newest anchor recorded for this stream (absent: not anchored yet). */
+  anchor?: Omit<AnchoredHead, 'streamId'>;
 }
 
 /** GET /customers/{id}/audit/export: the whole stream, for auditors. */
@@ -76,6 +80,7 @@ export class CustomerHistory {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional() private readonly anchors?: AnchorService,
     /** To drop snapshots folded before an erasure (they hold the plain values). */
     @Optional() @Inject(PERSONAL_DATA_KEYS) private readonly keys?: PersonalDataKeys,
   ) {}
@@ -111,7 +116,23 @@ export class CustomerHistory {
    */
   async verify(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerChainVerification> {
     await this.wholeStream(customerId, scope);
-    return verification(customerId, await this.storedStream(customerId));
+    const stored = await this.storedStream(customerId);
+    return this.withAnchor(verification(customerId, stored), stored);
+  }
+
+  /**
+   * The stream compared with its head in the newest anchor: a stream that ends before it (a cut-off
+   * tail) or whose event there changed fails, with the finding as reasonCode.
+   */
+  private async withAnchor(result: CustomerChainVerification, events: readonly RecordedEvent[]): Promise<CustomerChainVerification> {
+    const anchored = await this.anchors?.anchoredHead(customerStreamId(result.customerId));
+    if (!anchored) return result;
+    const { streamId: _streamId, ...anchor } = anchored;
+    const withAnchor = { ...result, anchor };
+    if (!result.verified) return withAnchor;
+    const broken = checkAgainstAnchor(events as readonly (RecordedEvent & { metadata: Record<string, unknown> })[], anchored);
+    if (!broken) return withAnchor;
+    return { ...withAnchor, verified: false, firstBrokenRevision: broken.firstBrokenRevision, reasonCode: broken.finding, reason: ANCHOR_FINDINGS[broken.finding] };
   }
 
   /** The stream as stored (personal values as ciphertext): what the hash chain covers. */
@@ -130,11 +151,12 @@ export class CustomerHistory {
    */
   async export(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerAuditExport> {
     const events = await this.wholeStream(customerId, scope);
+    const stored = this.store.stored ? await this.storedStream(customerId) : events;
     return {
       customerId,
       streamId: customerStreamId(customerId),
       exportedAt: new Date().toISOString(),
-      verification: verification(customerId, this.store.stored ? await this.storedStream(customerId) : events),
+      verification: await this.withAnchor(verification(customerId, stored), stored),
       events: events.map((event) => redactedView(event)),
     };
   }
