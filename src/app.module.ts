@@ -8,6 +8,7 @@ import { AdminsModule } from './admins/admins.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AutomationModule } from './automation/automation.module.js';
+import { BillingRulesModule } from './billing-rules/billing-rules.module.js';
 import { ClockModule } from './automation/clock.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         AnchorsModule,
         PortalModule,
         AutomationModule,
+        BillingRulesModule,
       ],
       controllers: [HealthController, MetricsController],
       // Every write's `reason`, taken and validated before any DTO sees the body (common/reasons.ts).
