@@ -1122,7 +1122,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format), for a scraper */
+        /**
+         * Prometheus metrics (text exposition format), for a scraper
+         * @description With METRICS_TOKEN set: send `Authorization: Bearer <METRICS_TOKEN>`. Without it: open when METRICS_ENABLED=true (default outside production), 404 otherwise.
+         */
         get: operations["MetricsController_metrics"];
         put?: never;
         post?: never;
@@ -3261,6 +3264,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     AdminsController_deactivate: {
@@ -3697,6 +3709,15 @@ export interface operations {
             };
             /** @description The current password is wrong or the new one breaks the password policy */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4738,6 +4759,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6559,6 +6589,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomerQueriesController_notes: {
@@ -7131,6 +7170,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomerActivityWriteController_recordPayment: {
@@ -7337,6 +7385,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomersWriteController_restore: {
@@ -7496,6 +7553,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8972,6 +9038,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     ProjectionsAdminController_stop: {
@@ -9682,6 +9757,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description metrics.token_required: METRICS_TOKEN is set and the request does not bear it (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description metrics.disabled: neither METRICS_TOKEN nor METRICS_ENABLED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
