@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { isDomainRuleViolation, isValidationFailed } from '../domain-kernel/errors.js';
 import { PreconditionFailedError } from '../event-sourcing/command-runner.js';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableReason } from '../database/unavailable.js';
-import { WrongExpectedRevisionError } from '../event-store/event-store.port.js';
+import { EVENT_STORE_RETRY_AFTER_SECONDS, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store/event-store.port.js';
 import { fieldsProblem, genericRule, ProblemException, problemType, statusTitle, type ProblemDocument } from './problem.js';
 import { statusOfRule } from './rule-codes.js';
 
@@ -18,6 +18,10 @@ import { statusOfRule } from './rule-codes.js';
  * - ProblemException → as it is; other HttpExceptions and body-parser errors → their `request.*` rule
  * - the database unreachable (refused, reset, restarting, too many connections: database/unavailable.ts)
  *   → 503 `server.unavailable` with Retry-After, so clients retry instead of reporting a bug
+ * - EventStoreUnavailableError (EventStoreDB restarting, unreachable, changing leader, timed out)
+ *   → 503 `server.unavailable` with Retry-After; the event store's other refusals (a tombstoned or
+ *   truncated stream, missing permissions, an append over its size limit) are operator matters → 500,
+ *   logged with the adapter's message
  * - anything else → 500 `server.internal_error`, nothing disclosed
  */
 export function problemOf(error: unknown): ProblemDocument {
@@ -30,6 +34,9 @@ export function problemOf(error: unknown): ProblemDocument {
   const parserError = error as { status?: number; type?: string; expose?: boolean; message?: string };
   if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500 && parserError.expose) {
     return bodyParserProblem(parserError.status, parserError.type, parserError.message);
+  }
+  if (error instanceof EventStoreUnavailableError) {
+    return unavailable(`The event store is unavailable (${error.reason}); retry shortly`, EVENT_STORE_RETRY_AFTER_SECONDS).problem;
   }
   const unreachable = databaseUnavailableReason(error);
   if (unreachable) return unavailable(`The database is unavailable (${unreachable}); retry shortly`, DATABASE_RETRY_AFTER_SECONDS).problem;

@@ -19,10 +19,15 @@ export interface EventMetadata {
   ip?: string;
   userAgent?: string;
   occurredAt?: string;
+  /** Why the change was made, as the write's body said (`reason`); absent when it gave none. */
+  reason?: string;
   [key: string]: unknown;
 }
 
-/** An event to append. `id` makes the append idempotent: a retry with the same ids writes nothing. */
+/**
+ * An event to append. `id` makes a retried append idempotent, but only when the retry carries an
+ * EXACT expected revision (a number, or 'no_stream'): see EventStore.append.
+ */
 export interface NewEvent<Type extends string = string, Data = Record<string, unknown>> {
   id?: string;
   type: Type;
@@ -49,6 +54,12 @@ export interface AppendResult {
   nextRevision: number;
   /** Global position of the last appended event. */
   position: string;
+  /**
+   * The stream's hash-chain head after the append, when the store linked the events again over
+   * the form it stores (the personal-data encryption does: the chain covers the ciphertext).
+   * Absent: the links the caller gave are the stored ones.
+   */
+  chainHead?: string | null;
 }
 
 export interface ReadStreamOptions {
@@ -108,8 +119,32 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   readonly name: string;
+  /**
+   * The store as it holds the events, when this one changes them on the way (the personal-data
+   * encryption: this one reads plain values, `stored` the ciphertext the hash chain covers).
+   */
+  readonly stored?: EventStore;
+  /**
+   * Appends `events` to `streamId` if the stream is at `expectedRevision`.
+   *
+   * Idempotency contract (the same on every adapter, and as EventStoreDB really keeps it): a retry of
+   * a batch with the same event ids is recognised as already written, and writes nothing, only when it
+   * carries an EXACT expected revision (a number, or 'no_stream'): the store then compares the ids
+   * with the events stored at expected+1.. in the stream itself, which survives restarts and leader
+   * changes. With 'any' or 'stream_exists' EventStoreDB recognises a retry only from a bounded
+   * in-memory cache of recent event ids that a restart or a leader change empties: such a late retry
+   * is written twice. So every path that retries an append (the command runner, the EventStoreDB
+   * adapter's own retry after an ambiguous failure) retries with the exact revision it decided on.
+   *
+   * Failures besides the ones below: StreamDeletedError, AppendTooLargeError,
+   * EventStoreAccessDeniedError, EventStoreUnavailableError (retry later).
+   */
   append(streamId: string, events: readonly NewEvent[], expectedRevision?: ExpectedRevision): Promise<AppendResult>;
-  /** Throws StreamNotFoundError when the stream has no events. */
+  /**
+   * Throws StreamNotFoundError when the stream has no events, StreamTruncatedError when the store
+   * no longer returns the stream's first events (operator-set $maxCount / $maxAge / $tb on
+   * EventStoreDB): a decider must never fold a partial history.
+   */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Optional (stores that can page by stream cheaply): see ReadByStreamOptions. */
@@ -148,6 +183,81 @@ export class IdempotencyConflictError extends Error {
     this.name = 'IdempotencyConflictError';
   }
 }
+
+/**
+ * The stream was deleted for good in the store (an EventStoreDB tombstone, by an operator): it can
+ * be neither read nor written again. Not retryable; an operator has to act.
+ */
+export class StreamDeletedError extends Error {
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} is deleted (tombstoned) in the event store: it can no longer be read or written`);
+    this.name = 'StreamDeletedError';
+  }
+}
+
+/**
+ * A read of a stream that should start at `expectedFirstRevision` came back starting at
+ * `firstRevision`: the store dropped the stream's oldest events (EventStoreDB stream metadata
+ * $maxCount, $maxAge or $tb set by an operator). Refused so nothing is decided on a partial history.
+ */
+export class StreamTruncatedError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedFirstRevision: number,
+    /** -1: the read returned none of the stream's events. */
+    readonly firstRevision: number,
+  ) {
+    super(
+      `Stream ${streamId} is truncated in the event store: the read should start at revision ${expectedFirstRevision} but ` +
+        (firstRevision < 0 ? 'returns none of its events ' : `starts at ${firstRevision} `) +
+        '(stream metadata $maxCount / $maxAge / $tb set on it?). Refusing to use a partial history; remove the metadata and restore the events.',
+    );
+    this.name = 'StreamTruncatedError';
+  }
+}
+
+/** The append is larger than the store accepts in one append (EventStoreDB: MaxAppendSize, 1 MiB by default). */
+export class AppendTooLargeError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly maxAppendSize: number,
+  ) {
+    super(`Append to ${streamId} is larger than the event store accepts (${maxAppendSize} bytes)`);
+    this.name = 'AppendTooLargeError';
+  }
+}
+
+/** The store's user lacks a permission the app needs (e.g. reading $all on a secure EventStoreDB). A configuration error. */
+export class EventStoreAccessDeniedError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly streamId?: string,
+  ) {
+    super(
+      `The event store denied access to ${operation}${streamId ? ` of ${streamId}` : ''}: ` +
+        "the connection's user needs to read and write the app's streams and read $all (see README, EventStoreDB)",
+    );
+    this.name = 'EventStoreAccessDeniedError';
+  }
+}
+
+/**
+ * The store cannot serve right now (restarting, unreachable, a leader election, timed out): retry
+ * shortly. The HTTP layer answers 503 with Retry-After.
+ */
+export class EventStoreUnavailableError extends Error {
+  constructor(
+    /** Short, for logs and /health: "not the leader any more (leader is now host:port)". */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The event store is unavailable: ${reason}`, options);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
+/** Seconds a client should wait before retrying while the event store is unavailable. */
+export const EVENT_STORE_RETRY_AFTER_SECONDS = 2;
 
 export function matchesFilter(event: Pick<RecordedEvent, 'type' | 'streamId'>, filter?: EventFilter): boolean {
   if (!filter) return true;

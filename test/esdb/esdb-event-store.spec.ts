@@ -7,6 +7,7 @@ import {
   type EventStoreDbEventStoreOptions,
 } from '../../src/event-store/esdb/esdb-event-store.js';
 import {
+  EventStoreUnavailableError,
   IdempotencyConflictError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -15,7 +16,7 @@ import {
   type RecordedEvent,
 } from '../../src/event-store/event-store.port.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
-import { startEsdbFixture, type EsdbFixture, type EsdbFixtureOptions } from './esdb-fixture.js';
+import { ESDB_MODES, startEsdbFixture, type EsdbFixture, type EsdbFixtureOptions } from './esdb-fixture.js';
 
 const FAST_BACKOFF: EventStoreDbEventStoreOptions = { backoff: { initialDelayMs: 20, factor: 1.5, maxDelayMs: 200 } };
 
@@ -90,20 +91,23 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: stri
 
 const realConnectionString = process.env.EVENTSTORE_CONNECTION_STRING;
 
-// The shared contract, on the fixture (with system events interleaved in $all, as on a real
-// server) and, when EVENTSTORE_CONNECTION_STRING is set, on a real EventStoreDB.
-eventStoreContract('EventStoreDbEventStore on the in-process EventStoreDB fixture', async () => {
-  const fixture = await startEsdbFixture({ systemEventEvery: 3 });
-  const store = new EventStoreDbEventStore(fixture.connectionString, FAST_BACKOFF);
-  return {
-    store,
-    concurrency: true,
-    async close() {
-      await store.close();
-      await fixture.stop();
-    },
-  };
-});
+// The shared contract, on the fixture in both modes (a server before BatchAppend, and 24.10 with
+// ServerFeatures + BatchAppend), with system events interleaved in $all as on a real server, and,
+// when EVENTSTORE_CONNECTION_STRING is set, on a real EventStoreDB.
+for (const mode of ESDB_MODES) {
+  eventStoreContract(`EventStoreDbEventStore on the in-process EventStoreDB fixture (${mode})`, async () => {
+    const fixture = await startEsdbFixture({ mode, systemEventEvery: 3 });
+    const store = new EventStoreDbEventStore(fixture.connectionString, FAST_BACKOFF);
+    return {
+      store,
+      concurrency: true,
+      async close() {
+        await store.close();
+        await fixture.stop();
+      },
+    };
+  });
+}
 if (realConnectionString) {
   eventStoreContract('EventStoreDbEventStore on EventStoreDB', async () => {
     const store = new EventStoreDbEventStore(realConnectionString, FAST_BACKOFF);
@@ -111,12 +115,12 @@ if (realConnectionString) {
   });
 }
 
-describe('EventStoreDbEventStore on the in-process EventStoreDB fixture', () => {
+describe.each(ESDB_MODES)('EventStoreDbEventStore on the in-process EventStoreDB fixture (%s)', (mode) => {
   let fixture: EsdbFixture;
   let store: EventStoreDbEventStore;
 
   async function open(options: EsdbFixtureOptions = {}): Promise<void> {
-    fixture = await startEsdbFixture(options);
+    fixture = await startEsdbFixture({ mode, ...options });
     store = new EventStoreDbEventStore(fixture.connectionString, FAST_BACKOFF);
   }
 
@@ -370,9 +374,12 @@ describe('EventStoreDbEventStore on the in-process EventStoreDB fixture', () => 
       subscription = store.subscribeToAll({ after: first.position });
       expect((await take(subscription[Symbol.asyncIterator](), 1)).map((e) => e.type)).toEqual(['B']);
       await subscription.close();
+      await waitFor(() => fixture.liveSubscriptionCount() === 0, 5_000, 'the server to see the call cancelled');
 
       subscription = store.subscribeToAll({ after: 'end' });
       const iterator = subscription[Symbol.asyncIterator]();
+      // The subscription goes live asynchronously (the port promises no more): wait until it is.
+      await waitFor(() => fixture.liveSubscriptionCount() === 1, 5_000, 'the subscription to be live');
       await store.append(streamId, [event('C')]);
       expect((await take(iterator, 1)).map((e) => e.type)).toEqual(['C']);
     });
@@ -429,7 +436,7 @@ describe('EventStoreDbEventStore on the in-process EventStoreDB fixture', () => 
       expect(consumer.events.map((e) => e.revision)).toEqual(Array.from({ length: 11 }, (_, i) => i));
       expect(new Set(consumer.events.map((e) => e.id)).size).toBe(11);
       expect(drops).toHaveLength(3);
-      expect(drops.every((error) => (error as { type?: string }).type === 'unavailable')).toBe(true);
+      expect(drops.every((error) => error instanceof EventStoreUnavailableError)).toBe(true);
     });
 
     it('resubscribes a subscription that dropped while nobody was iterating', async () => {

@@ -1,28 +1,54 @@
 /**
  * An in-process stand-in for EventStoreDB: a @grpc/grpc-js server that implements the
- * `event_store.client.streams.Streams` service (Append and Read) in memory, so the real
+ * `event_store.client.streams.Streams` service (Read, Append, BatchAppend, Tombstone) and, like a
+ * 24.10 server, `event_store.client.server_features.ServerFeatures`, in memory, so the real
  * `@eventstore/db-client` 6.2.1 can talk to it over `esdb://127.0.0.1:PORT?tls=false`.
  *
- * It follows the server's protobuf contract (streams.proto of EventStoreDB 24). Only Streams is registered: ServerFeatures stays
- * UNIMPLEMENTED, so the client falls back to the legacy client-streaming Append (no BatchAppend).
- * Delete/Tombstone are not implemented (the EventStore port has no delete).
+ * It follows the server's protobuf contract (streams.proto of EventStoreDB 24) in one of two modes:
+ * - `24.10` (default): ServerFeatures advertises BatchAppend (with `deadline_duration`), so the
+ *   client sends every append (without per-call credentials) over one long-lived BatchAppend call;
+ *   failures come back as `google.rpc.Status` with typed details (WrongExpectedVersion as
+ *   ALREADY_EXISTS, StreamDeleted as NOT_FOUND, AccessDenied, MaximumAppendSizeExceeded), as
+ *   Streams.BatchAppend.cs / Status.cs of 24.10 send them; an idempotent append answers the
+ *   position of the last event it matched (IndexWriter's IdempotentLogPosition).
+ * - `legacy`: ServerFeatures and BatchAppend are UNIMPLEMENTED (a pre-21.10 server), so the client
+ *   falls back to the client-streaming Append; wrong expected version is an OK
+ *   `AppendResp.wrong_expected_version`, other failures are gRPC errors with the `exception`
+ *   metadata key (RpcExceptions.cs); an idempotent append answers `no_position`.
  *
- * Semantics copied from the server:
+ * Semantics copied from the server (24.10):
  * - revisions start at 0; positions are strictly increasing but NOT contiguous (they grow by a
  *   record-size-like amount, like byte offsets in the transaction log), commit == prepare;
  * - readStream from a revision is inclusive (both directions); readAll forwards from a position is
  *   inclusive, backwards from a position is exclusive; subscriptions start *after* the given
  *   revision/position (START includes everything, END gives only new events);
- * - wrong expected version is an OK `AppendResp.wrong_expected_version` message (new fields only);
- * - idempotent appends follow IndexWriter.CheckCommit: with `any` / `stream_exists` the batch is a
- *   no-op when its first event id is already in the stream and every other id is too, a write when
- *   the first id is unknown, and WrongExpectedVersion ("corrupted idempotency") when only a prefix
- *   matches; with an exact revision (or `no_stream`) behind the head, the ids must match the events
- *   at expected+1.. one for one. An idempotent append answers `no_position` (as older servers do);
+ * - idempotency is IndexWriter.CheckCommit: with `any` / `stream_exists` a batch is recognised as
+ *   already written ONLY from a bounded in-memory cache of recent event ids (`idempotencyCacheSize`,
+ *   least recently written dropped first), which restart() and leaderChange() empty: a late retry
+ *   with `any` is then written twice, as on a real server. With an exact revision (or `no_stream`)
+ *   behind the head, the ids are compared with the events stored at expected+1.. in the stream
+ *   itself (cache or ReadPrepare), which survives restarts. A prefix match is "corrupted
+ *   idempotency", reported as WrongExpectedVersion;
+ * - a tombstoned stream (Tombstone RPC or tombstone()) refuses reads and appends with
+ *   StreamDeleted; its `$streamDeleted` record shows in $all;
+ * - stream metadata (`$$<stream>` events of type `$metadata`, as setStreamMetadata writes them):
+ *   `$maxCount`, `$maxAge` (seconds) and `$tb` hide a stream's oldest events from stream reads (not
+ *   from $all, which keeps them until a scavenge: the fixture never scavenges), as
+ *   IndexReader.ReadStreamEventsForward does; all hidden → an empty read, not StreamNotFound;
+ * - MaxAppendSize (default 1 MiB) counts the events' data bytes (Event.SizeOnDisk, whose operator
+ *   precedence makes it the data length);
+ * - setAccess() plays a secure server whose connection user lacks rights: reads of $all (and $all
+ *   subscriptions) or appends answer AccessDenied;
+ * - leaderChange() plays a cluster election: live subscriptions end and the next calls answer
+ *   NotLeader naming the (new) leader's endpoint, which is this same address, so the client
+ *   reconnects here; the id cache is lost;
+ * - restart() stops the gRPC server (every open call fails), forgets the id cache and listens again
+ *   on the same port; the log itself is kept (it is on disk on a real server);
  * - the log starts with a few system events (`$` streams and `$` types), like a real database, and
  *   can optionally interleave more system events between user appends;
  * - subscriptions send confirmation, catch-up events, (filtered: checkpoints every
  *   multiplier × window events considered, and one at the head), caught_up, then live events.
+ * Delete (soft delete) is not implemented: the EventStore port never deletes.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -31,25 +57,54 @@ import {
   ServerCredentials,
   status,
   type sendUnaryData,
+  type ServerDuplexStream,
   type ServerReadableStream,
+  type ServerUnaryCall,
   type ServerWritableStream,
 } from '@grpc/grpc-js';
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
-import type { AppendReq, AppendResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
+import statusPb from '@eventstore/db-client/generated/status_pb.js';
+import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
+import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
+import anyPb from 'google-protobuf/google/protobuf/any_pb.js';
+import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
+import type {
+  AppendReq,
+  AppendResp,
+  BatchAppendReq,
+  BatchAppendResp,
+  ReadReq,
+  ReadResp,
+  TombstoneReq,
+  TombstoneResp,
+} from '@eventstore/db-client/generated/streams_pb.js';
 import type { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb.js';
 
+/** `24.10`: ServerFeatures + BatchAppend (what docker-compose runs). `legacy`: a server before BatchAppend. */
+export type EsdbServerMode = 'legacy' | '24.10';
+
+/** Both modes, for suites that run on each: `describe.each(ESDB_MODES)`. */
+export const ESDB_MODES: readonly EsdbServerMode[] = ['legacy', '24.10'];
+
 export interface EsdbFixtureOptions {
+  /** Default '24.10'. */
+  mode?: EsdbServerMode;
   /** Write a couple of system events at start-up, as a fresh real server has (default true). */
   seedSystemEvents?: boolean;
   /** After every N successful user appends, also write a system event (`$statsCollected`). Default off. */
   systemEventEvery?: number;
+  /** Bytes of event data one append may carry (the server's MaxAppendSize). Default 1 MiB. */
+  maxAppendSize?: number;
+  /** Event ids the idempotency cache holds (the server bounds it by memory, 8 MiB). Default 10,000. */
+  idempotencyCacheSize?: number;
 }
 
 export interface EsdbFixture {
   /** `esdb://127.0.0.1:PORT?tls=false` */
   connectionString: string;
+  readonly mode: EsdbServerMode;
   /** Ends every open subscription call with UNAVAILABLE, as a server restart or network drop would. */
   dropSubscriptions(): void;
   /** Number of subscription calls the server is currently serving. */
@@ -58,6 +113,18 @@ export interface EsdbFixture {
   eventCount(): number;
   /** Holds every (non-subscription) Read until the returned function is called: a slow server. */
   holdReads(): () => void;
+  /** Tombstones (hard-deletes) a stream, as an operator would. */
+  tombstone(streamId: string): void;
+  /** What the connection's user may do (a secure server with ACLs). Default: everything. */
+  setAccess(access: { readAll?: boolean; write?: boolean }): void;
+  /** A leader election: subscriptions end, the next `notLeaderAnswers` calls (default 1) answer NotLeader, the id cache is lost. */
+  leaderChange(options?: { notLeaderAnswers?: number }): void;
+  /** Stops and starts the server on the same port: open calls fail, the id cache is lost, the log is kept. */
+  restart(): Promise<void>;
+  /** The next append is written, but its answer is lost (the call fails UNAVAILABLE): an ambiguous failure. */
+  loseNextAppendReply(): void;
+  /** Appends the server handled (written, idempotent or refused), per protocol. */
+  appendCalls(): { append: number; batchAppend: number };
   stop(): Promise<void>;
 }
 
@@ -84,6 +151,16 @@ interface Proposed {
 
 type Expected = { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: bigint };
 
+/** What an append came to, before it is encoded for Append or BatchAppend. */
+type AppendOutcome =
+  | { kind: 'written'; lastRevision: bigint; position: bigint }
+  | { kind: 'idempotent'; lastRevision: bigint; position: bigint }
+  | { kind: 'empty'; current: bigint }
+  | { kind: 'wrong_expected_version'; current: bigint }
+  | { kind: 'stream_deleted' }
+  | { kind: 'access_denied' }
+  | { kind: 'too_big'; maxAppendSize: number };
+
 interface LiveSubscription {
   call: ServerWritableStream<ReadReq, ReadResp>;
   /** Called for every new event in $all order. */
@@ -94,14 +171,26 @@ interface LiveSubscription {
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TICKS_PER_MS = 10_000n;
 const DEFAULT_SEARCH_WINDOW = 32;
+const DEFAULT_MAX_APPEND_SIZE = 1_024 * 1_024;
+const DEFAULT_ID_CACHE_SIZE = 10_000;
+/** EventNumber.DeletedStream: the revision of a tombstone record. */
+const DELETED_STREAM = 9_223_372_036_854_775_807n;
+/** google.rpc.Code values the server's Status.cs uses. */
+const CODE = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7 } as const;
 
 class InMemoryLog {
   readonly all: StoredEvent[] = [];
   readonly streams = new Map<string, StoredEvent[]>();
-  /** Latest record per event id (the server's committed-events cache, unbounded here). */
-  readonly byId = new Map<string, StoredEvent>();
+  readonly tombstoned = new Set<string>();
   readonly live = new Set<LiveSubscription>();
   private nextPosition = 1_024n;
+
+  /** The server's committed-events cache: recent event ids only, lost on restart. */
+  readonly idCache: Map<string, { streamId: string; revision: bigint }>;
+
+  constructor(private readonly idCacheSize: number) {
+    this.idCache = new Map();
+  }
 
   lastRevision(streamId: string): bigint {
     const stream = this.streams.get(streamId);
@@ -117,25 +206,26 @@ class InMemoryLog {
     const created = BigInt(Date.now()) * TICKS_PER_MS;
     const written: StoredEvent[] = [];
     for (const proposed of events) {
-      const record: StoredEvent = {
-        ...proposed,
-        streamId,
-        revision: BigInt(stream.length),
-        position: this.nextPosition,
-        created,
-      };
-      // Not contiguous: advance like a byte offset in the transaction log.
-      this.nextPosition +=
-        97n + BigInt(proposed.data.length + proposed.customMetadata.length + proposed.type.length + streamId.length);
+      const record = this.record(streamId, BigInt(stream.length), proposed, created);
       stream.push(record);
-      this.all.push(record);
-      this.byId.set(record.id, record);
+      this.remember(record);
       written.push(record);
     }
-    for (const record of written) {
-      for (const subscription of [...this.live]) subscription.onEvent(record);
-    }
+    this.publish(written);
     return written;
+  }
+
+  /** The tombstone record: in $all, not in the stream. */
+  writeTombstone(streamId: string): StoredEvent {
+    const record = this.record(
+      streamId,
+      DELETED_STREAM,
+      { id: randomUUID(), type: '$streamDeleted', contentType: 'application/octet-stream', data: new Uint8Array(), customMetadata: new Uint8Array() },
+      BigInt(Date.now()) * TICKS_PER_MS,
+    );
+    this.tombstoned.add(streamId);
+    this.publish([record]);
+    return record;
   }
 
   writeSystemEvent(streamId: string, type: string, data: unknown): void {
@@ -149,19 +239,89 @@ class InMemoryLog {
       },
     ]);
   }
+
+  /** Stream metadata as the server applies it to reads of `streamId`. */
+  metadataOf(streamId: string): { maxCount?: number; maxAge?: number; truncateBefore?: bigint } {
+    const meta = this.streams.get(`$$${streamId}`);
+    const last = meta?.[meta.length - 1];
+    if (!last || last.type !== '$metadata') return {};
+    try {
+      const parsed = JSON.parse(Buffer.from(last.data).toString('utf8')) as Record<string, unknown>;
+      return {
+        maxCount: typeof parsed.$maxCount === 'number' ? parsed.$maxCount : undefined,
+        maxAge: typeof parsed.$maxAge === 'number' ? parsed.$maxAge : undefined,
+        truncateBefore: typeof parsed.$tb === 'number' ? BigInt(parsed.$tb) : undefined,
+      };
+    } catch {
+      return {};
+    }
+  }
+
+  /** The events of a stream a read may return ($maxCount, $tb, $maxAge applied). */
+  visible(streamId: string): StoredEvent[] {
+    const stream = this.streams.get(streamId) ?? [];
+    const { maxCount, maxAge, truncateBefore } = this.metadataOf(streamId);
+    let min = 0n;
+    const last = this.lastRevision(streamId);
+    if (maxCount !== undefined) min = bigMax(min, last - BigInt(maxCount) + 1n);
+    if (truncateBefore !== undefined) min = bigMax(min, truncateBefore);
+    const oldest = maxAge !== undefined ? BigInt(Date.now() - maxAge * 1_000) * TICKS_PER_MS : undefined;
+    return stream.filter((event) => event.revision >= min && (oldest === undefined || event.created >= oldest));
+  }
+
+  private record(streamId: string, revision: bigint, proposed: Proposed, created: bigint): StoredEvent {
+    const record: StoredEvent = { ...proposed, streamId, revision, position: this.nextPosition, created };
+    // Not contiguous: advance like a byte offset in the transaction log.
+    this.nextPosition += 97n + BigInt(proposed.data.length + proposed.customMetadata.length + proposed.type.length + streamId.length);
+    this.all.push(record);
+    return record;
+  }
+
+  private remember(record: StoredEvent): void {
+    this.idCache.delete(record.id);
+    this.idCache.set(record.id, { streamId: record.streamId, revision: record.revision });
+    while (this.idCache.size > this.idCacheSize) this.idCache.delete(this.idCache.keys().next().value as string);
+  }
+
+  private publish(records: readonly StoredEvent[]): void {
+    for (const record of records) {
+      for (const subscription of [...this.live]) subscription.onEvent(record);
+    }
+  }
+}
+
+function bigMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
 
 export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promise<EsdbFixture> {
-  const log = new InMemoryLog();
+  const mode = options.mode ?? '24.10';
+  const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
+  const log = new InMemoryLog(options.idempotencyCacheSize ?? DEFAULT_ID_CACHE_SIZE);
   if (options.seedSystemEvents ?? true) {
     log.writeSystemEvent('$settings', '$settings', { $userStreamAcl: { $r: '$all' } });
     log.writeSystemEvent('$scavenges', '$scavengeIndexInitialized', {});
   }
   let userAppends = 0;
   let heldReads: Array<() => void> | undefined;
+  let access = { readAll: true, write: true };
+  let notLeaderAnswers = 0;
+  let loseNextReply = false;
+  const calls = { append: 0, batchAppend: 0 };
+  let port = 0;
 
-  const server = new Server();
-  server.addService(streamsGrpc.StreamsService, {
+  /** NotLeader while an election is being answered: the RpcException of RpcExceptions.LeaderInfo. */
+  function takeNotLeader(): Error | undefined {
+    if (notLeaderAnswers <= 0) return undefined;
+    notLeaderAnswers -= 1;
+    const metadata = new Metadata();
+    metadata.set('exception', 'not-leader');
+    metadata.set('leader-endpoint-host', '127.0.0.1');
+    metadata.set('leader-endpoint-port', String(port));
+    return Object.assign(new Error('Leader info available'), { code: status.NOT_FOUND, details: 'Leader info available', metadata });
+  }
+
+  const streamsService = {
     append(call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>) {
       let appendOptions: AppendReq.Options | undefined;
       const proposed: AppendReq.ProposedMessage[] = [];
@@ -172,16 +332,96 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
       call.on('error', () => undefined);
       call.on('end', () => {
         try {
-          const response = handleAppend(appendOptions, proposed);
-          callback(null, response);
+          const notLeader = takeNotLeader();
+          if (notLeader) throw notLeader;
+          if (!appendOptions) throw serviceError(status.INVALID_ARGUMENT, 'Append without options');
+          calls.append += 1;
+          const streamId = streamName(appendOptions.getStreamIdentifier());
+          const expected = expectedOf(appendOptions);
+          const outcome = handleAppend(streamId, expected, proposed.map(toProposed));
+          if (loseReplyOf(outcome)) throw serviceError(status.UNAVAILABLE, 'Connection dropped');
+          callback(null, legacyResponse(streamId, expected, outcome));
         } catch (error) {
           callback(error as Error);
         }
       });
     },
+    batchAppend(call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) {
+      if (mode === 'legacy') {
+        call.emit('error', serviceError(status.UNIMPLEMENTED, 'Method not found: BatchAppend'));
+        return;
+      }
+      const pending = new Map<string, { streamId: string; expected: Expected; events: Proposed[]; size: number }>();
+      let failed = false;
+      call.on('data', (request: BatchAppendReq) => {
+        if (failed) return;
+        const correlationId = request.getCorrelationId();
+        const key = uuidString(correlationId);
+        const reply = (streamId: string, fill: (response: BatchAppendResp) => void): void => {
+          const response = new streamsPb.BatchAppendResp();
+          response.setCorrelationId(correlationId);
+          response.setStreamIdentifier(streamIdentifier(streamId));
+          fill(response);
+          if (!call.cancelled && !call.destroyed && !call.writableEnded) call.write(response);
+        };
+        try {
+          const notLeader = takeNotLeader();
+          if (notLeader) {
+            // The server throws RpcExceptions.LeaderInfo out of the whole call (Streams.BatchAppend.cs).
+            failed = true;
+            call.emit('error', notLeader);
+            return;
+          }
+          if (request.hasOptions()) {
+            const batchOptions = request.getOptions()!;
+            const streamId = streamName(batchOptions.getStreamIdentifier());
+            if (!access.write) {
+              calls.batchAppend += 1;
+              reply(streamId, (response) => response.setError(rpcStatus(CODE.PERMISSION_DENIED, 'AccessDenied', new sharedPb.AccessDenied(), 'AccessDenied')));
+              return;
+            }
+            if (!pending.has(key)) pending.set(key, { streamId, expected: expectedOf(batchOptions), events: [], size: 0 });
+          }
+          const entry = pending.get(key);
+          if (!entry) return;
+          for (const message of request.getProposedMessagesList()) {
+            const event = toProposed(message);
+            entry.events.push(event);
+            entry.size += event.data.length;
+          }
+          if (entry.size > maxAppendSize) {
+            pending.delete(key);
+            calls.batchAppend += 1;
+            const details = new sharedPb.MaximumAppendSizeExceeded();
+            details.setMaxappendsize(maxAppendSize);
+            reply(entry.streamId, (response) => response.setError(rpcStatus(CODE.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', details, 'MaximumAppendSizeExceeded')));
+            return;
+          }
+          if (!request.getIsFinal()) return;
+          pending.delete(key);
+          calls.batchAppend += 1;
+          const outcome = handleAppend(entry.streamId, entry.expected, entry.events);
+          if (loseReplyOf(outcome)) {
+            failed = true;
+            call.emit('error', serviceError(status.UNAVAILABLE, 'Connection dropped'));
+            return;
+          }
+          reply(entry.streamId, (response) => fillBatchResponse(response, entry.streamId, entry.expected, outcome));
+        } catch (error) {
+          failed = true;
+          call.emit('error', error);
+        }
+      });
+      call.on('error', () => undefined);
+      call.on('end', () => {
+        if (!failed) call.end();
+      });
+    },
     read(call: ServerWritableStream<ReadReq, ReadResp>) {
       const serve = (): void => {
         try {
+          const notLeader = takeNotLeader();
+          if (notLeader) throw notLeader;
           handleRead(call);
         } catch (error) {
           failCall(call, error);
@@ -193,75 +433,88 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
     delete(_call: unknown, callback: sendUnaryData<unknown>) {
       callback(serviceError(status.UNIMPLEMENTED, 'Delete is not implemented by the fixture'));
     },
-    tombstone(_call: unknown, callback: sendUnaryData<unknown>) {
-      callback(serviceError(status.UNIMPLEMENTED, 'Tombstone is not implemented by the fixture'));
+    tombstone(call: ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: sendUnaryData<TombstoneResp>) {
+      try {
+        const tombstoneOptions = call.request.getOptions();
+        if (!tombstoneOptions) throw serviceError(status.INVALID_ARGUMENT, 'Tombstone without options');
+        const streamId = streamName(tombstoneOptions.getStreamIdentifier());
+        if (log.tombstoned.has(streamId)) throw streamDeletedError(streamId);
+        const record = log.writeTombstone(streamId);
+        const response = new streamsPb.TombstoneResp();
+        const position = new streamsPb.TombstoneResp.Position();
+        position.setCommitPosition(record.position.toString());
+        position.setPreparePosition(record.position.toString());
+        response.setPosition(position);
+        callback(null, response);
+      } catch (error) {
+        callback(error as Error);
+      }
     },
-    batchAppend(call: { emit(event: 'error', error: unknown): void }) {
-      call.emit('error', serviceError(status.UNIMPLEMENTED, 'BatchAppend is not implemented by the fixture'));
+  };
+
+  const serverFeaturesService = {
+    getSupportedMethods(_call: unknown, callback: sendUnaryData<unknown>) {
+      if (mode === 'legacy') {
+        callback(serviceError(status.UNIMPLEMENTED, 'Method not found: GetSupportedMethods'));
+        return;
+      }
+      // What ServerFeatures.cs lists for the methods the fixture serves (lower case, with features).
+      const supported = new serverFeaturesPb.SupportedMethods();
+      supported.setEventStoreServerVersion('24.10.0');
+      const method = (service: string, name: string, features: string[] = []): void => {
+        const entry = new serverFeaturesPb.SupportedMethod();
+        entry.setServiceName(service);
+        entry.setMethodName(name);
+        entry.setFeaturesList(features);
+        supported.addMethods(entry);
+      };
+      method('event_store.client.streams.streams', 'read', ['position', 'events']);
+      method('event_store.client.streams.streams', 'append');
+      method('event_store.client.streams.streams', 'batchappend', ['deadline_duration']);
+      method('event_store.client.streams.streams', 'tombstone');
+      method('event_store.client.server_features.serverfeatures', 'getsupportedmethods');
+      callback(null, supported);
     },
-  });
+  };
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
-  });
+  let server: Server;
+  async function listen(onPort: number): Promise<number> {
+    server = new Server();
+    server.addService(streamsGrpc.StreamsService, streamsService);
+    server.addService(serverFeaturesGrpc.ServerFeaturesService, serverFeaturesService);
+    return new Promise<number>((resolve, reject) => {
+      server.bindAsync(`127.0.0.1:${onPort}`, ServerCredentials.createInsecure(), (error, boundPort) =>
+        error ? reject(error) : resolve(boundPort),
+      );
+    });
+  }
+  port = await listen(0);
 
-  function handleAppend(appendOptions: AppendReq.Options | undefined, messages: AppendReq.ProposedMessage[]): AppendResp {
-    if (!appendOptions) throw serviceError(status.INVALID_ARGUMENT, 'Append without options');
-    const streamId = streamName(appendOptions.getStreamIdentifier());
-    const expected = expectedFromAppend(appendOptions);
-    const events = messages.map(toProposed);
+  function loseReplyOf(outcome: AppendOutcome): boolean {
+    if (!loseNextReply || outcome.kind !== 'written') return false;
+    loseNextReply = false;
+    return true;
+  }
 
+  function handleAppend(streamId: string, expected: Expected, events: Proposed[]): AppendOutcome {
+    if (!access.write) return { kind: 'access_denied' };
+    if (events.reduce((sum, event) => sum + event.data.length, 0) > maxAppendSize) return { kind: 'too_big', maxAppendSize };
+    if (log.tombstoned.has(streamId)) return { kind: 'stream_deleted' };
     const current = log.lastRevision(streamId);
     const decision = checkCommit(streamId, expected, current, events.map((event) => event.id));
-    const response = new streamsPb.AppendResp();
-
-    if (decision.kind === 'wrong_expected_version') {
-      const wrong = new streamsPb.AppendResp.WrongExpectedVersion();
-      if (current < 0n) wrong.setCurrentNoStream(new sharedPb.Empty());
-      else wrong.setCurrentRevision(current.toString());
-      switch (expected.kind) {
-        case 'any':
-          wrong.setExpectedAny(new sharedPb.Empty());
-          break;
-        case 'no_stream':
-          wrong.setExpectedNoStream(new sharedPb.Empty());
-          break;
-        case 'stream_exists':
-          wrong.setExpectedStreamExists(new sharedPb.Empty());
-          break;
-        case 'revision':
-          wrong.setExpectedRevision(expected.revision.toString());
-          break;
-      }
-      response.setWrongExpectedVersion(wrong);
-      return response;
-    }
-
-    const success = new streamsPb.AppendResp.Success();
+    if (decision.kind === 'wrong_expected_version') return { kind: 'wrong_expected_version', current };
     if (decision.kind === 'idempotent') {
-      success.setCurrentRevision(decision.lastRevision.toString());
-      success.setNoPosition(new sharedPb.Empty());
-    } else if (events.length === 0) {
-      if (current < 0n) success.setNoStream(new sharedPb.Empty());
-      else success.setCurrentRevision(current.toString());
-      success.setNoPosition(new sharedPb.Empty());
-    } else {
-      const written = log.write(streamId, events);
-      const last = written[written.length - 1];
-      success.setCurrentRevision(last.revision.toString());
-      const position = new streamsPb.AppendResp.Position();
-      position.setCommitPosition(last.position.toString());
-      position.setPreparePosition(last.position.toString());
-      success.setPosition(position);
-      userAppends += 1;
-      if (options.systemEventEvery && userAppends % options.systemEventEvery === 0) {
-        log.writeSystemEvent('$stats-127.0.0.1:2113', '$statsCollected', { 'proc-mem': userAppends });
-      }
+      const stream = log.streams.get(streamId) ?? [];
+      return { kind: 'idempotent', lastRevision: decision.lastRevision, position: stream[Number(decision.lastRevision)].position };
     }
-    response.setSuccess(success);
-    return response;
+    if (events.length === 0) return { kind: 'empty', current };
+    const written = log.write(streamId, events);
+    const last = written[written.length - 1];
+    userAppends += 1;
+    if (options.systemEventEvery && userAppends % options.systemEventEvery === 0) {
+      log.writeSystemEvent('$stats-127.0.0.1:2113', '$statsCollected', { 'proc-mem': userAppends });
+    }
+    return { kind: 'written', lastRevision: last.revision, position: last.position };
   }
 
   /** IndexWriter.CheckCommit of the server (without soft deletes, which the fixture does not model). */
@@ -272,14 +525,12 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
     ids: string[],
   ): { kind: 'ok' } | { kind: 'idempotent'; lastRevision: bigint } | { kind: 'wrong_expected_version' } {
     const stream = log.streams.get(streamId) ?? [];
-    if (expected.kind === 'stream_exists' && current < 0n) {
-      const result = checkCommit(streamId, { kind: 'any' }, current, ids);
-      return result.kind === 'idempotent' ? result : { kind: 'wrong_expected_version' };
-    }
+    if (expected.kind === 'stream_exists' && current < 0n) return { kind: 'wrong_expected_version' };
     if (expected.kind === 'any' || expected.kind === 'stream_exists') {
+      // Only the in-memory cache of recent ids: a restart or leader change forgets them.
       let last: bigint | undefined;
       for (const [index, id] of ids.entries()) {
-        const known = log.byId.get(id);
+        const known = log.idCache.get(id);
         if (!known || known.streamId !== streamId) {
           // First id unknown: an ordinary write. A later one unknown: corrupted idempotency,
           // which the server reports as WrongExpectedVersion.
@@ -291,9 +542,12 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
     }
     const expectedRevision = expected.kind === 'no_stream' ? -1n : expected.revision;
     if (expectedRevision < current) {
+      // The cache, then the stream itself (ReadPrepare): survives restarts.
       let revision = expectedRevision;
       for (const id of ids) {
         revision += 1n;
+        const cached = log.idCache.get(id);
+        if (cached && cached.streamId === streamId && cached.revision === revision) continue;
         const atRevision = revision <= current ? stream[Number(revision)] : undefined;
         if (atRevision && atRevision.id === id) continue;
         return { kind: 'wrong_expected_version' };
@@ -317,8 +571,9 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
         subscribe(call, streamSubscriptionStart(streamId, streamOptions), (event) => event.streamId === streamId, undefined);
         return;
       }
-      const stream = log.streams.get(streamId);
-      if (!stream || stream.length === 0) {
+      if (log.tombstoned.has(streamId)) throw streamDeletedError(streamId);
+      const stored = log.streams.get(streamId);
+      if (!stored || stored.length === 0) {
         const notFound = new streamsPb.ReadResp.StreamNotFound();
         notFound.setStreamIdentifier(streamIdentifier(streamId));
         const response = new streamsPb.ReadResp();
@@ -327,13 +582,14 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
         call.end();
         return;
       }
+      const stream = log.visible(streamId);
       const count = readCount(readOptions);
       let selected: StoredEvent[];
       if (!backwards) {
         const from = streamOptions.hasRevision()
           ? BigInt(streamOptions.getRevision())
           : streamOptions.hasEnd()
-            ? BigInt(stream.length)
+            ? log.lastRevision(streamId) + 1n
             : 0n;
         selected = stream.filter((event) => event.revision >= from);
       } else {
@@ -349,6 +605,7 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
     }
 
     if (!readOptions.hasAll()) throw serviceError(status.INVALID_ARGUMENT, 'Read of neither a stream nor $all');
+    if (!access.readAll) throw accessDeniedError();
     const allOptions = readOptions.getAll()!;
     const filter = readOptions.hasFilter() ? compileFilter(readOptions.getFilter()!) : undefined;
 
@@ -452,15 +709,18 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
     call.emit('error', serviceErr);
   }
 
+  function endSubscriptions(error: () => Error): void {
+    for (const subscription of [...log.live]) {
+      subscription.end();
+      if (!subscription.call.cancelled) subscription.call.emit('error', error());
+    }
+  }
+
   return {
     connectionString: `esdb://127.0.0.1:${port}?tls=false`,
+    mode,
     dropSubscriptions() {
-      for (const subscription of [...log.live]) {
-        subscription.end();
-        if (!subscription.call.cancelled) {
-          subscription.call.emit('error', serviceError(status.UNAVAILABLE, 'Subscription dropped by the fixture'));
-        }
-      }
+      endSubscriptions(() => serviceError(status.UNAVAILABLE, 'Subscription dropped by the fixture'));
     },
     liveSubscriptionCount: () => log.live.size,
     holdReads() {
@@ -472,13 +732,35 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
       };
     },
     eventCount: () => log.all.length,
+    tombstone(streamId) {
+      if (!log.tombstoned.has(streamId)) log.writeTombstone(streamId);
+    },
+    setAccess(next) {
+      access = { ...access, ...next };
+    },
+    leaderChange(change = {}) {
+      log.idCache.clear();
+      notLeaderAnswers = change.notLeaderAnswers ?? 1;
+      endSubscriptions(() => {
+        const metadata = new Metadata();
+        metadata.set('exception', 'not-leader');
+        metadata.set('leader-endpoint-host', '127.0.0.1');
+        metadata.set('leader-endpoint-port', String(port));
+        return Object.assign(new Error('Leader info available'), { code: status.NOT_FOUND, details: 'Leader info available', metadata });
+      });
+    },
+    async restart() {
+      endSubscriptions(() => serviceError(status.UNAVAILABLE, 'Server shutting down'));
+      server.forceShutdown();
+      log.idCache.clear();
+      await listen(port);
+    },
+    loseNextAppendReply() {
+      loseNextReply = true;
+    },
+    appendCalls: () => ({ ...calls }),
     async stop() {
-      for (const subscription of [...log.live]) {
-        subscription.end();
-        if (!subscription.call.cancelled) {
-          subscription.call.emit('error', serviceError(status.UNAVAILABLE, 'Server shutting down'));
-        }
-      }
+      endSubscriptions(() => serviceError(status.UNAVAILABLE, 'Server shutting down'));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -491,6 +773,155 @@ export async function startEsdbFixture(options: EsdbFixtureOptions = {}): Promis
       });
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding an append's outcome
+
+/** The legacy Append's answer: success / wrong_expected_version messages, other failures as RpcExceptions. */
+function legacyResponse(streamId: string, expected: Expected, outcome: AppendOutcome): AppendResp {
+  const response = new streamsPb.AppendResp();
+  switch (outcome.kind) {
+    case 'access_denied':
+      throw accessDeniedError();
+    case 'too_big':
+      throw maxAppendSizeError(outcome.maxAppendSize);
+    case 'stream_deleted':
+      throw streamDeletedError(streamId);
+    case 'wrong_expected_version': {
+      const wrong = new streamsPb.AppendResp.WrongExpectedVersion();
+      if (outcome.current < 0n) wrong.setCurrentNoStream(new sharedPb.Empty());
+      else wrong.setCurrentRevision(outcome.current.toString());
+      switch (expected.kind) {
+        case 'any':
+          wrong.setExpectedAny(new sharedPb.Empty());
+          break;
+        case 'no_stream':
+          wrong.setExpectedNoStream(new sharedPb.Empty());
+          break;
+        case 'stream_exists':
+          wrong.setExpectedStreamExists(new sharedPb.Empty());
+          break;
+        case 'revision':
+          wrong.setExpectedRevision(expected.revision.toString());
+          break;
+      }
+      response.setWrongExpectedVersion(wrong);
+      return response;
+    }
+    case 'empty': {
+      const success = new streamsPb.AppendResp.Success();
+      if (outcome.current < 0n) success.setNoStream(new sharedPb.Empty());
+      else success.setCurrentRevision(outcome.current.toString());
+      success.setNoPosition(new sharedPb.Empty());
+      response.setSuccess(success);
+      return response;
+    }
+    case 'idempotent':
+    case 'written': {
+      const success = new streamsPb.AppendResp.Success();
+      success.setCurrentRevision(outcome.lastRevision.toString());
+      if (outcome.kind === 'idempotent') {
+        // Servers before BatchAppend answered an idempotent append without a position.
+        success.setNoPosition(new sharedPb.Empty());
+      } else {
+        const position = new streamsPb.AppendResp.Position();
+        position.setCommitPosition(outcome.position.toString());
+        position.setPreparePosition(outcome.position.toString());
+        success.setPosition(position);
+      }
+      response.setSuccess(success);
+      return response;
+    }
+  }
+}
+
+/** BatchAppendResp as Streams.BatchAppend.cs fills it (Status.cs for the errors). */
+function fillBatchResponse(response: BatchAppendResp, streamId: string, expected: Expected, outcome: AppendOutcome): void {
+  switch (outcome.kind) {
+    case 'access_denied':
+      response.setError(rpcStatus(CODE.PERMISSION_DENIED, 'AccessDenied', new sharedPb.AccessDenied(), 'AccessDenied'));
+      return;
+    case 'too_big': {
+      const details = new sharedPb.MaximumAppendSizeExceeded();
+      details.setMaxappendsize(outcome.maxAppendSize);
+      response.setError(rpcStatus(CODE.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', details, 'MaximumAppendSizeExceeded'));
+      return;
+    }
+    case 'stream_deleted': {
+      const details = new sharedPb.StreamDeleted();
+      details.setStreamIdentifier(streamIdentifier(streamId));
+      response.setError(rpcStatus(CODE.NOT_FOUND, 'StreamDeleted', details, 'StreamDeleted'));
+      return;
+    }
+    case 'wrong_expected_version': {
+      const details = new sharedPb.WrongExpectedVersion();
+      if (outcome.current < 0n) details.setCurrentNoStream(new emptyPb.Empty());
+      else details.setCurrentStreamRevision(outcome.current.toString());
+      switch (expected.kind) {
+        case 'any':
+          details.setExpectedAny(new emptyPb.Empty());
+          break;
+        case 'no_stream':
+          details.setExpectedNoStream(new emptyPb.Empty());
+          break;
+        case 'stream_exists':
+          details.setExpectedStreamExists(new emptyPb.Empty());
+          break;
+        case 'revision':
+          details.setExpectedStreamPosition(expected.revision.toString());
+          break;
+      }
+      response.setError(rpcStatus(CODE.ALREADY_EXISTS, 'WrongExpectedVersion', details, 'WrongExpectedVersion'));
+      return;
+    }
+    case 'empty':
+    case 'idempotent':
+    case 'written': {
+      const success = new streamsPb.BatchAppendResp.Success();
+      const revision = outcome.kind === 'empty' ? outcome.current : outcome.lastRevision;
+      if (revision < 0n) success.setNoStream(new emptyPb.Empty());
+      else success.setCurrentRevision(revision.toString());
+      if (outcome.kind === 'empty') {
+        success.setNoPosition(new emptyPb.Empty());
+      } else {
+        // 24.10 answers an idempotent append with the position of the last event it matched.
+        const position = new sharedPb.AllStreamPosition();
+        position.setCommitPosition(outcome.position.toString());
+        position.setPreparePosition(outcome.position.toString());
+        success.setPosition(position);
+      }
+      response.setSuccess(success);
+      return;
+    }
+  }
+}
+
+/** google.rpc.Status with `details` packed as `event_store.client.<typeName>`. */
+function rpcStatus(code: number, message: string, details: { serializeBinary(): Uint8Array }, typeName: string): InstanceType<typeof statusPb.Status> {
+  const any = new anyPb.Any();
+  any.pack(details.serializeBinary(), `event_store.client.${typeName}`);
+  const result = new statusPb.Status();
+  result.setCode(code);
+  result.setMessage(message);
+  result.setDetails(any as never);
+  return result;
+}
+
+function accessDeniedError(): Error {
+  return serviceError(status.PERMISSION_DENIED, 'Access Denied', 'access-denied');
+}
+
+function streamDeletedError(streamId: string): Error {
+  const error = serviceError(status.FAILED_PRECONDITION, `Event stream '${streamId}' is deleted.`, 'stream-deleted');
+  error.metadata.set('stream-name', streamId);
+  return error;
+}
+
+function maxAppendSizeError(maxAppendSize: number): Error {
+  const error = serviceError(status.INVALID_ARGUMENT, `Maximum Append Size of ${maxAppendSize} Exceeded.`, 'maximum-append-size-exceeded');
+  error.metadata.set('maximum-append-size', String(maxAppendSize));
+  return error;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -525,14 +956,17 @@ function readCount(readOptions: ReadReq.Options): number {
   return count > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(count);
 }
 
-function expectedFromAppend(appendOptions: AppendReq.Options): Expected {
-  if (appendOptions.hasRevision()) return { kind: 'revision', revision: BigInt(appendOptions.getRevision()) };
+function expectedOf(appendOptions: AppendReq.Options | BatchAppendReq.Options): Expected {
+  if ('hasRevision' in appendOptions && appendOptions.hasRevision()) return { kind: 'revision', revision: BigInt(appendOptions.getRevision()) };
+  if ('hasStreamPosition' in appendOptions && appendOptions.hasStreamPosition()) {
+    return { kind: 'revision', revision: BigInt(appendOptions.getStreamPosition()) };
+  }
   if (appendOptions.hasNoStream()) return { kind: 'no_stream' };
   if (appendOptions.hasStreamExists()) return { kind: 'stream_exists' };
   return { kind: 'any' };
 }
 
-function toProposed(message: AppendReq.ProposedMessage): Proposed {
+function toProposed(message: AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage): Proposed {
   const id = uuidString(message.getId());
   const metadata = message.getMetadataMap();
   const type = metadata.get('type');

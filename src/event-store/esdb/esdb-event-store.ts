@@ -10,11 +10,29 @@
  * - System data ($-prefixed streams or event types: settings, stats, stream metadata, ...) is never
  *   returned by readAll / subscribeToAll / headPosition.
  * - subscribeToAll resubscribes forever (until close) from the last event it received, with backoff.
+ * - Failures the server sends are mapped to the port's errors (see translateError): a tombstoned
+ *   stream → StreamDeletedError, MaxAppendSize → AppendTooLargeError, missing rights →
+ *   EventStoreAccessDeniedError, a leader change / restart / timeout → EventStoreUnavailableError.
+ * - Retries (bounded: RETRY_DELAYS_MS): a NotLeader answer (the server did not handle the call and
+ *   the client has switched to the leader it named) is retried for every call; an ambiguous failure
+ *   (unavailable, timed out: the append may or may not have been written) only for reads and for
+ *   appends with an exact expected revision, which the server recognises as already written from the
+ *   stream itself (with 'any' it only knows recent ids from an in-memory cache a restart empties).
+ * - readStream refuses a stream whose first events the server no longer returns (operator-set
+ *   $maxCount / $maxAge / $tb): StreamTruncatedError.
  */
 import { randomUUID } from 'node:crypto';
 import {
   ANY,
+  AccessDeniedError as EsdbAccessDeniedError,
   BACKWARDS,
+  CancelledError as EsdbCancelledError,
+  DeadlineExceededError as EsdbDeadlineExceededError,
+  MaxAppendSizeExceededError as EsdbMaxAppendSizeExceededError,
+  NotLeaderError as EsdbNotLeaderError,
+  StreamDeletedError as EsdbStreamDeletedError,
+  TimeoutError as EsdbTimeoutError,
+  UnavailableError as EsdbUnavailableError,
   END,
   EventStoreDBClient,
   FORWARDS,
@@ -38,8 +56,13 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
+  AppendTooLargeError,
+  EventStoreAccessDeniedError,
+  EventStoreUnavailableError,
   IdempotencyConflictError,
+  StreamDeletedError,
   StreamNotFoundError,
+  StreamTruncatedError,
   WrongExpectedRevisionError,
   matchesFilter,
   type AppendResult,
@@ -62,6 +85,8 @@ const POSITION_DIGITS = 20;
 const READ_ALL_BATCH = 256;
 const HEAD_BATCH = 32;
 const DISPOSE_TIMEOUT_MS = 5_000;
+/** Waits before the 2nd and 3rd attempt of a retryable call (see the header). */
+const RETRY_DELAYS_MS = [50, 250];
 
 interface TrackedRead {
   destroy(error?: Error): unknown;
@@ -82,6 +107,8 @@ export interface EventStoreDbEventStoreOptions {
   backoff?: Partial<ResubscribeBackoff>;
   /** Called whenever a subscription dropped and is about to be re-established (for logging/metrics). */
   onSubscriptionDropped?: (info: { error: unknown; attempt: number; delayMs: number; resumeFrom: string | 'start' | 'end' }) => void;
+  /** Called before a call is retried (see the header): for logging and specs. */
+  onRetry?: (info: { what: string; error: unknown; attempt: number }) => void;
 }
 
 /** Encodes an $all commit position as the port's opaque, sortable position string. */
@@ -113,6 +140,34 @@ function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
       if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`Invalid expected revision ${expected}`);
       return BigInt(expected);
   }
+}
+
+/** True for the expected revisions whose retries the server checks against the stream itself. */
+function isExact(expected: ExpectedRevision): boolean {
+  return typeof expected === 'number' || expected === 'no_stream';
+}
+
+/**
+ * The port's error for a failure the client reports (others are returned unchanged). `operation`
+ * and `streamId` only make the messages precise.
+ */
+export function translateError(error: unknown, operation: string, streamId?: string): unknown {
+  if (error instanceof EsdbStreamDeletedError) return new StreamDeletedError(streamId ?? error.streamName ?? '(unknown stream)');
+  if (error instanceof EsdbMaxAppendSizeExceededError) return new AppendTooLargeError(streamId ?? '(unknown stream)', error.maxAppendSize);
+  if (error instanceof EsdbAccessDeniedError) return new EventStoreAccessDeniedError(operation, streamId);
+  if (error instanceof EsdbNotLeaderError) {
+    return new EventStoreUnavailableError(`the node is not the leader any more (leader: ${error.leader.address}:${error.leader.port})`, { cause: error });
+  }
+  if (error instanceof EsdbUnavailableError) return new EventStoreUnavailableError(`unreachable or not ready (${error.message})`, { cause: error });
+  if (error instanceof EsdbDeadlineExceededError || error instanceof EsdbTimeoutError) {
+    return new EventStoreUnavailableError(`${operation} timed out`, { cause: error });
+  }
+  if (error instanceof EsdbCancelledError) return new EventStoreUnavailableError(`${operation} was cancelled by the server`, { cause: error });
+  return error;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function decodeJson(value: unknown): unknown {
@@ -177,6 +232,8 @@ export class EventStoreDbEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision = 'any'): Promise<AppendResult> {
     this.assertOpen();
     if (events.length === 0) throw new RangeError(`append to ${streamId} needs at least one event`);
+    const expected = toEsdbExpected(expectedRevision);
+    // The same ids on every attempt: that is what lets the server recognise a retry as already written.
     const ids = events.map((event) => event.id ?? randomUUID());
     const payload = events.map((event, index) =>
       jsonEvent({
@@ -187,16 +244,36 @@ export class EventStoreDbEventStore implements EventStore {
       }),
     );
     try {
-      const result = await this.client.appendToStream(streamId, payload, { expectedRevision: toEsdbExpected(expectedRevision) });
+      const result = await this.withRetry(`append to ${streamId}`, isExact(expectedRevision), () =>
+        this.client.appendToStream(streamId, payload, { expectedRevision: expected }),
+      );
       const nextRevision = Number(result.nextExpectedRevision);
-      // Idempotent (already written) appends may come back without a position: look it up.
-      const commit = result.position?.commit ?? (await this.positionOfRevision(streamId, nextRevision));
+      // Idempotent (already written) appends come back without a position from older servers: look it up.
+      const commit = result.position?.commit ?? (await this.withRetry('read', true, () => this.positionOfRevision(streamId, nextRevision)));
       return { nextRevision, position: formatPosition(commit) };
     } catch (error) {
       if (error instanceof EsdbWrongExpectedVersionError) {
         throw await this.explainWrongExpectedVersion(streamId, events, ids, expectedRevision, error);
       }
-      throw error;
+      throw translateError(error, 'append', streamId);
+    }
+  }
+
+  /**
+   * Runs `call`; retries it (RETRY_DELAYS_MS) after a NotLeader answer, and, when `ambiguousIsSafe`,
+   * after an unavailable / timed-out one. Throws the last failure untranslated.
+   */
+  private async withRetry<T>(what: string, ambiguousIsSafe: boolean, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const retryable =
+          error instanceof EsdbNotLeaderError || (ambiguousIsSafe && translateError(error, what) instanceof EventStoreUnavailableError);
+        if (!retryable || attempt >= RETRY_DELAYS_MS.length || this.closed) throw error;
+        this.options.onRetry?.({ what, error, attempt: attempt + 1 });
+        await delay(RETRY_DELAYS_MS[attempt]);
+      }
     }
   }
 
@@ -210,21 +287,52 @@ export class EventStoreDbEventStore implements EventStore {
       await this.readStream(streamId, { ...options, maxCount: 1 });
       return [];
     }
-    const events: RecordedEvent[] = [];
-    try {
-      for await (const resolved of this.track(this.client.readStream(streamId, { direction, fromRevision, maxCount: options.maxCount }))) {
-        if (resolved.event) events.push(toRecordedEvent(resolved.event));
+    const events = await this.withRetry(`read of ${streamId}`, true, async () => {
+      const read: RecordedEvent[] = [];
+      try {
+        for await (const resolved of this.track(this.client.readStream(streamId, { direction, fromRevision, maxCount: options.maxCount }))) {
+          if (resolved.event) read.push(toRecordedEvent(resolved.event));
+        }
+      } catch (error) {
+        // Thrown lazily, from the iteration, not from readStream() itself.
+        if (error instanceof EsdbStreamNotFoundError) throw new StreamNotFoundError(streamId);
+        throw error;
       }
-    } catch (error) {
-      // Thrown lazily, from the iteration, not from readStream() itself.
-      if (error instanceof EsdbStreamNotFoundError) throw new StreamNotFoundError(streamId);
-      throw error;
-    }
+      return read;
+    }).catch((error: unknown) => {
+      throw translateError(error, 'read', streamId);
+    });
+    this.assertComplete(streamId, options, events);
     return events;
+  }
+
+  /**
+   * The server hides a stream's oldest events when its metadata says so ($maxCount, $maxAge, $tb) and
+   * then simply starts the read later. A forwards read must start where asked (revision 0 by default),
+   * a backwards read that reaches the start must end at revision 0; a forwards read from the start
+   * that returns nothing although the stream exists (a missing one is StreamNotFound) means every
+   * event is hidden.
+   */
+  private assertComplete(streamId: string, options: ReadStreamOptions, events: readonly RecordedEvent[]): void {
+    if (options.direction === 'backwards') {
+      const reachedStart = options.maxCount === undefined || events.length < options.maxCount;
+      const last = events[events.length - 1];
+      if (reachedStart && last && last.revision > 0) throw new StreamTruncatedError(streamId, 0, last.revision);
+      return;
+    }
+    const expectedFirst = options.fromRevision ?? 0;
+    if (events.length > 0 && events[0].revision > expectedFirst) throw new StreamTruncatedError(streamId, expectedFirst, events[0].revision);
+    if (events.length === 0 && expectedFirst === 0) throw new StreamTruncatedError(streamId, 0, -1);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
+    return this.withRetry('read of $all', true, () => this.readAllOnce(options)).catch((error: unknown) => {
+      throw translateError(error, 'read of $all');
+    });
+  }
+
+  private async readAllOnce(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const limit = options.maxCount ?? Number.POSITIVE_INFINITY;
     const result: RecordedEvent[] = [];
     if (limit <= 0) return result;
@@ -262,7 +370,9 @@ export class EventStoreDbEventStore implements EventStore {
 
   async headPosition(): Promise<string | null> {
     this.assertOpen();
-    const commit = await this.headCommit(false);
+    const commit = await this.withRetry('read of $all', true, () => this.headCommit(false)).catch((error: unknown) => {
+      throw translateError(error, 'read of $all');
+    });
     return commit === null ? null : formatPosition(commit);
   }
 
@@ -464,7 +574,7 @@ class EsdbAllSubscription implements EventSubscription {
           this.backoff.maxDelayMs,
           this.backoff.initialDelayMs * this.backoff.factor ** (attempt - 1),
         );
-        this.onDropped?.({ error: failure, attempt, delayMs, resumeFrom: this.describeResume() });
+        this.onDropped?.({ error: translateError(failure, 'subscription to $all'), attempt, delayMs, resumeFrom: this.describeResume() });
         await this.sleep(delayMs);
       }
     } finally {
