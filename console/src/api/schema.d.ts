@@ -1263,7 +1263,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format), for a scraper */
+        /**
+         * Prometheus metrics (text exposition format), for a scraper
+         * @description With METRICS_TOKEN set: send `Authorization: Bearer <METRICS_TOKEN>`. Without it: open when METRICS_ENABLED=true (default outside production), 404 otherwise.
+         */
         get: operations["MetricsController_metrics"];
         put?: never;
         post?: never;
@@ -3748,6 +3751,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     AdminsController_deactivate: {
@@ -4425,6 +4437,15 @@ export interface operations {
             };
             /** @description The current password is wrong or the new one breaks the password policy */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5497,6 +5518,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7522,6 +7552,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomerQueriesController_notes: {
@@ -8110,6 +8149,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomerActivityWriteController_recordPayment: {
@@ -8309,6 +8357,15 @@ export interface operations {
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8578,6 +8635,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10227,6 +10293,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     ProjectionsAdminController_stop: {
@@ -10993,6 +11068,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description metrics.token_required: METRICS_TOKEN is set and the request does not bear it (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description metrics.disabled: neither METRICS_TOKEN nor METRICS_ENABLED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

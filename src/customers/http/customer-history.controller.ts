@@ -9,7 +9,7 @@ import {
   CUSTOMER_DIFF_SCHEMA,
   CUSTOMER_STATE_SCHEMA,
 } from './customer-history.openapi.js';
-import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
+import { CurrentPartnerScope, RequirePermission, RateLimit } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory, HISTORY_CSV_COLUMNS, historyCsvRows } from '../application/customer-history.js';
 import { csvRows, EXPORT_CONTENT_TYPES } from '../../common/exports.js';
@@ -38,6 +38,7 @@ export class CustomerHistoryController {
   }
 
   @Get('state')
+  @RateLimit('expensive')
   @ApiOperation({ summary: 'Time travel: the customer as of a time or a revision', description: '?asOf=<ISO time> or ?revision=<n>; both: whichever is earlier' })
   @ApiOkResponse({ description: 'The customer as it was', schema: CUSTOMER_STATE_SCHEMA })
   async state(@Param('id', customerIdPipe) id: number, @Query() query: StateQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
@@ -68,6 +69,7 @@ export class CustomerHistoryController {
   }
 
   @Get('audit/export')
+  @RateLimit('expensive')
   @ApiOperation({
     summary: 'History export (download)',
     description:
