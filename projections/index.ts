@@ -1,8 +1,10 @@
+import { chainHeadsProjection } from './chain-heads/chain-heads.projection.js';
 import type { Projection } from '../src/projections-runtime/projection.js';
 import { customerActivityProjection } from './customer-activity/customer-activity.projection.js';
 import { customerListProjection } from './customer-list/customer-list.projection.js';
 import { customerProfileProjection } from './customer-profile/customer-profile.projection.js';
 import { customerStatsProjection } from './customer-stats/customer-stats.projection.js';
+import { customerTemporalProjection } from './customer-temporal/customer-temporal.projection.js';
 import { referenceDataProjection } from './reference-data/reference-data.projection.js';
 import { streamSummaryProjection } from './stream-summary/stream-summary.projection.js';
 
@@ -17,5 +19,7 @@ export const allProjections: Projection<any>[] = [
   customerProfileProjection,
   customerActivityProjection,
   customerStatsProjection,
+  customerTemporalProjection,
   referenceDataProjection,
+  chainHeadsProjection,
 ];

@@ -26,6 +26,14 @@ const request = {
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
 } satisfies Record<string, RuleCode>;
 
+/** Reasons on writes (every write body may carry `reason`; the customer settings can require one). */
+const reason = {
+  'reason.required': {
+    status: 422,
+    meaning: 'The customer settings (`reasonRequiredFor`) require a `reason` for this action and the body gave none; `errors[]` names `reason`',
+  },
+} satisfies Record<string, RuleCode>;
+
 const revision = {
   'revision.precondition_failed': { status: 412, meaning: 'The resource changed since the revision sent in `If-Match`; read it again and retry' },
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
@@ -50,6 +58,11 @@ const auth = {
   'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
 } satisfies Record<string, RuleCode>;
 
+/** The customer's portal door (impersonation tokens). */
+const portal = {
+  'portal.invalid_token': { status: 401, meaning: 'The portal token (from `POST /customers/{id}/impersonate`) is unknown, expired or ended' },
+} satisfies Record<string, RuleCode>;
+
 const server = {
   'server.internal_error': { status: 500, meaning: 'An unexpected error; nothing about it is disclosed (it is logged)' },
   'server.unavailable': { status: 503, meaning: 'A dependency (database, event store) is unavailable; retry after `Retry-After` seconds' },
@@ -66,6 +79,21 @@ const live = {
 
 const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
+} satisfies Record<string, RuleCode>;
+
+/** The anchors of the hash chains (GET /audit/anchors). */
+const audit = {
+  'audit.anchor_not_found': { status: 404, meaning: 'The stream is in no anchor of that sequence (or no such anchor; a partner-restricted admin gets no proofs)' },
+} satisfies Record<string, RuleCode>;
+
+/**
+ * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
+ * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
+ */
+const automation = {
+  'automation.unknown_kind': { status: 409, meaning: 'A due action of a kind no handler is registered for (recorded as failed, nothing done)' },
+  'automation.invalid_action': { status: 422, meaning: 'A due action whose command the decider found malformed (recorded as failed with the field errors, nothing done)' },
+  'automation.attempts_exhausted': { status: 503, meaning: 'A due action that failed on infrastructure errors (database, event store) ten times; recorded as failed, nothing done' },
 } satisfies Record<string, RuleCode>;
 
 const customer = {
@@ -88,10 +116,21 @@ const customer = {
   'customer.note.not_found': { status: 404, meaning: 'No such note on this customer' },
   'customer.cap.grant.not_found': { status: 404, meaning: 'No such CAP grant on this customer' },
   'customer.cap.grant_already_revoked': { status: 409, meaning: 'The CAP grant is already revoked' },
+  'customer.cap.grant_already_expired': { status: 409, meaning: 'The CAP grant has already expired (the automation recorded it)' },
+  'customer.voip.already_expired': { status: 409, meaning: 'The VoIP account has already expired at this expiry time' },
+  'customer.automation.disabled': { status: 409, meaning: 'An automatic rule was not taken: its switch is off in the customer settings (for the customer\'s partner)' },
+  'customer.automation.not_due': { status: 409, meaning: 'An automatic rule was not taken: its condition does not hold (any more) at its due time, or that time has not come' },
+  'customer.automation.not_blocked_automatically': { status: 409, meaning: 'The automation lifts or follows up only its own blocks; this customer was blocked by hand (or is not blocked)' },
   'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
   'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
+  'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
+  'customer.erase.balance_not_zero': { status: 409, meaning: 'The personal data is not erased while the balance is not zero: settle it first (money movements stay after an erasure)' },
+  'customer.erase.requires_inactive': { status: 409, meaning: 'The customer settings (`erasureRequires: inactive`) allow erasing only an Inactive customer' },
+  'customer.erase.requires_deleted': { status: 409, meaning: 'The customer settings (`erasureRequires: deleted`) allow erasing only a deleted customer' },
+  'customer.erase.already_erased': { status: 409, meaning: 'The personal data of this customer was already erased' },
+  'customer.personal_data_erased': { status: 409, meaning: 'The personal data of this customer was erased: the change would record new personal data (name, contacts, address, comment or note text …)' },
   'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
   'customer.account_number.taken': { status: 409, meaning: 'The VoIP account number is not available (unique over every partner, never reused; the answer never says who holds it)' },
   'customer.additional_field.taken': { status: 409, meaning: 'The value of a unique additional field is not available (unique over every partner; the answer never says who holds it)' },
@@ -136,7 +175,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...audit, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

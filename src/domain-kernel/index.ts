@@ -11,5 +11,6 @@ export * from './errors.js';
 export * from './decider.js';
 export * from './patterns.js';
 export * from './limits.js';
+export * from './clock.js';
 export { js, type EventCatalogEntry, type JsonSchema } from './json-schema.js';
 export { FieldErrors, isEmail, isPhone, isDate, parseDateTime, isTimeZone } from './validation.js';

@@ -16,6 +16,7 @@ import { customerActivityProjection } from '../../projections/customer-activity/
 import { customerListProjection } from '../../projections/customer-list/customer-list.projection.js';
 import { customerProfileProjection } from '../../projections/customer-profile/customer-profile.projection.js';
 import { customerStatsProjection } from '../../projections/customer-stats/customer-stats.projection.js';
+import { customerTemporalProjection } from '../../projections/customer-temporal/customer-temporal.projection.js';
 import { databaseBackends, openTestPostgres, postgresUrl } from '../support/test-databases.js';
 import { appendEvents, eventLogProjection, eventually, expectedEventLog, openFixture, readEverything, tableContents, type Fixture } from '../projections-runtime/support.js';
 import { variedHistory } from './history.js';
@@ -139,7 +140,7 @@ describe.each(databaseBackends)('by-stream rebuild on $name', ({ open }) => {
   it('customer projections: a by-stream rebuild with appends during it equals a plain global-order build, indexes included', async () => {
     const history = variedHistory(16);
     const events = history.events;
-    const projections: Projection<any>[] = [customerListProjection, customerProfileProjection, customerStatsProjection];
+    const projections: Projection<any>[] = [customerListProjection, customerProfileProjection, customerStatsProjection, customerTemporalProjection];
     const half = Math.floor(events.length / 2);
     const share = Math.ceil((events.length - half) / projections.length);
     await history.appendTo(fixture.store, events.slice(0, half));

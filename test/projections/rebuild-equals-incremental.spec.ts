@@ -10,13 +10,14 @@ import { customerActivityProjection } from '../../projections/customer-activity/
 import { customerListProjection } from '../../projections/customer-list/customer-list.projection.js';
 import { customerProfileProjection } from '../../projections/customer-profile/customer-profile.projection.js';
 import { customerStatsProjection } from '../../projections/customer-stats/customer-stats.projection.js';
+import { customerTemporalProjection } from '../../projections/customer-temporal/customer-temporal.projection.js';
 import { referenceDataProjection } from '../../projections/reference-data/reference-data.projection.js';
 import { databaseBackends } from '../support/test-databases.js';
 import { openFixture, tableExists, type Fixture } from '../projections-runtime/support.js';
 import { variedHistory } from './history.js';
 import { dumpTables } from './projection-harness.js';
 
-const PROJECTIONS: Projection<any>[] = [customerListProjection, customerProfileProjection, customerActivityProjection, customerStatsProjection, referenceDataProjection];
+const PROJECTIONS: Projection<any>[] = [customerListProjection, customerProfileProjection, customerActivityProjection, customerStatsProjection, customerTemporalProjection, referenceDataProjection];
 
 describe.each(databaseBackends)('rebuild from zero equals the incremental build on $name', ({ open }) => {
   let fixture: Fixture;

@@ -6,6 +6,7 @@ import { AppModule } from '../../src/app.module.js';
 import type { TokenPair } from '../../src/auth/auth.service.js';
 import { IN_MEMORY, loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { configureHttpApp } from '../../src/http-app.js';
+import { CLOCK, type Clock } from '../../src/domain-kernel/clock.js';
 import { createFreshPostgresDatabase, postgresUrl } from './test-databases.js';
 
 /** supertest's agent: default headers on every request. */
@@ -33,14 +34,16 @@ export interface TestApp {
  * Boots the whole app as main.ts does, on a fresh database: the real PostgreSQL server when
  * DATABASE_URL is set (a new database per call), otherwise an in-memory PGlite.
  */
-export async function startTestApp(options: { env?: NodeJS.ProcessEnv; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: NodeJS.ProcessEnv; databaseUrl?: string; /** Replaces the system clock (CLOCK), e.g. a ManualClock. */ clock?: Clock } = {}): Promise<TestApp> {
   const fresh = options.databaseUrl || !postgresUrl ? undefined : await createFreshPostgresDatabase();
   const databaseUrl = options.databaseUrl ?? fresh?.url;
   const config = loadAppConfig(
     { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
     { dataDir: IN_MEMORY, port: 0 },
   );
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  if (options.clock) builder.overrideProvider(CLOCK).useValue(options.clock);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
   configureHttpApp(app, config);
   await app.listen(0, '127.0.0.1');

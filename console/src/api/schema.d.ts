@@ -109,6 +109,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/anchors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The anchors of the hash chains, newest first, and a Merkle proof of one stream
+         * @description Each anchor is a ChainHeadsAnchored event of the audit-anchors stream: the Merkle root over every stream head. ?streamId= adds `proof`: the stream's anchored head, its leaf hash and the path to the root of the anchor (?sequence=, default the newest).
+         */
+        get: operations["AnchorsController_list"];
+        put?: never;
+        /**
+         * Anchor the chain heads now
+         * @description Waits (bounded) for the chain heads read model to reach the newest event, then anchors what moved. Nothing moved: nothing written (skipped: unchanged).
+         */
+        post: operations["AnchorsController_anchor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -553,6 +577,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase the personal data (crypto-shredding)
+         * @description Destroys the customer's data key and records CustomerPersonalDataErased {reason}: from then on name, emails, phones, addresses, date of birth, identification, company contact, geo, comment and note texts and contacts read "[erased]" in the profile, list, timeline, time travel, events, feed, SSE, Socket.IO and exports; history, money movements and the hash chain stay. The reason is required (422). Refused while the balance is not zero (409 customer.erase.balance_not_zero), when the customer settings require an inactive or deleted customer (409 customer.erase.requires_inactive / requires_deleted), and when already erased (409 customer.erase.already_erased). Afterwards no new personal data can be recorded (409 customer.personal_data_erased).
+         */
+        post: operations["CustomersWriteController_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/events": {
         parameters: {
             query?: never;
@@ -837,7 +881,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Customer counts per status, billing type, category, partner and location (deleted excluded) */
+        /**
+         * Customer counts per status, billing type, category, partner and location (deleted excluded)
+         * @description ?asOf=<ISO time>: the counts as they were then (event time), answered from the temporal read model; partner-scoped like every read.
+         */
         get: operations["CustomerQueriesController_stats"];
         put?: never;
         post?: never;
@@ -1004,6 +1051,40 @@ export interface paths {
         patch: operations["PartnersWriteController_renamePartner"];
         trace?: never;
     };
+    "/api/v1/portal/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the portal session of this token */
+        post: operations["PortalController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's own account, as the portal shows it (portal token) */
+        get: operations["PortalController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projections": {
         parameters: {
             query?: never;
@@ -1011,7 +1092,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every projection: active version, position, lag, rebuild in progress, errors */
+        /** Every projection: active version, position, lag, rebuild in progress, errors, and the rebuild this instance runs or last ran */
         get: operations["ProjectionsAdminController_list"];
         put?: never;
         post?: never;
@@ -1150,6 +1231,10 @@ export interface components {
             }[];
             /** @description Global position of the event */
             position: string;
+            /** @description Why, as the write said (the `reason` of its body); null when it gave none */
+            reason: string | null;
+            /** @description On the events of a revert: the revision whose change they undid */
+            revertedRevision?: number;
             revision: number;
             /**
              * @description One sentence for a person
@@ -1183,6 +1268,8 @@ export interface components {
             geo?: components["schemas"]["GeoDto"] | null;
             /** @example Billing */
             label?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street: string;
             street2?: string | null;
             zipCode?: string | null;
@@ -1190,6 +1277,8 @@ export interface components {
         AddCommentDto: {
             /** @default false */
             pinned: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
             /**
              * @default comment
@@ -1202,6 +1291,8 @@ export interface components {
             email?: string | null;
             name: string;
             phone?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: string | null;
         };
         AdditionalAddress: {
@@ -1275,6 +1366,8 @@ export interface components {
             name: string;
             /** @description Allowed values of select and multiselect fields */
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @default false */
             required: boolean;
             /** @default true */
@@ -1308,6 +1401,8 @@ export interface components {
             max?: number | null;
             min?: number | null;
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             required?: boolean;
             showInCreateForm?: boolean;
             showInList?: boolean;
@@ -1346,6 +1441,8 @@ export interface components {
              * @default false
              */
             popup: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
         };
         /** @description Additional addresses, in one page (nextCursor is null) */
@@ -1395,6 +1492,8 @@ export interface components {
             /** @description Inventory item id */
             itemId: string;
             productName: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @default assigned
              * @enum {string}
@@ -1514,7 +1613,87 @@ export interface components {
             /** @description The customer's stream revision after the write (also the ETag) */
             revision: number;
         };
+        ChainAnchor: {
+            /**
+             * Format: date-time
+             * @description When the anchor was taken
+             */
+            at: string;
+            /** @description Heads that moved since the previous anchor */
+            changed: number;
+            /** @description Position of the newest event this anchor covers */
+            coversPosition: string;
+            /** @description The anchor event's own chain hash (anchors chain to each other) */
+            hash: string | null;
+            /** @description Global position of the anchor event */
+            position: string;
+            previousRoot: string | null;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @description Merkle root (sha256 hex) over every stream head, leaves sorted by stream id */
+            root: string;
+            /** @description 1, 2, …: the place in the audit-anchors stream */
+            sequence: number;
+            /** @description Streams (leaves) anchored */
+            streams: number;
+            /** @enum {string} */
+            trigger: "schedule" | "request";
+        };
+        ChainAnchorList: {
+            /** @description Newest first */
+            items: components["schemas"]["ChainAnchor"][];
+            /** @description Pass as ?cursor= for older anchors; null on the last page */
+            nextCursor: string | null;
+            proof?: components["schemas"]["ChainAnchorProof"] | null;
+        };
+        ChainAnchorProof: {
+            leaf: {
+                /** @description sha256(0x00 ‖ {"headHash","revision","streamId"} as JSON) */
+                hash: string;
+                /** @description The chain hash of the event at that revision */
+                headHash: string | null;
+                /** @description The anchored head revision */
+                revision: number;
+                streamId: string;
+            };
+            /** @description Sibling hashes from the leaf up to the root */
+            path: {
+                hash: string;
+                /**
+                 * @description Where the sibling sits: the parent is sha256(0x01 ‖ left ‖ right) over the raw digests
+                 * @enum {string}
+                 */
+                side: "left" | "right";
+            }[];
+            root: string;
+            /** @description The tree rebuilt from the stored heads has the root the anchor recorded */
+            rootMatches: boolean;
+            sequence: number;
+            /** @description The path leads from the leaf to the root */
+            verified: boolean;
+        };
+        ChainAnchorRun: {
+            anchor: components["schemas"]["ChainAnchor"] | null;
+            /**
+             * @description Why not: no head moved since the last anchor, or another instance is writing one
+             * @enum {string}
+             */
+            skipped?: "unchanged" | "busy";
+            /** @description An anchor was appended */
+            written: boolean;
+        };
         ChainVerification: {
+            /** @description The head the newest anchor recorded for this stream; absent before the stream is first anchored */
+            anchor?: {
+                /** Format: date-time */
+                anchoredAt: string;
+                headHash: string | null;
+                /** @description The head revision it recorded for this stream */
+                revision: number;
+                root: string;
+                /** @description The newest anchor (GET /audit/anchors) */
+                sequence: number;
+            };
             chained: number;
             customerId: number;
             events: number;
@@ -1522,11 +1701,14 @@ export interface components {
             headHash: string | null;
             /** @description Why the chain breaks at firstBrokenRevision */
             reason?: string;
-            /** @enum {string} */
-            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap";
+            /**
+             * @description head_behind_anchor: the stream ends before its anchored head (a cut-off tail); anchored_head_changed: the event at the anchored head changed
+             * @enum {string}
+             */
+            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap" | "head_behind_anchor" | "anchored_head_changed";
             /** @description Events older than the chain: reported, not failed */
             unchained: number;
-            /** @description True when every chained event matches its hash and its predecessor */
+            /** @description True when every chained event matches its hash and its predecessor, and the stream reaches the head its last anchor recorded */
             verified: boolean;
         };
         ChangeBillingTypeDto: {
@@ -1545,7 +1727,9 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         ChangeStatusDto: {
             /** @description Why; recorded in the event */
@@ -1644,6 +1828,8 @@ export interface components {
              * @description At least 10 characters, at most 72 bytes
              */
             password: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @description A built-in or custom role name (GET /roles)
              * @example manager
@@ -1704,6 +1890,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -1760,6 +1948,11 @@ export interface components {
             login: string;
             notes: components["schemas"]["Note"][];
             partnerId: number;
+            /**
+             * Format: date-time
+             * @description When the personal data was erased (POST /customers/{id}/erase): its fields read "[erased]" since; null while not erased
+             */
+            personalDataErasedAt: string | null;
             phones: string[];
             /** @description Stream revision (the ETag; send it as If-Match) */
             revision: number;
@@ -1856,11 +2049,28 @@ export interface components {
         CustomerSettings: {
             accountNumberLength: number;
             accountNumberPrefix: string;
+            /** @description Recurring customers: Blocked when the balance stays below the minimum balance (minus the credit limit for postpaid) past payment due + blocking period days; Active again once paid. Default false */
+            automaticBlocking: boolean;
+            /** @description An automatically blocked customer still unpaid after its grace period days becomes Inactive. Default false */
+            automaticDeactivation: boolean;
+            /** @description Per partner id: the switches that differ from the general ones */
+            automationByPartner: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             /**
              * Format: date-time
              * @description When the settings last changed; null while the defaults apply
              */
             changedAt: string | null;
+            /**
+             * @description What POST /customers/{id}/erase requires besides a zero balance: nothing more, an Inactive customer, or a deleted one
+             * @enum {string}
+             */
+            erasureRequires: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             loginLength: number;
             /** @description Pattern of generated logins */
@@ -1871,6 +2081,10 @@ export interface components {
             passwordPattern: string;
             /** @description Digits of a VoIP PIN */
             pinLength: number;
+            /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
+            prepaidAutomaticBlocking: boolean;
+            /** @description Customer actions that must carry a `reason` (else 422 reason.required) */
+            reasonRequiredFor: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -1880,6 +2094,24 @@ export interface components {
              * @example
              */
             accountNumberPrefix: string;
+            /** @description Recurring customers: blocked automatically past payment due + blocking period; Active again once paid */
+            automaticBlocking?: boolean;
+            /** @description Automatically blocked customers still unpaid after their grace period become Inactive */
+            automaticDeactivation?: boolean;
+            /** @description Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map) */
+            automationByPartner?: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             /** @example 6 */
             loginLength: number;
@@ -1892,6 +2124,12 @@ export interface components {
             passwordPattern: string;
             /** @example 6 */
             pinLength: number;
+            /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
+            prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -1901,6 +2139,24 @@ export interface components {
              * @example
              */
             accountNumberPrefix?: string;
+            /** @description Recurring customers: blocked automatically past payment due + blocking period; Active again once paid */
+            automaticBlocking?: boolean;
+            /** @description Automatically blocked customers still unpaid after their grace period become Inactive */
+            automaticDeactivation?: boolean;
+            /** @description Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map) */
+            automationByPartner?: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset?: string;
             /** @example 6 */
             loginLength?: number;
@@ -1913,6 +2169,12 @@ export interface components {
             passwordPattern?: string;
             /** @example 6 */
             pinLength?: number;
+            /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
+            prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
@@ -1960,10 +2222,14 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         EditCommentDto: {
             pinned?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
             /** @enum {string} */
             type?: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
@@ -1972,7 +2238,13 @@ export interface components {
             /** @enum {string} */
             kind?: "internal" | "debtor";
             popup?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
+        };
+        EraseDto: {
+            /** @description Why the personal data is erased (e.g. the request it answers); required, recorded in the event */
+            reason: string;
         };
         EventCatalog: {
             /** @description JSON Schema of the envelope every event comes in */
@@ -2121,6 +2393,8 @@ export interface components {
         NamedEntityDto: {
             /** @example North ISP */
             name: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         Note: {
             /** Format: date-time */
@@ -2242,6 +2516,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -2266,6 +2542,19 @@ export interface components {
             /** @description The customer's stream revision after the write (also the ETag) */
             revision: number;
         };
+        PersonalDataErased: {
+            customerId: number;
+            /**
+             * @description Always true: the data key is destroyed; personal fields read "[erased]" everywhere from now on
+             * @enum {boolean}
+             */
+            erased: true;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
+            revision: number;
+        };
         PinRevealed: {
             customerId: number;
             pin: string;
@@ -2274,6 +2563,30 @@ export interface components {
             position: string | null;
             /** @description Stream revision of the customer after the write (also the ETag) */
             revision: number;
+        };
+        PortalMe: {
+            /** @description In the currency of the customer settings */
+            balance: number;
+            billingType: string;
+            bonusMegabytesTotal: number;
+            city: string | null;
+            customerId: number;
+            emails: string[];
+            fullName: string;
+            login: string;
+            phones: string[];
+            session: {
+                /**
+                 * Format: date-time
+                 * @description When the portal token stops working
+                 */
+                expiresAt: string;
+                /** @description Always true today: the session was opened by an admin through POST /customers/{id}/impersonate */
+                impersonated: boolean;
+            };
+            status: string;
+            street: string | null;
+            zipCode: string | null;
         };
         PortalToken: {
             customerId: number;
@@ -2338,9 +2651,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Every projection, in one page */
+        /** @description Every projection, in one page, each with the rebuild this instance runs or last ran (null: none since it started) */
         ProjectionList: {
-            items: components["schemas"]["ProjectionStatus"][];
+            items: (components["schemas"]["ProjectionStatus"] & {
+                rebuildJob: components["schemas"]["RebuildJob"] | null;
+            })[];
             /** @description Pass as ?cursor= for the next page; null on the last page */
             nextCursor: string | null;
             /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
@@ -2405,6 +2720,10 @@ export interface components {
             /** @description Event type (GET /events/catalog) */
             type: string;
         };
+        ReasonBody: {
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+        };
         ReasonDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
@@ -2454,6 +2773,8 @@ export interface components {
             /** @example 9.99 */
             amount: number;
             description: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RecordPaymentDto: {
@@ -2462,6 +2783,8 @@ export interface components {
             /** @enum {string|null} */
             method?: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
             note?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RefreshDto: {
@@ -2513,6 +2836,8 @@ export interface components {
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @description Discard an unfinished rebuild and start again from zero (default: resume it) */
             restart?: boolean;
         };
@@ -2575,6 +2900,8 @@ export interface components {
              * @description A new password; ends the admin’s other sessions
              */
             password?: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: Record<string, never>;
         };
         VoipDto: {
@@ -2671,7 +2998,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2828,7 +3158,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The removed definition */
             200: {
@@ -2877,6 +3211,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3380,7 +3732,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The administrator, active */
             200: {
@@ -3438,6 +3794,161 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AnchorsController_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque; the nextCursor of the previous page */
+                cursor?: string;
+                /** @description 1..100 */
+                limit?: number;
+                /** @description The anchor the proof is of (default: the newest) */
+                sequence?: number;
+                /** @description Also answer the Merkle proof of this stream's head (e.g. customer-42) */
+                streamId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The anchors (and the proof) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainAnchorList"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission audit.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description audit.anchor_not_found: the stream is not in that anchor (or outside the admin's partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AnchorsController_anchor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description What the run did, and the newest anchor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainAnchorRun"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission operations (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3810,7 +4321,10 @@ export interface operations {
                 /** @description Also count every match (answer field total) */
                 total?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3972,7 +4486,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4254,7 +4771,10 @@ export interface operations {
                 /** @description Event types (comma separated) */
                 types?: string[];
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4333,6 +4853,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+                    reason?: string | null;
+                } & {
                     [key: string]: unknown;
                 };
             };
@@ -4429,7 +4952,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4609,7 +5135,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the address */
             200: {
@@ -4667,6 +5197,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4907,7 +5446,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5289,7 +5831,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5469,7 +6014,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the comment */
             200: {
@@ -5527,6 +6076,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5655,7 +6213,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5835,7 +6396,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the contact */
             200: {
@@ -5893,6 +6458,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6117,6 +6691,109 @@ export interface operations {
             };
         };
     };
+    CustomersWriteController_erase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseDto"];
+            };
+        };
+        responses: {
+            /** @description {customerId, erased: true, revision, position} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataErased"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.erase (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command (`rule` names it); nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     CustomerHistoryController_events: {
         parameters: {
             query?: {
@@ -6189,7 +6866,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6569,7 +7249,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6749,7 +7432,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the note */
             200: {
@@ -6807,6 +7494,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7712,10 +8408,15 @@ export interface operations {
     CustomerQueriesController_stats: {
         parameters: {
             query?: {
+                /** @description The counts as they were at this time (event time), from the temporal read model; omitted: now */
+                asOf?: string;
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7931,7 +8632,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The ticket and the stream URL that uses it */
             201: {
@@ -7978,6 +8683,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
             422: {
                 headers: {
@@ -7997,7 +8711,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8148,7 +8865,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8224,7 +8944,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The location, deleted */
             200: {
@@ -8282,6 +9006,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8400,7 +9142,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8551,7 +9296,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8627,7 +9375,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The partner, deleted */
             200: {
@@ -8685,6 +9437,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8786,6 +9556,105 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_logout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or already ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer behind the portal token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalMe"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8983,7 +9852,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The job, stopping */
             200: {
@@ -8992,6 +9865,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RebuildJob"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -9014,6 +9896,24 @@ export interface operations {
             };
             /** @description The addressed resource does not exist (or is outside your partners) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9203,7 +10103,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The name of the removed role */
             200: {
@@ -9252,6 +10156,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9359,7 +10281,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };

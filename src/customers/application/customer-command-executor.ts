@@ -1,20 +1,25 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { headOf, linkEvents } from '../../audit/hash-chain.js';
+import { CLOCK, systemClock, type Clock } from '../../domain-kernel/clock.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { PartnerScopes } from '../../auth/partner-scopes.js';
 import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads } from '../../event-sourcing/command-runner.js';
 import type { Decider } from '../../domain-kernel/decider.js';
-import { EVENT_STORE, type EventMetadata, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
+import { EVENT_STORE, IdempotencyConflictError, WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
+import { reasonRequired } from '../../reference-data/domain/index.js';
 import {
   CUSTOMER_RULES,
   DomainRuleViolation,
   customerDecider,
   isValidationFailed,
+  ValidationFailed,
   type FieldError,
   customerStreamId,
   toCustomerView,
+  definedAdditionalFields,
   type AuthorRef,
   type Customer,
   type CustomerCommand,
@@ -25,6 +30,7 @@ import {
 } from '../domain/index.js';
 import { CustomerReservations } from './customer-reservations.js';
 import { ReservingEventStore } from './reserving-event-store.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 
 /** A customer write's answer: the customer view after the write, plus the id of a sub-entity it created. */
@@ -42,6 +48,9 @@ export interface CustomerOutcome {
   position: string | null;
 }
 
+/** The rule of a write without the reason the customer settings require for its action. */
+export const REASON_REQUIRED = 'reason.required';
+
 /** Commands whose decision needs the known partner and location ids. */
 const NEEDS_REFERENCES: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer']);
 /** Commands whose decision needs the additional field definitions. */
@@ -57,6 +66,32 @@ const CREATING_EVENTS: ReadonlySet<string> = new Set([
   'PaymentRecorded',
   'ChargeRecorded',
 ]);
+
+/** What an automatic run decided on the customer's current state. */
+export type AutomaticDecision =
+  /** `reason` goes into the events' metadata (the timeline shows it). */
+  | { command: CustomerCommand; context?: Partial<CustomerContext>; reason?: string | null }
+  | { skip: string };
+
+/** How an automatic command ended. */
+export type AutomaticOutcome =
+  | { kind: 'appended'; events: CustomerEvent[]; revision: number; position: string }
+  /** An earlier run (this or another instance) already appended it: nothing appended now. */
+  | { kind: 'already_applied'; revision: number; position: string }
+  | { kind: 'skipped'; note: string; revision: number };
+
+/**
+ * The event id of the `index`-th event an automatic run identified by `seed` appends: a UUID
+ * (version 8, RFC 9562) from sha256(seed:index). The same run, repeated, appends the same ids,
+ * which the event store answers as a replay.
+ */
+export function derivedEventId(seed: string, index: number | string): string {
+  const hex = createHash('sha256').update(`${seed}:${index}`).digest('hex').slice(0, 32).split('');
+  hex[12] = '8';
+  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 export function authorOf(metadata: EventMetadata): AuthorRef | null {
   return metadata.actor ? { id: metadata.actor.id, name: metadata.actor.name } : null;
@@ -111,7 +146,73 @@ export class CustomerCommandExecutor {
     @Inject(CustomerReservations) private readonly reservations: CustomerReservations,
     @Inject(ReferenceUsage) private readonly usage: ReferenceUsage,
     @Inject(PartnerScopes) private readonly scopes: PartnerScopes,
-  ) {}
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {
+    this.clock ??= systemClock;
+  }
+
+  /**
+   * Runs an automatic command (a due action, no admin behind it): unrestricted by partner scope,
+   * decided by the same decider on the stream as it is now, appended at exactly the revision read
+   * with event ids derived from `seed`. Crash-safe both ways: if a run appended and died before
+   * its caller recorded it, the next run finds the derived id in the stream and appends nothing
+   * (`already_applied`); if it died before appending, the next run decides afresh. A concurrent
+   * writer makes the append fail; the decision is then made again on the new state (bounded).
+   * A refusal of the decider is thrown (DomainRuleViolation / ValidationFailed), nothing appended.
+   */
+  async runAutomatic(
+    customerId: number,
+    decide: (state: CustomerState, revision: number) => AutomaticDecision,
+    options: { seed: string; metadata: EventMetadata; now: string; maxAttempts?: number },
+  ): Promise<AutomaticOutcome> {
+    const streamId = customerStreamId(customerId);
+    const firstId = derivedEventId(options.seed, 0);
+    const maxAttempts = options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const store = new ReservingEventStore(this.store, customerId, {
+        reservations: this.reservations,
+        definitions: () => this.reader.definitions(),
+        recordUsage: (id, references) => this.usage.record(id, references),
+      });
+      const { state, revision, events: loaded } = await loadAggregate(store, streamId, customerDecider);
+      const earlier = loaded.find((event) => event.id === firstId);
+      if (earlier) return { kind: 'already_applied', revision: earlier.revision, position: earlier.position };
+      const decision = decide(state, revision);
+      if ('skip' in decision) return { kind: 'skipped', note: decision.skip, revision };
+      const context: CustomerContext = {
+        now: options.now,
+        actor: authorOf(options.metadata),
+        newId: derivedEventId(options.seed, 'new-id'),
+        ...(decision.context ?? {}),
+      };
+      const events = customerDecider.decide(decision.command, state, context);
+      if (events.length === 0) return { kind: 'skipped', note: 'the decision changed nothing', revision };
+      const toAppend: NewEvent[] = linkEvents(
+        streamId,
+        revision + 1,
+        headOf(loaded[loaded.length - 1]),
+        events.map((event, index) => ({
+          id: derivedEventId(options.seed, index),
+          type: event.type,
+          data: event.data as unknown as Record<string, unknown>,
+          metadata: {
+            ...options.metadata,
+            ...(decision.reason ? { reason: decision.reason } : {}),
+            occurredAt: options.metadata.occurredAt ?? options.now,
+          },
+        })),
+      );
+      try {
+        const result = await store.append(streamId, toAppend, revision < 0 ? 'no_stream' : revision);
+        this.heads.forget(streamId);
+        return { kind: 'appended', events, revision: result.nextRevision, position: result.position };
+      } catch (error) {
+        this.heads.forget(streamId);
+        const retryable = error instanceof WrongExpectedRevisionError || error instanceof IdempotencyConflictError;
+        if (!retryable || attempt >= maxAttempts) throw error;
+      }
+    }
+  }
 
   /** The acting admin's partner scope; an actor that is no known admin is refused as not found. */
   private async scopeOf(customerId: number, options: WriteOptions): Promise<PartnerScope> {
@@ -127,6 +228,7 @@ export class CustomerCommandExecutor {
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerOutcome> {
     const scope = await this.scopeOf(customerId, options);
+    await this.assertReasonGiven(command, options);
     const store = new ReservingEventStore(this.store, customerId, {
       reservations: this.reservations,
       definitions: () => this.reader.definitions(),
@@ -147,6 +249,20 @@ export class CustomerCommandExecutor {
     });
     if (!outcome.state.exists) throw new Error(`Customer ${customerId}: the command left no customer`);
     return { state: outcome.state, events: outcome.events, revision: outcome.revision, position: outcome.position };
+  }
+
+  /**
+   * The customer settings can require a reason for chosen actions (reasonRequiredFor): without one
+   * the command is refused with 422 `reason.required` naming the field, before anything is decided.
+   */
+  private async assertReasonGiven(command: CustomerCommand, options: WriteOptions): Promise<void> {
+    const reason = options.metadata.reason;
+    if (typeof reason === 'string' && reason.trim() !== '') return;
+    const { settings } = (await this.reader.settings()).state;
+    if (!reasonRequired(settings, command.type)) return;
+    throw new ValidationFailed([
+      { field: 'reason', rule: REASON_REQUIRED, message: `reason is required: the customer settings require a reason for ${command.type} (reasonRequiredFor)` },
+    ]);
   }
 
   /**
@@ -182,7 +298,7 @@ export class CustomerCommandExecutor {
       NEEDS_DEFINITIONS.has(command.type) ? this.reader.definitions() : undefined,
     ]);
     return {
-      now: new Date().toISOString(),
+      now: this.clock.now().toISOString(),
       actor: authorOf(options.metadata),
       newId: randomUUID(),
       ...(knownPartnerIds ? { knownPartnerIds } : {}),
@@ -199,11 +315,14 @@ export class CustomerCommandExecutor {
     options: WriteOptions,
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerWrite> {
-    return this.answer(await this.run(customerId, command, options, extraContext));
+    const outcome = await this.run(customerId, command, options, extraContext);
+    return this.answer(outcome, await this.reader.definitions());
   }
 
-  answer(outcome: CustomerOutcome): CustomerWrite {
-    const resource = toCustomerView(outcome.state, { now: new Date().toISOString() }) as CustomerView;
+  /** The view after the write; additional fields only as currently defined (see definedAdditionalFields). */
+  answer(outcome: CustomerOutcome, definitions: readonly AdditionalFieldDefinition[]): CustomerWrite {
+    const view = toCustomerView(outcome.state, { now: new Date().toISOString() }) as CustomerView;
+    const resource = { ...view, additionalFields: definedAdditionalFields(view.additionalFields, definitions) };
     const created = outcome.events.find((event) => CREATING_EVENTS.has(event.type));
     const data = (created?.data ?? {}) as Record<string, unknown>;
     const createdId = CREATED_ID_KEYS.map((key) => data[key]).find((value): value is string => typeof value === 'string');

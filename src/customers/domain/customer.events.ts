@@ -23,6 +23,7 @@ import type {
   PaymentMethod,
   VoipSettings,
 } from './customer.types.js';
+import type { AutomaticMark } from './customer.automation.js';
 
 interface Base {
   customerId: number;
@@ -49,6 +50,8 @@ export interface CustomerCreatedData extends Base, MainInfo, ContactInfo, Postal
 export interface StatusChangedData extends WithChanges, WithReason {
   from: CustomerStatus;
   to: CustomerStatus;
+  /** Present when the billing rules made the change (the actor is then the system): which rule, and when it fell due. */
+  automatic?: AutomaticMark;
 }
 
 export type CustomerCreated = DomainEvent<'CustomerCreated', CustomerCreatedData>;
@@ -88,6 +91,13 @@ export type CapBonusGranted = DomainEvent<
   'CapBonusGranted',
   Base & { grantId: string; megabytes: number; reason: string; expiresAt: string | null; grantedBy: AuthorRef | null }
 >;
+/** The automation: a grant reached its expiresAt (`dueAt`); `at` is when that was recorded. */
+export type CapBonusExpired = DomainEvent<'CapBonusExpired', Base & WithReason & { grantId: string; megabytes: number; expiresAt: string; dueAt: string }>;
+/** The automation: the VoIP account reached its expiry (`expiresAt`, from the expiry date or the valid days); no new calls. */
+export type VoipAccountExpired = DomainEvent<
+  'VoipAccountExpired',
+  Base & WithReason & { accountNumber: string; expiresAt: string; expiryDate: string | null; validDays: number | null; dueAt: string }
+>;
 export type CapBonusRevoked = DomainEvent<'CapBonusRevoked', Base & WithReason & { grantId: string; megabytes: number }>;
 export type HardwareAssigned = DomainEvent<
   'HardwareAssigned',
@@ -118,6 +128,12 @@ export type PaymentRecorded = DomainEvent<
   WithChanges & { paymentId: string; amount: number; method: PaymentMethod | null; reference: string | null; note: string | null }
 >;
 export type ChargeRecorded = DomainEvent<'ChargeRecorded', WithChanges & { chargeId: string; amount: number; description: string; reference: string | null }>;
+/**
+ * The customer's personal data was erased (crypto-shredding): its data key is destroyed, so every
+ * personal value of its events reads "[erased]" from now on. `fields`: the personal fields
+ * (PERSONAL_FIELDS) plus comments, notes, contacts and additional addresses. No personal value in it.
+ */
+export type CustomerPersonalDataErased = DomainEvent<'CustomerPersonalDataErased', Base & { reason: string; fields: string[] }>;
 
 export type CustomerEvent =
   | CustomerCreated
@@ -148,6 +164,8 @@ export type CustomerEvent =
   | CustomerNoteDeleted
   | CapBonusGranted
   | CapBonusRevoked
+  | CapBonusExpired
+  | VoipAccountExpired
   | HardwareAssigned
   | HardwareUnassigned
   | ContactPersonAdded
@@ -155,7 +173,8 @@ export type CustomerEvent =
   | AdditionalAddressAdded
   | AdditionalAddressRemoved
   | PaymentRecorded
-  | ChargeRecorded;
+  | ChargeRecorded
+  | CustomerPersonalDataErased;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -189,6 +208,8 @@ export const CUSTOMER_EVENT_TYPES = [
   'CustomerNoteDeleted',
   'CapBonusGranted',
   'CapBonusRevoked',
+  'CapBonusExpired',
+  'VoipAccountExpired',
   'HardwareAssigned',
   'HardwareUnassigned',
   'ContactPersonAdded',
@@ -197,6 +218,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'AdditionalAddressRemoved',
   'PaymentRecorded',
   'ChargeRecorded',
+  'CustomerPersonalDataErased',
 ] as const satisfies readonly CustomerEventType[];
 
 /** Status events by target status. */

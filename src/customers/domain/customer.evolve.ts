@@ -7,12 +7,14 @@ import type { CustomerEvent } from './customer.events.js';
 import { type Customer, type CustomerState } from './customer.types.js';
 import { addMoney, subtractMoney } from '../../domain-kernel/money.js';
 import { SECRET_FIELDS } from './decide/shared.js';
+import { ERASED } from './customer.personal-data.js';
+import { isBelowThreshold, voipExpiresAt } from './customer.automation.js';
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'CustomerCreated') {
     if (state.exists) return state;
     const { customerId, at, ...rest } = event.data;
-    return {
+    return withThreshold({
       ...clone(rest),
       exists: true,
       revision: state.revision + 1,
@@ -27,13 +29,29 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       hardware: [],
       contacts: [],
       addresses: [],
+      personalDataErasedAt: null,
+      belowThresholdSince: null,
+      block: null,
+      voipExpiredAt: null,
       createdAt: at,
       updatedAt: at,
-    };
+    }, at);
   }
   if (!state.exists) return state;
   const next = apply(state, event);
-  return { ...next, revision: state.revision + 1, updatedAt: (event.data as { at?: string }).at ?? state.updatedAt };
+  const at = (event.data as { at?: string }).at ?? state.updatedAt;
+  return withThreshold({ ...next, revision: state.revision + 1, updatedAt: at }, at);
+}
+
+/**
+ * Keeps `belowThresholdSince` in step with the balance and the billing settings after every
+ * event: set to the event's time when the balance falls (or the threshold rises) below, kept
+ * while it stays below, cleared when it no longer is.
+ */
+function withThreshold(customer: Customer, at: string): Customer {
+  const below = isBelowThreshold(customer);
+  const since = below ? (customer.belowThresholdSince ?? at) : null;
+  return since === customer.belowThresholdSince ? customer : { ...customer, belowThresholdSince: since };
 }
 
 function apply(customer: Customer, event: CustomerEvent): Customer {
@@ -49,13 +67,26 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
     case 'LeadConvertedToCustomer':
       return applyChanges(customer, event.data.changes);
     case 'CustomerVoipSettingsChanged': {
-      const next = applyChanges(customer, event.data.changes);
-      return event.data.pinCiphertext === undefined ? next : { ...next, voip: { ...next.voip, pinCiphertext: event.data.pinCiphertext } };
+      const changed = applyChanges(customer, event.data.changes);
+      const next = event.data.pinCiphertext === undefined ? changed : { ...changed, voip: { ...changed.voip, pinCiphertext: event.data.pinCiphertext } };
+      return { ...next, voipExpiredAt: stillExpired(customer.voipExpiredAt, voipExpiresAt(next)) };
     }
     case 'CustomerActivated':
-    case 'CustomerBlocked':
     case 'CustomerDeactivated':
-      return { ...customer, status: event.data.to };
+      return { ...customer, status: event.data.to, block: null };
+    case 'CustomerBlocked':
+      return {
+        ...customer,
+        status: event.data.to,
+        block: event.data.automatic ? { origin: 'automatic', at: event.data.automatic.dueAt } : { origin: 'manual', at: event.data.at },
+      };
+    case 'VoipAccountExpired':
+      return { ...customer, voipExpiredAt: event.data.expiresAt };
+    case 'CapBonusExpired':
+      return {
+        ...customer,
+        capGrants: customer.capGrants.map((grant) => (grant.id === event.data.grantId ? { ...grant, expired: true, expiredAt: event.data.at } : grant)),
+      };
     case 'CustomerDeleted':
       return { ...customer, deleted: true, deletedAt: event.data.at };
     case 'CustomerRestored':
@@ -94,7 +125,10 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       const { grantId, megabytes, reason, expiresAt, grantedBy, at } = event.data;
       return {
         ...customer,
-        capGrants: [...customer.capGrants, { id: grantId, megabytes, reason, expiresAt, revoked: false, revokedAt: null, grantedAt: at, grantedBy: clone(grantedBy) }],
+        capGrants: [
+          ...customer.capGrants,
+          { id: grantId, megabytes, reason, expiresAt, revoked: false, revokedAt: null, expired: false, expiredAt: null, grantedAt: at, grantedBy: clone(grantedBy) },
+        ],
       };
     }
     case 'CapBonusRevoked':
@@ -124,10 +158,61 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       return { ...customer, balance: addMoney(customer.balance, event.data.amount) };
     case 'ChargeRecorded':
       return { ...customer, balance: subtractMoney(customer.balance, event.data.amount) };
+    case 'CustomerPersonalDataErased':
+      return { ...erasedCustomer(customer), personalDataErasedAt: event.data.at };
     default:
       // Unknown (newer) event types leave the state as it is.
       return customer;
   }
+}
+
+/**
+ * The customer with every personal value reading as an erased one does (see
+ * customer.personal-data.ts): what a replay reads once the key is destroyed, so the state after
+ * the erasure event is the same whether it was folded before or after the key went.
+ */
+function erasedCustomer(customer: Customer): Customer {
+  const text = <T extends string | null>(value: T): T | typeof ERASED => (value === null || value === '' ? value : ERASED);
+  const list = (values: readonly string[]): string[] => (values.length === 0 ? [] : [ERASED]);
+  return {
+    ...customer,
+    fullName: ERASED,
+    emails: list(customer.emails),
+    billingEmails: list(customer.billingEmails),
+    phones: list(customer.phones),
+    street: text(customer.street),
+    street2: text(customer.street2),
+    zipCode: text(customer.zipCode),
+    city: text(customer.city),
+    geo: null,
+    dateOfBirth: text(customer.dateOfBirth),
+    identification: text(customer.identification),
+    companyId: text(customer.companyId),
+    vatId: text(customer.vatId),
+    contactPerson: text(customer.contactPerson),
+    voip: { ...customer.voip, lowCreditNotificationEmail: text(customer.voip.lowCreditNotificationEmail) },
+    comments: customer.comments.map((comment) => ({ ...comment, text: text(comment.text) })),
+    notes: customer.notes.map((note) => ({ ...note, text: text(note.text) })),
+    contacts: customer.contacts.map((contact) => ({ ...contact, name: text(contact.name), email: text(contact.email), phone: text(contact.phone) })),
+    addresses: customer.addresses.map((address) => ({
+      ...address,
+      label: text(address.label),
+      street: text(address.street),
+      street2: text(address.street2),
+      zipCode: text(address.zipCode),
+      city: text(address.city),
+      geo: null,
+    })),
+  };
+}
+
+/**
+ * An expired VoIP account stays expired while its expiry is not moved later (a new expiry date or
+ * more valid days reopen it; the automation expires it again when the new time comes).
+ */
+function stillExpired(expiredAt: string | null, expiresAt: string | null): string | null {
+  if (expiredAt === null) return null;
+  return expiresAt !== null && Date.parse(expiresAt) <= Date.parse(expiredAt) ? expiredAt : null;
 }
 
 /** Applies dotted-path changes ('voip.cps', 'additionalFields.x' → null removes) to the customer. */

@@ -29,6 +29,16 @@ export const CUSTOMER_RULES = {
   hardwareNotFound: 'customer.hardware.not_found',
   contactNotFound: 'customer.contact.not_found',
   addressNotFound: 'customer.address.not_found',
+  eraseBalanceNotZero: 'customer.erase.balance_not_zero',
+  eraseAlreadyErased: 'customer.erase.already_erased',
+  eraseRequiresInactive: 'customer.erase.requires_inactive',
+  eraseRequiresDeleted: 'customer.erase.requires_deleted',
+  personalDataErased: 'customer.personal_data_erased',
+  capGrantAlreadyExpired: 'customer.cap.grant_already_expired',
+  voipAlreadyExpired: 'customer.voip.already_expired',
+  automationDisabled: 'customer.automation.disabled',
+  automationNotDue: 'customer.automation.not_due',
+  notBlockedAutomatically: 'customer.automation.not_blocked_automatically',
 } as const;
 
 export type CustomerRule = (typeof CUSTOMER_RULES)[keyof typeof CUSTOMER_RULES];
@@ -49,4 +59,15 @@ export function canChangeStatus(from: CustomerStatus, to: CustomerStatus): boole
 }
 
 /** Commands a lead (converted from a New customer) refuses with `customer.lead.not_a_customer`. */
-export const REFUSED_FOR_LEADS = ['ChangeStatus', 'ConvertToLead', 'GrantCapBonus', 'AssignHardware', 'RecordPayment', 'RecordCharge', 'Impersonate'] as const;
+export const REFUSED_FOR_LEADS = [
+  'ChangeStatus',
+  'ConvertToLead',
+  'GrantCapBonus',
+  'AssignHardware',
+  'RecordPayment',
+  'RecordCharge',
+  'Impersonate',
+  'BlockAutomatically',
+  'DeactivateAutomatically',
+  'ActivateAutomatically',
+] as const;

@@ -64,15 +64,17 @@ export interface CustomerView {
   hardware: { itemId: string; productName: string; barcode: string | null; status: HardwareStatus; assignedAt: string }[];
   contacts: ContactPerson[];
   addresses: AdditionalAddress[];
+  /** When the personal data was erased (its fields read "[erased]"); null while it is not. */
+  personalDataErasedAt: string | null;
 }
 
 /** A grant counts while it is neither revoked nor expired at `now`. */
-export function isCapGrantActive(grant: Pick<CapGrant, 'revoked' | 'expiresAt'>, now: string): boolean {
-  return !grant.revoked && (grant.expiresAt === null || Date.parse(grant.expiresAt) > Date.parse(now));
+export function isCapGrantActive(grant: Pick<CapGrant, 'revoked' | 'expiresAt'> & { expired?: boolean }, now: string): boolean {
+  return !grant.revoked && grant.expired !== true && (grant.expiresAt === null || Date.parse(grant.expiresAt) > Date.parse(now));
 }
 
 /** Sum of the megabytes of the grants active at `now`. */
-export function bonusMegabytesTotal(grants: readonly Pick<CapGrant, 'megabytes' | 'revoked' | 'expiresAt'>[], now: string): number {
+export function bonusMegabytesTotal(grants: readonly (Pick<CapGrant, 'megabytes' | 'revoked' | 'expiresAt'> & { expired?: boolean })[], now: string): number {
   return grants.filter((grant) => isCapGrantActive(grant, now)).reduce((sum, grant) => sum + grant.megabytes, 0);
 }
 
@@ -138,5 +140,6 @@ export function toCustomerView(state: CustomerState, options: { now?: string } =
     hardware: customer.hardware.map((item) => ({ ...item })),
     contacts: customer.contacts.map((contact) => ({ ...contact })),
     addresses: customer.addresses.map((address) => copy(address)),
+    personalDataErasedAt: customer.personalDataErasedAt ?? null,
   };
 }

@@ -28,6 +28,7 @@ const LIST = 'customer_list';
 const PROFILE = 'customer_profile';
 const ACTIVITY = 'customer_activity';
 const STATS = 'customer_stats';
+const TEMPORAL = 'customer_temporal';
 const REFERENCE = 'reference_data';
 
 /**
@@ -53,11 +54,14 @@ export class CustomerQueriesController {
   }
 
   @Get('stats')
-  @ReadModel(STATS)
-  @ApiOperation({ summary: 'Customer counts per status, billing type, category, partner and location (deleted excluded)' })
+  @ReadModel(STATS, TEMPORAL)
+  @ApiOperation({
+    summary: 'Customer counts per status, billing type, category, partner and location (deleted excluded)',
+    description: '?asOf=<ISO time>: the counts as they were then (event time), answered from the temporal read model; partner-scoped like every read.',
+  })
   @ApiOkResponse({ description: 'The counts', schema: CUSTOMER_STATS_SCHEMA })
-  stats(@Query() _query: CustomerStatsQueryDto, @Req() request: AuthenticatedRequest) {
-    return this.queryBus.execute(new GetCustomerStatsQuery(partnerIdsOf(request)));
+  stats(@Query() query: CustomerStatsQueryDto, @Req() request: AuthenticatedRequest) {
+    return this.queryBus.execute(new GetCustomerStatsQuery(partnerIdsOf(request), query.asOf ? new Date(query.asOf) : undefined));
   }
 
   @Get(':id')

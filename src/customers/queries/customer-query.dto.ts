@@ -168,4 +168,14 @@ export class CustomerActivityQueryDto extends ReadModelQueryDto {
   cursor?: string;
 }
 
-export class CustomerStatsQueryDto extends ReadModelQueryDto {}
+export class CustomerStatsQueryDto extends ReadModelQueryDto {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'The counts as they were at this time (event time), from the temporal read model; omitted: now',
+    example: '2026-06-30T23:59:59Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}

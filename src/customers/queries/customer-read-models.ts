@@ -4,7 +4,8 @@ import { Inject } from '@nestjs/common';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
-import type { Customer, CustomerView } from '../domain/index.js';
+import { definedAdditionalFields, type AdditionalFieldValue, type Customer, type CustomerView } from '../domain/index.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import {
   customerListProjection,
   LIST_SORT_EXPRESSIONS,
@@ -14,6 +15,7 @@ import {
 import { customerProfileProjection, profileView } from '../../../projections/customer-profile/customer-profile.projection.js';
 import { readActivity, type ActivityEntry, type ActivityFilter } from '../../../projections/customer-activity/customer-activity.queries.js';
 import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
+import { readCombinationsAsOf } from '../../../projections/customer-temporal/customer-temporal.queries.js';
 import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../common/cursor.js';
 
@@ -321,13 +323,18 @@ export class CustomerReadModels {
     return known;
   }
 
-  /** Names of the additional fields shown in the list (definitions with showInList). */
-  private async listFieldNames(): Promise<Set<string>> {
-    const definitions = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
-      const { rows } = await sql<{ name: string; definition: { showInList?: boolean } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
+  /** The additional fields shown in the list (definitions with showInList). */
+  private async listFieldNames(): Promise<AdditionalFieldDefinition[]> {
+    return (await this.definitions()).filter((definition) => definition.showInList === true);
+  }
+
+  /** The current additional field definitions, from the reference-data read model. */
+  private async definitions(): Promise<AdditionalFieldDefinition[]> {
+    const rows = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
+      const { rows } = await sql<{ name: string; definition: AdditionalFieldDefinition }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
       return rows;
     });
-    return new Set(definitions.filter((row) => row.definition.showInList === true).map((row) => row.name));
+    return rows.map((row) => ({ ...row.definition, name: row.name }));
   }
 
   // ---------------------------------------------------------------- profile
@@ -336,13 +343,12 @@ export class CustomerReadModels {
   async profile(id: number, partnerIds: PartnerIds, options: { includeDeleted?: boolean; now?: string } = {}): Promise<CustomerProfile | null> {
     const state = await this.state(id, partnerIds, options.includeDeleted ?? false);
     if (!state) return null;
-    const document = profileView(state, options.now ?? new Date().toISOString());
-    const labels = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
-      const { rows } = await sql<{ name: string; definition: { label?: string } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
-      return rows;
-    });
+    const view = profileView(state, options.now ?? new Date().toISOString());
+    const definitions = await this.definitions();
+    // Values of removed or re-typed fields are not part of the profile (see definedAdditionalFields).
+    const document = { ...view, additionalFields: definedAdditionalFields(view.additionalFields as Record<string, AdditionalFieldValue>, definitions) };
     const additionalFieldLabels: Record<string, string> = {};
-    for (const row of labels) if (row.name in document.additionalFields) additionalFieldLabels[row.name] = row.definition.label ?? row.name;
+    for (const definition of definitions) if (definition.name in document.additionalFields) additionalFieldLabels[definition.name] = definition.label ?? definition.name;
     return {
       ...document,
       alerts: document.notes.filter((note) => note.popup),
@@ -400,48 +406,80 @@ export class CustomerReadModels {
         union all select 'lead', 'true', count(*) ${scoped} and is_lead`.execute(this.db);
       return result.rows.filter((row) => Number(row.count) !== 0);
     });
-    const stats: CustomerStats = {
-      total: 0,
-      byStatus: { new: 0, active: 0, blocked: 0, inactive: 0 },
-      byBillingType: { recurring: 0, prepaid_custom: 0, prepaid_daily: 0 },
-      byCategory: { person: 0, company: 0 },
-      byPartner: [],
-      byLocation: [],
-      leads: 0,
+    return statsOf(rows);
+  }
+
+  /**
+   * The counts as they were at `asOf` (event time), from the temporal read model: every customer
+   * period valid then (index range on valid_from, then valid_to checked from the index), grouped
+   * by its dimensions in one pass.
+   */
+  async statsAsOf(asOf: Date, partnerIds: PartnerIds): Promise<CustomerStats> {
+    const combinations = await readCombinationsAsOf(this.runtime, this.db, asOf, partnerIds);
+    const totals = new Map<string, { dimension: StatsDimension; key: string; count: number }>();
+    const add = (dimension: StatsDimension, key: string, count: number) => {
+      const id = `${dimension}\u0000${key}`;
+      const entry = totals.get(id) ?? { dimension, key, count: 0 };
+      entry.count += count;
+      totals.set(id, entry);
     };
-    for (const row of rows) {
-      const count = Number(row.count);
-      switch (row.dimension) {
-        case 'total':
-          stats.total = count;
-          break;
-        case 'status':
-          stats.byStatus[row.key] = count;
-          break;
-        case 'billingType':
-          stats.byBillingType[row.key] = count;
-          break;
-        case 'category':
-          stats.byCategory[row.key] = count;
-          break;
-        case 'partner':
-          stats.byPartner.push({ partnerId: Number(row.key), count });
-          break;
-        case 'location':
-          stats.byLocation.push({ locationId: Number(row.key), count });
-          break;
-        case 'lead':
-          stats.leads = count;
-          break;
-      }
+    for (const row of combinations) {
+      const count = row.count;
+      add('total', 'all', count);
+      add('status', row.status, count);
+      add('billingType', row.billingType, count);
+      add('category', row.category, count);
+      add('partner', String(row.partnerId), count);
+      add('location', String(row.locationId), count);
+      if (row.isLead) add('lead', 'true', count);
     }
-    stats.byPartner.sort((a, b) => a.partnerId - b.partnerId);
-    stats.byLocation.sort((a, b) => a.locationId - b.locationId);
-    return stats;
+    return statsOf([...totals.values()]);
   }
 }
 
-function toListItem(raw: Record<string, unknown>, listFields: Set<string>): CustomerListItem {
+/** The answer of GET /customers/stats from (dimension, key, count) rows. */
+function statsOf(rows: ReadonlyArray<{ dimension: StatsDimension; key: string; count: string | number }>): CustomerStats {
+  const stats: CustomerStats = {
+    total: 0,
+    byStatus: { new: 0, active: 0, blocked: 0, inactive: 0 },
+    byBillingType: { recurring: 0, prepaid_custom: 0, prepaid_daily: 0 },
+    byCategory: { person: 0, company: 0 },
+    byPartner: [],
+    byLocation: [],
+    leads: 0,
+  };
+  for (const row of rows) {
+    const count = Number(row.count);
+    switch (row.dimension) {
+      case 'total':
+        stats.total = count;
+        break;
+      case 'status':
+        stats.byStatus[row.key] = count;
+        break;
+      case 'billingType':
+        stats.byBillingType[row.key] = count;
+        break;
+      case 'category':
+        stats.byCategory[row.key] = count;
+        break;
+      case 'partner':
+        stats.byPartner.push({ partnerId: Number(row.key), count });
+        break;
+      case 'location':
+        stats.byLocation.push({ locationId: Number(row.key), count });
+        break;
+      case 'lead':
+        stats.leads = count;
+        break;
+    }
+  }
+  stats.byPartner.sort((a, b) => a.partnerId - b.partnerId);
+  stats.byLocation.sort((a, b) => a.locationId - b.locationId);
+  return stats;
+}
+
+function toListItem(raw: Record<string, unknown>, listFields: readonly AdditionalFieldDefinition[]): CustomerListItem {
   const row = rowFromDb(raw);
   return {
     id: row.customer_id,
@@ -462,7 +500,7 @@ function toListItem(raw: Record<string, unknown>, listFields: Set<string>): Cust
     balance: row.balance,
     dateAdded: row.date_added,
     labels: row.labels,
-    additionalFields: Object.fromEntries(Object.entries(row.additional_fields).filter(([name]) => listFields.has(name))),
+    additionalFields: definedAdditionalFields(row.additional_fields as Record<string, AdditionalFieldValue>, listFields),
     isLead: row.is_lead,
     deleted: row.deleted,
     createdAt: row.created_at,

@@ -44,7 +44,11 @@ export class GetCustomerActivityQuery extends Query<Page<ActivityEntry>> {
 }
 
 export class GetCustomerStatsQuery extends Query<CustomerStats> {
-  constructor(readonly partnerIds: PartnerIds) {
+  constructor(
+    readonly partnerIds: PartnerIds,
+    /** The counts as they were then (event time); omitted: now. */
+    readonly asOf?: Date,
+  ) {
     super();
   }
 }
@@ -93,7 +97,7 @@ export class GetCustomerStatsHandler implements IQueryHandler<GetCustomerStatsQu
   constructor(private readonly readModels: CustomerReadModels) {}
 
   execute(query: GetCustomerStatsQuery): Promise<CustomerStats> {
-    return this.readModels.stats(query.partnerIds);
+    return query.asOf ? this.readModels.statsAsOf(query.asOf, query.partnerIds) : this.readModels.stats(query.partnerIds);
   }
 }
 
