@@ -7,6 +7,8 @@ import type { CustomerEvent } from './customer.events.js';
 import { type Customer, type CustomerState } from './customer.types.js';
 import { addMoney, subtractMoney } from '../../domain-kernel/money.js';
 import { SECRET_FIELDS } from './decide/shared.js';
+import { SCHEDULED_FIELD_OF } from './decide/schedule.js';
+import type { ScheduledChange } from './customer.types.js';
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'CustomerCreated') {
@@ -55,7 +57,48 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
     case 'CustomerActivated':
     case 'CustomerBlocked':
     case 'CustomerDeactivated':
-      return { ...customer, status: event.data.to };
+      // A status change during a hold interrupts it (its own end's status event is followed at once by its completion).
+      return { ...customer, status: event.data.to, ...mapChanges(customer, (change) => (change.state === 'pending' && change.phase === 'end' ? { ...change, interrupted: true } : change)) };
+    case 'ScheduledChangeAdded': {
+      const { changeId, action, status, billingType, scheduledFor, until, reason, scheduledBy, at } = event.data;
+      const change: ScheduledChange = {
+        id: changeId,
+        action,
+        status,
+        billingType,
+        at: scheduledFor,
+        until,
+        reason,
+        state: 'pending',
+        phase: 'start',
+        previousStatus: null,
+        interrupted: false,
+        scheduledBy: clone(scheduledBy),
+        scheduledAt: at,
+        ranAt: null,
+        rule: null,
+        message: null,
+      };
+      return { ...customer, scheduledChanges: [...(customer.scheduledChanges ?? []), change] };
+    }
+    case 'ScheduledChangeChanged':
+      return mapChange(customer, event.data.changeId, (change) => {
+        const next = { ...change } as Record<string, unknown>;
+        for (const { field, to } of event.data.changes) if (SCHEDULED_FIELD_OF[field]) next[SCHEDULED_FIELD_OF[field]] = to;
+        return next as unknown as ScheduledChange;
+      });
+    case 'ScheduledChangeCancelled':
+      return mapChange(customer, event.data.changeId, (change) => ({ ...change, state: 'cancelled', ranAt: event.data.at }));
+    case 'ScheduledChangeCompleted': {
+      const { phase, outcome, previousStatus, at } = event.data;
+      return mapChange(customer, event.data.changeId, (change) =>
+        phase === 'start' && change.until !== null && outcome === 'applied'
+          ? { ...change, phase: 'end', previousStatus, interrupted: false, ranAt: at }
+          : { ...change, state: 'done', ranAt: at },
+      );
+    }
+    case 'ScheduledChangeFailed':
+      return mapChange(customer, event.data.changeId, (change) => ({ ...change, state: 'failed', rule: event.data.rule, message: event.data.message, ranAt: event.data.at }));
     case 'CustomerDeleted':
       return { ...customer, deleted: true, deletedAt: event.data.at };
     case 'CustomerRestored':
@@ -128,6 +171,14 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       // Unknown (newer) event types leave the state as it is.
       return customer;
   }
+}
+
+function mapChanges(customer: Customer, fn: (change: ScheduledChange) => ScheduledChange): Partial<Customer> {
+  return customer.scheduledChanges ? { scheduledChanges: customer.scheduledChanges.map(fn) } : {};
+}
+
+function mapChange(customer: Customer, changeId: string, fn: (change: ScheduledChange) => ScheduledChange): Customer {
+  return { ...customer, ...mapChanges(customer, (change) => (change.id === changeId ? fn(change) : change)) };
 }
 
 /** Applies dotted-path changes ('voip.cps', 'additionalFields.x' → null removes) to the customer. */

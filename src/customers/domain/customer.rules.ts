@@ -29,6 +29,13 @@ export const CUSTOMER_RULES = {
   hardwareNotFound: 'customer.hardware.not_found',
   contactNotFound: 'customer.contact.not_found',
   addressNotFound: 'customer.address.not_found',
+  scheduledChangeNotFound: 'customer.scheduled_change.not_found',
+  scheduledChangeInPast: 'customer.scheduled_change.in_the_past',
+  scheduledChangeUnreachableStatus: 'customer.scheduled_change.status_unreachable',
+  scheduledChangeUntilNotAfterAt: 'customer.scheduled_change.until_not_after_at',
+  scheduledChangeNotPending: 'customer.scheduled_change.not_pending',
+  scheduledChangeAlreadyStarted: 'customer.scheduled_change.already_started',
+  scheduledChangeTooMany: 'customer.scheduled_change.too_many',
 } as const;
 
 export type CustomerRule = (typeof CUSTOMER_RULES)[keyof typeof CUSTOMER_RULES];
