@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
@@ -17,11 +18,13 @@ import { LoggingModule } from './logging/logging.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { ProjectionsModule } from './projections-runtime/projections.module.js';
 import { CustomerQueriesModule } from './customers/queries/customer-queries.module.js';
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
 import { ReferenceDataQueriesModule } from './reference-data/queries/reference-data-queries.module.js';
 import { CustomersModule } from './customers/customers.module.js';
+import { ReasonInterceptor } from './common/reasons.js';
 import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
 @Module({})
@@ -50,9 +53,12 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        PortalModule,
         AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
+      // Every write's `reason`, taken and validated before any DTO sees the body (common/reasons.ts).
+      providers: [{ provide: APP_INTERCEPTOR, useClass: ReasonInterceptor }],
     };
   }
 }

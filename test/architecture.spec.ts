@@ -37,7 +37,7 @@ interface Import {
 }
 
 const KERNEL = 'src/domain-kernel/';
-const FEATURE_MODULES = ['admins', 'auth', 'customers', 'reference-data', 'live', 'feed'];
+const FEATURE_MODULES = ['admins', 'auth', 'customers', 'reference-data', 'live', 'feed', 'portal'];
 /** Which domain builds on which (acyclic): the customer's additional fields are defined by reference data. */
 const DOMAIN_DEPENDENCIES: Record<string, string[]> = { customers: ['reference-data'], 'reference-data': [], admins: [] };
 /** Files beyond index.ts / domain/index.ts / *.module.ts that a module offers to the others. */
@@ -56,9 +56,11 @@ const PUBLIC_FILES: Record<string, string[]> = {
   'reference-data': ['application/reference-data.reader.ts', 'application/reference-usage.ts'],
   // What the feed needs of the live module: the one activity entry, the partner directory.
   live: ['activity-entry.ts', 'customer-partners.ts'],
-  // The automatic command run the automation runner (src/automation) decides due actions through.
-  customers: ['application/customer-command-executor.ts'],
+  // The automatic command runner (src/automation) decides due actions through the executor; the portal
+  // asks the query bus for a customer's profile.
+  customers: ['application/customer-command-executor.ts', 'queries/customer.queries.ts', 'queries/customer-read-models.ts'],
   feed: [],
+  portal: [],
 };
 
 /**

@@ -4,7 +4,7 @@
  * Also the sanitised `changes`: secrets never leave the event store through the timeline.
  */
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
-import { actorOf } from '../../src/event-store/event-facts.js';
+import { actorOf, reasonOfEvent } from '../../src/event-store/event-facts.js';
 import type { ActivityEntry } from './customer-activity.queries.js';
 import { formatMoney } from '../../src/domain-kernel/money.js';
 import { REDACTED, SECRET_FIELDS, type Change, type JsonValue } from '../../src/customers/domain/index.js';
@@ -86,7 +86,7 @@ const FIELD_LABELS: Record<string, string> = {
 const SECRET_FIELD = /(^|\.)(pin|pinCiphertext|password|passwordCiphertext)$/i;
 
 /** What the describer makes of one event: the timeline entry's type, summary, changes and actor. */
-export type ActivityDescription = Pick<ActivityEntry, 'type' | 'summary' | 'actor'> & { changes: Change[] };
+export type ActivityDescription = Pick<ActivityEntry, 'type' | 'summary' | 'actor' | 'reason' | 'revertedRevision'> & { changes: Change[] };
 
 export function fieldLabel(field: string): string {
   if (FIELD_LABELS[field]) return FIELD_LABELS[field];
@@ -180,7 +180,9 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
   const actor = actorOf(event);
   const changes = sanitizeChanges(data.changes as Change[] | undefined);
   const by = actor?.name ? ` by ${actor.name}` : '';
-  const reason = text(data.reason) ? ` (reason: ${text(data.reason)})` : '';
+  const why = reasonOfEvent(event);
+  const reason = why ? ` (reason: ${why})` : '';
+  const reverted = revertedRevisionOf(event);
   const what = (() => {
     switch (event.type) {
       case 'CustomerCreated': {
@@ -242,6 +244,10 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
       }
       case 'CapBonusRevoked':
         return `CAP bonus of ${megabytes(data.megabytes)} revoked`;
+      case 'CapBonusExpired':
+        return `CAP bonus of ${megabytes(data.megabytes)} expired`;
+      case 'VoipAccountExpired':
+        return `VoIP account ${text(data.accountNumber)} expired (no new calls)`;
       case 'HardwareAssigned':
         return `Hardware ${text(data.productName)} (item ${text(data.itemId)}) assigned`;
       case 'HardwareUnassigned':
@@ -277,6 +283,13 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
         return describeChanges(changes, event.type.replace(/([a-z])([A-Z])/g, '$1 $2'));
     }
   })();
-  // Events whose reason is part of the story end with it; the others have none.
-  return { type: event.type, summary: `${what}${by}${reason}`, changes, actor };
+  // A change made with a reason ends with it; a revert says what it undid.
+  const undid = reverted === null ? '' : ` (reverts revision ${reverted})`;
+  return { type: event.type, summary: `${what}${undid}${by}${reason}`, changes, actor, reason: why, ...(reverted === null ? {} : { revertedRevision: reverted }) };
+}
+
+/** The revision a compensating event undid (metadata.revertedRevision of POST /customers/{id}/revert), else null. */
+export function revertedRevisionOf(event: Pick<RecordedEvent, 'metadata'>): number | null {
+  const value = event.metadata?.revertedRevision;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }

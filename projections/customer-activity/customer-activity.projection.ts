@@ -19,12 +19,15 @@ const COLUMNS = {
   actor: 'jsonb',
   summary: 'text',
   changes: 'jsonb',
+  reason: 'text',
+  reverted_revision: 'integer',
 } as const;
 
 export const customerActivityProjection = defineProjection<CustomerActivityTables>({
   name: 'customer_activity',
   // 2: money in summaries is exact ("Payment of 0.001", no longer "0.00"), so existing timelines rebuild.
-  version: 2,
+  // 3: every entry carries the write's reason (metadata.reason) and, for a revert, the revision it undid.
+  version: 3,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ activity: versionedTable('customer_activity', version) }),
 
@@ -38,6 +41,8 @@ export const customerActivityProjection = defineProjection<CustomerActivityTable
       actor jsonb,
       summary text not null,
       changes jsonb not null,
+      reason text,
+      reverted_revision integer,
       primary key (customer_id, revision)
     )`.execute(db);
   },
@@ -66,6 +71,8 @@ export const customerActivityProjection = defineProjection<CustomerActivityTable
         actor: entry.actor,
         summary: entry.summary,
         changes: entry.changes,
+        reason: entry.reason,
+        reverted_revision: entry.revertedRevision ?? null,
       });
     }
     if (rows.length === 0) return;

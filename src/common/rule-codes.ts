@@ -26,6 +26,14 @@ const request = {
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
 } satisfies Record<string, RuleCode>;
 
+/** Reasons on writes (every write body may carry `reason`; the customer settings can require one). */
+const reason = {
+  'reason.required': {
+    status: 422,
+    meaning: 'The customer settings (`reasonRequiredFor`) require a `reason` for this action and the body gave none; `errors[]` names `reason`',
+  },
+} satisfies Record<string, RuleCode>;
+
 const revision = {
   'revision.precondition_failed': { status: 412, meaning: 'The resource changed since the revision sent in `If-Match`; read it again and retry' },
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
@@ -48,6 +56,11 @@ const auth = {
   'auth.forbidden': { status: 403, meaning: 'The role does not grant the permission this endpoint needs (or the endpoint declares none)' },
   'auth.reauthentication_required': { status: 403, meaning: 'Changing your own password or email needs `currentPassword`, your current password (missing or wrong)' },
   'auth.too_many_login_attempts': { status: 429, meaning: 'Too many failed logins for the account from this address, from this address, or for the account from a new address; wait `Retry-After` seconds (the delay doubles per failure)' },
+} satisfies Record<string, RuleCode>;
+
+/** The customer's portal door (impersonation tokens). */
+const portal = {
+  'portal.invalid_token': { status: 401, meaning: 'The portal token (from `POST /customers/{id}/impersonate`) is unknown, expired or ended' },
 } satisfies Record<string, RuleCode>;
 
 const server = {
@@ -105,8 +118,14 @@ const customer = {
   'customer.note.not_found': { status: 404, meaning: 'No such note on this customer' },
   'customer.cap.grant.not_found': { status: 404, meaning: 'No such CAP grant on this customer' },
   'customer.cap.grant_already_revoked': { status: 409, meaning: 'The CAP grant is already revoked' },
+  'customer.cap.grant_already_expired': { status: 409, meaning: 'The CAP grant has already expired (the automation recorded it)' },
+  'customer.voip.already_expired': { status: 409, meaning: 'The VoIP account has already expired at this expiry time' },
+  'customer.automation.disabled': { status: 409, meaning: 'An automatic rule was not taken: its switch is off in the customer settings (for the customer\'s partner)' },
+  'customer.automation.not_due': { status: 409, meaning: 'An automatic rule was not taken: its condition does not hold (any more) at its due time, or that time has not come' },
+  'customer.automation.not_blocked_automatically': { status: 409, meaning: 'The automation lifts or follows up only its own blocks; this customer was blocked by hand (or is not blocked)' },
   'customer.hardware.already_assigned': { status: 409, meaning: 'The hardware item is already assigned to this customer' },
   'customer.hardware.not_found': { status: 404, meaning: 'The hardware item is not assigned to this customer' },
+  'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
   'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
@@ -153,7 +172,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations } as const;
+export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

@@ -83,6 +83,12 @@ export function subtractMoney(a: number, b: number): number {
   return fromScaled(toScaled(a) - toScaled(b));
 }
 
+/** Compares two money values exactly: negative when a < b, 0 when equal, positive when a > b. */
+export function compareMoney(a: number, b: number): number {
+  const difference = toScaled(a) - toScaled(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
 /** A money value as decimal text with at least 2 decimals ("12.50", "-0.001"): what the timeline shows. */
 export function formatMoney(value: number): string {
   return scaledToText(toScaled(value), 2);

@@ -19,6 +19,8 @@ export interface EventMetadata {
   ip?: string;
   userAgent?: string;
   occurredAt?: string;
+  /** Why the change was made, as the write's body said (`reason`); absent when it gave none. */
+  reason?: string;
   [key: string]: unknown;
 }
 

@@ -33,7 +33,6 @@ export const PROJECTION_STATUS_SCHEMA = namedSchema(
   ),
 );
 
-export const PROJECTION_LIST_SCHEMA = namedSchema('ProjectionList', page(PROJECTION_STATUS_SCHEMA, { description: 'Every projection, in one page' }));
 
 const progress = oa.object<RebuildProgress>(
   {
@@ -84,4 +83,15 @@ export const REBUILD_JOB_SCHEMA = namedSchema(
 export const REBUILD_STARTED_SCHEMA = namedSchema(
   'RebuildStarted',
   oa.allOf(REBUILD_JOB_SCHEMA, oa.object<{ started: boolean }>({ started: oa.boolean('False when a rebuild was already running (it is answered)') })),
+);
+
+export const PROJECTION_LIST_SCHEMA = namedSchema(
+  'ProjectionList',
+  page(
+    oa.allOf(
+      PROJECTION_STATUS_SCHEMA,
+      oa.object<{ rebuildJob: RebuildJob | null }>({ rebuildJob: oa.nullable(REBUILD_JOB_SCHEMA) }),
+    ),
+    { description: 'Every projection, in one page, each with the rebuild this instance runs or last ran (null: none since it started)' },
+  ),
 );

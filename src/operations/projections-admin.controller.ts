@@ -34,10 +34,12 @@ export class ProjectionsAdminController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every projection: active version, position, lag, rebuild in progress, errors' })
+  @ApiOperation({ summary: 'Every projection: active version, position, lag, rebuild in progress, errors, and the rebuild this instance runs or last ran' })
   @ApiOkResponse({ description: 'The projections', schema: PROJECTION_LIST_SCHEMA })
   async list() {
-    return { items: await this.runtime.status(), nextCursor: null };
+    // The rebuild job rides along so a screen follows every projection with one request, not one 404 per idle projection.
+    const items = (await this.runtime.status()).map((status) => ({ ...status, rebuildJob: this.jobs.get(status.name) ?? null }));
+    return { items, nextCursor: null };
   }
 
   @Post(':name/rebuild')

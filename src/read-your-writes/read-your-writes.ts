@@ -9,7 +9,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiGatewayTimeoutResponse } from '@nestjs/swagger';
+import { ApiGatewayTimeoutResponse, ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -28,6 +28,9 @@ import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js'
 export const READ_MODEL_PROJECTIONS = 'chronicle:read-model:projections';
 
 /** A position as the event stores write them (PostgreSQL `<txid>:<seq>`, EventStoreDB digits). */
+/** `Min-Position: <position>`: the header form of `?minPosition=`, ignored by endpoints that are not read models. */
+export const MIN_POSITION_HEADER = 'min-position';
+
 export const POSITION_PATTERN = /^[0-9A-Za-z:._-]{1,100}$/;
 
 export interface WaitOutcome {
@@ -82,7 +85,9 @@ export class ReadYourWritesInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const projections = this.reflector.getAllAndOverride<string[] | undefined>(READ_MODEL_PROJECTIONS, [context.getHandler(), context.getClass()]);
-    const minPosition = context.switchToHttp().getRequest<Request>().query?.minPosition;
+    const request = context.switchToHttp().getRequest<Request>();
+    // The query parameter, or the header a client sets on every read (the console sends its last write's position).
+    const minPosition = request.query?.minPosition ?? request.headers[MIN_POSITION_HEADER];
     if (!projections?.length || minPosition === undefined) return next.handle();
     return from(this.readYourWrites.require(minPosition, projections)).pipe(switchMap(() => next.handle()));
   }
@@ -96,6 +101,7 @@ export function ReadModel(...projections: [string, ...string[]]): MethodDecorato
   return applyDecorators(
     SetMetadata(READ_MODEL_PROJECTIONS, projections),
     UseInterceptors(ReadYourWritesInterceptor),
+    ApiHeader({ name: 'Min-Position', required: false, description: 'As ?minPosition=, for clients that send their last write\'s position on every read' }),
     ApiGatewayTimeoutResponse({ description: 'minPosition was not reached by the read models in time (application/problem+json, with `position`)' }),
   );
 }

@@ -52,9 +52,33 @@ const authorization: Middleware = {
   },
 };
 
+/**
+ * Read your own writes: every write answers the `position` of its last event; every later read sends it
+ * as `Min-Position`, so a read model answers only once it shows that write (endpoints that are not read
+ * models ignore the header). Without it a refetch right after a save could show the old values.
+ */
+let lastWritten: string | null = null;
+const readYourWrites: Middleware = {
+  async onRequest({ request }) {
+    if (request.method === 'GET' && lastWritten) request.headers.set('Min-Position', lastWritten);
+    return request;
+  },
+  async onResponse({ request, response }) {
+    if (request.method !== 'GET' && response.ok && response.headers.get('Content-Type')?.includes('json')) {
+      const position = await response
+        .clone()
+        .json()
+        .then((body: { position?: unknown }) => body?.position)
+        .catch(() => undefined);
+      if (typeof position === 'string') lastWritten = position;
+    }
+    return response;
+  },
+};
+
 // List filters are comma separated (status=new,active), as the document describes them.
 export const api = createClient<paths>({ baseUrl: '', querySerializer: { array: { style: 'form', explode: false } } });
-api.use(authorization);
+api.use(authorization, readYourWrites);
 
 /**
  * The success body of an openapi-fetch answer, or an ApiError. Operations whose response schema the

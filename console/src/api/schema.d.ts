@@ -1007,6 +1007,40 @@ export interface paths {
         patch: operations["PartnersWriteController_renamePartner"];
         trace?: never;
     };
+    "/api/v1/portal/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the portal session of this token */
+        post: operations["PortalController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's own account, as the portal shows it (portal token) */
+        get: operations["PortalController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projections": {
         parameters: {
             query?: never;
@@ -1014,7 +1048,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every projection: active version, position, lag, rebuild in progress, errors */
+        /** Every projection: active version, position, lag, rebuild in progress, errors, and the rebuild this instance runs or last ran */
         get: operations["ProjectionsAdminController_list"];
         put?: never;
         post?: never;
@@ -1859,6 +1893,18 @@ export interface components {
         CustomerSettings: {
             accountNumberLength: number;
             accountNumberPrefix: string;
+            /** @description Recurring customers: Blocked when the balance stays below the minimum balance (minus the credit limit for postpaid) past payment due + blocking period days; Active again once paid. Default false */
+            automaticBlocking: boolean;
+            /** @description An automatically blocked customer still unpaid after its grace period days becomes Inactive. Default false */
+            automaticDeactivation: boolean;
+            /** @description Per partner id: the switches that differ from the general ones */
+            automationByPartner: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             /**
              * Format: date-time
              * @description When the settings last changed; null while the defaults apply
@@ -1874,6 +1920,8 @@ export interface components {
             passwordPattern: string;
             /** @description Digits of a VoIP PIN */
             pinLength: number;
+            /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
+            prepaidAutomaticBlocking: boolean;
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -1883,6 +1931,18 @@ export interface components {
              * @example
              */
             accountNumberPrefix: string;
+            /** @description Recurring customers: blocked automatically past payment due + blocking period; Active again once paid */
+            automaticBlocking?: boolean;
+            /** @description Automatically blocked customers still unpaid after their grace period become Inactive */
+            automaticDeactivation?: boolean;
+            /** @description Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map) */
+            automationByPartner?: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             loginCharset: string;
             /** @example 6 */
             loginLength: number;
@@ -1895,6 +1955,8 @@ export interface components {
             passwordPattern: string;
             /** @example 6 */
             pinLength: number;
+            /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
+            prepaidAutomaticBlocking?: boolean;
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -1904,6 +1966,18 @@ export interface components {
              * @example
              */
             accountNumberPrefix?: string;
+            /** @description Recurring customers: blocked automatically past payment due + blocking period; Active again once paid */
+            automaticBlocking?: boolean;
+            /** @description Automatically blocked customers still unpaid after their grace period become Inactive */
+            automaticDeactivation?: boolean;
+            /** @description Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map) */
+            automationByPartner?: {
+                [key: string]: {
+                    automaticBlocking?: boolean;
+                    automaticDeactivation?: boolean;
+                    prepaidAutomaticBlocking?: boolean;
+                };
+            };
             loginCharset?: string;
             /** @example 6 */
             loginLength?: number;
@@ -1916,6 +1990,8 @@ export interface components {
             passwordPattern?: string;
             /** @example 6 */
             pinLength?: number;
+            /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
+            prepaidAutomaticBlocking?: boolean;
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
@@ -2278,6 +2354,30 @@ export interface components {
             /** @description Stream revision of the customer after the write (also the ETag) */
             revision: number;
         };
+        PortalMe: {
+            /** @description In the currency of the customer settings */
+            balance: number;
+            billingType: string;
+            bonusMegabytesTotal: number;
+            city: string | null;
+            customerId: number;
+            emails: string[];
+            fullName: string;
+            login: string;
+            phones: string[];
+            session: {
+                /**
+                 * Format: date-time
+                 * @description When the portal token stops working
+                 */
+                expiresAt: string;
+                /** @description Always true today: the session was opened by an admin through POST /customers/{id}/impersonate */
+                impersonated: boolean;
+            };
+            status: string;
+            street: string | null;
+            zipCode: string | null;
+        };
         PortalToken: {
             customerId: number;
             /** Format: date-time */
@@ -2341,9 +2441,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Every projection, in one page */
+        /** @description Every projection, in one page, each with the rebuild this instance runs or last ran (null: none since it started) */
         ProjectionList: {
-            items: components["schemas"]["ProjectionStatus"][];
+            items: (components["schemas"]["ProjectionStatus"] & {
+                rebuildJob: components["schemas"]["RebuildJob"] | null;
+            })[];
             /** @description Pass as ?cursor= for the next page; null on the last page */
             nextCursor: string | null;
             /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
@@ -2674,7 +2776,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3813,7 +3918,10 @@ export interface operations {
                 /** @description Also count every match (answer field total) */
                 total?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3975,7 +4083,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4257,7 +4368,10 @@ export interface operations {
                 /** @description Event types (comma separated) */
                 types?: string[];
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4432,7 +4546,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4910,7 +5027,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5292,7 +5412,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5658,7 +5781,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6192,7 +6318,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6572,7 +6701,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -7720,7 +7852,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8002,7 +8137,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8153,7 +8291,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8405,7 +8546,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8556,7 +8700,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8791,6 +8938,92 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_logout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or already ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PortalController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer behind the portal token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalMe"];
+                };
+            };
+            /** @description No portal token, or it is unknown, expired or ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9364,7 +9597,10 @@ export interface operations {
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
                 minPosition?: string;
             };
-            header?: never;
+            header?: {
+                /** @description As ?minPosition=, for clients that send their last write's position on every read */
+                "Min-Position"?: string;
+            };
             path?: never;
             cookie?: never;
         };

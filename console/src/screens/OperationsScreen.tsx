@@ -5,24 +5,17 @@ import { ErrorMessage, Loading, Section } from '../components/ui';
 import { WriteError, useWriteForm } from '../components/forms';
 
 type Projections = ResponseOf<'/api/v1/projections'>;
-type Job = ResponseOf<'/api/v1/projections/{name}/rebuild'>;
-
-interface ProjectionRow {
-  name: string;
-  codeVersion: number;
-  activeVersion: number;
-  state: string;
-  caughtUp: boolean;
-  eventsBehind: number;
-  eventsBehindAtLeast: boolean;
-  eventsProcessed?: number;
-  position: string | null;
-  error?: string;
-}
+type ProjectionRow = Projections['items'][number];
+type Job = NonNullable<ProjectionRow['rebuildJob']>;
 
 export function OperationsScreen() {
-  const projections = useQuery({ queryKey: ['projections'], refetchInterval: 2_000, queryFn: (): Promise<Projections> => ok(api.GET('/api/v1/projections')) });
-  const rows = (projections.data?.items ?? []) as ProjectionRow[];
+  // One request follows every projection and its rebuild: every second while a rebuild runs, else every few.
+  const projections = useQuery({
+    queryKey: ['projections'],
+    refetchInterval: (query) => ((query.state.data as Projections | undefined)?.items.some((row) => row.rebuildJob?.state === 'running') ? 1_000 : 3_000),
+    queryFn: (): Promise<Projections> => ok(api.GET('/api/v1/projections')),
+  });
+  const rows: ProjectionRow[] = projections.data?.items ?? [];
   return (
     <div className="page">
       <h1>Operations</h1>
@@ -62,7 +55,7 @@ export function OperationsScreen() {
                       {row.eventsBehindAtLeast ? '+' : ''}
                     </td>
                     <td>
-                      <Rebuild name={row.name} />
+                      <Rebuild name={row.name} job={row.rebuildJob} />
                     </td>
                   </tr>
                 ))}
@@ -75,23 +68,12 @@ export function OperationsScreen() {
   );
 }
 
-function Rebuild({ name }: { name: string }) {
+function Rebuild({ name, job: current }: { name: string; job: Job | null }) {
   const queryClient = useQueryClient();
   const form = useWriteForm();
-  const job = useQuery({
-    queryKey: ['rebuild', name],
-    retry: false,
-    // Follow a running rebuild every second; otherwise look again now and then.
-    refetchInterval: (query) => ((query.state.data as { state?: string } | undefined)?.state === 'running' ? 1_000 : 10_000),
-    queryFn: async (): Promise<Job | null> => {
-      const { data, response } = await api.GET('/api/v1/projections/{name}/rebuild', { params: { path: { name } } });
-      return response.status === 404 ? null : (data as Job);
-    },
-  });
-  const current = job.data as { state: string; progress?: { eventsDone: number; totalEstimate: number | null; eventsPerSecond: number; phase: string }; error?: string } | null | undefined;
   const running = current?.state === 'running';
   const progress = current?.progress;
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['rebuild', name] });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['projections'] });
   return (
     <div className="rebuild">
       {current && (

@@ -9,14 +9,17 @@ import type { Decider } from '../../domain-kernel/decider.js';
 import { EVENT_STORE, IdempotencyConflictError, WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
+import { reasonRequired } from '../../reference-data/domain/index.js';
 import {
   CUSTOMER_RULES,
   DomainRuleViolation,
   customerDecider,
   isValidationFailed,
+  ValidationFailed,
   type FieldError,
   customerStreamId,
   toCustomerView,
+  definedAdditionalFields,
   type AuthorRef,
   type Customer,
   type CustomerCommand,
@@ -27,6 +30,7 @@ import {
 } from '../domain/index.js';
 import { CustomerReservations } from './customer-reservations.js';
 import { ReservingEventStore } from './reserving-event-store.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import type { WriteOptions, WriteResult } from '../../event-sourcing/write-options.js';
 
 /** A customer write's answer: the customer view after the write, plus the id of a sub-entity it created. */
@@ -43,6 +47,9 @@ export interface CustomerOutcome {
   revision: number;
   position: string | null;
 }
+
+/** The rule of a write without the reason the customer settings require for its action. */
+export const REASON_REQUIRED = 'reason.required';
 
 /** Commands whose decision needs the known partner and location ids. */
 const NEEDS_REFERENCES: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer']);
@@ -221,6 +228,7 @@ export class CustomerCommandExecutor {
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerOutcome> {
     const scope = await this.scopeOf(customerId, options);
+    await this.assertReasonGiven(command, options);
     const store = new ReservingEventStore(this.store, customerId, {
       reservations: this.reservations,
       definitions: () => this.reader.definitions(),
@@ -241,6 +249,20 @@ export class CustomerCommandExecutor {
     });
     if (!outcome.state.exists) throw new Error(`Customer ${customerId}: the command left no customer`);
     return { state: outcome.state, events: outcome.events, revision: outcome.revision, position: outcome.position };
+  }
+
+  /**
+   * The customer settings can require a reason for chosen actions (reasonRequiredFor): without one
+   * the command is refused with 422 `reason.required` naming the field, before anything is decided.
+   */
+  private async assertReasonGiven(command: CustomerCommand, options: WriteOptions): Promise<void> {
+    const reason = options.metadata.reason;
+    if (typeof reason === 'string' && reason.trim() !== '') return;
+    const { settings } = (await this.reader.settings()).state;
+    if (!reasonRequired(settings, command.type)) return;
+    throw new ValidationFailed([
+      { field: 'reason', rule: REASON_REQUIRED, message: `reason is required: the customer settings require a reason for ${command.type} (reasonRequiredFor)` },
+    ]);
   }
 
   /**
@@ -293,11 +315,14 @@ export class CustomerCommandExecutor {
     options: WriteOptions,
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerWrite> {
-    return this.answer(await this.run(customerId, command, options, extraContext));
+    const outcome = await this.run(customerId, command, options, extraContext);
+    return this.answer(outcome, await this.reader.definitions());
   }
 
-  answer(outcome: CustomerOutcome): CustomerWrite {
-    const resource = toCustomerView(outcome.state, { now: new Date().toISOString() }) as CustomerView;
+  /** The view after the write; additional fields only as currently defined (see definedAdditionalFields). */
+  answer(outcome: CustomerOutcome, definitions: readonly AdditionalFieldDefinition[]): CustomerWrite {
+    const view = toCustomerView(outcome.state, { now: new Date().toISOString() }) as CustomerView;
+    const resource = { ...view, additionalFields: definedAdditionalFields(view.additionalFields, definitions) };
     const created = outcome.events.find((event) => CREATING_EVENTS.has(event.type));
     const data = (created?.data ?? {}) as Record<string, unknown>;
     const createdId = CREATED_ID_KEYS.map((key) => data[key]).find((value): value is string => typeof value === 'string');

@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
-import { DomainRuleViolation, type AdditionalFieldValue, type CustomerState } from '../domain/index.js';
+import { definedAdditionalFields, DomainRuleViolation, type AdditionalFieldValue, type CustomerState } from '../domain/index.js';
 import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 
-/** One value a customer holds exclusively: its login, its ASTPP account number, a unique additional field value. */
+/** One value a customer holds exclusively: its login, its ASTPP account number, a unique additional field value, an inventory item. */
 export interface Reservation {
-  /** 'login' | 'account_number' | 'field:<name>' */
+  /** 'login' | 'account_number' | 'field:<name>' | 'hardware' */
   kind: string;
   /** Normalised (logins and text compared case-insensitively). */
   value: string;
@@ -17,6 +17,7 @@ export const CUSTOMER_TAKEN_RULES = {
   login: 'customer.login.taken',
   accountNumber: 'customer.account_number.taken',
   additionalField: 'customer.additional_field.taken',
+  hardware: 'customer.hardware.assigned_elsewhere',
 } as const;
 
 const key = (reservation: Reservation): string => `${reservation.kind}\u0000${reservation.value}`;
@@ -33,6 +34,11 @@ export function accountNumberReservation(accountNumber: string): Reservation {
   return { kind: 'account_number', value: accountNumber };
 }
 
+/** An inventory item is with one customer at a time (ids compared as given). */
+export function hardwareReservation(itemId: string): Reservation {
+  return { kind: 'hardware', value: itemId };
+}
+
 function fieldValue(value: AdditionalFieldValue): string {
   if (Array.isArray(value)) return JSON.stringify([...value].sort());
   return typeof value === 'string' ? value.trim().toLowerCase() : JSON.stringify(value);
@@ -40,18 +46,21 @@ function fieldValue(value: AdditionalFieldValue): string {
 
 /**
  * What a customer in this state must hold: the account number always (never reused, even after
- * deletion), and unless deleted its login and the values of unique additional fields. A deleted
- * customer's login is free for others; a restore takes it back (or is refused when taken).
+ * deletion), and unless deleted its login, the values of unique additional fields and the inventory
+ * items assigned to it. A deleted customer's login and items are free for others; a restore takes
+ * them back (or is refused when one was taken meanwhile).
  */
 export function reservationsOf(state: CustomerState, definitions: readonly AdditionalFieldDefinition[]): Reservation[] {
   if (!state.exists) return [];
   const out: Reservation[] = [accountNumberReservation(state.voip.accountNumber)];
   if (state.deleted) return out;
   out.push(loginReservation(state.login));
+  const values = definedAdditionalFields(state.additionalFields, definitions);
   for (const definition of definitions) {
-    const value = state.additionalFields[definition.name];
+    const value = values[definition.name];
     if (definition.unique && value !== undefined && value !== null) out.push({ kind: `field:${definition.name}`, value: fieldValue(value) });
   }
+  for (const item of state.hardware) out.push(hardwareReservation(item.itemId));
   return out;
 }
 
@@ -68,6 +77,12 @@ function takenViolation(reservation: Reservation): DomainRuleViolation {
   if (reservation.kind === 'account_number') {
     return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.accountNumber, `The account number ${reservation.value} is not available; choose another`, {
       field: 'voip.accountNumber',
+    });
+  }
+  if (reservation.kind === 'hardware') {
+    return new DomainRuleViolation(CUSTOMER_TAKEN_RULES.hardware, `Inventory item ${reservation.value} is assigned to another customer; unassign it there first`, {
+      field: 'itemId',
+      itemId: reservation.value,
     });
   }
   const name = reservation.kind.slice('field:'.length);

@@ -15,13 +15,15 @@ import type { CustomerReferences } from '../../reference-data/application/refere
 import { customerDecider, type CustomerEvent, type CustomerState } from '../domain/index.js';
 import { reservationKeys, reservationsOf, type CustomerReservations, type Reservation } from './customer-reservations.js';
 
-/** Events that can change what a customer must hold (login, account number, unique fields) or which partner / location it uses. */
+/** Events that can change what a customer must hold (login, account number, unique fields, inventory items) or which partner / location it uses. */
 const RESERVATION_EVENTS: ReadonlySet<string> = new Set([
   'CustomerCreated',
   'CustomerMainInfoChanged',
   'CustomerAdditionalFieldsChanged',
   'CustomerDeleted',
   'CustomerRestored',
+  'HardwareAssigned',
+  'HardwareUnassigned',
 ]);
 
 export interface ReservingStoreDependencies {

@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, AutomationPolicy, CustomerAction } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -147,6 +147,15 @@ export type EditScheduledChange = Cmd<
 export type CancelScheduledChange = Cmd<'CancelScheduledChange', { changeId: string } & Reason>;
 /** Run by the automation when a phase falls due (never over HTTP). */
 export type RunScheduledChange = Cmd<'RunScheduledChange', { changeId: string; phase: ScheduledChangePhase }>;
+/**
+ * The automation's commands (no HTTP route: the due-action runner sends them as the system actor).
+ * `dueAt` is when the rule fell due; the decider checks the rule still holds then and now.
+ */
+export type BlockAutomatically = Cmd<'BlockAutomatically', { dueAt: string }>;
+export type DeactivateAutomatically = Cmd<'DeactivateAutomatically', { dueAt: string }>;
+export type ActivateAutomatically = Cmd<'ActivateAutomatically', { dueAt: string }>;
+export type ExpireVoipAccount = Cmd<'ExpireVoipAccount', { dueAt: string }>;
+export type ExpireCapBonus = Cmd<'ExpireCapBonus', { grantId: string; dueAt: string }>;
 
 export type CustomerCommand =
   | CreateCustomer
@@ -181,7 +190,12 @@ export type CustomerCommand =
   | ScheduleChange
   | EditScheduledChange
   | CancelScheduledChange
-  | RunScheduledChange;
+  | RunScheduledChange
+  | BlockAutomatically
+  | DeactivateAutomatically
+  | ActivateAutomatically
+  | ExpireVoipAccount
+  | ExpireCapBonus;
 
 export type CustomerCommandType = CustomerCommand['type'];
 
@@ -207,6 +221,11 @@ export interface DecisionContext {
 /** A command that creates a sub-entity (comment, note, CAP grant, contact, address, payment, charge) needs a fresh id. */
 export interface NewIdContext extends DecisionContext {
   newId: string;
+}
+
+/** The billing rules' switches for this customer (its partner's, else the general ones), from the customer settings. */
+export interface AutomationContext extends DecisionContext {
+  automation: AutomationPolicy;
 }
 
 /** The reference data a customer points to: existing (non-deleted) partners and locations. */
@@ -260,6 +279,11 @@ export interface CustomerContexts {
   EditScheduledChange: DecisionContext;
   CancelScheduledChange: DecisionContext;
   RunScheduledChange: DecisionContext;
+  BlockAutomatically: AutomationContext;
+  DeactivateAutomatically: AutomationContext;
+  ActivateAutomatically: AutomationContext;
+  ExpireVoipAccount: DecisionContext;
+  ExpireCapBonus: DecisionContext;
 }
 
 export type CustomerContextFor<T extends CustomerCommandType> = CustomerContexts[T];
@@ -280,6 +304,7 @@ export type CompleteCustomerContext = DecisionContext &
     creation: CustomerCreationContext;
     passwordCiphertext: string;
     pinCiphertext?: string;
+    automation?: AutomationPolicy;
   };
 
 /**
@@ -294,4 +319,8 @@ export type CustomerContext = DecisionContext &
     creation?: CustomerCreationContext;
     passwordCiphertext?: string;
     pinCiphertext?: string;
+    automation?: AutomationPolicy;
   };
+
+/** The customer settings name actions by command type (reasonRequiredFor): each must be one. */
+export const CUSTOMER_ACTIONS_ARE_COMMAND_TYPES: [CustomerAction] extends [CustomerCommandType] ? true : false = true;

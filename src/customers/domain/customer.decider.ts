@@ -6,7 +6,7 @@
  * references (partner, location) → business rules.
  *
  * This file only dispatches; each concern decides in its own file under decide/: create, edit,
- * lifecycle, access, sub-entities, ledger. The state folds in customer.evolve.ts.
+ * lifecycle, access, sub-entities, ledger, automatic (the billing-driven rules). The state folds in customer.evolve.ts.
  */
 import { refuse } from '../../domain-kernel/errors.js';
 import type { Decider } from '../../domain-kernel/decider.js';
@@ -16,6 +16,7 @@ import { evolveCustomer } from './customer.evolve.js';
 import { CUSTOMER_RULES as RULES, REFUSED_FOR_LEADS } from './customer.rules.js';
 import { initialCustomerState, type CustomerState } from './customer.types.js';
 import { ACCESS_DECISIONS } from './decide/access.js';
+import { AUTOMATIC_DECISIONS } from './decide/automatic.js';
 import { createCustomer } from './decide/create.js';
 import { EDIT_DECISIONS } from './decide/edit.js';
 import { LEDGER_DECISIONS } from './decide/ledger.js';
@@ -34,6 +35,7 @@ const DECISIONS: CustomerDecisions = {
   ...SUB_ENTITY_DECISIONS,
   ...LEDGER_DECISIONS,
   ...SCHEDULE_DECISIONS,
+  ...AUTOMATIC_DECISIONS,
 };
 
 /**

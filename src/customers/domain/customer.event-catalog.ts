@@ -1,6 +1,7 @@
 /** JSON Schemas of the customer events' data, schema version 1. Served at /api/v1/events/catalog. */
 import { js, type EventCatalogEntry, type JsonSchema } from '../../domain-kernel/json-schema.js';
 import { CUSTOMER_EVENT_TYPES, type CustomerEventType } from './customer.events.js';
+import { AUTOMATIC_TRIGGERS } from './customer.automation.js';
 import {
   ACCOUNT_TYPES,
   ADDRESS_KEYS,
@@ -148,9 +149,19 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
     description: 'Values of admin-defined additional fields changed (to null = cleared).',
     schema: js.object({ ...base, changes: js.changes(['additionalFields.*']) }),
   },
-  CustomerActivated: { description: 'The customer became Active (services on, billed).', schema: statusSchema() },
-  CustomerBlocked: { description: 'The customer was Blocked (services suspended, billing continues).', schema: statusSchema() },
-  CustomerDeactivated: { description: 'The customer became Inactive (services and billing stopped).', schema: statusSchema() },
+  CustomerActivated: {
+    description: 'The customer became Active (services on, billed). `automatic` (trigger debt_cleared): the automation returned a customer it had blocked once the debt was cleared.',
+    schema: statusSchema(),
+  },
+  CustomerBlocked: {
+    description:
+      'The customer was Blocked (services suspended, billing continues). `automatic` (trigger blocking_period or prepaid_minimum_balance, dueAt): blocked by the billing rules, the actor is the system; without it, by hand.',
+    schema: statusSchema(),
+  },
+  CustomerDeactivated: {
+    description: 'The customer became Inactive (services and billing stopped). `automatic` (trigger grace_period): still unpaid after the grace period of an automatic block.',
+    schema: statusSchema(),
+  },
   CustomerBillingTypeChanged: {
     description: 'Billing type changed (recurring / prepaid custom / prepaid daily).',
     schema: js.object({ ...base, from: js.enum(BILLING_TYPES), to: js.enum(BILLING_TYPES), reason, changes: js.changes(['billingType']) }),
@@ -208,6 +219,24 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
       reason: str(),
       expiresAt: js.nullable(js.dateTime()),
       grantedBy: author,
+    }),
+  },
+  CapBonusExpired: {
+    description:
+      'The automation: a CAP bonus grant reached its expiresAt (dueAt) and no longer counts in the bonus total. Actor: the system; causationId: the CapBonusGranted event.',
+    schema: js.object({ ...base, grantId: str(), megabytes: js.integer({ minimum: 1 }), expiresAt: js.dateTime(), dueAt: js.dateTime(), reason }),
+  },
+  VoipAccountExpired: {
+    description:
+      'The automation: the VoIP account reached its expiry (expiresAt: the earlier of the expiry date and first use, else creation, plus the valid days); no new calls after it. Actor: the system; causationId: the event that set the expiry.',
+    schema: js.object({
+      ...base,
+      accountNumber: str({ pattern: '^[0-9]{1,20}$' }),
+      expiresAt: js.dateTime(),
+      expiryDate: js.nullable(js.dateTime()),
+      validDays: optInt(),
+      dueAt: js.dateTime(),
+      reason,
     }),
   },
   CapBonusRevoked: {
@@ -290,7 +319,10 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
 };
 
 function statusSchema(): JsonSchema {
-  return js.object({ ...base, from: status, to: status, reason, changes: js.changes(['status']) });
+  return js.object(
+    { ...base, from: status, to: status, reason, changes: js.changes(['status']), automatic: js.object({ trigger: js.enum(AUTOMATIC_TRIGGERS), dueAt: js.dateTime() }) },
+    ['automatic'],
+  );
 }
 
 export const CUSTOMER_EVENT_CATALOG: readonly EventCatalogEntry[] = CUSTOMER_EVENT_TYPES.map((type) => ({

@@ -25,6 +25,7 @@ import type {
   ScheduledChangeAction,
   ScheduledChangePhase,
 } from './customer.types.js';
+import type { AutomaticMark } from './customer.automation.js';
 
 interface Base {
   customerId: number;
@@ -51,6 +52,8 @@ export interface CustomerCreatedData extends Base, MainInfo, ContactInfo, Postal
 export interface StatusChangedData extends WithChanges, WithReason {
   from: CustomerStatus;
   to: CustomerStatus;
+  /** Present when the billing rules made the change (the actor is then the system): which rule, and when it fell due. */
+  automatic?: AutomaticMark;
 }
 
 export type CustomerCreated = DomainEvent<'CustomerCreated', CustomerCreatedData>;
@@ -89,6 +92,13 @@ export type CustomerNoteDeleted = DomainEvent<'CustomerNoteDeleted', Base & { no
 export type CapBonusGranted = DomainEvent<
   'CapBonusGranted',
   Base & { grantId: string; megabytes: number; reason: string; expiresAt: string | null; grantedBy: AuthorRef | null }
+>;
+/** The automation: a grant reached its expiresAt (`dueAt`); `at` is when that was recorded. */
+export type CapBonusExpired = DomainEvent<'CapBonusExpired', Base & WithReason & { grantId: string; megabytes: number; expiresAt: string; dueAt: string }>;
+/** The automation: the VoIP account reached its expiry (`expiresAt`, from the expiry date or the valid days); no new calls. */
+export type VoipAccountExpired = DomainEvent<
+  'VoipAccountExpired',
+  Base & WithReason & { accountNumber: string; expiresAt: string; expiryDate: string | null; validDays: number | null; dueAt: string }
 >;
 export type CapBonusRevoked = DomainEvent<'CapBonusRevoked', Base & WithReason & { grantId: string; megabytes: number }>;
 export type HardwareAssigned = DomainEvent<
@@ -185,6 +195,8 @@ export type CustomerEvent =
   | CustomerNoteDeleted
   | CapBonusGranted
   | CapBonusRevoked
+  | CapBonusExpired
+  | VoipAccountExpired
   | HardwareAssigned
   | HardwareUnassigned
   | ContactPersonAdded
@@ -231,6 +243,8 @@ export const CUSTOMER_EVENT_TYPES = [
   'CustomerNoteDeleted',
   'CapBonusGranted',
   'CapBonusRevoked',
+  'CapBonusExpired',
+  'VoipAccountExpired',
   'HardwareAssigned',
   'HardwareUnassigned',
   'ContactPersonAdded',

@@ -9,12 +9,13 @@ import { addMoney, subtractMoney } from '../../domain-kernel/money.js';
 import { SECRET_FIELDS } from './decide/shared.js';
 import { SCHEDULED_FIELD_OF } from './decide/schedule.js';
 import type { ScheduledChange } from './customer.types.js';
+import { isBelowThreshold, voipExpiresAt } from './customer.automation.js';
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'CustomerCreated') {
     if (state.exists) return state;
     const { customerId, at, ...rest } = event.data;
-    return {
+    return withThreshold({
       ...clone(rest),
       exists: true,
       revision: state.revision + 1,
@@ -29,13 +30,28 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       hardware: [],
       contacts: [],
       addresses: [],
+      belowThresholdSince: null,
+      block: null,
+      voipExpiredAt: null,
       createdAt: at,
       updatedAt: at,
-    };
+    }, at);
   }
   if (!state.exists) return state;
   const next = apply(state, event);
-  return { ...next, revision: state.revision + 1, updatedAt: (event.data as { at?: string }).at ?? state.updatedAt };
+  const at = (event.data as { at?: string }).at ?? state.updatedAt;
+  return withThreshold({ ...next, revision: state.revision + 1, updatedAt: at }, at);
+}
+
+/**
+ * Keeps `belowThresholdSince` in step with the balance and the billing settings after every
+ * event: set to the event's time when the balance falls (or the threshold rises) below, kept
+ * while it stays below, cleared when it no longer is.
+ */
+function withThreshold(customer: Customer, at: string): Customer {
+  const below = isBelowThreshold(customer);
+  const since = below ? (customer.belowThresholdSince ?? at) : null;
+  return since === customer.belowThresholdSince ? customer : { ...customer, belowThresholdSince: since };
 }
 
 function apply(customer: Customer, event: CustomerEvent): Customer {
@@ -51,14 +67,27 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
     case 'LeadConvertedToCustomer':
       return applyChanges(customer, event.data.changes);
     case 'CustomerVoipSettingsChanged': {
-      const next = applyChanges(customer, event.data.changes);
-      return event.data.pinCiphertext === undefined ? next : { ...next, voip: { ...next.voip, pinCiphertext: event.data.pinCiphertext } };
+      const changed = applyChanges(customer, event.data.changes);
+      const next = event.data.pinCiphertext === undefined ? changed : { ...changed, voip: { ...changed.voip, pinCiphertext: event.data.pinCiphertext } };
+      return { ...next, voipExpiredAt: stillExpired(customer.voipExpiredAt, voipExpiresAt(next)) };
     }
     case 'CustomerActivated':
-    case 'CustomerBlocked':
     case 'CustomerDeactivated':
-      // A status change during a hold interrupts it (its own end's status event is followed at once by its completion).
-      return { ...customer, status: event.data.to, ...mapChanges(customer, (change) => (change.state === 'pending' && change.phase === 'end' ? { ...change, interrupted: true } : change)) };
+      return { ...customer, status: event.data.to, block: null, ...interruptHolds(customer) };
+    case 'CustomerBlocked':
+      return {
+        ...customer,
+        status: event.data.to,
+        block: event.data.automatic ? { origin: 'automatic', at: event.data.automatic.dueAt } : { origin: 'manual', at: event.data.at },
+        ...interruptHolds(customer),
+      };
+    case 'VoipAccountExpired':
+      return { ...customer, voipExpiredAt: event.data.expiresAt };
+    case 'CapBonusExpired':
+      return {
+        ...customer,
+        capGrants: customer.capGrants.map((grant) => (grant.id === event.data.grantId ? { ...grant, expired: true, expiredAt: event.data.at } : grant)),
+      };
     case 'ScheduledChangeAdded': {
       const { changeId, action, status, billingType, scheduledFor, until, reason, scheduledBy, at } = event.data;
       const change: ScheduledChange = {
@@ -137,7 +166,10 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       const { grantId, megabytes, reason, expiresAt, grantedBy, at } = event.data;
       return {
         ...customer,
-        capGrants: [...customer.capGrants, { id: grantId, megabytes, reason, expiresAt, revoked: false, revokedAt: null, grantedAt: at, grantedBy: clone(grantedBy) }],
+        capGrants: [
+          ...customer.capGrants,
+          { id: grantId, megabytes, reason, expiresAt, revoked: false, revokedAt: null, expired: false, expiredAt: null, grantedAt: at, grantedBy: clone(grantedBy) },
+        ],
       };
     }
     case 'CapBonusRevoked':
@@ -173,12 +205,26 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
   }
 }
 
+/** A status change during a hold interrupts it (its own end's status event is followed at once by its completion). */
+function interruptHolds(customer: Customer): Partial<Customer> {
+  return mapChanges(customer, (change) => (change.state === 'pending' && change.phase === 'end' ? { ...change, interrupted: true } : change));
+}
+
 function mapChanges(customer: Customer, fn: (change: ScheduledChange) => ScheduledChange): Partial<Customer> {
   return customer.scheduledChanges ? { scheduledChanges: customer.scheduledChanges.map(fn) } : {};
 }
 
 function mapChange(customer: Customer, changeId: string, fn: (change: ScheduledChange) => ScheduledChange): Customer {
   return { ...customer, ...mapChanges(customer, (change) => (change.id === changeId ? fn(change) : change)) };
+}
+
+/**
+ * An expired VoIP account stays expired while its expiry is not moved later (a new expiry date or
+ * more valid days reopen it; the automation expires it again when the new time comes).
+ */
+function stillExpired(expiredAt: string | null, expiresAt: string | null): string | null {
+  if (expiredAt === null) return null;
+  return expiresAt !== null && Date.parse(expiresAt) <= Date.parse(expiredAt) ? expiredAt : null;
 }
 
 /** Applies dotted-path changes ('voip.cps', 'additionalFields.x' → null removes) to the customer. */

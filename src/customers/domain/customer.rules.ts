@@ -36,6 +36,11 @@ export const CUSTOMER_RULES = {
   scheduledChangeNotPending: 'customer.scheduled_change.not_pending',
   scheduledChangeAlreadyStarted: 'customer.scheduled_change.already_started',
   scheduledChangeTooMany: 'customer.scheduled_change.too_many',
+  capGrantAlreadyExpired: 'customer.cap.grant_already_expired',
+  voipAlreadyExpired: 'customer.voip.already_expired',
+  automationDisabled: 'customer.automation.disabled',
+  automationNotDue: 'customer.automation.not_due',
+  notBlockedAutomatically: 'customer.automation.not_blocked_automatically',
 } as const;
 
 export type CustomerRule = (typeof CUSTOMER_RULES)[keyof typeof CUSTOMER_RULES];
@@ -56,4 +61,15 @@ export function canChangeStatus(from: CustomerStatus, to: CustomerStatus): boole
 }
 
 /** Commands a lead (converted from a New customer) refuses with `customer.lead.not_a_customer`. */
-export const REFUSED_FOR_LEADS = ['ChangeStatus', 'ConvertToLead', 'GrantCapBonus', 'AssignHardware', 'RecordPayment', 'RecordCharge', 'Impersonate'] as const;
+export const REFUSED_FOR_LEADS = [
+  'ChangeStatus',
+  'ConvertToLead',
+  'GrantCapBonus',
+  'AssignHardware',
+  'RecordPayment',
+  'RecordCharge',
+  'Impersonate',
+  'BlockAutomatically',
+  'DeactivateAutomatically',
+  'ActivateAutomatically',
+] as const;

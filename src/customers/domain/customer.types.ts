@@ -178,6 +178,9 @@ export interface CapGrant {
   expiresAt: string | null;
   revoked: boolean;
   revokedAt: string | null;
+  /** Set by CapBonusExpired (the automation, when expiresAt is reached). */
+  expired: boolean;
+  expiredAt: string | null;
   grantedAt: string;
   grantedBy: AuthorRef | null;
 }
@@ -248,6 +251,13 @@ export interface ScheduledChange {
   message: string | null;
 }
 
+/** How the current block came about: by an admin (or a scheduled change), or by the billing rules. */
+export interface BlockOrigin {
+  origin: 'manual' | 'automatic';
+  /** When the block took effect (for an automatic one, the time it fell due). */
+  at: string;
+}
+
 export interface Customer extends MainInfo, ContactInfo, PostalAddress {
   exists: true;
   /** Stream revision of the last event folded in (0-based). */
@@ -265,6 +275,15 @@ export interface Customer extends MainInfo, ContactInfo, PostalAddress {
   voip: VoipSettings;
   billing: BillingSettings;
   balance: number;
+  /**
+   * Since when the balance is below the customer's threshold (the minimum balance; minus the credit
+   * limit for a postpaid account with one), from the event that took it there; null while it is not.
+   */
+  belowThresholdSince: string | null;
+  /** Set while Blocked: who blocked (an automatic block is the only one the automation lifts). */
+  block: BlockOrigin | null;
+  /** The VoIP expiry the account reached (VoipAccountExpired); null while it has not expired. */
+  voipExpiredAt: string | null;
   comments: Comment[];
   notes: Note[];
   capGrants: CapGrant[];

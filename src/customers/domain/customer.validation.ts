@@ -9,6 +9,8 @@ import {
 } from '../../reference-data/domain/index.js';
 import {
   FieldErrors,
+  isDate,
+  parseDateTime,
   boolean,
   emailList,
   entityId,
@@ -228,6 +230,48 @@ function applies(definition: AdditionalFieldDefinition, category: Category): boo
 }
 
 /**
+ * The values that still count: a value is kept only while a field of its name is defined and the
+ * value is of the definition's type. A removed field's values, and a value of a field removed and
+ * defined again with another type, are dropped: from every view, from the state a command decides
+ * on (the next change of additional fields records their clearing), and from what a unique field
+ * reserves. Options and bounds are not re-checked: narrowing them later keeps existing values.
+ */
+export function definedAdditionalFields(
+  values: Readonly<Record<string, AdditionalFieldValue>> | null | undefined,
+  definitions: readonly AdditionalFieldDefinition[],
+): Record<string, AdditionalFieldValue> {
+  const byName = new Map(definitions.map((definition) => [definition.name, definition]));
+  const kept: Record<string, AdditionalFieldValue> = {};
+  for (const [name, value] of Object.entries(values ?? {})) {
+    const definition = byName.get(name);
+    if (definition && isOfType(definition.type, value)) kept[name] = value;
+  }
+  return kept;
+}
+
+function isOfType(type: AdditionalFieldDefinition['type'], value: unknown): boolean {
+  switch (type) {
+    case 'string':
+    case 'select':
+      return typeof value === 'string';
+    case 'integer':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'decimal':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'date':
+      return typeof value === 'string' && isDate(value);
+    case 'datetime':
+      return typeof value === 'string' && parseDateTime(value) !== null;
+    case 'multiselect':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    default:
+      return false;
+  }
+}
+
+/**
  * Validates additional field values against the definitions.
  * - create: `values` is the whole set; defaults fill missing values; required fields that apply to
  *   the category must end up with a value.
@@ -244,7 +288,8 @@ export function validateAdditionalFields(
 ): Record<string, AdditionalFieldValue> {
   const prefix = options.prefix ?? 'additionalFields.';
   const byName = new Map(definitions.map((definition) => [definition.name, definition]));
-  const result: Record<string, AdditionalFieldValue> = options.mode === 'edit' ? { ...(options.current ?? {}) } : {};
+  // Values of removed (or re-typed) fields are not carried over: the change records their clearing.
+  const result: Record<string, AdditionalFieldValue> = options.mode === 'edit' ? definedAdditionalFields(options.current, definitions) : {};
   if (values !== null && values !== undefined && (typeof values !== 'object' || Array.isArray(values))) {
     errors.add(prefix.replace(/\.$/, ''), 'type', 'additionalFields must be an object of name → value');
     return result;

@@ -67,12 +67,12 @@ export interface CustomerView {
 }
 
 /** A grant counts while it is neither revoked nor expired at `now`. */
-export function isCapGrantActive(grant: Pick<CapGrant, 'revoked' | 'expiresAt'>, now: string): boolean {
-  return !grant.revoked && (grant.expiresAt === null || Date.parse(grant.expiresAt) > Date.parse(now));
+export function isCapGrantActive(grant: Pick<CapGrant, 'revoked' | 'expiresAt'> & { expired?: boolean }, now: string): boolean {
+  return !grant.revoked && grant.expired !== true && (grant.expiresAt === null || Date.parse(grant.expiresAt) > Date.parse(now));
 }
 
 /** Sum of the megabytes of the grants active at `now`. */
-export function bonusMegabytesTotal(grants: readonly Pick<CapGrant, 'megabytes' | 'revoked' | 'expiresAt'>[], now: string): number {
+export function bonusMegabytesTotal(grants: readonly (Pick<CapGrant, 'megabytes' | 'revoked' | 'expiresAt'> & { expired?: boolean })[], now: string): number {
   return grants.filter((grant) => isCapGrantActive(grant, now)).reduce((sum, grant) => sum + grant.megabytes, 0);
 }
 

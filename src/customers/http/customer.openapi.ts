@@ -268,7 +268,9 @@ export const ACTIVITY_ENTRY_SCHEMA = namedSchema(
     actor: oa.nullable(ACTOR_SCHEMA),
     summary: oa.string({ description: 'One sentence for a person', example: 'Status changed from New to Active by Ada' }),
     changes: oa.array(change),
-  }),
+    reason: oa.nullable(oa.string({ description: 'Why, as the write said (the `reason` of its body); null when it gave none' })),
+    revertedRevision: oa.integer({ minimum: 0, description: 'On the events of a revert: the revision whose change they undid' }),
+  }, { optional: ['revertedRevision'] }),
 );
 
 export const ACTIVITY_PAGE_SCHEMA = namedSchema('ActivityPage', page(ACTIVITY_ENTRY_SCHEMA, { description: 'Newest first' }));

@@ -4,7 +4,8 @@ import { Inject } from '@nestjs/common';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
-import type { Customer, CustomerView } from '../domain/index.js';
+import { definedAdditionalFields, type AdditionalFieldValue, type Customer, type CustomerView } from '../domain/index.js';
+import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import {
   customerListProjection,
   LIST_SORT_EXPRESSIONS,
@@ -322,13 +323,18 @@ export class CustomerReadModels {
     return known;
   }
 
-  /** Names of the additional fields shown in the list (definitions with showInList). */
-  private async listFieldNames(): Promise<Set<string>> {
-    const definitions = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
-      const { rows } = await sql<{ name: string; definition: { showInList?: boolean } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
+  /** The additional fields shown in the list (definitions with showInList). */
+  private async listFieldNames(): Promise<AdditionalFieldDefinition[]> {
+    return (await this.definitions()).filter((definition) => definition.showInList === true);
+  }
+
+  /** The current additional field definitions, from the reference-data read model. */
+  private async definitions(): Promise<AdditionalFieldDefinition[]> {
+    const rows = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
+      const { rows } = await sql<{ name: string; definition: AdditionalFieldDefinition }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
       return rows;
     });
-    return new Set(definitions.filter((row) => row.definition.showInList === true).map((row) => row.name));
+    return rows.map((row) => ({ ...row.definition, name: row.name }));
   }
 
   // ---------------------------------------------------------------- profile
@@ -337,13 +343,12 @@ export class CustomerReadModels {
   async profile(id: number, partnerIds: PartnerIds, options: { includeDeleted?: boolean; now?: string } = {}): Promise<CustomerProfile | null> {
     const state = await this.state(id, partnerIds, options.includeDeleted ?? false);
     if (!state) return null;
-    const document = profileView(state, options.now ?? new Date().toISOString());
-    const labels = await this.runtime.read(referenceDataProjection, async ({ fields }) => {
-      const { rows } = await sql<{ name: string; definition: { label?: string } }>`select name, definition from ${sql.table(fields)}`.execute(this.db);
-      return rows;
-    });
+    const view = profileView(state, options.now ?? new Date().toISOString());
+    const definitions = await this.definitions();
+    // Values of removed or re-typed fields are not part of the profile (see definedAdditionalFields).
+    const document = { ...view, additionalFields: definedAdditionalFields(view.additionalFields as Record<string, AdditionalFieldValue>, definitions) };
     const additionalFieldLabels: Record<string, string> = {};
-    for (const row of labels) if (row.name in document.additionalFields) additionalFieldLabels[row.name] = row.definition.label ?? row.name;
+    for (const definition of definitions) if (definition.name in document.additionalFields) additionalFieldLabels[definition.name] = definition.label ?? definition.name;
     return {
       ...document,
       alerts: document.notes.filter((note) => note.popup),
@@ -484,7 +489,7 @@ function statsOf(rows: ReadonlyArray<{ dimension: StatsDimension; key: string; c
   return stats;
 }
 
-function toListItem(raw: Record<string, unknown>, listFields: Set<string>): CustomerListItem {
+function toListItem(raw: Record<string, unknown>, listFields: readonly AdditionalFieldDefinition[]): CustomerListItem {
   const row = rowFromDb(raw);
   return {
     id: row.customer_id,
@@ -505,7 +510,7 @@ function toListItem(raw: Record<string, unknown>, listFields: Set<string>): Cust
     balance: row.balance,
     dateAdded: row.date_added,
     labels: row.labels,
-    additionalFields: Object.fromEntries(Object.entries(row.additional_fields).filter(([name]) => listFields.has(name))),
+    additionalFields: definedAdditionalFields(row.additional_fields as Record<string, AdditionalFieldValue>, listFields),
     isLead: row.is_lead,
     deleted: row.deleted,
     createdAt: row.created_at,

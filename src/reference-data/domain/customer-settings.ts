@@ -12,7 +12,81 @@ import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
-export type CustomerSettings = CredentialPatternSettings;
+/**
+ * The customer actions a setting can name (the admins' customer commands; the customers domain
+ * checks each is one of its command types): `reasonRequiredFor` makes a reason mandatory for them.
+ */
+export const CUSTOMER_ACTIONS = [
+  'CreateCustomer',
+  'EditCustomer',
+  'SetAdditionalFields',
+  'ChangeStatus',
+  'ChangeBillingType',
+  'ConvertToLead',
+  'ConvertLeadToCustomer',
+  'DeleteCustomer',
+  'RestoreCustomer',
+  'ResetPassword',
+  'RevealPassword',
+  'RevealPin',
+  'Impersonate',
+  'AddComment',
+  'EditComment',
+  'DeleteComment',
+  'AddNote',
+  'EditNote',
+  'DeleteNote',
+  'GrantCapBonus',
+  'RevokeCapBonus',
+  'AssignHardware',
+  'UnassignHardware',
+  'AddContact',
+  'RemoveContact',
+  'AddAddress',
+  'RemoveAddress',
+  'RecordPayment',
+  'RecordCharge',
+] as const;
+
+export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
+
+/**
+ * The switches of the billing-driven rules (Splynx "Enable processing of Billing Due / of the
+ * Deactivation period"). The periods themselves are each customer's billing settings (payment due
+ * days, blocking period, grace period, minimum balance, credit limit). All off by default: an
+ * upgrade blocks nobody until an admin turns a rule on.
+ */
+export interface AutomationPolicy {
+  /** Recurring customers: blocked when the balance stays below the threshold past payment due + blocking period; back to Active when paid. */
+  automaticBlocking: boolean;
+  /** An automatically blocked customer still unpaid after its grace period becomes Inactive. */
+  automaticDeactivation: boolean;
+  /** Prepaid customers: blocked as soon as the balance falls below the minimum; back to Active on a top-up that restores it. */
+  prepaidAutomaticBlocking: boolean;
+}
+
+export const AUTOMATION_POLICY_KEYS = ['automaticBlocking', 'automaticDeactivation', 'prepaidAutomaticBlocking'] as const satisfies readonly (keyof AutomationPolicy)[];
+
+export interface AutomationSettings extends AutomationPolicy {
+  /** Per partner (by partner id): the switches that differ from the ones above. */
+  automationByPartner: Record<string, Partial<AutomationPolicy>>;
+}
+
+export type CustomerSettings = CredentialPatternSettings &
+  AutomationSettings & {
+    /** Customer actions that must carry a `reason` (422 `reason.required` without one). */
+    reasonRequiredFor: CustomerAction[];
+  };
+
+/** The rules' switches for a customer of this partner: the partner's own where it has them, else the general ones. */
+export function automationPolicyFor(settings: AutomationSettings, partnerId: number): AutomationPolicy {
+  const own = settings.automationByPartner?.[String(partnerId)] ?? {};
+  return {
+    automaticBlocking: own.automaticBlocking ?? settings.automaticBlocking,
+    automaticDeactivation: own.automaticDeactivation ?? settings.automaticDeactivation,
+    prepaidAutomaticBlocking: own.prepaidAutomaticBlocking ?? settings.prepaidAutomaticBlocking,
+  };
+}
 
 export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   loginPattern: '{id}',
@@ -24,6 +98,11 @@ export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   accountNumberLength: 10,
   accountNumberPrefix: '',
   pinLength: 6,
+  automaticBlocking: false,
+  automaticDeactivation: false,
+  prepaidAutomaticBlocking: false,
+  automationByPartner: {},
+  reasonRequiredFor: [],
 };
 
 const KEYS = Object.keys(DEFAULT_CUSTOMER_SETTINGS) as (keyof CustomerSettings)[];
@@ -71,6 +150,7 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   const passwordLength = integer(REFERENCE_DATA_LIMITS.passwordLength)(errors, 'passwordLength', input.passwordLength);
   const accountNumberLength = integer(REFERENCE_DATA_LIMITS.accountNumberLength)(errors, 'accountNumberLength', input.accountNumberLength);
   const pinLength = integer(REFERENCE_DATA_LIMITS.pinLength)(errors, 'pinLength', input.pinLength);
+  const reasonRequiredFor = actionList(errors, input.reasonRequiredFor);
 
   for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
     for (const problem of patternProblems(pattern)) errors.add(key, 'pattern', `${key}: ${problem}`);
@@ -122,8 +202,88 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   else if (errors.empty && accountNumberPrefix.length >= accountNumberLength) {
     errors.add('accountNumberPrefix', 'maxLength', 'accountNumberPrefix must be shorter than accountNumberLength');
   }
+  // The billing-driven rules (checked last: the credential checks above look at errors.empty).
+  const flag = (key: keyof AutomationPolicy): boolean => {
+    const value = input[key];
+    if (typeof value !== 'boolean') errors.add(key, 'type', `${key} must be true or false`);
+    return value === true;
+  };
+  const automaticBlocking = flag('automaticBlocking');
+  const automaticDeactivation = flag('automaticDeactivation');
+  const prepaidAutomaticBlocking = flag('prepaidAutomaticBlocking');
+  const automationByPartner = validateAutomationByPartner(errors, input.automationByPartner);
   errors.throwIfAny();
-  return { loginPattern, loginLength, loginCharset, passwordPattern, passwordLength, passwordCharset, accountNumberLength, accountNumberPrefix, pinLength };
+  return {
+    loginPattern,
+    loginLength,
+    loginCharset,
+    passwordPattern,
+    passwordLength,
+    passwordCharset,
+    accountNumberLength,
+    accountNumberPrefix,
+    pinLength,
+    automaticBlocking,
+    automaticDeactivation,
+    prepaidAutomaticBlocking,
+    automationByPartner,
+    reasonRequiredFor,
+  };
+}
+
+/** `{"<partnerId>": {automaticBlocking?, automaticDeactivation?, prepaidAutomaticBlocking?}}`; an empty entry is dropped. */
+function validateAutomationByPartner(errors: FieldErrors, value: unknown): Record<string, Partial<AutomationPolicy>> {
+  const field = 'automationByPartner';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    errors.add(field, 'type', `${field} must be an object of partner ids`);
+    return {};
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > REFERENCE_DATA_LIMITS.automationPartners) {
+    errors.add(field, 'maxItems', `${field} may name at most ${REFERENCE_DATA_LIMITS.automationPartners} partners`);
+    return {};
+  }
+  const out: Record<string, Partial<AutomationPolicy>> = {};
+  for (const [partnerId, switches] of entries.sort(([a], [b]) => Number(a) - Number(b))) {
+    const at = `${field}.${partnerId}`;
+    if (!/^[1-9][0-9]{0,15}$/.test(partnerId)) {
+      errors.add(at, 'format', `${field} keys are partner ids (positive integers)`);
+      continue;
+    }
+    if (switches === null || typeof switches !== 'object' || Array.isArray(switches)) {
+      errors.add(at, 'type', `${at} must be an object of switches`);
+      continue;
+    }
+    const own: Partial<AutomationPolicy> = {};
+    for (const [key, flag] of Object.entries(switches as Record<string, unknown>)) {
+      if (!(AUTOMATION_POLICY_KEYS as readonly string[]).includes(key)) errors.add(`${at}.${key}`, 'unknownField', `${key} is not an automation switch`);
+      else if (flag === null || flag === undefined) continue;
+      else if (typeof flag !== 'boolean') errors.add(`${at}.${key}`, 'type', `${key} must be true or false`);
+      else own[key as keyof AutomationPolicy] = flag;
+    }
+    if (Object.keys(own).length > 0) out[partnerId] = own;
+  }
+  return out;
+}
+
+/** `reasonRequiredFor`: known actions, each once, in the order of CUSTOMER_ACTIONS (absent: none). */
+function actionList(errors: FieldErrors, value: unknown): CustomerAction[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    errors.add('reasonRequiredFor', 'type', 'reasonRequiredFor must be a list of customer actions');
+    return [];
+  }
+  value.forEach((item, index) => {
+    if (!(CUSTOMER_ACTIONS as readonly unknown[]).includes(item)) {
+      errors.add(`reasonRequiredFor[${index}]`, 'enum', `reasonRequiredFor[${index}] must be one of ${CUSTOMER_ACTIONS.join(', ')}`);
+    }
+  });
+  return CUSTOMER_ACTIONS.filter((action) => value.includes(action));
+}
+
+/** Whether the settings require a reason for a customer action. */
+export function reasonRequired(settings: Pick<CustomerSettings, 'reasonRequiredFor'>, action: string): boolean {
+  return (settings.reasonRequiredFor ?? []).includes(action as CustomerAction);
 }
 
 export function decideCustomerSettings(command: CustomerSettingsCommand, state: CustomerSettingsState, context: CustomerSettingsContext): CustomerSettingsEvent[] {

@@ -52,7 +52,7 @@ export const REFERENCE_DATA_EVENT_CATALOG: readonly EventCatalogEntry[] = [
   entry(
     'CustomerSettingsChanged',
     CUSTOMER_SETTINGS_STREAM,
-    'Customer settings changed: login / password patterns, lengths and charsets, account number length and prefix, PIN length.',
+    'Customer settings changed: login / password patterns, lengths and charsets, account number length and prefix, PIN length; the switches of the billing-driven rules (automatic blocking, deactivation, prepaid blocking; per partner in automationByPartner).',
     js.object({ changes: js.changes(Object.keys(DEFAULT_CUSTOMER_SETTINGS)), at }),
   ),
 ];

@@ -19,4 +19,6 @@ export const REFERENCE_DATA_LIMITS = {
   passwordLength: { min: PORTAL_PASSWORD_MIN_LENGTH, max: PORTAL_PASSWORD_MAX_LENGTH },
   accountNumberLength: { min: 4, max: 20 },
   pinLength: { min: 4, max: 20 },
+  /** Partners with their own automation switches in the customer settings. */
+  automationPartners: 1000,
 } as const;

@@ -5,13 +5,14 @@ import {
   IsArray,
   IsIn,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, type CustomerAction, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
 import {
   RequiredText,
   OptionalText,
@@ -166,6 +167,37 @@ export class CustomerSettingsDto {
 
   @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.pinLength.min, maximum: REFERENCE_DATA_LIMITS.pinLength.max, example: 6 })
   pinLength: number;
+
+  // The billing-driven rules' switches: optional even on PUT (left out, they keep their values).
+  @OptionalFlag({ description: 'Recurring customers: blocked automatically past payment due + blocking period; Active again once paid' })
+  automaticBlocking?: boolean;
+
+  @OptionalFlag({ description: 'Automatically blocked customers still unpaid after their grace period become Inactive' })
+  automaticDeactivation?: boolean;
+
+  @OptionalFlag({ description: 'Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up' })
+  prepaidAutomaticBlocking?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { automaticBlocking: { type: 'boolean' }, automaticDeactivation: { type: 'boolean' }, prepaidAutomaticBlocking: { type: 'boolean' } } },
+    description: 'Per partner id, the switches that differ from the general ones, e.g. {"3": {"automaticBlocking": true}} (replaces the whole map)',
+  })
+  @IsOptional()
+  @IsObject()
+  automationByPartner?: Record<string, { automaticBlocking?: boolean; automaticDeactivation?: boolean; prepaidAutomaticBlocking?: boolean }>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: CUSTOMER_ACTIONS,
+    maxItems: CUSTOMER_ACTIONS.length,
+    description: 'Customer actions that must carry a `reason` (left out of a PUT: unchanged)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(CUSTOMER_ACTIONS.length)
+  @IsIn(CUSTOMER_ACTIONS as unknown as string[], { each: true })
+  reasonRequiredFor?: CustomerAction[];
 }
 
 /** PATCH /settings/customers: any subset. */

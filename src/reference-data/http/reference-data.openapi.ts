@@ -2,7 +2,7 @@
 import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
 import { ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../common/openapi/shared-schemas.js';
 import type { CustomerSettingsView, ReferenceEntityView } from '../application/reference-data.commands.js';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
 import type { NamedEntityItem } from '../queries/reference-data.queries.js';
 
 const namedEntity = (kind: string) =>
@@ -67,6 +67,19 @@ export const CUSTOMER_SETTINGS_SCHEMA = namedSchema(
     accountNumberLength: oa.integer({ minimum: 1 }),
     accountNumberPrefix: oa.string(),
     pinLength: oa.integer({ minimum: 1, description: 'Digits of a VoIP PIN' }),
+    automaticBlocking: oa.boolean(
+      'Recurring customers: Blocked when the balance stays below the minimum balance (minus the credit limit for postpaid) past payment due + blocking period days; Active again once paid. Default false',
+    ),
+    automaticDeactivation: oa.boolean('An automatically blocked customer still unpaid after its grace period days becomes Inactive. Default false'),
+    prepaidAutomaticBlocking: oa.boolean('Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false'),
+    automationByPartner: oa.map(
+      oa.object<{ automaticBlocking?: boolean; automaticDeactivation?: boolean; prepaidAutomaticBlocking?: boolean }>(
+        { automaticBlocking: oa.boolean(), automaticDeactivation: oa.boolean(), prepaidAutomaticBlocking: oa.boolean() },
+        { optional: ['automaticBlocking', 'automaticDeactivation', 'prepaidAutomaticBlocking'] },
+      ),
+      'Per partner id: the switches that differ from the general ones',
+    ),
+    reasonRequiredFor: oa.array(oa.enum(CUSTOMER_ACTIONS), { description: 'Customer actions that must carry a `reason` (else 422 reason.required)' }),
     changedAt: oa.nullable(oa.dateTime('When the settings last changed; null while the defaults apply')),
   }),
 );

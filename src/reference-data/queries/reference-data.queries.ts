@@ -6,7 +6,7 @@ import { ProblemException } from '../../common/problem.js';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
-import type { AdditionalFieldDefinition, CustomerSettings } from '../domain/index.js';
+import { DEFAULT_CUSTOMER_SETTINGS, type AdditionalFieldDefinition, type CustomerSettings } from '../domain/index.js';
 import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
 import { customerStatsProjection } from '../../../projections/customer-stats/customer-stats.projection.js';
 
@@ -117,7 +117,8 @@ export class ReferenceDataReadModels {
     return this.runtime.read(referenceDataProjection, async ({ settings }) => {
       const { rows } = await sql<{ settings: CustomerSettings; changed_at: Date | string | null }>`
         select settings, changed_at from ${sql.table(settings)} where id = 1`.execute(this.db);
-      return { ...rows[0].settings, changedAt: rows[0].changed_at === null ? null : iso(rows[0].changed_at) };
+      // Defaults first: a row written before a setting existed reads that setting's default.
+      return { ...DEFAULT_CUSTOMER_SETTINGS, ...rows[0].settings, changedAt: rows[0].changed_at === null ? null : iso(rows[0].changed_at) };
     });
   }
 }
