@@ -11,7 +11,13 @@ import type { DueAction } from './due-actions.schema.js';
  * is never taken.
  */
 export interface DueActionHandler {
-  decide(action: DueAction, customer: CustomerState, now: Date): AutomaticDecision;
+  /**
+   * Optional, asynchronous, before the decision (e.g. reading settings): its result is `decide`'s
+   * fourth argument. Runs once per attempt of the row, outside the append's retry loop; throwing
+   * leaves the row pending (retried with back-off), as any infrastructure error does.
+   */
+  prepare?(action: DueAction): Promise<unknown>;
+  decide(action: DueAction, customer: CustomerState, now: Date, prepared?: unknown): AutomaticDecision;
   /**
    * The `reason` written into the automatic event's metadata (the timeline shows it), e.g.
    * "scheduled by Ann on 3 Nov: vacation". Default: none.
