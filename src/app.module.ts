@@ -1,3 +1,4 @@
+import { AnchorsModule } from './audit/anchors/anchors.module.js';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_INTERCEPTOR } from '@nestjs/core';
@@ -53,6 +54,7 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        AnchorsModule,
         PortalModule,
         AutomationModule,
       ],

@@ -25,7 +25,7 @@ import { ScheduledChanges } from './application/scheduled-changes.js';
   imports: [ReferenceDataModule],
   controllers: [CustomersWriteController, CustomerActivityWriteController, CustomerHistoryController, ScheduledChangesController],
   providers: [
-    { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.encryptionKey) },
+    { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.encryptionKey, config.previousEncryptionKeys) },
     CustomerReservations,
     CustomerCommandExecutor,
     CustomerFieldChecks,

@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition, AutomationPolicy, CustomerAction } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, AutomationPolicy, CustomerAction, ErasureRequirement } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -147,6 +147,8 @@ export type EditScheduledChange = Cmd<
 export type CancelScheduledChange = Cmd<'CancelScheduledChange', { changeId: string } & Reason>;
 /** Run by the automation when a phase falls due (never over HTTP). */
 export type RunScheduledChange = Cmd<'RunScheduledChange', { changeId: string; phase: ScheduledChangePhase }>;
+/** POST /customers/{id}/erase: crypto-shredding of the personal data (the reason is required). */
+export type ErasePersonalData = Cmd<'ErasePersonalData', { reason: string }>;
 /**
  * The automation's commands (no HTTP route: the due-action runner sends them as the system actor).
  * `dueAt` is when the rule fell due; the decider checks the rule still holds then and now.
@@ -191,6 +193,7 @@ export type CustomerCommand =
   | EditScheduledChange
   | CancelScheduledChange
   | RunScheduledChange
+  | ErasePersonalData
   | BlockAutomatically
   | DeactivateAutomatically
   | ActivateAutomatically
@@ -221,6 +224,16 @@ export interface DecisionContext {
 /** A command that creates a sub-entity (comment, note, CAP grant, contact, address, payment, charge) needs a fresh id. */
 export interface NewIdContext extends DecisionContext {
   newId: string;
+}
+
+/**
+ * What the customer settings require before an erasure (customer settings `erasureRequires`):
+ * 'nothing' more than a zero balance, an 'inactive' customer, or a 'deleted' one.
+ */
+export type { ErasureRequirement };
+export interface ErasureContext {
+  /** Omitted: 'nothing'. */
+  erasureRequires?: ErasureRequirement;
 }
 
 /** The billing rules' switches for this customer (its partner's, else the general ones), from the customer settings. */
@@ -279,6 +292,7 @@ export interface CustomerContexts {
   EditScheduledChange: DecisionContext;
   CancelScheduledChange: DecisionContext;
   RunScheduledChange: DecisionContext;
+  ErasePersonalData: DecisionContext & ErasureContext;
   BlockAutomatically: AutomationContext;
   DeactivateAutomatically: AutomationContext;
   ActivateAutomatically: AutomationContext;
@@ -314,7 +328,8 @@ export type CompleteCustomerContext = DecisionContext &
  */
 export type CustomerContext = DecisionContext &
   Partial<KnownReferences> &
-  FieldDefinitions & {
+  FieldDefinitions &
+  ErasureContext & {
     newId?: string;
     creation?: CustomerCreationContext;
     passwordCiphertext?: string;

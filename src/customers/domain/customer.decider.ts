@@ -23,6 +23,8 @@ import { LEDGER_DECISIONS } from './decide/ledger.js';
 import { LIFECYCLE_DECISIONS } from './decide/lifecycle.js';
 import { SCHEDULE_DECISIONS } from './decide/schedule.js';
 import { SUB_ENTITY_DECISIONS } from './decide/sub-entities.js';
+import { ERASURE_DECISIONS } from './decide/erasure.js';
+import { holdsPersonalValue } from './customer.personal-data.js';
 
 export { SECRET_FIELDS } from './decide/shared.js';
 export { evolveCustomer };
@@ -35,6 +37,7 @@ const DECISIONS: CustomerDecisions = {
   ...SUB_ENTITY_DECISIONS,
   ...LEDGER_DECISIONS,
   ...SCHEDULE_DECISIONS,
+  ...ERASURE_DECISIONS,
   ...AUTOMATIC_DECISIONS,
 };
 
@@ -51,7 +54,7 @@ export function decideCustomer<C extends CustomerCommand>(command: C, state: Cus
   if (!state.exists) refuse(RULES.notFound, 'The customer does not exist');
   const customer = state;
   // A scheduled change that falls due on a deleted customer records its failure itself.
-  if (customer.deleted && decided.type !== 'RestoreCustomer' && decided.type !== 'RunScheduledChange') {
+  if (customer.deleted && decided.type !== 'RestoreCustomer' && decided.type !== 'ErasePersonalData' && decided.type !== 'RunScheduledChange') {
     refuse(RULES.deleted, `Customer ${customer.id} is deleted; only a restore is possible`, { customerId: customer.id });
   }
   if (customer.isLead && (REFUSED_FOR_LEADS as readonly string[]).includes(decided.type)) {
@@ -59,7 +62,14 @@ export function decideCustomer<C extends CustomerCommand>(command: C, state: Cus
   }
   const decide = DECISIONS[decided.type] as ((command: CustomerCommand, customer: typeof state, context: CustomerContext) => CustomerEvent[]) | undefined;
   if (!decide) throw new Error(`decideCustomer: unknown command ${(command as { type: string }).type}`);
-  return decide(decided, customer, context as CustomerContext);
+  const events = decide(decided, customer, context as CustomerContext);
+  // After an erasure no new personal value is recorded: its key is gone, and so is the consent.
+  if (customer.personalDataErasedAt !== null && events.some((event) => holdsPersonalValue(event.type, event.data as unknown as Record<string, unknown>))) {
+    refuse(RULES.personalDataErased, `The personal data of customer ${customer.id} was erased; no new personal data can be recorded for it`, {
+      erasedAt: customer.personalDataErasedAt,
+    });
+  }
+  return events;
 }
 
 // ===== the decider ==============================================================================

@@ -316,6 +316,14 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
     description: 'A phase of a scheduled change fell due and the rules refused it (actor "system"): `rule` and `message` say why; nothing else changed.',
     schema: js.object({ ...base, changeId: str(), phase: js.enum(['start', 'end']), rule: str(), message: str() }),
   },
+  CustomerPersonalDataErased: {
+    description:
+      'The personal data of the customer was erased (crypto-shredding): its data key is destroyed, so from now on every personal value of its events ' +
+      '(name, emails, phones, addresses, date of birth, identification, company contact, geo, comment and note texts, contacts) reads "[erased]" ' +
+      '(lists ["[erased]"], geo points null), in replays, the feed and exports alike. Money movements, status and billing stay. ' +
+      'Consumers holding copies of the personal data must erase theirs on this event.',
+    schema: js.object({ ...base, reason: str(), fields: js.array(str()) }),
+  },
 };
 
 function statusSchema(): JsonSchema {

@@ -130,6 +130,12 @@ export type PaymentRecorded = DomainEvent<
   WithChanges & { paymentId: string; amount: number; method: PaymentMethod | null; reference: string | null; note: string | null }
 >;
 export type ChargeRecorded = DomainEvent<'ChargeRecorded', WithChanges & { chargeId: string; amount: number; description: string; reference: string | null }>;
+/**
+ * The customer's personal data was erased (crypto-shredding): its data key is destroyed, so every
+ * personal value of its events reads "[erased]" from now on. `fields`: the personal fields
+ * (PERSONAL_FIELDS) plus comments, notes, contacts and additional addresses. No personal value in it.
+ */
+export type CustomerPersonalDataErased = DomainEvent<'CustomerPersonalDataErased', Base & { reason: string; fields: string[] }>;
 
 /** A change scheduled for `scheduledFor` (the API's `at`; `at` in event data is the decision time, as everywhere). */
 export interface ScheduledChangeAddedData extends Base, WithReason {
@@ -209,7 +215,8 @@ export type CustomerEvent =
   | ScheduledChangeChanged
   | ScheduledChangeCancelled
   | ScheduledChangeCompleted
-  | ScheduledChangeFailed;
+  | ScheduledChangeFailed
+  | CustomerPersonalDataErased;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -258,6 +265,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'ScheduledChangeCancelled',
   'ScheduledChangeCompleted',
   'ScheduledChangeFailed',
+  'CustomerPersonalDataErased',
 ] as const satisfies readonly CustomerEventType[];
 
 /** Status events by target status. */

@@ -292,6 +292,8 @@ export interface Customer extends MainInfo, ContactInfo, PostalAddress {
   addresses: AdditionalAddress[];
   /** Scheduled changes, in the order they were added (absent in states folded before they existed: none). */
   scheduledChanges?: ScheduledChange[];
+  /** When the personal data was erased (crypto-shredding); null while it is not. */
+  personalDataErasedAt: string | null;
   createdAt: string;
   /** Time of the last event folded in. */
   updatedAt: string;

@@ -204,6 +204,7 @@ const customerProperties = {
   hardware: oa.array(HARDWARE_SCHEMA),
   contacts: oa.array(CONTACT_SCHEMA),
   addresses: oa.array(ADDRESS_SCHEMA),
+  personalDataErasedAt: oa.nullable(oa.dateTime('When the personal data was erased (POST /customers/{id}/erase): its fields read "[erased]" since; null while not erased')),
 } satisfies Record<keyof CustomerView, unknown>;
 
 export const CUSTOMER_SCHEMA = namedSchema('Customer', oa.object<CustomerView>(customerProperties, { description: 'The customer resource' }));
@@ -331,6 +332,17 @@ export const PASSWORD_REVEALED_SCHEMA = namedSchema(
 );
 
 export const PIN_REVEALED_SCHEMA = namedSchema('PinRevealed', written(oa.object<{ customerId: number; pin: string }>({ customerId: oa.integer(), pin: oa.string() }), 'the customer'));
+
+export const PERSONAL_DATA_ERASED_SCHEMA = namedSchema(
+  'PersonalDataErased',
+  written(
+    oa.object<{ customerId: number; erased: true }>({
+      customerId: oa.integer(),
+      erased: { type: 'boolean', enum: [true], description: 'Always true: the data key is destroyed; personal fields read "[erased]" everywhere from now on' },
+    }),
+    'the customer',
+  ),
+);
 
 export const PASSWORD_RESET_SCHEMA = namedSchema(
   'PasswordReset',

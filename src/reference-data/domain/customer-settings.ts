@@ -13,6 +13,13 @@ import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
 /**
+ * What an erasure of a customer's personal data (POST /customers/{id}/erase) requires besides a
+ * zero balance: 'nothing' more, an Inactive customer, or a deleted one.
+ */
+export const ERASURE_REQUIREMENTS = ['nothing', 'inactive', 'deleted'] as const;
+export type ErasureRequirement = (typeof ERASURE_REQUIREMENTS)[number];
+
+/**
  * The customer actions a setting can name (the admins' customer commands; the customers domain
  * checks each is one of its command types): `reasonRequiredFor` makes a reason mandatory for them.
  */
@@ -76,6 +83,8 @@ export type CustomerSettings = CredentialPatternSettings &
   AutomationSettings & {
     /** Customer actions that must carry a `reason` (422 `reason.required` without one). */
     reasonRequiredFor: CustomerAction[];
+    /** What POST /customers/{id}/erase requires besides a zero balance. */
+    erasureRequires: ErasureRequirement;
   };
 
 /** The rules' switches for a customer of this partner: the partner's own where it has them, else the general ones. */
@@ -98,6 +107,7 @@ export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   accountNumberLength: 10,
   accountNumberPrefix: '',
   pinLength: 6,
+  erasureRequires: 'inactive',
   automaticBlocking: false,
   automaticDeactivation: false,
   prepaidAutomaticBlocking: false,
@@ -150,6 +160,10 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   const passwordLength = integer(REFERENCE_DATA_LIMITS.passwordLength)(errors, 'passwordLength', input.passwordLength);
   const accountNumberLength = integer(REFERENCE_DATA_LIMITS.accountNumberLength)(errors, 'accountNumberLength', input.accountNumberLength);
   const pinLength = integer(REFERENCE_DATA_LIMITS.pinLength)(errors, 'pinLength', input.pinLength);
+  const erasureRequires = input.erasureRequires ?? DEFAULT_CUSTOMER_SETTINGS.erasureRequires;
+  if (!(ERASURE_REQUIREMENTS as readonly unknown[]).includes(erasureRequires)) {
+    errors.add('erasureRequires', 'oneOf', `erasureRequires must be one of ${ERASURE_REQUIREMENTS.join(', ')}`);
+  }
   const reasonRequiredFor = actionList(errors, input.reasonRequiredFor);
 
   for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
@@ -227,6 +241,7 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
     automaticDeactivation,
     prepaidAutomaticBlocking,
     automationByPartner,
+    erasureRequires: erasureRequires as ErasureRequirement,
     reasonRequiredFor,
   };
 }
