@@ -13,7 +13,7 @@ import { ApiGatewayTimeoutResponse, ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { fieldsProblem, ProblemException } from '../common/problem.js';
+import { ProblemException } from '../common/problem.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
 
 /**
@@ -27,11 +27,11 @@ import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js'
  */
 export const READ_MODEL_PROJECTIONS = 'chronicle:read-model:projections';
 
-/** A position as the event stores write them (PostgreSQL `<txid>:<seq>`, EventStoreDB digits). */
 /** `Min-Position: <position>`: the header form of `?minPosition=`, ignored by endpoints that are not read models. */
 export const MIN_POSITION_HEADER = 'min-position';
 
-export const POSITION_PATTERN = /^[0-9A-Za-z:._-]{1,100}$/;
+/** A position as the event stores write them: PostgreSQL `<20 digits>:<19 digits>`, EventStoreDB 20 digits. */
+export const POSITION_PATTERN = /^\d{20}(?::\d{19})?$/;
 
 export interface WaitOutcome {
   reached: boolean;
@@ -54,14 +54,14 @@ export class ReadYourWrites {
     return { reached, positions };
   }
 
-  /** `waitFor`, throwing the 504 problem on timeout (and 422 for a malformed position). */
+  /** `waitFor`, throwing the 504 problem on timeout (and 400 `read_your_writes.invalid_position` for a malformed position). */
   async require(minPosition: unknown, projections: readonly string[]): Promise<void> {
     if (minPosition === undefined) return;
     if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition)) {
-      throw fieldsProblem(
-        [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
-        'minPosition must be one global position, as returned by a write (field "position")',
-      );
+      // Refused at once (before any wait): a value that is no position could never be reached.
+      throw ProblemException.rule('read_your_writes.invalid_position', 'minPosition must be one global position, as returned by a write (field "position")', {
+        errors: [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
+      });
     }
     const timeoutMs = this.config.readYourWritesTimeoutMs;
     const outcome = await this.waitFor(minPosition, projections, timeoutMs);

@@ -1271,7 +1271,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format), for a scraper */
+        /**
+         * Prometheus metrics (text exposition format), for a scraper
+         * @description With METRICS_TOKEN set: send `Authorization: Bearer <METRICS_TOKEN>`. Without it: open when METRICS_ENABLED=true (default outside production), 404 otherwise.
+         */
         get: operations["MetricsController_metrics"];
         put?: never;
         post?: never;
@@ -3870,6 +3873,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     AdminsController_deactivate: {
@@ -4465,6 +4477,15 @@ export interface operations {
             };
             /** @description The current password is wrong or the new one breaks the password policy */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5536,6 +5557,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7498,6 +7528,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomerQueriesController_notes: {
@@ -8086,6 +8125,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     CustomerActivityWriteController_recordPayment: {
@@ -8285,6 +8333,15 @@ export interface operations {
             };
             /** @description Invalid input; `errors` lists each field and rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many credentials requests (per account); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8772,6 +8829,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and rule; nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10421,6 +10487,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description request.rate_limited: too many expensive requests (per client); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     ProjectionsAdminController_stop: {
@@ -11245,6 +11320,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description metrics.token_required: METRICS_TOKEN is set and the request does not bear it (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description metrics.disabled: neither METRICS_TOKEN nor METRICS_ENABLED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
