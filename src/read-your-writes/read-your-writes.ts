@@ -15,6 +15,7 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { fieldsProblem, ProblemException } from '../common/problem.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 
 /**
  * Read-your-writes. Every write answers the global `position` of its last event; a GET on a read
@@ -44,6 +45,7 @@ export class ReadYourWrites {
   constructor(
     private readonly runtime: ProjectionRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   /** Waits until every projection in `projections` has processed `minPosition` (or the timeout passes). */
@@ -54,18 +56,22 @@ export class ReadYourWrites {
     return { reached, positions };
   }
 
-  /** `waitFor`, throwing the 504 problem on timeout (and 422 for a malformed position). */
+  /**
+   * `waitFor`, throwing the 504 problem on timeout. Input that cannot be reached is the caller's, so
+   * 422 (field minPosition, rule position): one not of this store's form, at once; one of its form
+   * that no event was ever recorded at (beyond the head when the wait ends).
+   */
   async require(minPosition: unknown, projections: readonly string[]): Promise<void> {
     if (minPosition === undefined) return;
-    if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition)) {
-      throw fieldsProblem(
-        [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
-        'minPosition must be one global position, as returned by a write (field "position")',
-      );
-    }
+    const malformed = typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition) || this.store.isPosition?.(minPosition) === false;
+    if (malformed) throw notAPosition('minPosition must be one global position, as returned by a write (field "position")');
     const timeoutMs = this.config.readYourWritesTimeoutMs;
     const outcome = await this.waitFor(minPosition, projections, timeoutMs);
     if (outcome.reached) return;
+    const head = await this.store.headPosition();
+    if (head === null || minPosition > head) {
+      throw notAPosition(`No event has been recorded at position ${minPosition} (the newest is ${head ?? 'none'}): pass a position returned by a write`);
+    }
     const behind = Object.values(outcome.positions);
     const lowest = behind.includes(null) ? null : (behind as string[]).reduce((low, position) => (position < low ? position : low), behind[0] as string);
     throw ProblemException.rule('read_your_writes.timeout', `The read models did not reach position ${minPosition} within ${timeoutMs} ms; try again later`, {
@@ -74,6 +80,10 @@ export class ReadYourWrites {
       positions: outcome.positions,
     });
   }
+}
+
+function notAPosition(detail: string): ProblemException {
+  return fieldsProblem([{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }], detail);
 }
 
 @Injectable()

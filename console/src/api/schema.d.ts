@@ -226,8 +226,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The customer profile (ETag: its stream revision)
-         * @description Deleted customers answer 404 unless includeDeleted=true.
+         * The customer profile (ETag: the revision it answers)
+         * @description Answered from the profile read model: `revision` and the ETag are the stream revision the read model has reached, which may trail a write made a moment ago (pass ?minPosition=<the write's position> to wait for it). ?consistent=true folds the stream instead and answers its current head: the ETag is then the revision an If-Match must carry to succeed now. Deleted customers answer 404 unless includeDeleted=true.
          */
         get: operations["CustomerQueriesController_profile"];
         put?: never;
@@ -4078,6 +4078,8 @@ export interface operations {
     CustomerQueriesController_profile: {
         parameters: {
             query?: {
+                /** @description true: answer the stream's current head, folded from the event store (never behind a write; the ETag is the revision If-Match needs). Default: the profile read model, whose revision may trail the stream by a few milliseconds */
+                consistent?: boolean;
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
                 /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
