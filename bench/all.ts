@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const scripts = ['appends', 'command-to-screen', 'rebuild', 'list', 'time-travel', 'fanout', 'embedded'];
+const scripts = ['appends', 'command-to-screen', 'rebuild', 'list', 'time-travel', 'fanout', 'embedded', 'console'];
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 let failed = 0;
 for (const script of scripts) {

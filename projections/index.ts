@@ -1,3 +1,4 @@
+import { chainHeadsProjection } from './chain-heads/chain-heads.projection.js';
 import type { Projection } from '../src/projections-runtime/projection.js';
 import { customerActivityProjection } from './customer-activity/customer-activity.projection.js';
 import { customerListProjection } from './customer-list/customer-list.projection.js';
@@ -20,4 +21,5 @@ export const allProjections: Projection<any>[] = [
   customerStatsProjection,
   customerTemporalProjection,
   referenceDataProjection,
+  chainHeadsProjection,
 ];

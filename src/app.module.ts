@@ -1,5 +1,7 @@
+import { AnchorsModule } from './audit/anchors/anchors.module.js';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
@@ -23,6 +25,7 @@ import { CustomerQueriesModule } from './customers/queries/customer-queries.modu
 import { ReadYourWritesModule } from './read-your-writes/read-your-writes.module.js';
 import { ReferenceDataQueriesModule } from './reference-data/queries/reference-data-queries.module.js';
 import { CustomersModule } from './customers/customers.module.js';
+import { ReasonInterceptor } from './common/reasons.js';
 import { ReferenceDataModule } from './reference-data/reference-data.module.js';
 
 @Module({})
@@ -51,10 +54,13 @@ export class AppModule {
         ReferenceDataModule,
         CustomersModule,
         OperationsModule,
+        AnchorsModule,
         PortalModule,
         AutomationModule,
       ],
       controllers: [HealthController, MetricsController],
+      // Every write's `reason`, taken and validated before any DTO sees the body (common/reasons.ts).
+      providers: [{ provide: APP_INTERCEPTOR, useClass: ReasonInterceptor }],
     };
   }
 }

@@ -14,6 +14,7 @@ import { problemType, validationProblem } from './common/problem.js';
 import { rejectInvalidText, verifyJsonNesting } from './common/hostile-input.js';
 import { withIdempotencyKey } from './idempotency/idempotency.openapi.js';
 import { serveConsole } from './console-assets.js';
+import { withReasonField } from './common/reasons.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -68,7 +69,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .build(),
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...namedSchemas() } };
-  return withProblemResponses(withIdempotencyKey(document));
+  return withProblemResponses(withIdempotencyKey(withReasonField(document)));
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

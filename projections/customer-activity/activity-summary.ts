@@ -4,10 +4,11 @@
  * Also the sanitised `changes`: secrets never leave the event store through the timeline.
  */
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
-import { actorOf } from '../../src/event-store/event-facts.js';
+import { actorOf, reasonOfEvent } from '../../src/event-store/event-facts.js';
 import type { ActivityEntry } from './customer-activity.queries.js';
 import { formatMoney } from '../../src/domain-kernel/money.js';
-import { REDACTED, SECRET_FIELDS, type Change, type JsonValue } from '../../src/customers/domain/index.js';
+import { isSecretKey } from '../../src/crypto/redaction.js';
+import { ERASED, REDACTED, SECRET_FIELDS, isPersonalChange, type Change, type JsonValue } from '../../src/customers/domain/index.js';
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', active: 'Active', blocked: 'Blocked', inactive: 'Inactive' };
 const BILLING_TYPE_LABELS: Record<string, string> = {
@@ -82,11 +83,11 @@ const FIELD_LABELS: Record<string, string> = {
   'billing.paymentMethod': 'Payment method',
 };
 
-/** Fields whose values must never appear in the timeline (in addition to the domain's SECRET_FIELDS). */
-const SECRET_FIELD = /(^|\.)(pin|pinCiphertext|password|passwordCiphertext)$/i;
+/** Fields whose values must never appear in the timeline (besides the domain's SECRET_FIELDS): a secret key (the one redaction's test) as the last part of the field. */
+const isSecretField = (field: string): boolean => !field.startsWith('additionalFields.') && isSecretKey(field.split('.').pop() ?? field);
 
 /** What the describer makes of one event: the timeline entry's type, summary, changes and actor. */
-export type ActivityDescription = Pick<ActivityEntry, 'type' | 'summary' | 'actor'> & { changes: Change[] };
+export type ActivityDescription = Pick<ActivityEntry, 'type' | 'summary' | 'actor' | 'reason' | 'revertedRevision'> & { changes: Change[] };
 
 export function fieldLabel(field: string): string {
   if (FIELD_LABELS[field]) return FIELD_LABELS[field];
@@ -117,7 +118,7 @@ export function formatValue(field: string, value: JsonValue | undefined): string
 /** The changes with secret values replaced by REDACTED. */
 export function sanitizeChanges(changes: readonly Change[] | undefined): Change[] {
   return (changes ?? []).map((change) =>
-    (SECRET_FIELDS as readonly string[]).includes(change.field) || SECRET_FIELD.test(change.field)
+    (SECRET_FIELDS as readonly string[]).includes(change.field) || isSecretField(change.field)
       ? { field: change.field, from: REDACTED, to: REDACTED }
       : { field: change.field, from: change.from ?? null, to: change.to ?? null },
   );
@@ -164,7 +165,9 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
   const actor = actorOf(event);
   const changes = sanitizeChanges(data.changes as Change[] | undefined);
   const by = actor?.name ? ` by ${actor.name}` : '';
-  const reason = text(data.reason) ? ` (reason: ${text(data.reason)})` : '';
+  const why = reasonOfEvent(event);
+  const reason = why ? ` (reason: ${why})` : '';
+  const reverted = revertedRevisionOf(event);
   const what = (() => {
     switch (event.type) {
       case 'CustomerCreated': {
@@ -246,6 +249,8 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
         const balance = changes.find((change) => change.field === 'balance');
         return `Payment of ${amount(data.amount)} recorded${balance ? ` (balance ${amount(balance.from)} → ${amount(balance.to)})` : ''}`;
       }
+      case 'CustomerPersonalDataErased':
+        return 'Personal data erased';
       case 'ChargeRecorded': {
         const balance = changes.find((change) => change.field === 'balance');
         return `Charge of ${amount(data.amount)} recorded: ${text(data.description)}${balance ? ` (balance ${amount(balance.from)} → ${amount(balance.to)})` : ''}`;
@@ -254,6 +259,46 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
         return describeChanges(changes, event.type.replace(/([a-z])([A-Z])/g, '$1 $2'));
     }
   })();
-  // Events whose reason is part of the story end with it; the others have none.
-  return { type: event.type, summary: `${what}${by}${reason}`, changes, actor };
+  // A change made with a reason ends with it; a revert says what it undid.
+  const undid = reverted === null ? '' : ` (reverts revision ${reverted})`;
+  return { type: event.type, summary: `${what}${undid}${by}${reason}`, changes, actor, reason: why, ...(reverted === null ? {} : { revertedRevision: reverted }) };
+}
+
+/** The revision a compensating event undid (metadata.revertedRevision of POST /customers/{id}/revert), else null. */
+export function revertedRevisionOf(event: Pick<RecordedEvent, 'metadata'>): number | null {
+  const value = event.metadata?.revertedRevision;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
+/** Event types whose timeline summary can quote a personal value (see erasedEntry). */
+const SUMMARIES_WITH_PERSONAL_DATA: Readonly<Record<string, (entry: { summary: string; changes: Change[] }) => Record<string, unknown>>> = {
+  CustomerCreated: ({ summary }) => ({ fullName: ERASED, login: /\(login ([^)]+)\)/.exec(summary)?.[1] }),
+  CustomerMainInfoChanged: ({ changes }) => ({ changes }),
+  CustomerContactInfoChanged: ({ changes }) => ({ changes }),
+  CustomerAddressChanged: ({ changes }) => ({ changes }),
+  CustomerVoipSettingsChanged: ({ changes }) => ({ changes }),
+  ContactPersonAdded: () => ({ name: ERASED }),
+  ContactPersonRemoved: () => ({ name: ERASED }),
+  AdditionalAddressAdded: () => ({ street: ERASED }),
+};
+
+/**
+ * A stored timeline entry as it reads once the customer's personal data is erased, the same text
+ * a replay of the erased events writes: personal values in `changes` read "[erased]" (lists
+ * ["[erased]"], geo points null) and a summary that quoted one is written again from them,
+ * keeping its tail (" by <actor> (reason: …)").
+ */
+export function erasedEntry(entry: { type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor'] }): { summary: string; changes: Change[] } {
+  const erase = (value: JsonValue | undefined): JsonValue => {
+    if (value === null || value === undefined || value === '' || value === REDACTED) return value ?? null;
+    if (Array.isArray(value)) return value.length === 0 ? [] : [ERASED];
+    return typeof value === 'string' ? ERASED : null;
+  };
+  const changes = entry.changes.map((change) => (isPersonalChange(entry.type, change.field) ? { field: change.field, from: erase(change.from), to: erase(change.to) } : change));
+  const dataOf = SUMMARIES_WITH_PERSONAL_DATA[entry.type];
+  if (!dataOf) return { summary: entry.summary, changes };
+  const what = describeEvent({ type: entry.type, data: dataOf({ summary: entry.summary, changes }), metadata: {} } as unknown as RecordedEvent).summary;
+  const by = entry.actor?.name ? ` by ${entry.actor.name}` : '';
+  const tailAt = by ? entry.summary.lastIndexOf(by) : entry.summary.lastIndexOf(' (reason: ');
+  return { summary: `${what}${tailAt >= 0 ? entry.summary.slice(tailAt) : ''}`, changes };
 }

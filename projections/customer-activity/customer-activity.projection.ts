@@ -1,7 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { PERSONAL_DATA_ERASED_EVENT, type Change } from '../../src/customers/domain/index.js';
+import type { ActivityEntry } from './customer-activity.queries.js';
 import { defineProjection, versionedTable } from '../../src/projections-runtime/projection.js';
 import { CUSTOMER_PROJECTION_EVENT_TYPES, columnList, customerIdOf, occurredAt, recordset } from '../customer-common/customer-events.js';
-import { describeEvent } from './activity-summary.js';
+import { describeEvent, erasedEntry } from './activity-summary.js';
 
 /**
  * The activity timeline: one row per customer event, keyed by (customer, stream revision), with
@@ -19,12 +21,33 @@ const COLUMNS = {
   actor: 'jsonb',
   summary: 'text',
   changes: 'jsonb',
+  reason: 'text',
+  reverted_revision: 'integer',
 } as const;
+
+/**
+ * The customer's entries before its erasure, written again as the erased events describe them
+ * (erasedEntry): the timeline keeps what happened and who did it, no personal value (a rebuild,
+ * replaying the erased events, writes entries alike).
+ */
+async function eraseTimeline(trx: Transaction<any>, activity: string, customerId: number, beforeRevision: number): Promise<void> {
+  const { rows } = await sql<{ revision: number; type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor'] }>`
+    select revision, type, summary, changes, actor from ${sql.table(activity)} where customer_id = ${customerId} and revision < ${beforeRevision}`.execute(trx);
+  const updates = rows
+    .map((row) => ({ revision: row.revision, before: row, after: erasedEntry(row) }))
+    .filter(({ before, after }) => before.summary !== after.summary || JSON.stringify(before.changes) !== JSON.stringify(after.changes))
+    .map(({ revision, after }) => ({ revision, summary: after.summary, changes: after.changes }));
+  if (updates.length === 0) return;
+  await sql`update ${sql.table(activity)} as a set summary = x.summary, changes = x.changes
+    from ${recordset(updates, { revision: 'integer', summary: 'text', changes: 'jsonb' })}
+    where a.customer_id = ${customerId} and a.revision = x.revision`.execute(trx);
+}
 
 export const customerActivityProjection = defineProjection<CustomerActivityTables>({
   name: 'customer_activity',
   // 2: money in summaries is exact ("Payment of 0.001", no longer "0.00"), so existing timelines rebuild.
-  version: 2,
+  // 3: every entry carries the write's reason (metadata.reason) and, for a revert, the revision it undid.
+  version: 3,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ activity: versionedTable('customer_activity', version) }),
 
@@ -38,6 +61,8 @@ export const customerActivityProjection = defineProjection<CustomerActivityTable
       actor jsonb,
       summary text not null,
       changes jsonb not null,
+      reason text,
+      reverted_revision integer,
       primary key (customer_id, revision)
     )`.execute(db);
   },
@@ -53,6 +78,7 @@ export const customerActivityProjection = defineProjection<CustomerActivityTable
 
   async apply(trx, events, { activity }) {
     const rows = [];
+    const erasedAt = new Map<number, number>();
     for (const event of events) {
       const customerId = customerIdOf(event);
       if (customerId === null) continue;
@@ -66,11 +92,15 @@ export const customerActivityProjection = defineProjection<CustomerActivityTable
         actor: entry.actor,
         summary: entry.summary,
         changes: entry.changes,
+        reason: entry.reason,
+        reverted_revision: entry.revertedRevision ?? null,
       });
     }
     if (rows.length === 0) return;
     await sql`insert into ${sql.table(activity)} (${columnList(COLUMNS)})
       select ${columnList(COLUMNS)} from ${recordset(rows, COLUMNS)}
       on conflict (customer_id, revision) do nothing`.execute(trx);
+    for (const row of rows) if (row.type === PERSONAL_DATA_ERASED_EVENT) erasedAt.set(row.customer_id, row.revision);
+    for (const [customerId, revision] of erasedAt) await eraseTimeline(trx, activity, customerId, revision);
   },
 });

@@ -29,6 +29,10 @@ export interface ActivityEntry {
   actor: Actor | null;
   summary: string;
   changes: ActivityChange[];
+  /** Why, as the write said (`reason` of its body); null when it gave none. */
+  reason: string | null;
+  /** Set on the events of a revert: the revision whose change they undid. */
+  revertedRevision?: number;
 }
 
 export interface ActivityFilter {
@@ -61,7 +65,7 @@ export async function readActivity(
     if (filter.from) conditions.push(sql`at >= ${new Date(filter.from).toISOString()}::timestamptz`);
     if (filter.to) conditions.push(sql`at < ${new Date(filter.to).toISOString()}::timestamptz`);
     const { rows } = await sql<Record<string, unknown>>`
-      select customer_id, revision, position, type, at, actor, summary, changes from ${sql.table(activity)}
+      select customer_id, revision, position, type, at, actor, summary, changes, reason, reverted_revision from ${sql.table(activity)}
       where ${sql.join(conditions, sql` and `)}
       order by revision desc
       limit ${limit + 1}`.execute(db);
@@ -74,6 +78,8 @@ export async function readActivity(
         actor: (row.actor as Actor | null) ?? null,
         summary: row.summary as string,
         changes: row.changes as ActivityEntry['changes'],
+        reason: (row.reason as string | null) ?? null,
+        ...(row.reverted_revision === null || row.reverted_revision === undefined ? {} : { revertedRevision: Number(row.reverted_revision) }),
       }),
     );
     const last = page[page.length - 1];

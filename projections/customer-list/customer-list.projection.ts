@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { defineProjection, versionedTable } from '../../src/projections-runtime/projection.js';
-import type { Change, CustomerCreatedData } from '../../src/customers/domain/index.js';
+import { ERASED, PERSONAL_DATA_ERASED_EVENT, type Change, type CustomerCreatedData } from '../../src/customers/domain/index.js';
 import {
   CUSTOMER_PROJECTION_EVENT_TYPES,
   columnList,
@@ -250,7 +250,14 @@ async function foldAndWrite(
 }
 
 /** The events that can change the searchable text (name, login, emails, phones, address). */
-const SEARCH_EVENTS = new Set(['CustomerCreated', 'CustomerMainInfoChanged', 'CustomerContactInfoChanged', 'CustomerAddressChanged', 'CustomerVoipSettingsChanged']);
+const SEARCH_EVENTS = new Set([
+  'CustomerCreated',
+  'CustomerMainInfoChanged',
+  'CustomerContactInfoChanged',
+  'CustomerAddressChanged',
+  'CustomerVoipSettingsChanged',
+  PERSONAL_DATA_ERASED_EVENT,
+]);
 
 /** Applies one event to the row (undefined: the customer does not exist yet). Pure; returns a new row. */
 export function foldListRow(row: CustomerListRow | undefined, event: RecordedEvent): CustomerListRow | undefined {
@@ -294,6 +301,17 @@ export function foldListRow(row: CustomerListRow | undefined, event: RecordedEve
   // Status events also carry `to` (the change entry says the same; this keeps older events right).
   if ((event.type === 'CustomerActivated' || event.type === 'CustomerBlocked' || event.type === 'CustomerDeactivated') && typeof data.to === 'string') {
     next.status = data.to;
+  }
+  if (event.type === PERSONAL_DATA_ERASED_EVENT) {
+    // The row reads as a replay reads the events now: personal values erased.
+    const text = (value: string | null) => (value === null || value === '' ? value : ERASED);
+    next.full_name = ERASED;
+    next.emails = next.emails.length === 0 ? [] : [ERASED];
+    next.phones = next.phones.length === 0 ? [] : [ERASED];
+    next.street = text(next.street);
+    next.street2 = text(next.street2);
+    next.zip_code = text(next.zip_code);
+    next.city = text(next.city);
   }
   return next;
 }

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * first one, or after events written before the chain existed) and `hash` is the sha256 of the
  * canonical JSON of {streamId, revision, type, schemaVersion, data, metadata without chain, prev}.
  * Changing, removing or reordering a stored event breaks its hash or the next event's `prev`.
- * (Cutting off the stream's tail leaves a valid shorter chain: compare `headHash` with a recorded one.)
+ * Cutting off the stream's tail leaves a valid shorter chain: the anchors (anchors/, anchor-check.ts)
+ * record every stream's head, and a stream that ends before its anchored head is reported.
  */
 
 /** Metadata key of the chain link. */

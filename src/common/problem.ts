@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, type ValidationError } from '@nestjs/common';
-import { RULE_CODES, type Rule } from './rule-codes.js';
+import { isKnownRule, RULE_CODES, type Rule } from './rule-codes.js';
 import { fieldErrorsOf } from './validation-messages.js';
 
 /** One offending field in a problem document. */
@@ -56,9 +56,15 @@ export function genericRule(status: number): Rule {
 
 export { fieldErrorsOf };
 
-/** 422 `request.validation_failed` with one entry per field and rule. */
+/**
+ * 422 `request.validation_failed` with one entry per field and rule; when every entry breaks the
+ * same registered 422 rule (`reason.required`), the problem carries that rule instead.
+ */
 export function fieldsProblem(errors: FieldError[], detail = errors.map((error) => error.message).join('; ')): ProblemException {
-  return ProblemException.rule('request.validation_failed', detail, { errors });
+  const rules = new Set(errors.map((error) => error.rule));
+  const [only] = rules;
+  const rule: Rule = rules.size === 1 && isKnownRule(only) && RULE_CODES[only].status === 422 ? only : 'request.validation_failed';
+  return ProblemException.rule(rule, detail, { errors });
 }
 
 /** The ValidationPipe's exceptionFactory: 422 with one entry per field and rule. */

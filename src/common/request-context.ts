@@ -2,6 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Actor, EventMetadata } from '../event-store/event-store.port.js';
+import { requestReason } from './reasons.js';
 
 /**
  * The admin acting, as the auth guard (src/auth) puts it on `req.actor`. `partnerIds` empty (or
@@ -24,16 +25,21 @@ export interface AuthenticatedRequest extends Request {
 /** The actor used when no authenticated admin is on the request (system jobs, tests before auth). */
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'System', role: 'system' };
 
-/** Event metadata for a write: who, from where, and correlation ids (X-Correlation-Id is honoured). */
+/**
+ * Event metadata for a write: who, from where, why (the body's `reason`, see reasons.ts) and
+ * correlation ids (X-Correlation-Id is honoured).
+ */
 export function requestMetadata(request: AuthenticatedRequest): EventMetadata {
   const correlationId = headerOf(request, 'x-correlation-id') ?? randomUUID();
   const { id, name, role } = request.actor ?? SYSTEM_ACTOR;
+  const reason = requestReason(request);
   return {
     actor: { id, name, role },
     correlationId,
     causationId: headerOf(request, 'x-causation-id') ?? correlationId,
     ip: request.ip,
     userAgent: headerOf(request, 'user-agent'),
+    ...(reason ? { reason } : {}),
   };
 }
 

@@ -26,6 +26,14 @@ const request = {
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
 } satisfies Record<string, RuleCode>;
 
+/** Reasons on writes (every write body may carry `reason`; the customer settings can require one). */
+const reason = {
+  'reason.required': {
+    status: 422,
+    meaning: 'The customer settings (`reasonRequiredFor`) require a `reason` for this action and the body gave none; `errors[]` names `reason`',
+  },
+} satisfies Record<string, RuleCode>;
+
 const revision = {
   'revision.precondition_failed': { status: 412, meaning: 'The resource changed since the revision sent in `If-Match`; read it again and retry' },
   'revision.conflict': { status: 409, meaning: 'Too many concurrent changes to the same resource; retry the request' },
@@ -73,6 +81,11 @@ const feed = {
   'feed.invalid_position': { status: 400, meaning: '`after` (or `Last-Event-ID`) is not a position of this event store' },
 } satisfies Record<string, RuleCode>;
 
+/** The anchors of the hash chains (GET /audit/anchors). */
+const audit = {
+  'audit.anchor_not_found': { status: 404, meaning: 'The stream is in no anchor of that sequence (or no such anchor; a partner-restricted admin gets no proofs)' },
+} satisfies Record<string, RuleCode>;
+
 /**
  * Why a due action (src/automation) was recorded as failed, besides the decider's own rule. They
  * never answer an HTTP request; they appear as `rule` of a failed scheduled change or due action.
@@ -113,6 +126,11 @@ const customer = {
   'customer.hardware.assigned_elsewhere': { status: 409, meaning: 'The inventory item is assigned to another customer; unassign it there first' },
   'customer.contact.not_found': { status: 404, meaning: 'No such contact on this customer' },
   'customer.address.not_found': { status: 404, meaning: 'No such address on this customer' },
+  'customer.erase.balance_not_zero': { status: 409, meaning: 'The personal data is not erased while the balance is not zero: settle it first (money movements stay after an erasure)' },
+  'customer.erase.requires_inactive': { status: 409, meaning: 'The customer settings (`erasureRequires: inactive`) allow erasing only an Inactive customer' },
+  'customer.erase.requires_deleted': { status: 409, meaning: 'The customer settings (`erasureRequires: deleted`) allow erasing only a deleted customer' },
+  'customer.erase.already_erased': { status: 409, meaning: 'The personal data of this customer was already erased' },
+  'customer.personal_data_erased': { status: 409, meaning: 'The personal data of this customer was erased: the change would record new personal data (name, contacts, address, comment or note text …)' },
   'customer.login.taken': { status: 409, meaning: 'The portal login is not available (logins are unique over every partner; the answer never says who holds it)' },
   'customer.account_number.taken': { status: 409, meaning: 'The VoIP account number is not available (unique over every partner, never reused; the answer never says who holds it)' },
   'customer.additional_field.taken': { status: 409, meaning: 'The value of a unique additional field is not available (unique over every partner; the answer never says who holds it)' },
@@ -157,7 +175,7 @@ const operations = {
   'rebuild.not_found': { status: 404, meaning: 'No rebuild of this projection was started in this app instance since it started' },
 } satisfies Record<string, RuleCode>;
 
-export const RULE_CODES = { ...request, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
+export const RULE_CODES = { ...request, ...reason, ...revision, ...idempotency, ...auth, ...server, ...live, ...feed, ...audit, ...automation, ...customer, ...referenceData, ...admins, ...operations, ...portal } as const;
 
 export type Rule = keyof typeof RULE_CODES;
 

@@ -21,6 +21,12 @@ export interface AppConfig {
   adminPassword: string;
   /** 32-byte master key (base64 or hex) for portal passwords and personal-data keys. */
   encryptionKey: Buffer;
+  /**
+   * ENCRYPTION_KEY_PREVIOUS (comma-separated): master keys of before a rotation, still used to OPEN
+   * what they sealed (portal passwords and PINs in older events; data keys not yet re-wrapped),
+   * never to seal. See SECURITY.md, "Rotating the master key".
+   */
+  previousEncryptionKeys: Buffer[];
   /** HMAC secret for access tokens. */
   jwtSecret: string;
   corsOrigins: string[];
@@ -48,6 +54,8 @@ export interface AppConfig {
   passwordHashCost: number;
   /** How long a ?minPosition= read waits for projections, in ms. */
   readYourWritesTimeoutMs: number;
+  /** ANCHOR_INTERVAL_SECONDS: how often the chain heads are anchored (src/audit/anchors); 0: only on request (the default under NODE_ENV=test, else 300). */
+  anchorIntervalSeconds: number;
   logLevel: string;
   /** LOG_FORMAT: pretty lines on a terminal outside production, JSON otherwise. */
   logFormat: LogFormat;
@@ -71,6 +79,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
   const secretsFrom = (name: 'ENCRYPTION_KEY' | 'JWT_SECRET') =>
     readSecret(env, name) ?? (production ? missingInProduction(name) : devSecret(dataDir, name));
   const encryptionKey = parseKey(secretsFrom('ENCRYPTION_KEY'));
+  const previousEncryptionKeys = (readSecret(env, 'ENCRYPTION_KEY_PREVIOUS') ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean)
+    .map((value) => parseKey(value, 'ENCRYPTION_KEY_PREVIOUS'));
   const jwtSecret = secretsFrom('JWT_SECRET');
   const adminPassword = readSecret(env, 'ADMIN_PASSWORD') ?? (production ? '' : DEV_ADMIN_PASSWORD);
   if (production) refuseKnownSecrets(encryptionKey, jwtSecret, adminPassword);
@@ -83,6 +96,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     adminEmail: env.ADMIN_EMAIL || DEV_ADMIN_EMAIL,
     adminPassword,
     encryptionKey,
+    previousEncryptionKeys,
     jwtSecret,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
@@ -97,6 +111,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     loginMaxDelaySeconds: positiveInteger('LOGIN_MAX_DELAY_SECONDS', env.LOGIN_MAX_DELAY_SECONDS, 900),
     passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
+    anchorIntervalSeconds: env.ANCHOR_INTERVAL_SECONDS === '0' ? 0 : positiveInteger('ANCHOR_INTERVAL_SECONDS', env.ANCHOR_INTERVAL_SECONDS, env.NODE_ENV === 'test' ? 0 : 300) || 0,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
     logFormat: defaultLogFormat(env),
     ...overrides,
@@ -129,9 +144,9 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-function parseKey(value: string): Buffer {
+function parseKey(value: string, name = 'ENCRYPTION_KEY'): Buffer {
   const key = decodeKey(value);
-  if (!key) throw new ConfigError('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+  if (!key) throw new ConfigError(`${name} must be 32 bytes, as 64 hex characters or base64${name === 'ENCRYPTION_KEY' ? '' : ' (several: comma-separated)'}`);
   return key;
 }
 

@@ -23,7 +23,7 @@ import { CustomersWriteController } from './http/customers-write.controller.js';
   imports: [ReferenceDataModule],
   controllers: [CustomersWriteController, CustomerActivityWriteController, CustomerHistoryController],
   providers: [
-    { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.encryptionKey) },
+    { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.encryptionKey, config.previousEncryptionKeys) },
     CustomerReservations,
     CustomerCommandExecutor,
     CustomerFieldChecks,

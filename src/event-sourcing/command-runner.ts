@@ -149,7 +149,8 @@ export async function runCommand<Command, State, Event extends DomainEvent, Cont
     );
     try {
       const result = await store.append(streamId, toAppend, revision < 0 ? 'no_stream' : revision);
-      heads?.remember(streamId, { state: nextState, revision: result.nextRevision, chainHead: headOf({ metadata: toAppend[toAppend.length - 1].metadata }) });
+      const chainHead = result.chainHead !== undefined ? result.chainHead : headOf({ metadata: toAppend[toAppend.length - 1].metadata });
+      heads?.remember(streamId, { state: nextState, revision: result.nextRevision, chainHead });
       return { events, state: nextState, revision: result.nextRevision, position: result.position };
     } catch (error) {
       heads?.forget(streamId);

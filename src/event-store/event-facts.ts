@@ -18,3 +18,14 @@ export function actorOf(event: RecordedEvent): Actor | null {
   if (!actor || typeof actor !== 'object') return null;
   return { id: String(actor.id ?? ''), name: String(actor.name ?? ''), role: String(actor.role ?? '') };
 }
+
+/**
+ * Why it was done: the reason the write carried (metadata.reason), else — events written before
+ * every write could carry one — the reason the event's own data holds (status changes, deletes…).
+ */
+export function reasonOfEvent(event: Pick<RecordedEvent, 'metadata' | 'data'>): string | null {
+  for (const candidate of [event.metadata?.reason, (event.data as { reason?: unknown } | undefined)?.reason]) {
+    if (typeof candidate === 'string' && candidate.trim() !== '') return candidate;
+  }
+  return null;
+}

@@ -19,6 +19,8 @@ export interface EventMetadata {
   ip?: string;
   userAgent?: string;
   occurredAt?: string;
+  /** Why the change was made, as the write's body said (`reason`); absent when it gave none. */
+  reason?: string;
   [key: string]: unknown;
 }
 
@@ -52,6 +54,12 @@ export interface AppendResult {
   nextRevision: number;
   /** Global position of the last appended event. */
   position: string;
+  /**
+   * The stream's hash-chain head after the append, when the store linked the events again over
+   * the form it stores (the personal-data encryption does: the chain covers the ciphertext).
+   * Absent: the links the caller gave are the stored ones.
+   */
+  chainHead?: string | null;
 }
 
 export interface ReadStreamOptions {
@@ -111,6 +119,11 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   readonly name: string;
+  /**
+   * The store as it holds the events, when this one changes them on the way (the personal-data
+   * encryption: this one reads plain values, `stored` the ciphertext the hash chain covers).
+   */
+  readonly stored?: EventStore;
   /**
    * Appends `events` to `streamId` if the stream is at `expectedRevision`.
    *

@@ -6,6 +6,9 @@
 import type { Actor, RecordedEvent } from '../event-store/event-store.port.js';
 import type { JsonSchema } from '../domain-kernel/index.js';
 import type { UpcasterRegistry } from './upcasting/upcaster-registry.js';
+import { isFreeFormKey, isSecretKey, redactSecrets } from '../crypto/redaction.js';
+
+export { isSecretKey };
 
 export interface PublicEventMetadata {
   actor?: Actor;
@@ -28,28 +31,9 @@ export interface PublicEvent {
   metadata: PublicEventMetadata;
 }
 
-/**
- * Keys never published, at any depth of an event's data: the portal password (only ever stored as
- * ciphertext), the VoIP PIN, and anything else encrypted. Values under `additionalFields` are
- * admin-defined names and are left alone.
- */
-const SECRET_KEY = /^(pin|password|passwordHash|[a-zA-Z]*Ciphertext)$/;
-const FREE_FORM_KEYS = new Set(['additionalFields']);
-
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
-
-/** A copy of `value` without secret keys. */
+/** A copy of `value` without secret keys (the one redaction, dropping: the published schemas omit them). */
 export function withoutSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item) => withoutSecrets(item)) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (isSecretKey(key)) continue;
-    copy[key] = FREE_FORM_KEYS.has(key) ? item : withoutSecrets(item);
-  }
-  return copy as T;
+  return redactSecrets(value, { drop: true });
 }
 
 /** Dotted paths of the secret properties a JSON Schema declares (what the feed leaves out). */
@@ -58,7 +42,7 @@ export function secretPathsOf(schema: JsonSchema, prefix = ''): string[] {
   if (!properties || typeof properties !== 'object') return [];
   return Object.entries(properties).flatMap(([name, sub]) => {
     if (isSecretKey(name)) return [`${prefix}${name}`];
-    if (FREE_FORM_KEYS.has(name) || !sub || typeof sub !== 'object') return [];
+    if (isFreeFormKey(name) || !sub || typeof sub !== 'object') return [];
     return secretPathsOf(sub, `${prefix}${name}.`);
   });
 }
@@ -74,7 +58,7 @@ export function schemaWithoutSecrets(schema: JsonSchema): JsonSchema {
         copy.properties = Object.fromEntries(
           Object.entries(item as Record<string, unknown>)
             .filter(([name]) => !isSecretKey(name))
-            .map(([name, sub]) => [name, FREE_FORM_KEYS.has(name) ? sub : walk(sub)]),
+            .map(([name, sub]) => [name, isFreeFormKey(name) ? sub : walk(sub)]),
         );
       } else if (key === 'required' && Array.isArray(item)) {
         copy.required = item.filter((name) => typeof name !== 'string' || !isSecretKey(name));

@@ -15,7 +15,7 @@ export interface ActivityPayload extends ActivityEntry {
 }
 
 /** Summary and sanitised changes of one event: what the activity timeline stores for it. */
-export type ActivityDescription = Pick<ActivityEntry, 'summary' | 'changes'>;
+export type ActivityDescription = Pick<ActivityEntry, 'summary' | 'changes' | 'reason' | 'revertedRevision'>;
 
 /**
  * Describes one customer event in plain English. The timeline projection's describer is the one
@@ -31,7 +31,7 @@ export { customerIdOfStream };
 export function toActivityPayload(event: RecordedEvent, describe: DescribeActivity): ActivityPayload | null {
   const customerId = customerIdOfStream(event.streamId);
   if (customerId === null) return null;
-  const { summary, changes } = describe(event);
+  const { summary, changes, reason, revertedRevision } = describe(event);
   return {
     customerId,
     position: event.position,
@@ -41,6 +41,8 @@ export function toActivityPayload(event: RecordedEvent, describe: DescribeActivi
     actor: actorOf(event),
     summary,
     changes,
+    reason,
+    ...(revertedRevision === undefined ? {} : { revertedRevision }),
   };
 }
 

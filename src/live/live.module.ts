@@ -11,8 +11,8 @@ import { DevelopmentSocketAuthenticator, SOCKET_AUTHENTICATOR, type SocketAuthen
 
 /** The timeline projection's describer, so a live `activity` payload equals the stored timeline entry. */
 const describeActivity: DescribeActivity = (event) => {
-  const { summary, changes } = describeEvent(event);
-  return { summary, changes };
+  const { summary, changes, reason, revertedRevision } = describeEvent(event);
+  return { summary, changes, reason, ...(revertedRevision === undefined ? {} : { revertedRevision }) };
 };
 
 /**

@@ -67,6 +67,7 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'POST /api/v1/customers/:id/password/reveal': 'customers.reveal_password',
   'POST /api/v1/customers/:id/pin/reveal': 'customers.reveal_password',
   'POST /api/v1/customers/:id/impersonate': 'customers.impersonate',
+  'POST /api/v1/customers/:id/erase': 'customers.erase',
   'POST /api/v1/customers/:id/billing-type': 'billing',
   'POST /api/v1/customers/:id/payments': 'billing',
   'POST /api/v1/customers/:id/charges': 'billing',
@@ -84,6 +85,9 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'GET /api/v1/customers/:id/state': 'audit.read',
   'GET /api/v1/customers/:id/audit/verify': 'audit.read',
   'GET /api/v1/customers/:id/audit/export': 'audit.read',
+  // anchors of the hash chains: read by auditors, forced by operators
+  'GET /api/v1/audit/anchors': 'audit.read',
+  'POST /api/v1/audit/anchors': 'operations',
 
   // reference data: read by every admin UI, changed with reference_data
   'GET /api/v1/partners': 'customers.read',

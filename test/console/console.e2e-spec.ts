@@ -1,7 +1,8 @@
 /**
  * The admin console in headless Chromium against the real app (one app and one browser for the file):
  * log in and out, search and open a profile, a refused edit and a refused status change as the user
- * sees them, a 412 with its reload, live timeline across two browsers, partner scoping, axe-core.
+ * sees them, a 412 with its reload, live timeline across two browsers, partner scoping, keyboard-only
+ * use with visible focus, axe-core.
  */
 import type { Page } from 'playwright-core';
 import { LAPTOP, PHONE, hasAttribute, hasNone, hasText, hasValue, screenshot, seriousAxeViolations, startConsoleHarness, type ConsoleHarness } from './console-support.js';
@@ -228,6 +229,58 @@ test('the activity page follows every customer live', async () => {
   await harness.api('POST', `/customers/${ids.zola}/comments`, { text: 'Asked about a faster line' });
   await hasText(page.getByRole('list', { name: 'Events, newest first' }), /comment/i);
   await screenshot(page, 'activity');
+});
+
+/**
+ * Presses Tab until `target` has the focus (at most `limit` presses, so a control the keyboard cannot
+ * reach fails the test), and checks the focus is visible where it lands.
+ */
+async function tabTo(page: Page, target: ReturnType<Page['getByRole']>, limit = 80): Promise<void> {
+  for (let presses = 0; presses < limit; presses++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((element) => element === document.activeElement).catch(() => false)) {
+      const focus = await target.evaluate((element) => {
+        const style = getComputedStyle(element);
+        return { outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0, shadow: style.boxShadow !== 'none' };
+      });
+      expect(focus.outline || focus.shadow).toBe(true);
+      return;
+    }
+  }
+  throw new Error(`${String(target)} was not reached with ${limit} Tab presses`);
+}
+
+test('works with the keyboard alone: log in, search, open a profile, edit and save, with the focus visible', async () => {
+  const { page } = await harness.newPage();
+  await page.goto('/');
+  await tabTo(page, page.getByLabel('Email'));
+  await page.keyboard.type(harness.testApp.config.adminEmail);
+  await tabTo(page, page.getByLabel('Password'));
+  await page.keyboard.type(harness.testApp.config.adminPassword);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
+
+  // The skip link comes first and takes the focus to the content.
+  await tabTo(page, page.getByRole('link', { name: 'Skip to content' }), 3);
+  await page.keyboard.press('Enter');
+  await tabTo(page, page.getByRole('searchbox', { name: 'Search' }));
+  await page.keyboard.type('Khumalo');
+  const link = page.getByRole('link', { name: 'Thabo Khumalo' });
+  await link.waitFor();
+  await hasNone(page.getByRole('link', { name: 'Jane Mokoena' }));
+  await tabTo(page, link);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Thabo Khumalo', level: 1 }).waitFor();
+
+  await tabTo(page, page.getByRole('button', { name: 'Edit' }));
+  await page.keyboard.press('Enter');
+  await tabTo(page, page.getByLabel('Street'));
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('7 Keyboard Lane');
+  await tabTo(page, page.getByRole('button', { name: 'Save' }));
+  await page.keyboard.press('Enter');
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  expect((await harness.api('GET', `/customers/${ids.thabo}`)).body.street).toBe('7 Keyboard Lane');
 });
 
 test('reference data, admins and operations screens show and change what the API holds', async () => {

@@ -72,8 +72,8 @@ describe('audit: hash chain verify and history export', () => {
     }
     // The edit and the comment were sent with a User-Agent (supertest sends none by default).
     for (const event of body.events.slice(1)) expect(event.metadata.userAgent).toBe('audit-e2e');
-    expect(JSON.stringify(stored)).toMatch(/v1\./); // the store holds them sealed …
-    expect(json.text).not.toMatch(/"v1\.[^"]*"/); // … the export does not
+    expect(JSON.stringify(stored)).toMatch(/v2\./); // the store holds them sealed …
+    expect(json.text).not.toMatch(/"v[12]\.[^"]*"/); // … the export does not
     expect(json.text).not.toContain('Audit-Secret-pass-5521');
     expect(body.events[0].data.passwordCiphertext).toBe('[redacted]');
 

@@ -254,6 +254,8 @@ const CASES: HttpCase[] = [
     otherPartner: 404,
   },
   { route: 'POST /api/v1/customers/:id/pin/reveal', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/pin/reveal'), body: { reason: 'matrix' } }), allowed: 200, otherPartner: 404 },
+  // An erasure (inactive customer, zero balance) by an admin holding exactly customers.erase.
+  { route: 'POST /api/v1/customers/:id/erase', prepare: async (fixture) => ({ path: await customerPath(fixture, 'inactive', '/erase'), body: { reason: 'matrix' } }), allowed: 200, otherPartner: 404 },
   { route: 'POST /api/v1/customers/:id/impersonate', prepare: async (fixture) => ({ path: await customerPath(fixture, 'active', '/impersonate'), body: { reason: 'matrix' } }), allowed: 201, otherPartner: 404 },
   {
     route: 'POST /api/v1/customers/:id/billing-type',
@@ -287,6 +289,19 @@ const CASES: HttpCase[] = [
   { route: 'GET /api/v1/customers/:id/state', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/state') }), allowed: 200, otherPartner: 404 },
   { route: 'GET /api/v1/customers/:id/audit/verify', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/audit/verify') }), allowed: 200, otherPartner: 404 },
   { route: 'GET /api/v1/customers/:id/audit/export', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/audit/export?format=ndjson') }), allowed: 200, otherPartner: 404 },
+  { route: 'POST /api/v1/audit/anchors', prepare: async () => ({ path: '/api/v1/audit/anchors', body: {} }), allowed: 200 },
+  {
+    route: 'GET /api/v1/audit/anchors',
+    prepare: async (fixture) => {
+      const customer = await fixture.customer('new');
+      // The proof needs an anchor holding the stream.
+      await send('POST', '/api/v1/audit/anchors', fixture.superToken, {}).expect(200);
+      return { path: `/api/v1/audit/anchors?streamId=customer-${customer.id}` };
+    },
+    // A partner-limited auditor gets the anchors but no proofs (stream ids name customers of every partner).
+    allowed: 200,
+    otherPartner: 404,
+  },
 
   // ----- reference data
   {

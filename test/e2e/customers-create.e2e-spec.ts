@@ -86,10 +86,10 @@ describe('POST /customers', () => {
       expect(created.metadata).toMatchObject({ actor: { id: expect.any(String), name: expect.any(String), role: expect.any(String) }, correlationId: expect.any(String) });
       // The password and the PIN travel only sealed.
       expect(JSON.stringify(created.data)).not.toContain('Secret-pass-42');
-      expect(created.data.passwordCiphertext).toMatch(/^v1\./);
+      expect(created.data.passwordCiphertext).toMatch(/^v2\./);
       expect(JSON.stringify(created)).not.toContain('432109');
       expect(created.data.voip).not.toHaveProperty('pin');
-      expect((created.data.voip as Record<string, unknown>).pinCiphertext).toMatch(/^v1\./);
+      expect((created.data.voip as Record<string, unknown>).pinCiphertext).toMatch(/^v2\./);
       const pin = await h.post(`/customers/${customer.id}/pin/reveal`, {}).expect(200);
       expect(pin.body.pin).toBe('432109');
     });

@@ -324,7 +324,7 @@ describe('editing customers', () => {
       await h.patch(`/customers/${customer.id}`, { voip: { pin: '135792' } }).expect(200);
       const changed = (await streamEvents(h.store, customerStream(customer.id))).at(-1)!;
       expect(changed.data.changes).toEqual([{ field: 'voip.pin', from: '[redacted]', to: '[redacted]' }]);
-      expect(changed.data.pinCiphertext).toMatch(/^v1\./);
+      expect(changed.data.pinCiphertext).toMatch(/^v2\./);
       expect(changed.data).not.toHaveProperty('pin');
       expect((await h.post(`/customers/${customer.id}/pin/reveal`, {}).expect(200)).body.pin).toBe('135792');
       const audit = await h.get(`/customers/${customer.id}/events`).expect(200);

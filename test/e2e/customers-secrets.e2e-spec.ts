@@ -64,12 +64,12 @@ describe('secrets never stored in plain text', () => {
       'CustomerPasswordRevealed',
     ]);
     const [created, , voipChanged, passwordReset] = stream;
-    expect((created.data.voip as Record<string, unknown>).pinCiphertext).toMatch(/^v1\./);
+    expect((created.data.voip as Record<string, unknown>).pinCiphertext).toMatch(/^v2\./);
     expect(created.data.voip).not.toHaveProperty('pin');
     expect(voipChanged.data).toMatchObject({ changes: [{ field: 'voip.pin', from: '[redacted]', to: '[redacted]' }, { field: 'voip.concurrentCalls', from: 0, to: 3 }] });
-    expect(voipChanged.data.pinCiphertext).toMatch(/^v1\./);
+    expect(voipChanged.data.pinCiphertext).toMatch(/^v2\./);
     expect(voipChanged.data).not.toHaveProperty('pin');
-    expect(passwordReset.data.passwordCiphertext).toMatch(/^v1\./);
+    expect(passwordReset.data.passwordCiphertext).toMatch(/^v2\./);
 
     const everything = await allEventsIncluding(store, customerStream(customer.id));
     expect(everything.length).toBeGreaterThan(stream.length);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { AUDIT_EVENT_CATALOG } from '../../src/audit/anchors/anchor.event-catalog.js';
 import { EVENT_CATALOG } from '../../src/customers/domain/index.js';
 import { FEED_REGISTRY, PUBLISHED_CATALOG } from '../../src/feed/catalog/published-catalog.js';
 import { renderCatalogMarkdown } from '../../src/feed/catalog/catalog-markdown.js';
@@ -12,8 +13,8 @@ describe('the published event catalogue', () => {
     expect(document).toBe(renderCatalogMarkdown(PUBLISHED_CATALOG));
   });
 
-  it('lists every event type of the domain once, with a version and a JSON Schema', () => {
-    expect(PUBLISHED_CATALOG.events.map((entry) => entry.type)).toEqual(EVENT_CATALOG.map((entry) => entry.type));
+  it('lists every event type of the domain, and the anchors of the hash chains, once, with a version and a JSON Schema', () => {
+    expect(PUBLISHED_CATALOG.events.map((entry) => entry.type)).toEqual([...EVENT_CATALOG, ...AUDIT_EVENT_CATALOG].map((entry) => entry.type));
     for (const entry of PUBLISHED_CATALOG.events) {
       expect(entry.version).toBeGreaterThanOrEqual(1);
       expect(entry.schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: entry.type, type: 'object' });

@@ -10,6 +10,7 @@ const payload = (position: string, customerId = 1): ActivityPayload => ({
   actor: null,
   summary: `comment ${position}`,
   changes: [],
+  reason: null,
 });
 
 /** An outbox whose broadcasts are recorded and whose end-of-turn flush runs when the test says. */

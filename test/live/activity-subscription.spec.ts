@@ -98,7 +98,7 @@ class FakeSink implements ActivitySink {
   }
 }
 
-const describe_ = (event: RecordedEvent) => ({ summary: String(event.data.text), changes: [] });
+const describe_ = (event: RecordedEvent) => ({ summary: String(event.data.text), changes: [], reason: null });
 
 function subscription(
   world: World,

@@ -109,6 +109,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/anchors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The anchors of the hash chains, newest first, and a Merkle proof of one stream
+         * @description Each anchor is a ChainHeadsAnchored event of the audit-anchors stream: the Merkle root over every stream head. ?streamId= adds `proof`: the stream's anchored head, its leaf hash and the path to the root of the anchor (?sequence=, default the newest).
+         */
+        get: operations["AnchorsController_list"];
+        put?: never;
+        /**
+         * Anchor the chain heads now
+         * @description Waits (bounded) for the chain heads read model to reach the newest event, then anchors what moved. Nothing moved: nothing written (skipped: unchanged).
+         */
+        post: operations["AnchorsController_anchor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -547,6 +571,26 @@ export interface paths {
          * @description Only from new (409 customer.convert_to_lead.requires_new)
          */
         post: operations["CustomersWriteController_convertToLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase the personal data (crypto-shredding)
+         * @description Destroys the customer's data key and records CustomerPersonalDataErased {reason}: from then on name, emails, phones, addresses, date of birth, identification, company contact, geo, comment and note texts and contacts read "[erased]" in the profile, list, timeline, time travel, events, feed, SSE, Socket.IO and exports; history, money movements and the hash chain stay. The reason is required (422). Refused while the balance is not zero (409 customer.erase.balance_not_zero), when the customer settings require an inactive or deleted customer (409 customer.erase.requires_inactive / requires_deleted), and when already erased (409 customer.erase.already_erased). Afterwards no new personal data can be recorded (409 customer.personal_data_erased).
+         */
+        post: operations["CustomersWriteController_erase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1187,6 +1231,10 @@ export interface components {
             }[];
             /** @description Global position of the event */
             position: string;
+            /** @description Why, as the write said (the `reason` of its body); null when it gave none */
+            reason: string | null;
+            /** @description On the events of a revert: the revision whose change they undid */
+            revertedRevision?: number;
             revision: number;
             /**
              * @description One sentence for a person
@@ -1220,6 +1268,8 @@ export interface components {
             geo?: components["schemas"]["GeoDto"] | null;
             /** @example Billing */
             label?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street: string;
             street2?: string | null;
             zipCode?: string | null;
@@ -1227,6 +1277,8 @@ export interface components {
         AddCommentDto: {
             /** @default false */
             pinned: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
             /**
              * @default comment
@@ -1239,6 +1291,8 @@ export interface components {
             email?: string | null;
             name: string;
             phone?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: string | null;
         };
         AdditionalAddress: {
@@ -1312,6 +1366,8 @@ export interface components {
             name: string;
             /** @description Allowed values of select and multiselect fields */
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @default false */
             required: boolean;
             /** @default true */
@@ -1345,6 +1401,8 @@ export interface components {
             max?: number | null;
             min?: number | null;
             options?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             required?: boolean;
             showInCreateForm?: boolean;
             showInList?: boolean;
@@ -1383,6 +1441,8 @@ export interface components {
              * @default false
              */
             popup: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text: string;
         };
         /** @description Additional addresses, in one page (nextCursor is null) */
@@ -1432,6 +1492,8 @@ export interface components {
             /** @description Inventory item id */
             itemId: string;
             productName: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @default assigned
              * @enum {string}
@@ -1551,7 +1613,87 @@ export interface components {
             /** @description The customer's stream revision after the write (also the ETag) */
             revision: number;
         };
+        ChainAnchor: {
+            /**
+             * Format: date-time
+             * @description When the anchor was taken
+             */
+            at: string;
+            /** @description Heads that moved since the previous anchor */
+            changed: number;
+            /** @description Position of the newest event this anchor covers */
+            coversPosition: string;
+            /** @description The anchor event's own chain hash (anchors chain to each other) */
+            hash: string | null;
+            /** @description Global position of the anchor event */
+            position: string;
+            previousRoot: string | null;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @description Merkle root (sha256 hex) over every stream head, leaves sorted by stream id */
+            root: string;
+            /** @description 1, 2, …: the place in the audit-anchors stream */
+            sequence: number;
+            /** @description Streams (leaves) anchored */
+            streams: number;
+            /** @enum {string} */
+            trigger: "schedule" | "request";
+        };
+        ChainAnchorList: {
+            /** @description Newest first */
+            items: components["schemas"]["ChainAnchor"][];
+            /** @description Pass as ?cursor= for older anchors; null on the last page */
+            nextCursor: string | null;
+            proof?: components["schemas"]["ChainAnchorProof"] | null;
+        };
+        ChainAnchorProof: {
+            leaf: {
+                /** @description sha256(0x00 ‖ {"headHash","revision","streamId"} as JSON) */
+                hash: string;
+                /** @description The chain hash of the event at that revision */
+                headHash: string | null;
+                /** @description The anchored head revision */
+                revision: number;
+                streamId: string;
+            };
+            /** @description Sibling hashes from the leaf up to the root */
+            path: {
+                hash: string;
+                /**
+                 * @description Where the sibling sits: the parent is sha256(0x01 ‖ left ‖ right) over the raw digests
+                 * @enum {string}
+                 */
+                side: "left" | "right";
+            }[];
+            root: string;
+            /** @description The tree rebuilt from the stored heads has the root the anchor recorded */
+            rootMatches: boolean;
+            sequence: number;
+            /** @description The path leads from the leaf to the root */
+            verified: boolean;
+        };
+        ChainAnchorRun: {
+            anchor: components["schemas"]["ChainAnchor"] | null;
+            /**
+             * @description Why not: no head moved since the last anchor, or another instance is writing one
+             * @enum {string}
+             */
+            skipped?: "unchanged" | "busy";
+            /** @description An anchor was appended */
+            written: boolean;
+        };
         ChainVerification: {
+            /** @description The head the newest anchor recorded for this stream; absent before the stream is first anchored */
+            anchor?: {
+                /** Format: date-time */
+                anchoredAt: string;
+                headHash: string | null;
+                /** @description The head revision it recorded for this stream */
+                revision: number;
+                root: string;
+                /** @description The newest anchor (GET /audit/anchors) */
+                sequence: number;
+            };
             chained: number;
             customerId: number;
             events: number;
@@ -1559,11 +1701,14 @@ export interface components {
             headHash: string | null;
             /** @description Why the chain breaks at firstBrokenRevision */
             reason?: string;
-            /** @enum {string} */
-            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap";
+            /**
+             * @description head_behind_anchor: the stream ends before its anchored head (a cut-off tail); anchored_head_changed: the event at the anchored head changed
+             * @enum {string}
+             */
+            reasonCode?: "hash_mismatch" | "prev_mismatch" | "chain_missing" | "revision_gap" | "head_behind_anchor" | "anchored_head_changed";
             /** @description Events older than the chain: reported, not failed */
             unchained: number;
-            /** @description True when every chained event matches its hash and its predecessor */
+            /** @description True when every chained event matches its hash and its predecessor, and the stream reaches the head its last anchor recorded */
             verified: boolean;
         };
         ChangeBillingTypeDto: {
@@ -1582,7 +1727,9 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         ChangeStatusDto: {
             /** @description Why; recorded in the event */
@@ -1681,6 +1828,8 @@ export interface components {
              * @description At least 10 characters, at most 72 bytes
              */
             password: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /**
              * @description A built-in or custom role name (GET /roles)
              * @example manager
@@ -1741,6 +1890,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -1797,6 +1948,11 @@ export interface components {
             login: string;
             notes: components["schemas"]["Note"][];
             partnerId: number;
+            /**
+             * Format: date-time
+             * @description When the personal data was erased (POST /customers/{id}/erase): its fields read "[erased]" since; null while not erased
+             */
+            personalDataErasedAt: string | null;
             phones: string[];
             /** @description Stream revision (the ETag; send it as If-Match) */
             revision: number;
@@ -1910,6 +2066,11 @@ export interface components {
              * @description When the settings last changed; null while the defaults apply
              */
             changedAt: string | null;
+            /**
+             * @description What POST /customers/{id}/erase requires besides a zero balance: nothing more, an Inactive customer, or a deleted one
+             * @enum {string}
+             */
+            erasureRequires: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             loginLength: number;
             /** @description Pattern of generated logins */
@@ -1922,6 +2083,8 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: Blocked when the balance falls below the minimum balance; Active again on a top-up that restores it. Default false */
             prepaidAutomaticBlocking: boolean;
+            /** @description Customer actions that must carry a `reason` (else 422 reason.required) */
+            reasonRequiredFor: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsDto: {
             /** @example 10 */
@@ -1943,6 +2106,12 @@ export interface components {
                     prepaidAutomaticBlocking?: boolean;
                 };
             };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset: string;
             /** @example 6 */
             loginLength: number;
@@ -1957,6 +2126,10 @@ export interface components {
             pinLength: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsPatchDto: {
             /** @example 10 */
@@ -1978,6 +2151,12 @@ export interface components {
                     prepaidAutomaticBlocking?: boolean;
                 };
             };
+            /**
+             * @description What erasing a customer's personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one
+             * @example inactive
+             * @enum {string}
+             */
+            erasureRequires?: "nothing" | "inactive" | "deleted";
             loginCharset?: string;
             /** @example 6 */
             loginLength?: number;
@@ -1992,6 +2171,10 @@ export interface components {
             pinLength?: number;
             /** @description Prepaid customers: blocked when the balance falls below the minimum; Active again on a top-up */
             prepaidAutomaticBlocking?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+            /** @description Customer actions that must carry a `reason` (left out of a PUT: unchanged) */
+            reasonRequiredFor?: ("CreateCustomer" | "EditCustomer" | "SetAdditionalFields" | "ChangeStatus" | "ChangeBillingType" | "ConvertToLead" | "ConvertLeadToCustomer" | "DeleteCustomer" | "RestoreCustomer" | "ResetPassword" | "RevealPassword" | "RevealPin" | "Impersonate" | "AddComment" | "EditComment" | "DeleteComment" | "AddNote" | "EditNote" | "DeleteNote" | "GrantCapBonus" | "RevokeCapBonus" | "AssignHardware" | "UnassignHardware" | "AddContact" | "RemoveContact" | "AddAddress" | "RemoveAddress" | "RecordPayment" | "RecordCharge")[];
         };
         CustomerSettingsWritten: components["schemas"]["CustomerSettings"] & {
             /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
@@ -2039,10 +2222,14 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         EditCommentDto: {
             pinned?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
             /** @enum {string} */
             type?: "comment" | "customer" | "finance" | "service" | "message" | "support" | "call";
@@ -2051,7 +2238,13 @@ export interface components {
             /** @enum {string} */
             kind?: "internal" | "debtor";
             popup?: boolean;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             text?: string;
+        };
+        EraseDto: {
+            /** @description Why the personal data is erased (e.g. the request it answers); required, recorded in the event */
+            reason: string;
         };
         EventCatalog: {
             /** @description JSON Schema of the envelope every event comes in */
@@ -2200,6 +2393,8 @@ export interface components {
         NamedEntityDto: {
             /** @example North ISP */
             name: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
         };
         Note: {
             /** Format: date-time */
@@ -2321,6 +2516,8 @@ export interface components {
              *     ]
              */
             phones?: string[];
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             street?: string | null;
             street2?: string | null;
             /** @description Company only */
@@ -2343,6 +2540,19 @@ export interface components {
             /** @description Global position of the event: pass it as ?minPosition= to read your write */
             position: string | null;
             /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
+        PersonalDataErased: {
+            customerId: number;
+            /**
+             * @description Always true: the data key is destroyed; personal fields read "[erased]" everywhere from now on
+             * @enum {boolean}
+             */
+            erased: true;
+        } & {
+            /** @description Global position of the last event written (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description Stream revision of the customer after the write (also the ETag) */
             revision: number;
         };
         PinRevealed: {
@@ -2510,6 +2720,10 @@ export interface components {
             /** @description Event type (GET /events/catalog) */
             type: string;
         };
+        ReasonBody: {
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
+        };
         ReasonDto: {
             /** @description Why; recorded in the event */
             reason?: string | null;
@@ -2559,6 +2773,8 @@ export interface components {
             /** @example 9.99 */
             amount: number;
             description: string;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RecordPaymentDto: {
@@ -2567,6 +2783,8 @@ export interface components {
             /** @enum {string|null} */
             method?: "cash" | "bank_transfer" | "eft" | "debit_order" | "credit_card" | "paypal" | "refill_card" | "other" | null;
             note?: string | null;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             reference?: string | null;
         };
         RefreshDto: {
@@ -2618,6 +2836,8 @@ export interface components {
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             /** @description Discard an unfinished rebuild and start again from zero (default: resume it) */
             restart?: boolean;
         };
@@ -2680,6 +2900,8 @@ export interface components {
              * @description A new password; ends the admin’s other sessions
              */
             password?: Record<string, never>;
+            /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+            reason?: string | null;
             role?: Record<string, never>;
         };
         VoipDto: {
@@ -2936,7 +3158,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The removed definition */
             200: {
@@ -2985,6 +3211,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3488,7 +3732,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The administrator, active */
             200: {
@@ -3546,6 +3794,161 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or this Idempotency-Key was used for another request (idempotency_key.reused); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AnchorsController_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque; the nextCursor of the previous page */
+                cursor?: string;
+                /** @description 1..100 */
+                limit?: number;
+                /** @description The anchor the proof is of (default: the newest) */
+                sequence?: number;
+                /** @description Also answer the Merkle proof of this stream's head (e.g. customer-42) */
+                streamId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The anchors (and the proof) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainAnchorList"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission audit.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description audit.anchor_not_found: the stream is not in that anchor (or outside the admin's partners) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AnchorsController_anchor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description What the run did, and the newest anchor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainAnchorRun"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission operations (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4452,6 +4855,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
+                    reason?: string | null;
+                } & {
                     [key: string]: unknown;
                 };
             };
@@ -4731,7 +5137,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the address */
             200: {
@@ -4789,6 +5199,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5597,7 +6016,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the comment */
             200: {
@@ -5655,6 +6078,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5966,7 +6398,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the contact */
             200: {
@@ -6024,6 +6460,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6193,6 +6638,109 @@ export interface operations {
                 };
             };
             /** @description Needs permission customers.status (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the command (`rule` names it); nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current revision */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CustomersWriteController_erase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The customer revision last seen (its ETag, e.g. "3"); 412 when the customer changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseDto"];
+            };
+        };
+        responses: {
+            /** @description {customerId, erased: true, revision, position} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataErased"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.erase (application/problem+json) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6886,7 +7434,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The customer without the note */
             200: {
@@ -6944,6 +7496,15 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8073,7 +8634,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The ticket and the stream URL that uses it */
             201: {
@@ -8113,6 +8678,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8372,7 +8946,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The location, deleted */
             200: {
@@ -8430,6 +9008,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8781,7 +9377,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The partner, deleted */
             200: {
@@ -8839,6 +9439,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8959,7 +9577,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description Ended */
             204: {
@@ -8988,6 +9610,15 @@ export interface operations {
             };
             /** @description A business rule refused the command, or a request with this Idempotency-Key is still running (idempotency_key.in_progress, Retry-After) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9223,7 +9854,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The job, stopping */
             200: {
@@ -9232,6 +9867,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RebuildJob"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (application/problem+json) */
@@ -9254,6 +9898,24 @@ export interface operations {
             };
             /** @description The addressed resource does not exist (or is outside your partners) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9443,7 +10105,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description The name of the removed role */
             200: {
@@ -9492,6 +10158,24 @@ export interface operations {
             };
             /** @description If-Match does not match the current revision; nothing was written */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ export const PERMISSIONS = [
   'customers.delete',
   'customers.reveal_password',
   'customers.impersonate',
+  'customers.erase',
   'billing',
   'notes',
   'cap',
@@ -30,14 +31,15 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   'customers.delete': 'Delete inactive customers (also in bulk)',
   'customers.reveal_password': 'Reveal a customer portal password (audited)',
   'customers.impersonate': 'Log in as a customer (audited)',
+  'customers.erase': 'Erase a customer\'s personal data for good (crypto-shredding; a reason is required)',
   billing: 'Billing type, billing settings, payments and charges',
   notes: 'Comments, internal and debtor notes',
   cap: 'CAP bonus data grants and top-ups',
   reference_data: 'Partners, locations, additional field definitions, customer settings',
   admins: 'Administrators and roles',
-  'audit.read': 'Raw event streams, time travel, tamper-evidence checks',
+  'audit.read': 'Raw event streams, time travel, tamper-evidence checks, the anchors of the hash chains and their proofs',
   'feed.read': 'The downstream event feed (JSON pages and Server-Sent Events)',
-  operations: 'Projection status and rebuilds (GET /projections, POST /projections/{name}/rebuild)',
+  operations: 'Projection status and rebuilds (GET /projections, POST /projections/{name}/rebuild); anchoring the hash chains on demand (POST /audit/anchors)',
 };
 
 export function isPermission(value: unknown): value is Permission {

@@ -9,11 +9,13 @@ import type { Decider } from '../../domain-kernel/decider.js';
 import { EVENT_STORE, IdempotencyConflictError, WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
+import { reasonRequired } from '../../reference-data/domain/index.js';
 import {
   CUSTOMER_RULES,
   DomainRuleViolation,
   customerDecider,
   isValidationFailed,
+  ValidationFailed,
   type FieldError,
   customerStreamId,
   toCustomerView,
@@ -45,6 +47,9 @@ export interface CustomerOutcome {
   revision: number;
   position: string | null;
 }
+
+/** The rule of a write without the reason the customer settings require for its action. */
+export const REASON_REQUIRED = 'reason.required';
 
 /** Commands whose decision needs the known partner and location ids. */
 const NEEDS_REFERENCES: ReadonlySet<string> = new Set(['CreateCustomer', 'EditCustomer']);
@@ -223,6 +228,7 @@ export class CustomerCommandExecutor {
     extraContext?: () => Partial<CustomerContext> | Promise<Partial<CustomerContext>>,
   ): Promise<CustomerOutcome> {
     const scope = await this.scopeOf(customerId, options);
+    await this.assertReasonGiven(command, options);
     const store = new ReservingEventStore(this.store, customerId, {
       reservations: this.reservations,
       definitions: () => this.reader.definitions(),
@@ -243,6 +249,20 @@ export class CustomerCommandExecutor {
     });
     if (!outcome.state.exists) throw new Error(`Customer ${customerId}: the command left no customer`);
     return { state: outcome.state, events: outcome.events, revision: outcome.revision, position: outcome.position };
+  }
+
+  /**
+   * The customer settings can require a reason for chosen actions (reasonRequiredFor): without one
+   * the command is refused with 422 `reason.required` naming the field, before anything is decided.
+   */
+  private async assertReasonGiven(command: CustomerCommand, options: WriteOptions): Promise<void> {
+    const reason = options.metadata.reason;
+    if (typeof reason === 'string' && reason.trim() !== '') return;
+    const { settings } = (await this.reader.settings()).state;
+    if (!reasonRequired(settings, command.type)) return;
+    throw new ValidationFailed([
+      { field: 'reason', rule: REASON_REQUIRED, message: `reason is required: the customer settings require a reason for ${command.type} (reasonRequiredFor)` },
+    ]);
   }
 
   /**

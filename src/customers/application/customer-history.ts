@@ -1,12 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ANCHOR_FINDINGS, checkAgainstAnchor, type AnchorFinding, type AnchoredHead } from '../../audit/anchor-check.js';
+import { AnchorService } from '../../audit/anchors/anchor-service.js';
+import type { PersonalDataKeys } from '../../crypto/personal-data-keys.js';
+import { PERSONAL_DATA_KEYS } from '../../event-store/event-store.module.js';
 import { CHAIN_BREAK_REASONS, verifyChain, type ChainVerification } from '../../audit/hash-chain.js';
 import { PartnerScope } from '../../auth/partner-scope.js';
+import { redactSecrets } from '../../crypto/redaction.js';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import {
   CUSTOMER_RULES,
   DomainRuleViolation,
-  REDACTED,
   customerDecider,
+  customerIdOfStream,
   customerStreamId,
   toCustomerView,
   type CustomerEvent,
@@ -40,7 +45,9 @@ export interface CustomerChainVerification extends Omit<ChainVerification, 'reas
   customerId: number;
   /** Why the chain is broken at firstBrokenRevision: a code and its explanation. */
   reason?: string;
-  reasonCode?: ChainVerification['reason'];
+  reasonCode?: ChainVerification['reason'] | AnchorFinding;
+  /** The head the newest anchor recorded for this stream (absent: not anchored yet). */
+  anchor?: Omit<AnchoredHead, 'streamId'>;
 }
 
 /** GET /customers/{id}/audit/export: the whole stream, for auditors. */
@@ -68,8 +75,15 @@ export interface CustomerStateAt {
 @Injectable()
 export class CustomerHistory {
   private readonly snapshots = new CustomerSnapshotCache();
+  /** Streams whose snapshots were dropped after their erasure was seen. */
+  private readonly erasedStreams = new Set<string>();
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional() private readonly anchors?: AnchorService,
+    /** To drop snapshots folded before an erasure (they hold the plain values). */
+    @Optional() @Inject(PERSONAL_DATA_KEYS) private readonly keys?: PersonalDataKeys,
+  ) {}
 
   /**
    * `scope`: the partners the reader may see. A customer whose CURRENT partner is outside it does
@@ -101,7 +115,33 @@ export class CustomerHistory {
    * the stored events. Events older than the chain count as unchained, not as a failure.
    */
   async verify(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerChainVerification> {
-    return verification(customerId, await this.wholeStream(customerId, scope));
+    await this.wholeStream(customerId, scope);
+    const stored = await this.storedStream(customerId);
+    return this.withAnchor(verification(customerId, stored), stored);
+  }
+
+  /**
+   * The stream compared with its head in the newest anchor: a stream that ends before it (a cut-off
+   * tail) or whose event there changed fails, with the finding as reasonCode.
+   */
+  private async withAnchor(result: CustomerChainVerification, events: readonly RecordedEvent[]): Promise<CustomerChainVerification> {
+    const anchored = await this.anchors?.anchoredHead(customerStreamId(result.customerId));
+    if (!anchored) return result;
+    const { streamId: _streamId, ...anchor } = anchored;
+    const withAnchor = { ...result, anchor };
+    if (!result.verified) return withAnchor;
+    const broken = checkAgainstAnchor(events as readonly (RecordedEvent & { metadata: Record<string, unknown> })[], anchored);
+    if (!broken) return withAnchor;
+    return { ...withAnchor, verified: false, firstBrokenRevision: broken.firstBrokenRevision, reasonCode: broken.finding, reason: ANCHOR_FINDINGS[broken.finding] };
+  }
+
+  /** The stream as stored (personal values as ciphertext): what the hash chain covers. */
+  private async storedStream(customerId: number): Promise<RecordedEvent[]> {
+    const stored = this.store.stored ?? this.store;
+    return stored.readStream(customerStreamId(customerId)).catch((error: Error) => {
+      if (error.name === 'StreamNotFoundError') return [] as RecordedEvent[];
+      throw error;
+    });
   }
 
   /**
@@ -111,12 +151,13 @@ export class CustomerHistory {
    */
   async export(customerId: number, scope: PartnerScope = PartnerScope.all()): Promise<CustomerAuditExport> {
     const events = await this.wholeStream(customerId, scope);
+    const stored = this.store.stored ? await this.storedStream(customerId) : events;
     return {
       customerId,
       streamId: customerStreamId(customerId),
       exportedAt: new Date().toISOString(),
-      verification: verification(customerId, events),
-      events: events.map((event) => redactedView(event, { sealed: true })),
+      verification: await this.withAnchor(verification(customerId, stored), stored),
+      events: events.map((event) => redactedView(event)),
     };
   }
 
@@ -165,6 +206,7 @@ export class CustomerHistory {
   /** The stream folded up to a time and / or revision (none: to its end). */
   private async fold(streamId: string, at: { asOf?: Date; revision?: number }): Promise<{ state: CustomerState; last?: { revision: number; recordedAt: Date }; sawAny: boolean }> {
     const asOf = at.asOf?.getTime();
+    await this.dropSnapshotsOfErased(streamId);
     const snapshot = this.snapshots.best(streamId, { revision: at.revision, asOf });
     let state: CustomerState = snapshot?.state ?? customerDecider.initialState;
     let last: { revision: number; recordedAt: Date } | undefined = snapshot;
@@ -198,6 +240,18 @@ export class CustomerHistory {
     return { state, last, sawAny };
   }
 
+  /** Snapshots folded before the customer's key was destroyed hold plain personal values: never fold from them again. */
+  private async dropSnapshotsOfErased(streamId: string): Promise<void> {
+    const customerId = customerIdOfStream(streamId);
+    if (!this.keys || customerId === null || this.erasedStreams.has(streamId) || !this.snapshots.best(streamId, {})) return;
+    if ((await this.keys.keysFor([customerId])).get(customerId) === 'erased') {
+      // Snapshots made from now on are folded from erased reads.
+      this.snapshots.clear(streamId);
+      this.erasedStreams.add(streamId);
+      if (this.erasedStreams.size > 10_000) this.erasedStreams.delete(this.erasedStreams.values().next().value!);
+    }
+  }
+
   private async readPage(streamId: string, fromRevision: number | undefined, maxCount: number, direction: 'forwards' | 'backwards' = 'forwards'): Promise<RecordedEvent[]> {
     return this.store.readStream(streamId, { fromRevision, maxCount, direction }).catch((error: Error) => {
       if (error.name === 'StreamNotFoundError') return [] as RecordedEvent[];
@@ -215,9 +269,12 @@ function verification(customerId: number, events: readonly RecordedEvent[]): Cus
   return { customerId, ...result, ...(reason ? { reasonCode: reason, reason: CHAIN_BREAK_REASONS[reason] } : {}) };
 }
 
-/** `sealed`: also redact sealed secrets (passwordCiphertext, pinCiphertext, any …Ciphertext), for exports. */
-function redactedView(event: RecordedEvent, options: { sealed?: boolean } = {}): StreamEventView {
-  const data = redact(event.data);
+/**
+ * What /events and the export show of a stored event: its data with every secret redacted by the
+ * one redaction (src/crypto/redaction.ts): sealed values (passwordCiphertext, voip.pinCiphertext,
+ * pinCiphertext, any …Ciphertext) and the plain PIN of events older than sealing read REDACTED.
+ */
+function redactedView(event: RecordedEvent): StreamEventView {
   return {
     id: event.id,
     type: event.type,
@@ -225,29 +282,7 @@ function redactedView(event: RecordedEvent, options: { sealed?: boolean } = {}):
     revision: event.revision,
     position: event.position,
     recordedAt: event.recordedAt.toISOString(),
-    data: options.sealed ? (withoutSealed(data) as Record<string, unknown>) : data,
+    data: redactSecrets(event.data),
     metadata: event.metadata as Record<string, unknown>,
   };
-}
-
-function withoutSealed(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSealed);
-  if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, key.endsWith('Ciphertext') && typeof item === 'string' ? REDACTED : withoutSealed(item)]),
-  );
-}
-
-/**
- * Events now carry the PIN only sealed (voip.pinCiphertext, pinCiphertext). Events written before
- * that carried it in plain text (CustomerCreated.voip.pin, CustomerVoipSettingsChanged.pin): such a
- * plain PIN never leaves through the API.
- */
-function redact(data: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...data };
-  if (typeof copy.pin === 'string') copy.pin = REDACTED;
-  if (copy.voip && typeof copy.voip === 'object' && typeof (copy.voip as Record<string, unknown>).pin === 'string') {
-    copy.voip = { ...(copy.voip as Record<string, unknown>), pin: REDACTED };
-  }
-  return copy;
 }

@@ -204,6 +204,19 @@ export class RevealPinCommand extends Command<WriteResult<{ customerId: number; 
   }
 }
 
+/** The answer of POST /customers/{id}/erase. */
+export interface PersonalDataErasure {
+  customerId: number;
+  erased: true;
+}
+
+/** Crypto-shredding: records CustomerPersonalDataErased; the store destroys the customer's data key with it. */
+export class ErasePersonalDataCommand extends Command<WriteResult<PersonalDataErasure>> {
+  constructor(readonly customerId: number, readonly reason: string, readonly options: WriteOptions) {
+    super();
+  }
+}
+
 export interface PortalToken {
   customerId: number;
   token: string;

@@ -40,6 +40,7 @@ import {
   DeleteCommentCommand,
   DeleteCustomerCommand,
   DeleteNoteCommand,
+  ErasePersonalDataCommand,
   EditCommentCommand,
   EditCustomerCommand,
   EditNoteCommand,
@@ -59,6 +60,7 @@ import {
   type BulkDeleteItemResult,
   type BulkDeleteResult,
   type CustomerDomainCommand,
+  type PersonalDataErasure,
   type PortalToken,
 } from './customer.commands.js';
 import { CUSTOMER_TAKEN_RULES } from './customer-reservations.js';
@@ -306,6 +308,26 @@ export class RevealPasswordHandler implements ICommandHandler<RevealPasswordComm
   }
 }
 
+/**
+ * POST /customers/{id}/erase: the decider checks the balance and the settings' requirement, the
+ * erasure event is appended, and the encrypting store destroys the data key with it (the read
+ * models clear the personal fields when their projections read the event).
+ */
+@CommandHandler(ErasePersonalDataCommand)
+export class ErasePersonalDataHandler implements ICommandHandler<ErasePersonalDataCommand> {
+  constructor(
+    @Inject(CustomerCommandExecutor) private readonly executor: CustomerCommandExecutor,
+    @Inject(ReferenceDataReader) private readonly reader: ReferenceDataReader,
+  ) {}
+
+  async execute(command: ErasePersonalDataCommand): Promise<WriteResult<PersonalDataErasure>> {
+    const outcome = await this.executor.run(command.customerId, { type: 'ErasePersonalData', data: { reason: command.reason } }, command.options, async () => ({
+      erasureRequires: (await this.reader.settings()).state.settings.erasureRequires,
+    }));
+    return { resource: { customerId: outcome.state.id, erased: true }, revision: outcome.revision, position: outcome.position };
+  }
+}
+
 /** Records CustomerPinRevealed first, then opens the sealed PIN: no reveal goes unaudited. */
 @CommandHandler(RevealPinCommand)
 export class RevealPinHandler implements ICommandHandler<RevealPinCommand> {
@@ -381,4 +403,5 @@ export const CUSTOMER_COMMAND_HANDLERS = [
   RemoveAddressHandler,
   RecordPaymentHandler,
   RecordChargeHandler,
+  ErasePersonalDataHandler,
 ];

@@ -3,7 +3,7 @@
  * handler; what the decider cannot produce itself (time, generated ids, credentials, known
  * reference ids, field definitions) comes in the CustomerContext.
  */
-import type { AdditionalFieldDefinition, AutomationPolicy } from '../../reference-data/domain/index.js';
+import type { AdditionalFieldDefinition, AutomationPolicy, CustomerAction, ErasureRequirement } from '../../reference-data/domain/index.js';
 import type {
   AccountType,
   AdditionalFieldValue,
@@ -132,6 +132,8 @@ export type AddAddress = Cmd<
 export type RemoveAddress = Cmd<'RemoveAddress', { addressId: string }>;
 export type RecordPayment = Cmd<'RecordPayment', { amount: number; method?: PaymentMethod | null; reference?: string | null; note?: string | null }>;
 export type RecordCharge = Cmd<'RecordCharge', { amount: number; description: string; reference?: string | null }>;
+/** POST /customers/{id}/erase: crypto-shredding of the personal data (the reason is required). */
+export type ErasePersonalData = Cmd<'ErasePersonalData', { reason: string }>;
 /**
  * The automation's commands (no HTTP route: the due-action runner sends them as the system actor).
  * `dueAt` is when the rule fell due; the decider checks the rule still holds then and now.
@@ -172,6 +174,7 @@ export type CustomerCommand =
   | RemoveAddress
   | RecordPayment
   | RecordCharge
+  | ErasePersonalData
   | BlockAutomatically
   | DeactivateAutomatically
   | ActivateAutomatically
@@ -202,6 +205,16 @@ export interface DecisionContext {
 /** A command that creates a sub-entity (comment, note, CAP grant, contact, address, payment, charge) needs a fresh id. */
 export interface NewIdContext extends DecisionContext {
   newId: string;
+}
+
+/**
+ * What the customer settings require before an erasure (customer settings `erasureRequires`):
+ * 'nothing' more than a zero balance, an 'inactive' customer, or a 'deleted' one.
+ */
+export type { ErasureRequirement };
+export interface ErasureContext {
+  /** Omitted: 'nothing'. */
+  erasureRequires?: ErasureRequirement;
 }
 
 /** The billing rules' switches for this customer (its partner's, else the general ones), from the customer settings. */
@@ -256,6 +269,7 @@ export interface CustomerContexts {
   RemoveAddress: DecisionContext;
   RecordPayment: NewIdContext;
   RecordCharge: NewIdContext;
+  ErasePersonalData: DecisionContext & ErasureContext;
   BlockAutomatically: AutomationContext;
   DeactivateAutomatically: AutomationContext;
   ActivateAutomatically: AutomationContext;
@@ -291,10 +305,14 @@ export type CompleteCustomerContext = DecisionContext &
  */
 export type CustomerContext = DecisionContext &
   Partial<KnownReferences> &
-  FieldDefinitions & {
+  FieldDefinitions &
+  ErasureContext & {
     newId?: string;
     creation?: CustomerCreationContext;
     passwordCiphertext?: string;
     pinCiphertext?: string;
     automation?: AutomationPolicy;
   };
+
+/** The customer settings name actions by command type (reasonRequiredFor): each must be one. */
+export const CUSTOMER_ACTIONS_ARE_COMMAND_TYPES: [CustomerAction] extends [CustomerCommandType] ? true : false = true;

@@ -22,6 +22,8 @@ import { EDIT_DECISIONS } from './decide/edit.js';
 import { LEDGER_DECISIONS } from './decide/ledger.js';
 import { LIFECYCLE_DECISIONS } from './decide/lifecycle.js';
 import { SUB_ENTITY_DECISIONS } from './decide/sub-entities.js';
+import { ERASURE_DECISIONS } from './decide/erasure.js';
+import { holdsPersonalValue } from './customer.personal-data.js';
 
 export { SECRET_FIELDS } from './decide/shared.js';
 export { evolveCustomer };
@@ -33,6 +35,7 @@ const DECISIONS: CustomerDecisions = {
   ...ACCESS_DECISIONS,
   ...SUB_ENTITY_DECISIONS,
   ...LEDGER_DECISIONS,
+  ...ERASURE_DECISIONS,
   ...AUTOMATIC_DECISIONS,
 };
 
@@ -48,7 +51,7 @@ export function decideCustomer<C extends CustomerCommand>(command: C, state: Cus
   if (decided.type === 'CreateCustomer') return createCustomer(decided, state, context as CustomerContextFor<'CreateCustomer'>);
   if (!state.exists) refuse(RULES.notFound, 'The customer does not exist');
   const customer = state;
-  if (customer.deleted && decided.type !== 'RestoreCustomer') {
+  if (customer.deleted && decided.type !== 'RestoreCustomer' && decided.type !== 'ErasePersonalData') {
     refuse(RULES.deleted, `Customer ${customer.id} is deleted; only a restore is possible`, { customerId: customer.id });
   }
   if (customer.isLead && (REFUSED_FOR_LEADS as readonly string[]).includes(decided.type)) {
@@ -56,7 +59,14 @@ export function decideCustomer<C extends CustomerCommand>(command: C, state: Cus
   }
   const decide = DECISIONS[decided.type] as ((command: CustomerCommand, customer: typeof state, context: CustomerContext) => CustomerEvent[]) | undefined;
   if (!decide) throw new Error(`decideCustomer: unknown command ${(command as { type: string }).type}`);
-  return decide(decided, customer, context as CustomerContext);
+  const events = decide(decided, customer, context as CustomerContext);
+  // After an erasure no new personal value is recorded: its key is gone, and so is the consent.
+  if (customer.personalDataErasedAt !== null && events.some((event) => holdsPersonalValue(event.type, event.data as unknown as Record<string, unknown>))) {
+    refuse(RULES.personalDataErased, `The personal data of customer ${customer.id} was erased; no new personal data can be recorded for it`, {
+      erasedAt: customer.personalDataErasedAt,
+    });
+  }
+  return events;
 }
 
 // ===== the decider ==============================================================================

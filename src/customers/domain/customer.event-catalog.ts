@@ -275,6 +275,14 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
     description: 'A charge was recorded; the balance fell.',
     schema: js.object({ ...base, chargeId: str(), amount: js.number({ exclusiveMinimum: 0 }), description: str(), reference: optStr(), changes: js.changes(['balance']) }),
   },
+  CustomerPersonalDataErased: {
+    description:
+      'The personal data of the customer was erased (crypto-shredding): its data key is destroyed, so from now on every personal value of its events ' +
+      '(name, emails, phones, addresses, date of birth, identification, company contact, geo, comment and note texts, contacts) reads "[erased]" ' +
+      '(lists ["[erased]"], geo points null), in replays, the feed and exports alike. Money movements, status and billing stay. ' +
+      'Consumers holding copies of the personal data must erase theirs on this event.',
+    schema: js.object({ ...base, reason: str(), fields: js.array(str()) }),
+  },
 };
 
 function statusSchema(): JsonSchema {

@@ -128,6 +128,12 @@ export type PaymentRecorded = DomainEvent<
   WithChanges & { paymentId: string; amount: number; method: PaymentMethod | null; reference: string | null; note: string | null }
 >;
 export type ChargeRecorded = DomainEvent<'ChargeRecorded', WithChanges & { chargeId: string; amount: number; description: string; reference: string | null }>;
+/**
+ * The customer's personal data was erased (crypto-shredding): its data key is destroyed, so every
+ * personal value of its events reads "[erased]" from now on. `fields`: the personal fields
+ * (PERSONAL_FIELDS) plus comments, notes, contacts and additional addresses. No personal value in it.
+ */
+export type CustomerPersonalDataErased = DomainEvent<'CustomerPersonalDataErased', Base & { reason: string; fields: string[] }>;
 
 export type CustomerEvent =
   | CustomerCreated
@@ -167,7 +173,8 @@ export type CustomerEvent =
   | AdditionalAddressAdded
   | AdditionalAddressRemoved
   | PaymentRecorded
-  | ChargeRecorded;
+  | ChargeRecorded
+  | CustomerPersonalDataErased;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -211,6 +218,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'AdditionalAddressRemoved',
   'PaymentRecorded',
   'ChargeRecorded',
+  'CustomerPersonalDataErased',
 ] as const satisfies readonly CustomerEventType[];
 
 /** Status events by target status. */

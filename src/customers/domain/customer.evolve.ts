@@ -7,6 +7,7 @@ import type { CustomerEvent } from './customer.events.js';
 import { type Customer, type CustomerState } from './customer.types.js';
 import { addMoney, subtractMoney } from '../../domain-kernel/money.js';
 import { SECRET_FIELDS } from './decide/shared.js';
+import { ERASED } from './customer.personal-data.js';
 import { isBelowThreshold, voipExpiresAt } from './customer.automation.js';
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
@@ -28,6 +29,7 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       hardware: [],
       contacts: [],
       addresses: [],
+      personalDataErasedAt: null,
       belowThresholdSince: null,
       block: null,
       voipExpiredAt: null,
@@ -156,10 +158,52 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       return { ...customer, balance: addMoney(customer.balance, event.data.amount) };
     case 'ChargeRecorded':
       return { ...customer, balance: subtractMoney(customer.balance, event.data.amount) };
+    case 'CustomerPersonalDataErased':
+      return { ...erasedCustomer(customer), personalDataErasedAt: event.data.at };
     default:
       // Unknown (newer) event types leave the state as it is.
       return customer;
   }
+}
+
+/**
+ * The customer with every personal value reading as an erased one does (see
+ * customer.personal-data.ts): what a replay reads once the key is destroyed, so the state after
+ * the erasure event is the same whether it was folded before or after the key went.
+ */
+function erasedCustomer(customer: Customer): Customer {
+  const text = <T extends string | null>(value: T): T | typeof ERASED => (value === null || value === '' ? value : ERASED);
+  const list = (values: readonly string[]): string[] => (values.length === 0 ? [] : [ERASED]);
+  return {
+    ...customer,
+    fullName: ERASED,
+    emails: list(customer.emails),
+    billingEmails: list(customer.billingEmails),
+    phones: list(customer.phones),
+    street: text(customer.street),
+    street2: text(customer.street2),
+    zipCode: text(customer.zipCode),
+    city: text(customer.city),
+    geo: null,
+    dateOfBirth: text(customer.dateOfBirth),
+    identification: text(customer.identification),
+    companyId: text(customer.companyId),
+    vatId: text(customer.vatId),
+    contactPerson: text(customer.contactPerson),
+    voip: { ...customer.voip, lowCreditNotificationEmail: text(customer.voip.lowCreditNotificationEmail) },
+    comments: customer.comments.map((comment) => ({ ...comment, text: text(comment.text) })),
+    notes: customer.notes.map((note) => ({ ...note, text: text(note.text) })),
+    contacts: customer.contacts.map((contact) => ({ ...contact, name: text(contact.name), email: text(contact.email), phone: text(contact.phone) })),
+    addresses: customer.addresses.map((address) => ({
+      ...address,
+      label: text(address.label),
+      street: text(address.street),
+      street2: text(address.street2),
+      zipCode: text(address.zipCode),
+      city: text(address.city),
+      geo: null,
+    })),
+  };
 }
 
 /**

@@ -253,6 +253,8 @@ export interface Customer extends MainInfo, ContactInfo, PostalAddress {
   hardware: HardwareItem[];
   contacts: ContactPerson[];
   addresses: AdditionalAddress[];
+  /** When the personal data was erased (crypto-shredding); null while it is not. */
+  personalDataErasedAt: string | null;
   createdAt: string;
   /** Time of the last event folded in. */
   updatedAt: string;

@@ -64,6 +64,8 @@ export interface CustomerView {
   hardware: { itemId: string; productName: string; barcode: string | null; status: HardwareStatus; assignedAt: string }[];
   contacts: ContactPerson[];
   addresses: AdditionalAddress[];
+  /** When the personal data was erased (its fields read "[erased]"); null while it is not. */
+  personalDataErasedAt: string | null;
 }
 
 /** A grant counts while it is neither revoked nor expired at `now`. */
@@ -138,5 +140,6 @@ export function toCustomerView(state: CustomerState, options: { now?: string } =
     hardware: customer.hardware.map((item) => ({ ...item })),
     contacts: customer.contacts.map((contact) => ({ ...contact })),
     addresses: customer.addresses.map((address) => copy(address)),
+    personalDataErasedAt: customer.personalDataErasedAt ?? null,
   };
 }

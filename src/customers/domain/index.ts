@@ -16,6 +16,7 @@ export type { AdditionalFieldDefinition } from '../../reference-data/domain/inde
 export * from './customer.commands.js';
 export * from './customer.events.js';
 export * from './customer.rules.js';
+export * from './customer.personal-data.js';
 export * from './customer.automation.js';
 export { CUSTOMER_LIMITS } from './customer.limits.js';
 export { customerDecider, decideCustomer, evolveCustomer, SECRET_FIELDS } from './customer.decider.js';

@@ -39,16 +39,29 @@ export const CHAIN_VERIFICATION_SCHEMA = namedSchema(
   oa.object<CustomerChainVerification>(
     {
       customerId: oa.integer(),
-      verified: oa.boolean('True when every chained event matches its hash and its predecessor'),
+      verified: oa.boolean('True when every chained event matches its hash and its predecessor, and the stream reaches the head its last anchor recorded'),
       events: oa.integer({ minimum: 0 }),
       chained: oa.integer({ minimum: 0 }),
       unchained: oa.integer({ minimum: 0, description: 'Events older than the chain: reported, not failed' }),
       headHash: oa.nullable(oa.string()),
       firstBrokenRevision: oa.integer(),
       reason: oa.string({ description: 'Why the chain breaks at firstBrokenRevision' }),
-      reasonCode: oa.enum(['hash_mismatch', 'prev_mismatch', 'chain_missing', 'revision_gap']),
+      reasonCode: oa.enum(
+        ['hash_mismatch', 'prev_mismatch', 'chain_missing', 'revision_gap', 'head_behind_anchor', 'anchored_head_changed'],
+        'head_behind_anchor: the stream ends before its anchored head (a cut-off tail); anchored_head_changed: the event at the anchored head changed',
+      ),
+      anchor: oa.object<NonNullable<CustomerChainVerification['anchor']>>(
+        {
+          sequence: oa.integer({ minimum: 1, description: 'The newest anchor (GET /audit/anchors)' }),
+          anchoredAt: oa.dateTime(),
+          root: oa.string(),
+          revision: oa.integer({ minimum: 0, description: 'The head revision it recorded for this stream' }),
+          headHash: oa.nullable(oa.string()),
+        },
+        { description: 'The head the newest anchor recorded for this stream; absent before the stream is first anchored' },
+      ),
     },
-    { optional: ['firstBrokenRevision', 'reason', 'reasonCode'] },
+    { optional: ['firstBrokenRevision', 'reason', 'reasonCode', 'anchor'] },
   ),
 );
 

@@ -204,6 +204,7 @@ const customerProperties = {
   hardware: oa.array(HARDWARE_SCHEMA),
   contacts: oa.array(CONTACT_SCHEMA),
   addresses: oa.array(ADDRESS_SCHEMA),
+  personalDataErasedAt: oa.nullable(oa.dateTime('When the personal data was erased (POST /customers/{id}/erase): its fields read "[erased]" since; null while not erased')),
 } satisfies Record<keyof CustomerView, unknown>;
 
 export const CUSTOMER_SCHEMA = namedSchema('Customer', oa.object<CustomerView>(customerProperties, { description: 'The customer resource' }));
@@ -268,7 +269,9 @@ export const ACTIVITY_ENTRY_SCHEMA = namedSchema(
     actor: oa.nullable(ACTOR_SCHEMA),
     summary: oa.string({ description: 'One sentence for a person', example: 'Status changed from New to Active by Ada' }),
     changes: oa.array(change),
-  }),
+    reason: oa.nullable(oa.string({ description: 'Why, as the write said (the `reason` of its body); null when it gave none' })),
+    revertedRevision: oa.integer({ minimum: 0, description: 'On the events of a revert: the revision whose change they undid' }),
+  }, { optional: ['revertedRevision'] }),
 );
 
 export const ACTIVITY_PAGE_SCHEMA = namedSchema('ActivityPage', page(ACTIVITY_ENTRY_SCHEMA, { description: 'Newest first' }));
@@ -329,6 +332,17 @@ export const PASSWORD_REVEALED_SCHEMA = namedSchema(
 );
 
 export const PIN_REVEALED_SCHEMA = namedSchema('PinRevealed', written(oa.object<{ customerId: number; pin: string }>({ customerId: oa.integer(), pin: oa.string() }), 'the customer'));
+
+export const PERSONAL_DATA_ERASED_SCHEMA = namedSchema(
+  'PersonalDataErased',
+  written(
+    oa.object<{ customerId: number; erased: true }>({
+      customerId: oa.integer(),
+      erased: { type: 'boolean', enum: [true], description: 'Always true: the data key is destroyed; personal fields read "[erased]" everywhere from now on' },
+    }),
+    'the customer',
+  ),
+);
 
 export const PASSWORD_RESET_SCHEMA = namedSchema(
   'PasswordReset',

@@ -18,6 +18,7 @@ import {
   BULK_DELETE_SCHEMA,
   CUSTOMER_WRITTEN_SCHEMA,
   PASSWORD_RESET_SCHEMA,
+  PERSONAL_DATA_ERASED_SCHEMA,
   PASSWORD_REVEALED_SCHEMA,
   PIN_REVEALED_SCHEMA,
   PORTAL_TOKEN_SCHEMA,
@@ -36,6 +37,7 @@ import {
   CreateCustomerCommand,
   DeleteCustomerCommand,
   EditCustomerCommand,
+  ErasePersonalDataCommand,
   ImpersonateCustomerCommand,
   ResetPasswordCommand,
   RestoreCustomerCommand,
@@ -50,6 +52,7 @@ import {
   ChangeBillingTypeDto,
   ChangeStatusDto,
   ConvertLeadToCustomerDto,
+  EraseDto,
   ImpersonateDto,
   ReasonDto,
   ResetPasswordDto,
@@ -221,6 +224,24 @@ export class CustomersWriteController {
   @ApiOkResponse({ description: 'The VoIP PIN (the reveal is recorded)', schema: PIN_REVEALED_SCHEMA })
   async revealPin(@Param('id', customerIdPipe) id: number, @Body() body: ReasonDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
     return writeBody(await this.commandBus.execute(new RevealPinCommand(id, body.reason, { metadata, expectedRevision })));
+  }
+
+  @Post(':id/erase')
+  @RequirePermission('customers.erase')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Erase the personal data (crypto-shredding)',
+    description:
+      'Destroys the customer\'s data key and records CustomerPersonalDataErased {reason}: from then on name, emails, phones, addresses, date of birth, ' +
+      'identification, company contact, geo, comment and note texts and contacts read "[erased]" in the profile, list, timeline, time travel, events, ' +
+      'feed, SSE, Socket.IO and exports; history, money movements and the hash chain stay. The reason is required (422). Refused while the balance is ' +
+      'not zero (409 customer.erase.balance_not_zero), when the customer settings require an inactive or deleted customer (409 customer.erase.requires_inactive / ' +
+      'requires_deleted), and when already erased (409 customer.erase.already_erased). Afterwards no new personal data can be recorded (409 customer.personal_data_erased).',
+  })
+  @ApiBody({ type: EraseDto })
+  @ApiOkResponse({ description: '{customerId, erased: true, revision, position}', schema: PERSONAL_DATA_ERASED_SCHEMA })
+  async erase(@Param('id', customerIdPipe) id: number, @Body() body: EraseDto, @RequestMeta() metadata: EventMetadata, @IfMatch() expectedRevision?: number) {
+    return writeBody(await this.commandBus.execute(new ErasePersonalDataCommand(id, body.reason, { metadata, expectedRevision })));
   }
 
   @Post(':id/impersonate')

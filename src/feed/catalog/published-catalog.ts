@@ -4,6 +4,7 @@
  * history. Served at GET /api/v1/events/catalog and written to docs/event-catalog.md from the same
  * source (`npm run catalog:write`).
  */
+import { AUDIT_EVENT_CATALOG } from '../../audit/anchors/anchor.event-catalog.js';
 import { EVENT_CATALOG } from '../../customers/domain/index.js';
 import type { EventCatalogEntry, JsonSchema } from '../../domain-kernel/index.js';
 import { PUBLIC_EVENT_ENVELOPE_SCHEMA, schemaWithoutSecrets, secretPathsOf } from '../public-event.js';
@@ -12,6 +13,9 @@ import { UpcasterRegistry, type SchemaRevision, type VersionHistoryEntry } from 
 
 /** Every incompatible change of an event's shape, oldest first. Add new ones here (with a spec). */
 export const SCHEMA_REVISIONS: readonly SchemaRevision[] = [...MONEY_AS_DECIMAL_STRINGS];
+
+/** What the feed publishes: the domain's events and the anchors of the hash chains. */
+export const PUBLISHED_EVENT_CATALOG: readonly EventCatalogEntry[] = [...EVENT_CATALOG, ...AUDIT_EVENT_CATALOG];
 
 export interface PublishedEventType {
   type: string;
@@ -31,11 +35,11 @@ export interface PublishedCatalog {
   events: PublishedEventType[];
 }
 
-export function buildRegistry(catalog: readonly EventCatalogEntry[] = EVENT_CATALOG, revisions: readonly SchemaRevision[] = SCHEMA_REVISIONS): UpcasterRegistry {
+export function buildRegistry(catalog: readonly EventCatalogEntry[] = PUBLISHED_EVENT_CATALOG, revisions: readonly SchemaRevision[] = SCHEMA_REVISIONS): UpcasterRegistry {
   return new UpcasterRegistry(Object.fromEntries(catalog.map((entry) => [entry.type, entry.version])), revisions);
 }
 
-export function buildPublishedCatalog(catalog: readonly EventCatalogEntry[] = EVENT_CATALOG, registry = buildRegistry(catalog)): PublishedCatalog {
+export function buildPublishedCatalog(catalog: readonly EventCatalogEntry[] = PUBLISHED_EVENT_CATALOG, registry = buildRegistry(catalog)): PublishedCatalog {
   return {
     envelope: PUBLIC_EVENT_ENVELOPE_SCHEMA,
     events: catalog.map((entry) => {
@@ -54,5 +58,5 @@ export function buildPublishedCatalog(catalog: readonly EventCatalogEntry[] = EV
 }
 
 export const FEED_REGISTRY = buildRegistry();
-export const PUBLISHED_CATALOG = buildPublishedCatalog(EVENT_CATALOG, FEED_REGISTRY);
+export const PUBLISHED_CATALOG = buildPublishedCatalog(PUBLISHED_EVENT_CATALOG, FEED_REGISTRY);
 export const PUBLISHED_TYPES: ReadonlySet<string> = new Set(PUBLISHED_CATALOG.events.map((entry) => entry.type));

@@ -13,6 +13,51 @@ import { REFERENCE_DATA_LIMITS } from './reference-data.limits.js';
 export const CUSTOMER_SETTINGS_STREAM = 'settings-customers';
 
 /**
+ * What an erasure of a customer's personal data (POST /customers/{id}/erase) requires besides a
+ * zero balance: 'nothing' more, an Inactive customer, or a deleted one.
+ */
+export const ERASURE_REQUIREMENTS = ['nothing', 'inactive', 'deleted'] as const;
+export type ErasureRequirement = (typeof ERASURE_REQUIREMENTS)[number];
+
+/**
+ * The customer actions a setting can name (the admins' customer commands; the customers domain
+ * checks each is one of its command types): `reasonRequiredFor` makes a reason mandatory for them.
+ */
+export const CUSTOMER_ACTIONS = [
+  'CreateCustomer',
+  'EditCustomer',
+  'SetAdditionalFields',
+  'ChangeStatus',
+  'ChangeBillingType',
+  'ConvertToLead',
+  'ConvertLeadToCustomer',
+  'DeleteCustomer',
+  'RestoreCustomer',
+  'ResetPassword',
+  'RevealPassword',
+  'RevealPin',
+  'Impersonate',
+  'AddComment',
+  'EditComment',
+  'DeleteComment',
+  'AddNote',
+  'EditNote',
+  'DeleteNote',
+  'GrantCapBonus',
+  'RevokeCapBonus',
+  'AssignHardware',
+  'UnassignHardware',
+  'AddContact',
+  'RemoveContact',
+  'AddAddress',
+  'RemoveAddress',
+  'RecordPayment',
+  'RecordCharge',
+] as const;
+
+export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
+
+/**
  * The switches of the billing-driven rules (Splynx "Enable processing of Billing Due / of the
  * Deactivation period"). The periods themselves are each customer's billing settings (payment due
  * days, blocking period, grace period, minimum balance, credit limit). All off by default: an
@@ -34,7 +79,13 @@ export interface AutomationSettings extends AutomationPolicy {
   automationByPartner: Record<string, Partial<AutomationPolicy>>;
 }
 
-export type CustomerSettings = CredentialPatternSettings & AutomationSettings;
+export type CustomerSettings = CredentialPatternSettings &
+  AutomationSettings & {
+    /** Customer actions that must carry a `reason` (422 `reason.required` without one). */
+    reasonRequiredFor: CustomerAction[];
+    /** What POST /customers/{id}/erase requires besides a zero balance. */
+    erasureRequires: ErasureRequirement;
+  };
 
 /** The rules' switches for a customer of this partner: the partner's own where it has them, else the general ones. */
 export function automationPolicyFor(settings: AutomationSettings, partnerId: number): AutomationPolicy {
@@ -56,10 +107,12 @@ export const DEFAULT_CUSTOMER_SETTINGS: CustomerSettings = {
   accountNumberLength: 10,
   accountNumberPrefix: '',
   pinLength: 6,
+  erasureRequires: 'inactive',
   automaticBlocking: false,
   automaticDeactivation: false,
   prepaidAutomaticBlocking: false,
   automationByPartner: {},
+  reasonRequiredFor: [],
 };
 
 const KEYS = Object.keys(DEFAULT_CUSTOMER_SETTINGS) as (keyof CustomerSettings)[];
@@ -107,6 +160,11 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
   const passwordLength = integer(REFERENCE_DATA_LIMITS.passwordLength)(errors, 'passwordLength', input.passwordLength);
   const accountNumberLength = integer(REFERENCE_DATA_LIMITS.accountNumberLength)(errors, 'accountNumberLength', input.accountNumberLength);
   const pinLength = integer(REFERENCE_DATA_LIMITS.pinLength)(errors, 'pinLength', input.pinLength);
+  const erasureRequires = input.erasureRequires ?? DEFAULT_CUSTOMER_SETTINGS.erasureRequires;
+  if (!(ERASURE_REQUIREMENTS as readonly unknown[]).includes(erasureRequires)) {
+    errors.add('erasureRequires', 'oneOf', `erasureRequires must be one of ${ERASURE_REQUIREMENTS.join(', ')}`);
+  }
+  const reasonRequiredFor = actionList(errors, input.reasonRequiredFor);
 
   for (const [key, pattern] of [['loginPattern', loginPattern], ['passwordPattern', passwordPattern]] as const) {
     for (const problem of patternProblems(pattern)) errors.add(key, 'pattern', `${key}: ${problem}`);
@@ -183,6 +241,8 @@ export function validateCustomerSettings(input: Record<string, unknown>): Custom
     automaticDeactivation,
     prepaidAutomaticBlocking,
     automationByPartner,
+    erasureRequires: erasureRequires as ErasureRequirement,
+    reasonRequiredFor,
   };
 }
 
@@ -219,6 +279,26 @@ function validateAutomationByPartner(errors: FieldErrors, value: unknown): Recor
     if (Object.keys(own).length > 0) out[partnerId] = own;
   }
   return out;
+}
+
+/** `reasonRequiredFor`: known actions, each once, in the order of CUSTOMER_ACTIONS (absent: none). */
+function actionList(errors: FieldErrors, value: unknown): CustomerAction[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    errors.add('reasonRequiredFor', 'type', 'reasonRequiredFor must be a list of customer actions');
+    return [];
+  }
+  value.forEach((item, index) => {
+    if (!(CUSTOMER_ACTIONS as readonly unknown[]).includes(item)) {
+      errors.add(`reasonRequiredFor[${index}]`, 'enum', `reasonRequiredFor[${index}] must be one of ${CUSTOMER_ACTIONS.join(', ')}`);
+    }
+  });
+  return CUSTOMER_ACTIONS.filter((action) => value.includes(action));
+}
+
+/** Whether the settings require a reason for a customer action. */
+export function reasonRequired(settings: Pick<CustomerSettings, 'reasonRequiredFor'>, action: string): boolean {
+  return (settings.reasonRequiredFor ?? []).includes(action as CustomerAction);
 }
 
 export function decideCustomerSettings(command: CustomerSettingsCommand, state: CustomerSettingsState, context: CustomerSettingsContext): CustomerSettingsEvent[] {

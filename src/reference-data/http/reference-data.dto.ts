@@ -12,7 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, type CustomerAction, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, ERASURE_REQUIREMENTS, NAME_MAX_LENGTH, REFERENCE_DATA_LIMITS, type ErasureRequirement, type AdditionalFieldScope, type AdditionalFieldType, type AdditionalFieldValue } from '../domain/index.js';
 import {
   RequiredText,
   OptionalText,
@@ -168,6 +168,11 @@ export class CustomerSettingsDto {
   @RequiredInteger({ minimum: REFERENCE_DATA_LIMITS.pinLength.min, maximum: REFERENCE_DATA_LIMITS.pinLength.max, example: 6 })
   pinLength: number;
 
+  @OptionalOneOf(ERASURE_REQUIREMENTS, {
+    description: 'What erasing a customer\'s personal data requires besides a zero balance: nothing more, an Inactive customer (default), or a deleted one',
+    example: 'inactive',
+  })
+  erasureRequires?: ErasureRequirement;
   // The billing-driven rules' switches: optional even on PUT (left out, they keep their values).
   @OptionalFlag({ description: 'Recurring customers: blocked automatically past payment due + blocking period; Active again once paid' })
   automaticBlocking?: boolean;
@@ -186,6 +191,18 @@ export class CustomerSettingsDto {
   @IsOptional()
   @IsObject()
   automationByPartner?: Record<string, { automaticBlocking?: boolean; automaticDeactivation?: boolean; prepaidAutomaticBlocking?: boolean }>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: CUSTOMER_ACTIONS,
+    maxItems: CUSTOMER_ACTIONS.length,
+    description: 'Customer actions that must carry a `reason` (left out of a PUT: unchanged)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(CUSTOMER_ACTIONS.length)
+  @IsIn(CUSTOMER_ACTIONS as unknown as string[], { each: true })
+  reasonRequiredFor?: CustomerAction[];
 }
 
 /** PATCH /settings/customers: any subset. */

@@ -2,7 +2,7 @@
 import { namedSchema, oa, page, written } from '../../common/openapi/schema.js';
 import { ADDITIONAL_FIELD_VALUE_SCHEMA } from '../../common/openapi/shared-schemas.js';
 import type { CustomerSettingsView, ReferenceEntityView } from '../application/reference-data.commands.js';
-import { ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, type AdditionalFieldDefinition } from '../domain/index.js';
+import { CUSTOMER_ACTIONS, ADDITIONAL_FIELD_SCOPES, ADDITIONAL_FIELD_TYPES, ERASURE_REQUIREMENTS, type AdditionalFieldDefinition } from '../domain/index.js';
 import type { NamedEntityItem } from '../queries/reference-data.queries.js';
 
 const namedEntity = (kind: string) =>
@@ -67,6 +67,7 @@ export const CUSTOMER_SETTINGS_SCHEMA = namedSchema(
     accountNumberLength: oa.integer({ minimum: 1 }),
     accountNumberPrefix: oa.string(),
     pinLength: oa.integer({ minimum: 1, description: 'Digits of a VoIP PIN' }),
+    erasureRequires: oa.enum(ERASURE_REQUIREMENTS, 'What POST /customers/{id}/erase requires besides a zero balance: nothing more, an Inactive customer, or a deleted one'),
     automaticBlocking: oa.boolean(
       'Recurring customers: Blocked when the balance stays below the minimum balance (minus the credit limit for postpaid) past payment due + blocking period days; Active again once paid. Default false',
     ),
@@ -79,6 +80,7 @@ export const CUSTOMER_SETTINGS_SCHEMA = namedSchema(
       ),
       'Per partner id: the switches that differ from the general ones',
     ),
+    reasonRequiredFor: oa.array(oa.enum(CUSTOMER_ACTIONS), { description: 'Customer actions that must carry a `reason` (else 422 reason.required)' }),
     changedAt: oa.nullable(oa.dateTime('When the settings last changed; null while the defaults apply')),
   }),
 );

@@ -43,6 +43,11 @@ import {
   OptionalEmail,
 } from '../../../common/body-fields.js';
 
+export class EraseDto {
+  @RequiredText(CUSTOMER_LIMITS.reason, { description: 'Why the personal data is erased (e.g. the request it answers); required, recorded in the event' })
+  reason: string;
+}
+
 export class ReasonDto {
   @OptionalText(CUSTOMER_LIMITS.reason, { description: 'Why; recorded in the event' })
   reason?: string | null;
