@@ -30,6 +30,10 @@ describe('fuzz findings', () => {
     expect(response.body.detail).toContain('No event has been recorded');
   });
 
+  it('a revision cursor beyond the safe integers (1.7976931348623153e+308 passes @IsInt) is 422', async () => {
+    expectProblem(await h.get('/customers/1/events?cursor=1.7976931348623153e%2B308'), 422, 'request.validation_failed');
+  });
+
   it('DELETE /projections/{unknown}/rebuild is 404 projection.not_found', async () => {
     expectProblem(await h.del('/projections/no_such_projection/rebuild'), 404, 'projection.not_found');
   });

@@ -2995,7 +2995,7 @@ export interface operations {
     AdditionalFieldsQueryController_list: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -4308,7 +4308,7 @@ export interface operations {
                 limit?: number;
                 /** @description Location ids (comma separated) */
                 locationId?: string[];
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Partner ids (comma separated) */
                 partnerId?: string[];
@@ -4485,7 +4485,7 @@ export interface operations {
                 consistent?: boolean;
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -4766,7 +4766,7 @@ export interface operations {
                 from?: string;
                 /** @description 1..200 */
                 limit?: number;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Up to this time (exclusive, ISO 8601) */
                 to?: string;
@@ -4951,7 +4951,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -5445,7 +5445,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -5830,7 +5830,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -6212,7 +6212,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -6865,7 +6865,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -7248,7 +7248,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -8412,7 +8412,7 @@ export interface operations {
             query?: {
                 /** @description The counts as they were at this time (event time), from the temporal read model; omitted: now */
                 asOf?: string;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -8710,7 +8710,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted ones */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -8864,7 +8864,7 @@ export interface operations {
     LocationsQueryController_one: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9141,7 +9141,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted ones */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9295,7 +9295,7 @@ export interface operations {
     PartnersQueryController_one: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -10280,7 +10280,7 @@ export interface operations {
     CustomerSettingsQueryController_get: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
