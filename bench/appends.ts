@@ -14,6 +14,9 @@
  *
  *   npm run bench:appends -- --writers=16 --streams=500 --seconds=30 --rounds=3 --batch=16
  */
+import { randomBytes } from 'node:crypto';
+import { PersonalDataEventStore } from '../src/crypto/personal-data-event-store.js';
+import { migratePersonalDataKeys, PersonalDataKeys } from '../src/crypto/personal-data-keys.js';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { openDatabase, type Database } from '../src/database/database.js';
@@ -50,6 +53,8 @@ export async function runAppendModes(
     rounds?: number;
     /** 'random': callers send their own randomUUID() ids (as this bench did before); default: none, the store makes them. */
     callerIds?: 'none' | 'random';
+    /** Append through the personal-data encryption (src/crypto/personal-data-event-store.ts), as the app does ('append' mode only). */
+    encrypt?: boolean;
   },
 ): Promise<AppendFigures[]> {
   await migrateEventStore(database.db);
@@ -63,7 +68,9 @@ export async function runAppendModes(
     metadata jsonb not null,
     recorded_at timestamptz not null default now()
   )`.execute(database.db);
-  const store = new PostgresEventStore(database, process.env.BENCH_ANNOUNCE_MS ? { announceIntervalMs: Number(process.env.BENCH_ANNOUNCE_MS) } : {});
+  const plainStore = new PostgresEventStore(database, process.env.BENCH_ANNOUNCE_MS ? { announceIntervalMs: Number(process.env.BENCH_ANNOUNCE_MS) } : {});
+  if (options.encrypt) await migratePersonalDataKeys(database.db);
+  const store = (options.encrypt ? new PersonalDataEventStore(plainStore, new PersonalDataKeys(database.db, randomBytes(32))) : plainStore) as PostgresEventStore;
   const { writers, streams } = options;
   const commandEvent = options.callerIds === 'random' ? commentEvent : eventWithoutId;
   const rounds = Math.max(1, options.rounds ?? 1);
@@ -266,12 +273,13 @@ async function main(): Promise<void> {
   const callerIds = args.string('caller-ids', 'none') === 'random' ? 'random' : 'none';
   const dbName = args.string('db', 'chronicle_bench_appends');
   const keep = args.flag('keep');
+  const encrypt = args.flag('encrypt');
   await printHeader('Benchmark 1: event-store appends (PostgreSQL)', args.used);
   const fresh = await freshDatabase(dbName);
   // One connection per writer, plus one for the store's NOTIFY announcer.
   const database = await openDatabase({ connectionString: fresh.url, poolSize: writers + 1 });
   try {
-    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds, batch, modes, rounds, callerIds });
+    const figures = await runAppendModes(database, { writers, streams, seconds, warmupSeconds, batch, modes, rounds, callerIds, encrypt });
     console.log('');
     printFigures(ratioLines(figures));
     console.log('goal: append >= 80 % of the raw ceiling; appendMany beyond it');

@@ -13,6 +13,12 @@
 import { openDatabase, type Database } from '../src/database/database.js';
 import { migrateEventStore } from '../src/event-store/postgres/event-store-migrations.js';
 import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store.js';
+import { PersonalDataEventStore, sealPersonalData } from '../src/crypto/personal-data-event-store.js';
+import { migratePersonalDataKeys, PersonalDataKeys } from '../src/crypto/personal-data-keys.js';
+import { customerIdOfStream } from '../src/customers/domain/index.js';
+import type { EventStore } from '../src/event-store/event-store.port.js';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { ProjectionRuntime } from '../src/projections-runtime/projection-runtime.js';
 import { allProjections } from '../projections/index.js';
 import { Args, existingDatabase, formatInt, freshDatabase, MemoryPeak, printFigures, printHeader, runMain } from './support/common.js';
@@ -41,8 +47,9 @@ export async function prepareHistory(database: Database, events: number, templat
 }
 
 /** Rebuilds each projection from zero, one after the other, measuring each. */
-export async function rebuildEach(database: Database, names: readonly string[], batchSize?: number): Promise<RebuildFigure[]> {
-  const store = new PostgresEventStore(database);
+export async function rebuildEach(database: Database, names: readonly string[], batchSize?: number, keys?: PersonalDataKeys): Promise<RebuildFigure[]> {
+  const plain = new PostgresEventStore(database);
+  const store: EventStore = keys ? new PersonalDataEventStore(plain, keys) : plain;
   const runtime = new ProjectionRuntime({ database, store, projections: allProjections, autoRebuild: false });
   const figures: RebuildFigure[] = [];
   try {
@@ -83,6 +90,35 @@ export async function rebuildEach(database: Database, names: readonly string[], 
   return figures;
 }
 
+/** Seals the personal values of every customer event in place (per-customer keys, as the app writes them). */
+async function sealHistory(database: Database): Promise<PersonalDataKeys> {
+  await migratePersonalDataKeys(database.db);
+  const keys = new PersonalDataKeys(database.db, randomBytes(32));
+  const started = Date.now();
+  let after = -1;
+  let sealed = 0;
+  for (;;) {
+    const { rows } = await sql<{ global_position: string; stream_id: string; event_type: string; data: Record<string, unknown> }>`
+      select global_position, stream_id, event_type, data from es_events where global_position > ${after} order by global_position limit 5000`.execute(database.db);
+    if (rows.length === 0) break;
+    const updates: { global_position: string; data: Record<string, unknown> }[] = [];
+    for (const row of rows) {
+      const customerId = customerIdOfStream(row.stream_id);
+      if (customerId === null) continue;
+      const data = sealPersonalData(row.event_type, row.data, await keys.keyForWrite(customerId), row.stream_id);
+      if (data !== row.data) updates.push({ global_position: row.global_position, data });
+    }
+    if (updates.length > 0) {
+      await sql`update es_events e set data = x.data from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(global_position bigint, data jsonb)
+        where e.global_position = x.global_position`.execute(database.db);
+    }
+    sealed += updates.length;
+    after = Number(rows[rows.length - 1].global_position);
+  }
+  console.log(`sealed the personal values of ${formatInt(sealed)} events in ${((Date.now() - started) / 1000).toFixed(1)} s (--encrypt)`);
+  return keys;
+}
+
 async function main(): Promise<void> {
   const args = new Args();
   const events = args.int('events', 1_000_000);
@@ -94,6 +130,9 @@ async function main(): Promise<void> {
   // --what-if=N: also drive each projection over the first N events with its indexes in place and
   // with them created after the rows (see support/what-if.ts), to size that fix.
   const whatIf = args.int('what-if', 0);
+  // --encrypt: the personal values of the generated history sealed as the app stores them, and the
+  // rebuild reading through the personal-data encryption (what it costs to open them).
+  const encrypt = args.flag('encrypt');
   await printHeader('Benchmark 3: projection rebuild from zero (PostgreSQL)', args.used);
   for (const name of names) if (!allProjections.some((projection) => projection.name === name)) throw new Error(`Unknown projection ${name}`);
   const existing = reuse ? await existingDatabase(dbName) : null;
@@ -102,7 +141,8 @@ async function main(): Promise<void> {
   try {
     if (!existing) await prepareHistory(database, events);
     else console.log(`reusing ${dbName} (--reuse)`);
-    const figures = await rebuildEach(database, names, batchSize);
+    const keys = encrypt ? await sealHistory(database) : undefined;
+    const figures = await rebuildEach(database, names, batchSize, keys);
     if (whatIf > 0) {
       const store = new PostgresEventStore(database);
       for (const name of names) {

@@ -1,5 +1,6 @@
 import { chainHeadsProjection } from './chain-heads/chain-heads.projection.js';
 import type { Projection } from '../src/projections-runtime/projection.js';
+import { automationDueTimesProjection } from './automation-due-times/automation-due-times.projection.js';
 import { customerActivityProjection } from './customer-activity/customer-activity.projection.js';
 import { customerListProjection } from './customer-list/customer-list.projection.js';
 import { customerProfileProjection } from './customer-profile/customer-profile.projection.js';
@@ -21,5 +22,6 @@ export const allProjections: Projection<any>[] = [
   customerStatsProjection,
   customerTemporalProjection,
   referenceDataProjection,
+  automationDueTimesProjection,
   chainHeadsProjection,
 ];

@@ -7,6 +7,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AdminsModule } from './admins/admins.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AutomationModule } from './automation/automation.module.js';
+import { BillingRulesModule } from './billing-rules/billing-rules.module.js';
 import { ClockModule } from './automation/clock.module.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         AnchorsModule,
         PortalModule,
         AutomationModule,
+        BillingRulesModule,
       ],
       controllers: [HealthController, MetricsController],
       // Every write's `reason`, taken and validated before any DTO sees the body (common/reasons.ts).

@@ -11,7 +11,12 @@ import type { DueAction } from './due-actions.schema.js';
  * is never taken.
  */
 export interface DueActionHandler {
-  decide(action: DueAction, customer: CustomerState, now: Date): AutomaticDecision;
+  /**
+   * Reads what the decision needs besides the customer (e.g. the customer settings), before it;
+   * the result is `decide`'s fourth argument. Default: nothing.
+   */
+  prepare?(action: DueAction): Promise<unknown>;
+  decide(action: DueAction, customer: CustomerState, now: Date, prepared?: unknown): AutomaticDecision;
   /**
    * The `reason` written into the automatic event's metadata (the timeline shows it), e.g.
    * "scheduled by Ann on 3 Nov: vacation". Default: none.

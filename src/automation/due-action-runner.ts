@@ -192,7 +192,8 @@ export class DueActionRunner {
       return;
     }
     try {
-      const outcome = await this.options.executor.runAutomatic(action.customerId, (state) => handler.decide(action, state, ranAt), {
+      const prepared = handler.prepare ? await handler.prepare(action) : undefined;
+      const outcome = await this.options.executor.runAutomatic(action.customerId, (state) => handler.decide(action, state, ranAt, prepared), {
         seed: `due-action:${action.id}`,
         now: ranAt.toISOString(),
         metadata: {

@@ -16,6 +16,9 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'POST /api/v1/auth/refresh': 'public',
   'POST /api/v1/auth/logout': 'public',
   'GET /api/v1/auth/me': 'authenticated',
+  // The portal takes no admin token: its own portal token (POST /customers/:id/impersonate), checked by the controller.
+  'GET /api/v1/portal/me': 'public',
+  'POST /api/v1/portal/logout': 'public',
   'POST /api/v1/auth/password': 'authenticated',
   'GET /api/v1/projections': 'operations',
   'POST /api/v1/projections/:name/rebuild': 'operations',

@@ -339,3 +339,24 @@ describe.each([
     }
   });
 });
+
+test('"Erase personal data": a reason, a confirmation, then the profile reads "[erased]"', async () => {
+  const { page } = await harness.newPage();
+  await harness.login(page);
+  const id = await create({ fullName: 'Erin Erasable', partnerId: north, locationId: (await harness.api('POST', '/locations', { name: 'Erase Town' })).body.id, emails: ['erin@example.com'] });
+  await harness.api('POST', `/customers/${id}/status`, { status: 'inactive' });
+  await page.goto(`/customers/${id}`);
+  await page.getByRole('heading', { name: 'Erin Erasable', level: 1 }).waitFor();
+  const form = page.getByRole('form', { name: 'Erase personal data' });
+  await form.getByLabel('Reason (required)').fill('Request of the customer, ticket 77');
+  await form.getByRole('button', { name: 'Erase personal data' }).click();
+  const dialog = page.getByRole('dialog', { name: /Erase the personal data of Erin Erasable/ });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  expect((await harness.api('GET', `/customers/${id}`)).body.fullName).toBe('Erin Erasable');
+  await form.getByRole('button', { name: 'Erase personal data' }).click();
+  await dialog.getByRole('button', { name: 'Erase for good' }).click();
+  await page.getByRole('heading', { name: '[erased]', level: 1 }).waitFor();
+  await hasText(page.locator('.profile-header'), 'Personal data erased');
+  expect((await harness.api('GET', `/customers/${id}`)).body).toMatchObject({ fullName: '[erased]', emails: ['[erased]'] });
+});

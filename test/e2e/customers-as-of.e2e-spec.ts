@@ -56,6 +56,16 @@ function replayedStats(events: readonly RecordedEvent[], asOf: Date, partnerIds:
   return { ...stats, byPartner: sorted(stats.byPartner, 'partnerId'), byLocation: sorted(stats.byLocation, 'locationId') };
 }
 
+/** The ids (ascending) a replay to `asOf` finds with the predicate. */
+function replayedIds(events: readonly RecordedEvent[], asOf: Date, matches: (state: Extract<CustomerState, { exists: true }>) => boolean): number[] {
+  const states = new Map<string, CustomerState>();
+  for (const event of events) {
+    if (customerIdOfStream(event.streamId) === null || Date.parse(occurredAt(event)) > asOf.getTime()) continue;
+    states.set(event.streamId, customerDecider.evolve(states.get(event.streamId) ?? customerDecider.initialState, event as unknown as CustomerEvent));
+  }
+  return [...states.values()].filter((state): state is Extract<CustomerState, { exists: true }> => state.exists && !state.deleted && matches(state)).map((state) => state.id).sort((a, b) => a - b);
+}
+
 /** A moment strictly between the writes before and after it (event times have millisecond precision). */
 async function moment(): Promise<Date> {
   await new Promise((resolve) => setTimeout(resolve, 5));
@@ -106,6 +116,29 @@ describe('customers: reports as of a date', () => {
     // The dates differ from each other, so the replay is not trivially the same.
     expect(replayedStats(events, first, null)).not.toEqual(replayedStats(events, second, null));
     expect(replayedStats(events, before, null).total).toBe(0);
+    // The list as of a time, filtered by the values then, paged by id.
+    for (const asOf of [first, second]) {
+      const ids: number[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 20; page++) {
+        const answer: { body: any } = await h.get(`/customers?asOf=${asOf.toISOString()}&status=active,blocked&partnerId=${ref.partnerId}&limit=1${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+        for (const item of answer.body.items) {
+          expect(['active', 'blocked']).toContain(item.status);
+          expect(item.partnerId).toBe(ref.partnerId);
+          ids.push(item.id);
+        }
+        cursor = answer.body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(ids).toEqual(replayedIds(events, asOf, (state) => ['active', 'blocked'].includes(state.status) && state.partnerId === ref.partnerId));
+    }
+    // At `first` customer a was active; at `second` blocked: the item says what it was then.
+    const then = await h.get(`/customers?asOf=${first.toISOString()}&total=true`).expect(200);
+    expect(then.body.items.find((item: { id: number }) => item.id === a.id)).toMatchObject({ status: 'active' });
+    expect(then.body.total).toBe(replayedIds(events, first, () => true).length);
+    const refused = await h.get(`/customers?asOf=${first.toISOString()}&q=jane`).expect(422);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'q', rule: 'not_with_as_of' })]);
+
     // Now: the same answer as the current counts.
     const now = await h.get(`/customers/stats?minPosition=${position}`).expect(200);
     expect((await h.get(`/customers/stats?asOf=${new Date().toISOString()}`).expect(200)).body).toEqual(now.body);

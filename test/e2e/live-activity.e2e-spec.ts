@@ -85,6 +85,8 @@ describe('live activity over Socket.IO (/activity)', () => {
         actor: { id: 'admin-e2e', name: 'E2E Admin', role: 'super-administrator' },
         summary: entry.summary,
         changes: entry.changes,
+        // The write's reason (none given here): the timeline shows it next to the entry.
+        reason: null,
       });
     }
     expect(received[1].summary).toContain('Comment added');

@@ -227,7 +227,7 @@ export interface paths {
         };
         /**
          * List / search customers
-         * @description Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}.
+         * @description Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}. ?asOf=<ISO time>: the customers as they were then (filters and reported fields: status, partner, location, billing type, category, lead, deleted), from the temporal read model.
          */
         get: operations["CustomerQueriesController_list"];
         put?: never;
@@ -4292,6 +4292,8 @@ export interface operations {
     CustomerQueriesController_list: {
         parameters: {
             query?: {
+                /** @description The customers as they were at this time (event time): the filters status, partnerId, locationId, billingType, category, isLead and includeDeleted apply to their values then, and the items carry those values (the other fields are as they are now). Sorted by id only; q and labels are refused with it. */
+                asOf?: string;
                 /** @description Billing types (comma separated) */
                 billingType?: string[];
                 /** @description Categories (comma separated) */

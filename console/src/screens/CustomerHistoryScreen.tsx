@@ -189,6 +189,12 @@ function AuditSection({ customerId }: { customerId: number }) {
           <p className="muted">
             Head hash <code className="hash">{result.headHash}</code>
           </p>
+          <p className="muted" data-testid="anchor-status">
+            {result.anchor
+              ? `Anchor #${result.anchor.sequence} (${new Date(result.anchor.anchoredAt).toLocaleString()}) recorded revision ${result.anchor.revision}; root `
+              : 'Not anchored yet: the next anchor records this stream’s head.'}
+            {result.anchor ? <code className="hash">{result.anchor.root}</code> : null}
+          </p>
         </div>
       )}
       <div className="actions">

@@ -45,6 +45,7 @@ export function CustomerProfileScreen() {
         <StatusBadge status={customer.status} />
         {customer.isLead && <span className="badge">Lead</span>}
         {customer.deleted && <span className="badge status-inactive">Deleted</span>}
+        {customer.personalDataErasedAt && <span className="badge">Personal data erased</span>}
         <span className="muted">
           #{customer.id} · login {customer.login} · revision {customer.revision}
         </span>
@@ -62,6 +63,7 @@ export function CustomerProfileScreen() {
           <CommentsAndNotes customer={customer} onDone={(position) => void profile.reloadAt(position)} />
           <CapSection customer={customer} />
           <ListsSection customer={customer} />
+          <EraseSection customer={customer} onDone={(position) => void profile.reloadAt(position)} />
         </div>
         <aside className="profile-side" aria-label="Timeline">
           <Timeline
@@ -190,6 +192,69 @@ function StatusActions({ customer, onDone }: { customer: Customer; onDone: (posi
           {message}
         </p>
       )}
+    </Section>
+  );
+}
+
+/**
+ * "Erase personal data" (permission customers.erase): a required reason, then a confirmation dialog
+ * that names what cannot be undone. Refusals (balance not zero, settings) show their rule.
+ */
+function EraseSection({ customer, onDone }: { customer: Customer; onDone: (position: string) => void }) {
+  const { can } = useAuth();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  if (!can('customers.erase')) return null;
+  if (customer.personalDataErasedAt) {
+    return (
+      <Section title="Personal data" id="erasure">
+        <p className="muted">Erased on {formatTime(customer.personalDataErasedAt)}: fields that read “[erased]” can no longer be shown or changed. History and money movements stay.</p>
+      </Section>
+    );
+  }
+  const ask = (event: FormEvent) => {
+    event.preventDefault();
+    if (reason.trim() === '') return;
+    setError(null);
+    dialog.current?.showModal();
+  };
+  const erase = async () => {
+    dialog.current?.close();
+    setBusy(true);
+    try {
+      const answer = await ok(api.POST('/api/v1/customers/{id}/erase', { params: { path: { id: customer.id } }, body: { reason: reason.trim() } }));
+      setReason('');
+      onDone(answer.position ?? '');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section title="Personal data" id="erasure">
+      <form className="inline-form" onSubmit={ask} aria-label="Erase personal data">
+        <TextField label="Reason (required)" name="erase-reason" value={reason} maxLength={500} required onChange={(event) => setReason(event.target.value)} />
+        <button type="submit" className="danger" disabled={busy || reason.trim() === ''}>
+          Erase personal data
+        </button>
+      </form>
+      <p className="muted">Needs a zero balance. Name, contacts, addresses, notes’ and comments’ texts become “[erased]” everywhere, for good.</p>
+      {error !== null && <ActionError error={error} />}
+      <dialog ref={dialog} aria-labelledby="erase-title">
+        <h2 id="erase-title">Erase the personal data of {customer.fullName}?</h2>
+        <p>This destroys the customer’s data key. It cannot be undone: every personal value in the history, the read models, the feed and exports will read “[erased]”.</p>
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => void erase()}>
+            Erase for good
+          </button>
+          <button type="button" autoFocus onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+        </div>
+      </dialog>
     </Section>
   );
 }

@@ -42,10 +42,12 @@ export class CustomerQueriesController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @Get()
-  @ReadModel(LIST, REFERENCE)
+  @ReadModel(LIST, REFERENCE, TEMPORAL)
   @ApiOperation({
     summary: 'List / search customers',
-    description: 'Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}.',
+    description:
+      'Filters, search (q), sort (column or -column), keyset pagination (cursor), optional total. Answers {items, nextCursor, total?}. ' +
+      '?asOf=<ISO time>: the customers as they were then (filters and reported fields: status, partner, location, billing type, category, lead, deleted), from the temporal read model.',
   })
   @ApiOkResponse({ description: 'A page of customers', schema: CUSTOMER_PAGE_SCHEMA })
   list(@Query() query: ListCustomersQueryDto, @Req() request: AuthenticatedRequest) {

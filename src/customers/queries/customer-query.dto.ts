@@ -124,6 +124,17 @@ export class ListCustomersQueryDto extends ReadModelQueryDto {
   @bool()
   @IsBoolean()
   includeDeleted?: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      'The customers as they were at this time (event time): the filters status, partnerId, locationId, billingType, category, isLead and includeDeleted ' +
+      'apply to their values then, and the items carry those values (the other fields are as they are now). Sorted by id only; q and labels are refused with it.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
 }
 
 export class CustomerProfileQueryDto extends ReadModelQueryDto {

@@ -17,7 +17,8 @@ import { loadAggregate } from '../../event-sourcing/command-runner.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { readActivity, type ActivityEntry, type ActivityFilter } from '../../../projections/customer-activity/customer-activity.queries.js';
 import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
-import { readCombinationsAsOf } from '../../../projections/customer-temporal/customer-temporal.queries.js';
+import { readCombinationsAsOf, readMembersAsOf } from '../../../projections/customer-temporal/customer-temporal.queries.js';
+import { fieldsProblem } from '../../common/problem.js';
 import { referenceDataProjection } from '../../../projections/reference-data/reference-data.projection.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../common/cursor.js';
 
@@ -38,6 +39,8 @@ export interface CustomerListFilter {
   cursor?: string;
   total?: boolean;
   includeDeleted?: boolean;
+  /** The list as of this time (ISO): see listAsOf. */
+  asOf?: string;
 }
 
 export interface CustomerListItem {
@@ -168,6 +171,7 @@ export class CustomerReadModels {
   // ---------------------------------------------------------------- list
 
   async list(filter: CustomerListFilter, partnerIds: PartnerIds): Promise<Page<CustomerListItem>> {
+    if (filter.asOf !== undefined) return this.listAsOf(filter, new Date(filter.asOf), partnerIds);
     const sortParam = filter.sort ?? 'id';
     const descending = sortParam.startsWith('-');
     const sortKey = (descending ? sortParam.slice(1) : sortParam) as ListSortKey;
@@ -225,6 +229,46 @@ export class CustomerReadModels {
       }
       return result;
     });
+  }
+
+  /**
+   * The list as of a time: the customers whose reported dimensions (status, partner, location,
+   * billing type, category, lead, deleted) matched the filters then, from the temporal read model,
+   * in id order; each item is the customer's list row of now with those dimensions as they were.
+   */
+  private async listAsOf(filter: CustomerListFilter, asOf: Date, partnerIds: PartnerIds): Promise<Page<CustomerListItem>> {
+    const refused = [
+      ...(filter.q !== undefined ? [{ field: 'q', rule: 'not_with_as_of', message: 'q cannot be combined with asOf' }] : []),
+      ...(filter.labels?.length ? [{ field: 'labels', rule: 'not_with_as_of', message: 'labels cannot be combined with asOf' }] : []),
+      ...(filter.sort !== undefined && filter.sort !== 'id' && filter.sort !== '-id' ? [{ field: 'sort', rule: 'not_with_as_of', message: 'with asOf the list is sorted by id (id or -id)' }] : []),
+    ];
+    if (refused.length) throw fieldsProblem(refused);
+    const sortParam = filter.sort ?? 'id';
+    const descending = sortParam === '-id';
+    const limit = filter.limit ?? 50;
+    const marker = `asOf:${sortParam}`;
+    const cursor = filter.cursor
+      ? decodeCursor<ListCursor>(filter.cursor, (value): value is ListCursor & Record<string, unknown> => typeof value.s === 'string' && Number.isSafeInteger(value.id))
+      : undefined;
+    if (cursor && cursor.s !== marker) throw invalidCursor(`cursor does not belong to an asOf list sorted by ${sortParam}`);
+    const { members, total } = await readMembersAsOf(this.runtime, this.db, { asOf, filter, partnerIds, afterId: cursor?.id, descending, limit: limit + 1, total: filter.total });
+    const page = members.slice(0, limit);
+    const listFields = await this.listFieldNames();
+    const rows = page.length
+      ? await this.runtime.read(customerListProjection, async ({ list }) => {
+          const { rows: found } = await sql<Record<string, unknown>>`select * from ${sql.table(list)} where customer_id = any(${`{${page.map((member) => member.customerId).join(',')}}`}::integer[])`.execute(this.db);
+          return new Map(found.map((row) => [Number(row.customer_id), row]));
+        })
+      : new Map<number, Record<string, unknown>>();
+    const items = page.flatMap((member) => {
+      const row = rows.get(member.customerId);
+      if (!row) return [];
+      const item = toListItem(row, listFields);
+      return [{ ...item, status: member.status, billingType: member.billingType, category: member.category, partnerId: member.partnerId, locationId: member.locationId, isLead: member.isLead, deleted: member.deleted }];
+    });
+    const last = page[page.length - 1];
+    const nextCursor = members.length > limit && last ? encodeCursor({ s: marker, v: null, id: last.customerId } satisfies ListCursor) : null;
+    return { items, nextCursor, ...(total !== undefined ? { total } : {}) };
   }
 
   /**
