@@ -43,12 +43,13 @@ const DOMAIN_DEPENDENCIES: Record<string, string[]> = { customers: ['reference-d
 /** Files beyond index.ts / domain/index.ts / *.module.ts that a module offers to the others. */
 const PUBLIC_FILES: Record<string, string[]> = {
   auth: ['decorators.ts', 'auth.guard.ts', 'partner-scope.ts', 'partner-scopes.ts', 'socket-authenticator.ts'],
-  // The providers AdminsModule exports for auth: the directory of admins, hashing, revoking sessions,
-  // and the re-authentication port auth's login limiter plugs into.
+  // The providers AdminsModule exports for auth: the directory of admins, hashing (and rehashing an
+  // older hash at a login), revoking sessions, and the re-authentication port auth's login limiter plugs into.
   admins: [
     'application/admin-directory.ts',
     'application/admin.commands.ts',
     'application/password-hasher.ts',
+    'application/password-rehash.ts',
     'application/session-revoker.ts',
     'application/reauthentication.ts',
   ],

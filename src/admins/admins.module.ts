@@ -11,6 +11,7 @@ import { migrateAdmins } from './application/admins-schema.js';
 import { EmailReservations } from './application/email-reservations.js';
 import { FirstAdmin } from './application/first-admin.js';
 import { PasswordHasher } from './application/password-hasher.js';
+import { PasswordRehash } from './application/password-rehash.js';
 import { Reauthentication } from './application/reauthentication.js';
 import { SessionRevokers } from './application/session-revoker.js';
 import { AdminsController } from './http/admins.controller.js';
@@ -45,6 +46,7 @@ const ADMINS_SCHEMA = Symbol('AdminsSchema');
       },
     },
     PasswordHasher,
+    PasswordRehash,
     SessionRevokers,
     Reauthentication,
     AdminQueries,
@@ -52,7 +54,7 @@ const ADMINS_SCHEMA = Symbol('AdminsSchema');
     FirstAdmin,
     ...ADMIN_COMMAND_HANDLERS,
   ],
-  exports: [AdminDirectory, AdminQueries, PasswordHasher, SessionRevokers, Reauthentication, FirstAdmin],
+  exports: [AdminDirectory, AdminQueries, PasswordHasher, PasswordRehash, SessionRevokers, Reauthentication, FirstAdmin],
 })
 export class AdminsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Admins');

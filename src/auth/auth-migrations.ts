@@ -92,6 +92,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('auth_stream_tickets').ifExists().execute();
     },
   },
+  // Request rate limits outside login (request-throttle.ts): one fixed-window counter per key, shared by every instance.
+  '0004_request_throttle': {
+    async up(db) {
+      await db.schema
+        .createTable('request_throttle')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('hits', 'integer', (column) => column.notNull())
+        .addColumn('window_ends_at', 'timestamptz', (column) => column.notNull())
+        .addColumn('blocked_until', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('request_throttle_window_ends').on('request_throttle').column('window_ends_at').execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('request_throttle').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -11,7 +11,7 @@ import { AuthenticationError, tooManyAttempts } from './auth-errors.js';
 import { AuthGuard, bearerToken } from './auth.guard.js';
 import { AuthService, type AuthenticatedActor, type TokenPair } from './auth.service.js';
 import { ChangeOwnPasswordDto, LoginDto, LogoutDto, RefreshDto } from './auth.dto.js';
-import { Authenticated, CurrentActor, Public } from './decorators.js';
+import { Authenticated, CurrentActor, Public, RateLimit } from './decorators.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -85,6 +85,7 @@ export class AuthController {
 
   @Post('password')
   @Authenticated()
+  @RateLimit('credentials')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change your own password; your other sessions end' })
   @ApiNoContentResponse({ description: 'Changed' })

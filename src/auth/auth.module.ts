@@ -11,6 +11,7 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { PartnerScopes } from './partner-scopes.js';
+import { DatabaseThrottlerStorage, RequestThrottleGuard } from './request-throttle.js';
 import { SessionStore } from './session.store.js';
 import { JwtSocketAuthenticator } from './socket-authenticator.js';
 import { StreamTicketStore } from './stream-tickets.js';
@@ -40,6 +41,10 @@ const AUTH_SCHEMA = Symbol('AuthSchema');
     StreamTicketStore,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
+    // After AuthGuard (global guards run in this order): credential limits are counted per admin.
+    DatabaseThrottlerStorage,
+    RequestThrottleGuard,
+    { provide: APP_GUARD, useExisting: RequestThrottleGuard },
     JwtSocketAuthenticator,
     PartnerScopes,
   ],

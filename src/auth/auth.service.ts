@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AdminDirectory } from '../admins/application/admin-directory.js';
 import { PasswordHasher } from '../admins/application/password-hasher.js';
+import { PasswordRehash } from '../admins/application/password-rehash.js';
 import { normaliseEmail, type AdminState, type Permission } from '../admins/domain/index.js';
 import type { RequestActor } from '../common/request-context.js';
 import { AuthenticationError } from './auth-errors.js';
@@ -45,6 +46,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly sessions: SessionStore,
     private readonly limiter: LoginRateLimiter,
+    private readonly rehash: PasswordRehash,
   ) {}
 
   /** Throws AuthenticationError('invalid_credentials'); `ok: false` when rate-limited. */
@@ -57,6 +59,8 @@ export class AuthService {
     const passwordMatches = await this.hasher.verify(password, admin?.passwordHash);
     if (!admin || !passwordMatches || !admin.active) throw new AuthenticationError('invalid_credentials');
     await this.limiter.succeeded(verdict.reservation);
+    // An older hash (bcrypt) is replaced by argon2id now that the password is known to be right.
+    await this.rehash.afterLogin(admin, password);
     const session = await this.sessions.create(admin.id, client);
     return {
       ok: true,

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Permission } from '../admins/domain/index.js';
 import type { AuthenticatedRequest } from '../common/request-context.js';
 import { PartnerScope } from './partner-scope.js';
@@ -47,3 +47,25 @@ export const CurrentActor = createParamDecorator((_: unknown, context: Execution
 export const CurrentPartnerScope = createParamDecorator((_: unknown, context: ExecutionContext): PartnerScope =>
   PartnerScope.of(context.switchToHttp().getRequest<AuthenticatedRequest>().actor),
 );
+
+/** What a rate-limited route costs: checks of an admin's own password, or heavy reads and jobs. */
+export type RateLimitCategory = 'credentials' | 'expensive';
+export const RATE_LIMIT = 'chronicle:auth:rate-limit';
+
+/**
+ * Limits the route's requests in the database (shared by every instance; src/auth/request-throttle.ts):
+ * `credentials` per admin account (routes that check or reveal a secret), `expensive` per client address
+ * (exports, rebuilds, time travel). Over the limit: 429 `request.rate_limited` with `Retry-After`.
+ */
+export interface RateLimitRule {
+  category: RateLimitCategory;
+  /** Count only requests whose JSON body has this field (e.g. `currentPassword` on PATCH /admins/{id}). */
+  onlyWhenBodyHas?: string;
+}
+
+export function RateLimit(category: RateLimitCategory, options: { onlyWhenBodyHas?: string } = {}): MethodDecorator {
+  return applyDecorators(
+    SetMetadata(RATE_LIMIT, { category, ...options } satisfies RateLimitRule),
+    ApiTooManyRequestsResponse({ description: `request.rate_limited: too many ${category} requests (${category === 'credentials' ? 'per account' : 'per client'}); wait Retry-After seconds` }),
+  );
+}

@@ -47,13 +47,15 @@ export class TokenService {
 
   /** Throws AuthenticationError('token_expired' | 'invalid_token'). */
   verifyAccessToken(token: string): AccessClaims {
-    let payload: { sub?: unknown; sid?: unknown; typ?: unknown };
+    let payload: { sub?: unknown; sid?: unknown; typ?: unknown; exp?: unknown };
     try {
       payload = this.jwt.verify(token);
     } catch (error) {
       throw new AuthenticationError((error as Error).name === 'TokenExpiredError' ? 'token_expired' : 'invalid_token');
     }
     if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new AuthenticationError('invalid_token');
+    // jsonwebtoken accepts a token without `exp` as never expiring: every token this app signs has one, so one without is forged or foreign.
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw new AuthenticationError('invalid_token');
     return { adminId: payload.sub, sessionId: payload.sid };
   }
 

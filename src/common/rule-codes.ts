@@ -23,6 +23,7 @@ const request = {
   'request.unsafe_number': { status: 422, meaning: 'A number of the body is beyond ±9007199254740991 (it would have been rounded); `errors[]` names each field' },
   'request.malformed_id': { status: 400, meaning: 'A path id that is not a positive integer' },
   'request.route_not_found': { status: 404, meaning: 'No endpoint answers this method and path' },
+  'request.rate_limited': { status: 429, meaning: 'Too many requests of a limited kind: checks of one’s own password and secret reveals per account, exports / rebuilds / time travel per client; wait `Retry-After` seconds' },
   'request.rejected': { status: 400, meaning: 'Any other malformed request (the status says which, 4xx)' },
 } satisfies Record<string, RuleCode>;
 
@@ -66,6 +67,9 @@ const portal = {
 const server = {
   'server.internal_error': { status: 500, meaning: 'An unexpected error; nothing about it is disclosed (it is logged)' },
   'server.unavailable': { status: 503, meaning: 'A dependency (database, event store) is unavailable; retry after `Retry-After` seconds' },
+  'metrics.token_required': { status: 401, meaning: 'METRICS_TOKEN is set: GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`' },
+  'metrics.disabled': { status: 404, meaning: 'GET /metrics is off: set METRICS_TOKEN, or METRICS_ENABLED=true (the default outside production)' },
+  'read_your_writes.invalid_position': { status: 400, meaning: '`minPosition` is not a global position as a write answers it; `errors[]` names the field (refused at once, before any wait)' },
   'read_your_writes.timeout': { status: 504, meaning: 'The read models did not reach `minPosition` in time; retry later' },
 } satisfies Record<string, RuleCode>;
 

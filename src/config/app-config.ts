@@ -50,8 +50,15 @@ export interface AppConfig {
   loginFirstDelaySeconds: number;
   /** The longest delay between two attempts (the delay doubles per failure up to this). */
   loginMaxDelaySeconds: number;
-  /** bcrypt cost factor for admin passwords (10..15). */
-  passwordHashCost: number;
+  /** argon2id parameters for admin passwords (OWASP: 19 MiB, 2 passes, 1 lane). */
+  passwordHashing: PasswordHashing;
+  /**
+   * GET /metrics: with `token` (METRICS_TOKEN) only for `Authorization: Bearer <token>`; without, open when
+   * `enabled` (METRICS_ENABLED; default true outside production, false in production) and 404 otherwise.
+   */
+  metrics: { enabled: boolean; token?: string };
+  /** Requests a minute per admin on credential routes, and per client address on expensive routes (429 beyond). */
+  rateLimits: { credentialsPerMinute: number; expensivePerMinute: number };
   /** How long a ?minPosition= read waits for projections, in ms. */
   readYourWritesTimeoutMs: number;
   /** ANCHOR_INTERVAL_SECONDS: how often the chain heads are anchored (src/audit/anchors); 0: only on request (the default under NODE_ENV=test, else 300). */
@@ -59,6 +66,15 @@ export interface AppConfig {
   logLevel: string;
   /** LOG_FORMAT: pretty lines on a terminal outside production, JSON otherwise. */
   logFormat: LogFormat;
+}
+
+export interface PasswordHashing {
+  /** ARGON2_MEMORY_KIB: memory per hash in KiB (7168..1048576; default 19456 = 19 MiB). */
+  memoryKiB: number;
+  /** ARGON2_TIME_COST: passes over the memory (1..10; default 2). */
+  timeCost: number;
+  /** ARGON2_PARALLELISM: lanes (1..8; default 1). */
+  parallelism: number;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -87,6 +103,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
   const jwtSecret = secretsFrom('JWT_SECRET');
   const adminPassword = readSecret(env, 'ADMIN_PASSWORD') ?? (production ? '' : DEV_ADMIN_PASSWORD);
   if (production) refuseKnownSecrets(encryptionKey, jwtSecret, adminPassword);
+  const metricsToken = readSecret(env, 'METRICS_TOKEN');
+  if (production && metricsToken !== undefined && (metricsToken.length < 16 || isKnownSecret(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters and not a published value (openssl rand -hex 24)');
+  }
   return {
     port,
     production,
@@ -109,7 +129,17 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, overrides: P
     loginFailureWindowSeconds: positiveInteger('LOGIN_FAILURE_WINDOW_SECONDS', env.LOGIN_FAILURE_WINDOW_SECONDS, 900),
     loginFirstDelaySeconds: positiveInteger('LOGIN_FIRST_DELAY_SECONDS', env.LOGIN_FIRST_DELAY_SECONDS, 1),
     loginMaxDelaySeconds: positiveInteger('LOGIN_MAX_DELAY_SECONDS', env.LOGIN_MAX_DELAY_SECONDS, 900),
-    passwordHashCost: bcryptCost(env.BCRYPT_COST, env.NODE_ENV === 'test' ? 10 : 12),
+    passwordHashing: {
+      memoryKiB: boundedInteger('ARGON2_MEMORY_KIB', env.ARGON2_MEMORY_KIB, 19456, 7168, 1048576),
+      timeCost: boundedInteger('ARGON2_TIME_COST', env.ARGON2_TIME_COST, 2, 1, 10),
+      parallelism: boundedInteger('ARGON2_PARALLELISM', env.ARGON2_PARALLELISM, 1, 1, 8),
+    },
+    metrics: { enabled: parseBoolean('METRICS_ENABLED', env.METRICS_ENABLED, !production), token: metricsToken },
+    rateLimits: {
+      // Generous under NODE_ENV=test (suites call these routes many times from one address); the throttle spec sets its own.
+      credentialsPerMinute: positiveInteger('RATE_LIMIT_CREDENTIALS_PER_MINUTE', env.RATE_LIMIT_CREDENTIALS_PER_MINUTE, env.NODE_ENV === 'test' ? 10_000 : 10),
+      expensivePerMinute: positiveInteger('RATE_LIMIT_EXPENSIVE_PER_MINUTE', env.RATE_LIMIT_EXPENSIVE_PER_MINUTE, env.NODE_ENV === 'test' ? 10_000 : 30),
+    },
     readYourWritesTimeoutMs: Number(env.READ_YOUR_WRITES_TIMEOUT_MS ?? 5000),
     anchorIntervalSeconds: env.ANCHOR_INTERVAL_SECONDS === '0' ? 0 : positiveInteger('ANCHOR_INTERVAL_SECONDS', env.ANCHOR_INTERVAL_SECONDS, env.NODE_ENV === 'test' ? 0 : 300) || 0,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'warn' : 'info'),
@@ -132,10 +162,17 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   return number;
 }
 
-function bcryptCost(value: string | undefined, fallback: number): number {
-  const cost = positiveInteger('BCRYPT_COST', value, fallback);
-  if (cost < 10 || cost > 15) throw new ConfigError(`BCRYPT_COST must be 10..15, got "${value}"`);
-  return cost;
+function boundedInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  const number = positiveInteger(name, value, fallback);
+  if (number < min || number > max) throw new ConfigError(`${name} must be ${min}..${max}, got "${value}"`);
+  return number;
+}
+
+function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {

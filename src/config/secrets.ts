@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** A secret's value comes from NAME, or from the file named by NAME_FILE (Docker / Kubernetes secrets). */
-export const SECRET_VARIABLES = ['ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL'] as const;
+export const SECRET_VARIABLES = ['ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'METRICS_TOKEN'] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
 export class ConfigError extends Error {}

@@ -67,9 +67,37 @@ function loggedUrl(request: IncomingMessage): string {
   return withoutSecrets((request as { originalUrl?: string }).originalUrl ?? request.url ?? '');
 }
 
-/** Stream tickets travel in the query string (EventSource cannot send headers): never into a log. */
+/** Query parameters whose value is a credential (matched on the decoded name, case-insensitively). */
+const SECRET_QUERY_NAME = /ticket|token|password|secret|api[_-]?key|^key$|^code$|^auth/i;
+
+/**
+ * Stream tickets travel in the query string (EventSource cannot send headers), and a client may put an
+ * access token, a refresh token or a password there by mistake: their values never reach a log. Names
+ * are compared decoded (`%74icket` is `ticket`), so an encoded name does not slip through.
+ */
 export function withoutSecrets(url: string): string {
-  return url.replace(/([?&](?:ticket|access_token|token)=)[^&#]*/gi, '$1[redacted]');
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const hash = url.indexOf('#', query);
+  const end = hash === -1 ? url.length : hash;
+  const redacted = url
+    .slice(query + 1, end)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      return SECRET_QUERY_NAME.test(decodedName(pair.slice(0, equals))) ? `${pair.slice(0, equals)}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, query)}?${redacted}${url.slice(end)}`;
+}
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
 }
 
 function pathOf(request: IncomingMessage): string {

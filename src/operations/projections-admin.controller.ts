@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, 
 import { PROJECTION_LIST_SCHEMA, REBUILD_JOB_SCHEMA, REBUILD_STARTED_SCHEMA } from './operations.openapi.js';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
-import { RequirePermission } from '../auth/decorators.js';
+import { RequirePermission, RateLimit } from '../auth/decorators.js';
 import { ProblemException } from '../common/problem.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
 import { UnknownProjectionError } from '../projections-runtime/projection.js';
@@ -43,6 +43,7 @@ export class ProjectionsAdminController {
   }
 
   @Post(':name/rebuild')
+  @RateLimit('expensive')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Rebuild a projection from zero in this instance (readers keep the current version until the switch)',

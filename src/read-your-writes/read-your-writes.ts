@@ -13,7 +13,7 @@ import { ApiGatewayTimeoutResponse, ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { fieldsProblem, ProblemException } from '../common/problem.js';
+import { ProblemException } from '../common/problem.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 
@@ -28,11 +28,11 @@ import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js
  */
 export const READ_MODEL_PROJECTIONS = 'chronicle:read-model:projections';
 
-/** A position as the event stores write them (PostgreSQL `<txid>:<seq>`, EventStoreDB digits). */
 /** `Min-Position: <position>`: the header form of `?minPosition=`, ignored by endpoints that are not read models. */
 export const MIN_POSITION_HEADER = 'min-position';
 
-export const POSITION_PATTERN = /^[0-9A-Za-z:._-]{1,100}$/;
+/** A position as the event stores write them: PostgreSQL `<20 digits>:<19 digits>`, EventStoreDB 20 digits. */
+export const POSITION_PATTERN = /^\d{20}(?::\d{19})?$/;
 
 export interface WaitOutcome {
   reached: boolean;
@@ -57,14 +57,16 @@ export class ReadYourWrites {
   }
 
   /**
-   * `waitFor`, throwing the 504 problem on timeout. Input that cannot be reached is the caller's, so
-   * 422 (field minPosition, rule position): one not of this store's form, at once; one of its form
-   * that no event was ever recorded at (beyond the head when the wait ends).
+   * `waitFor`, throwing the 504 problem on timeout. Input that cannot be reached is the caller's:
+   * 400 `read_your_writes.invalid_position` at once for one that is no position of this store, and
+   * when the wait ends for one of its form that no event was ever recorded at (beyond the head).
    */
   async require(minPosition: unknown, projections: readonly string[]): Promise<void> {
     if (minPosition === undefined) return;
-    const malformed = typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition) || this.store.isPosition?.(minPosition) === false;
-    if (malformed) throw notAPosition('minPosition must be one global position, as returned by a write (field "position")');
+    if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition) || this.store.isPosition?.(minPosition) === false) {
+      // Refused at once (before any wait): a value that is no position could never be reached.
+      throw notAPosition('minPosition must be one global position, as returned by a write (field "position")');
+    }
     const timeoutMs = this.config.readYourWritesTimeoutMs;
     const outcome = await this.waitFor(minPosition, projections, timeoutMs);
     if (outcome.reached) return;
@@ -83,7 +85,9 @@ export class ReadYourWrites {
 }
 
 function notAPosition(detail: string): ProblemException {
-  return fieldsProblem([{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }], detail);
+  return ProblemException.rule('read_your_writes.invalid_position', detail, {
+    errors: [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
+  });
 }
 
 @Injectable()

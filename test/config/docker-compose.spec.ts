@@ -100,6 +100,13 @@ describe('docker-compose.yml as shipped', () => {
     expect(() => loadAppConfig(appEnvironment({ ...filledEnv(), ADMIN_PASSWORD: 'chronicle-admin-1' }).env)).toThrow(/ADMIN_PASSWORD/);
   });
 
+  it('keeps /metrics closed in production unless METRICS_TOKEN is filled in (then only for that bearer; a short one is refused)', () => {
+    expect(loadAppConfig(appEnvironment(filledEnv()).env).metrics).toEqual({ enabled: false, token: undefined });
+    const token = randomBytes(24).toString('hex');
+    expect(loadAppConfig(appEnvironment({ ...filledEnv(), METRICS_TOKEN: token }).env).metrics).toEqual({ enabled: false, token });
+    expect(() => loadAppConfig(appEnvironment({ ...filledEnv(), METRICS_TOKEN: 'short' }).env)).toThrow(/METRICS_TOKEN/);
+  });
+
   it('publishes only the app on the host (not PostgreSQL 5432 nor EventStoreDB 2113)', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       if (name === 'app') continue;

@@ -17,16 +17,16 @@ describe('fuzz findings', () => {
     ['?minPosition=NaN on a sub-resource', '/customers/1/notes?minPosition=NaN', {}],
     ['Min-Position: 2026-02-30', '/customers/stats', { 'Min-Position': '2026-02-30' }],
     ['Min-Position: __proto__ on reference data', '/partners', { 'Min-Position': '__proto__' }],
-  ])('a read with %s is 422 (field minPosition), not a 504 after 5 s', async (_label, path, headers) => {
+  ])('a read with %s is 400 read_your_writes.invalid_position, not a 504 after 5 s', async (_label, path, headers) => {
     const response = await h.get(path).set(headers);
-    expectProblem(response, 422, 'request.validation_failed');
+    expectProblem(response, 400, 'read_your_writes.invalid_position');
     expect(response.body.errors).toEqual([expect.objectContaining({ field: 'minPosition', rule: 'position' })]);
   });
 
-  it('a position of the store that no event was recorded at is 422 once the wait ends', async () => {
+  it('a position of the store that no event was recorded at is 400 once the wait ends', async () => {
     const ahead = `${'9'.repeat(20)}:${'9'.repeat(19)}`;
     const response = await h.get(`/customers?minPosition=${ahead}`);
-    expectProblem(response, 422, 'request.validation_failed');
+    expectProblem(response, 400, 'read_your_writes.invalid_position');
     expect(response.body.detail).toContain('No event has been recorded');
   });
 

@@ -15,21 +15,27 @@ function entry(type: string, stream: string, description: string, schema: JsonSc
 const changed = (field: string) => js.object({ id, changes: js.changes([field]), at });
 
 /**
- * Admin streams carry a bcrypt hash (AdminCreated, AdminPasswordChanged): consumers outside the
+ * Admin streams carry a password hash (AdminCreated, AdminPasswordChanged, AdminPasswordRehashed): consumers outside the
  * auth module (the downstream feed, live activity) must not serve 'admin-' streams.
  */
 export const ADMIN_EVENT_CATALOG: readonly EventCatalogEntry[] = [
   entry(
     'AdminCreated',
     ADMIN_STREAM,
-    'An administrator was created (email normalised to lower case; partnerIds empty = every partner; passwordHash is bcrypt).',
+    'An administrator was created (email normalised to lower case; partnerIds empty = every partner; passwordHash is argon2id; bcrypt in events of earlier releases).',
     js.object({ id, email: js.string({ format: 'email' }), name: js.string(), role: js.string(), partnerIds: js.array(js.integer({ minimum: 1 })), passwordHash: js.string(), at }),
   ),
   entry('AdminEmailChanged', ADMIN_STREAM, "An administrator's login email changed.", changed('email')),
   entry('AdminRenamed', ADMIN_STREAM, 'An administrator was renamed.', changed('name')),
   entry('AdminRoleChanged', ADMIN_STREAM, "An administrator's role changed.", changed('role')),
   entry('AdminPartnersChanged', ADMIN_STREAM, 'The partners an administrator may see changed.', changed('partnerIds')),
-  entry('AdminPasswordChanged', ADMIN_STREAM, "An administrator's password changed (bcrypt hash only).", js.object({ id, passwordHash: js.string(), at })),
+  entry('AdminPasswordChanged', ADMIN_STREAM, "An administrator's password changed (argon2id hash only; bcrypt in events of earlier releases).", js.object({ id, passwordHash: js.string(), at })),
+  entry(
+    'AdminPasswordRehashed',
+    ADMIN_STREAM,
+    "An administrator's unchanged password got a new hash at a login (an older bcrypt hash, or argon2id of other parameters, replaced by argon2id of the current ones).",
+    js.object({ id, passwordHash: js.string(), at }),
+  ),
   entry('AdminDeactivated', ADMIN_STREAM, 'An administrator was deactivated: no login, every session revoked.', js.object({ id, reason: js.nullable(js.string()), at })),
   entry('AdminReactivated', ADMIN_STREAM, 'A deactivated administrator was reactivated.', js.object({ id, at })),
   entry(

@@ -1,7 +1,7 @@
 /**
  * The admin aggregate: stream 'admin-<uuid>'. An admin has an email (unique through a reservation
  * the application layer holds), a name, one role, the partners they may see (none = every
- * partner), a bcrypt password hash (never the password) and an active flag.
+ * partner), a password hash (argon2id; bcrypt in streams of earlier releases; never the password) and an active flag.
  *
  * Pure: no I/O, no clock. Authorization rules that depend on who acts are decided here too, from
  * `context.actor`: an admin never manages an admin outside their partners (answered as not found),
@@ -74,7 +74,7 @@ export interface AdminCreatedData {
   name: string;
   role: string;
   partnerIds: number[];
-  /** bcrypt hash; the password itself is never stored. */
+  /** argon2id hash (bcrypt before); the password itself is never stored. */
   passwordHash: string;
   at: string;
 }
@@ -84,6 +84,12 @@ export interface AdminChangedData {
   at: string;
 }
 export interface AdminPasswordChangedData {
+  id: string;
+  passwordHash: string;
+  at: string;
+}
+/** The same password under a new hash (a bcrypt one replaced by argon2id at a login): no password change. */
+export interface AdminPasswordRehashedData {
   id: string;
   passwordHash: string;
   at: string;
@@ -105,6 +111,7 @@ export type AdminEvent =
   | DomainEvent<'AdminRoleChanged', AdminChangedData>
   | DomainEvent<'AdminPartnersChanged', AdminChangedData>
   | DomainEvent<'AdminPasswordChanged', AdminPasswordChangedData>
+  | DomainEvent<'AdminPasswordRehashed', AdminPasswordRehashedData>
   | DomainEvent<'AdminDeactivated', AdminDeactivatedData>
   | DomainEvent<'AdminReactivated', AdminReactivatedData>;
 
@@ -115,6 +122,7 @@ export const ADMIN_EVENT_TYPES: readonly AdminEvent['type'][] = [
   'AdminRoleChanged',
   'AdminPartnersChanged',
   'AdminPasswordChanged',
+  'AdminPasswordRehashed',
   'AdminDeactivated',
   'AdminReactivated',
 ];
@@ -133,6 +141,8 @@ export type AdminCommand =
   /** `passwordHash`: a new password, hashed by the caller (AdminPasswordChanged). */
   | { type: 'ChangeAdmin'; data: AdminPatch & { passwordHash?: string } }
   | { type: 'ChangeAdminPassword'; data: { passwordHash: string } }
+  /** After a successful login: `passwordHash` (same password, current parameters) replaces `previousHash`; nothing when the hash changed meanwhile. */
+  | { type: 'RehashAdminPassword'; data: { passwordHash: string; previousHash: string } }
   | { type: 'DeactivateAdmin'; data: { reason?: unknown } }
   | { type: 'ReactivateAdmin'; data: Record<string, never> };
 
@@ -157,7 +167,8 @@ export interface AdminContext {
 
 // ----- validation ---------------------------------------------------------------------------------
 
-const PASSWORD_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+/** bcrypt (earlier releases) or argon2id in PHC format. */
+const PASSWORD_HASH = /^(\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$/;
 
 /** A well-formed bcrypt hash that matches no password: lets the application validate a command before paying for the real hash. */
 export const PLACEHOLDER_PASSWORD_HASH = '$2b$10$' + '.'.repeat(53);
@@ -247,7 +258,7 @@ function assertNotLastSuperAdministrator(state: AdminState, context: AdminContex
 }
 
 function assertPasswordHash(hash: string): void {
-  if (!PASSWORD_HASH.test(hash)) throw new Error('decideAdmin: passwordHash must be a bcrypt hash');
+  if (!PASSWORD_HASH.test(hash)) throw new Error('decideAdmin: passwordHash must be an argon2id (or bcrypt) hash');
 }
 
 // ----- decider ------------------------------------------------------------------------------------
@@ -317,6 +328,12 @@ function decideAdmin(command: AdminCommand, state: AdminState, context: AdminCon
       assertPasswordHash(command.data.passwordHash);
       return [{ type: 'AdminPasswordChanged', data: { id: admin.id, passwordHash: command.data.passwordHash, at } }];
     }
+    case 'RehashAdminPassword': {
+      // The system's act at a login (no actor): the password is the same, only its hash is renewed.
+      if (!state.exists || state.passwordHash !== command.data.previousHash || command.data.passwordHash === state.passwordHash) return [];
+      assertPasswordHash(command.data.passwordHash);
+      return [{ type: 'AdminPasswordRehashed', data: { id: state.id, passwordHash: command.data.passwordHash, at } }];
+    }
     case 'DeactivateAdmin': {
       const admin = existing(state, context);
       const errors = new FieldErrors();
@@ -358,6 +375,8 @@ function evolveAdmin(state: AdminState, event: AdminEvent): AdminState {
       return applyChanges(state, event.data.changes);
     case 'AdminPasswordChanged':
       return { ...state, passwordHash: event.data.passwordHash, passwordChangedAt: event.data.at };
+    case 'AdminPasswordRehashed':
+      return { ...state, passwordHash: event.data.passwordHash };
     case 'AdminDeactivated':
       return { ...state, active: false, deactivatedAt: event.data.at };
     case 'AdminReactivated':

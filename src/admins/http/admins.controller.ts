@@ -4,7 +4,7 @@ import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } f
 import { ADMIN_PAGE_SCHEMA, ADMIN_SCHEMA, ADMIN_WRITTEN_SCHEMA } from './admins.openapi.js';
 import type { Response } from 'express';
 import { AuthGuard } from '../../auth/auth.guard.js';
-import { CurrentActor, RequirePermission } from '../../auth/decorators.js';
+import { CurrentActor, RequirePermission, RateLimit } from '../../auth/decorators.js';
 import { etagOf, IfMatch } from '../../common/if-match.js';
 import { RequestMeta, type RequestActor } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -62,6 +62,7 @@ export class AdminsController {
   }
 
   @Patch(':id')
+  @RateLimit('credentials', { onlyWhenBodyHas: 'currentPassword' })
   @ApiOperation({ summary: 'Change email, name, role, partners or password (If-Match supported)' })
   @ApiHeader(IF_MATCH_ADMIN)
   @ApiOkResponse({ description: 'The administrator after the change', schema: ADMIN_WRITTEN_SCHEMA })

@@ -8,7 +8,7 @@ import {
   CUSTOMER_EVENTS_SCHEMA,
   CUSTOMER_STATE_SCHEMA,
 } from './customer-history.openapi.js';
-import { CurrentPartnerScope, RequirePermission } from '../../auth/decorators.js';
+import { CurrentPartnerScope, RequirePermission, RateLimit } from '../../auth/decorators.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { CustomerHistory } from '../application/customer-history.js';
 import { AuditExportQueryDto, EventsQueryDto, StateQueryDto } from './dto/customer-actions.dto.js';
@@ -36,6 +36,7 @@ export class CustomerHistoryController {
   }
 
   @Get('state')
+  @RateLimit('expensive')
   @ApiOperation({ summary: 'Time travel: the customer as of a time or a revision', description: '?asOf=<ISO time> or ?revision=<n>; both: whichever is earlier' })
   @ApiOkResponse({ description: 'The customer as it was', schema: CUSTOMER_STATE_SCHEMA })
   async state(@Param('id', customerIdPipe) id: number, @Query() query: StateQueryDto, @CurrentPartnerScope() scope: PartnerScope) {
@@ -56,6 +57,7 @@ export class CustomerHistoryController {
   }
 
   @Get('audit/export')
+  @RateLimit('expensive')
   @ApiOperation({
     summary: 'History export (download)',
     description: 'The whole raw stream as /events shows it, chain links included and sealed secrets redacted; ?format=json (default) or ndjson (a header line with the verification, then one event per line).',

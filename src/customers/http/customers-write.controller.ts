@@ -23,7 +23,7 @@ import {
   PIN_REVEALED_SCHEMA,
   PORTAL_TOKEN_SCHEMA,
 } from './customer.openapi.js';
-import { RequirePermission } from '../../auth/decorators.js';
+import { RequirePermission, RateLimit } from '../../auth/decorators.js';
 import { fieldsProblem } from '../../common/problem.js';
 import { RequestMeta } from '../../common/request-context.js';
 import type { EventMetadata } from '../../event-store/event-store.port.js';
@@ -192,6 +192,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/password/reveal')
+  @RateLimit('credentials')
   @AnswerNotStored('answers the portal password')
   @RequirePermission('customers.reveal_password')
   @HttpCode(200)
@@ -216,6 +217,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/pin/reveal')
+  @RateLimit('credentials')
   @AnswerNotStored('answers the VoIP PIN')
   @RequirePermission('customers.reveal_password')
   @HttpCode(200)
@@ -245,6 +247,7 @@ export class CustomersWriteController {
   }
 
   @Post(':id/impersonate')
+  @RateLimit('credentials')
   @AnswerNotStored('answers a portal token')
   @RequirePermission('customers.impersonate')
   @Header('Cache-Control', 'no-store')
