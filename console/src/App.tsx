@@ -11,6 +11,7 @@ import { CustomerHistoryScreen } from './screens/CustomerHistoryScreen';
 import { ReferenceDataScreen } from './screens/ReferenceDataScreen';
 import { AdminsScreen } from './screens/AdminsScreen';
 import { OperationsScreen } from './screens/OperationsScreen';
+import { UpcomingScreen } from './screens/ScheduledChanges';
 
 function RequireLogin() {
   const { loggedIn, loading, error, admin } = useAuth();
@@ -30,6 +31,7 @@ export function App() {
         <Route path="/customers" element={<CustomerListScreen />} />
         <Route path="/customers/:id" element={<CustomerProfileScreen />} />
         <Route path="/activity" element={<ActivityScreen />} />
+        <Route path="/upcoming" element={<UpcomingScreen />} />
         <Route path="/customers/:id/history" element={<CustomerHistoryScreen />} />
         <Route path="/reference-data" element={<ReferenceDataScreen />} />
         <Route path="/admins" element={<AdminsScreen />} />

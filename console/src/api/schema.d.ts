@@ -814,6 +814,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/scheduled-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's scheduled changes
+         * @description Every one, pending, done, cancelled or failed, oldest first
+         */
+        get: operations["ScheduledChangesController_list"];
+        put?: never;
+        /**
+         * Schedule a status or billing-type change
+         * @description {action: status|billing_type, status?, billingType?, at, until?, reason?}. `at` must be in the future; with `until` (status only) it is a hold.
+         */
+        post: operations["ScheduledChangesController_add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/scheduled-changes/{changeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a pending scheduled change
+         * @description A started hold can be cancelled too: the customer then stays as it is
+         */
+        delete: operations["ScheduledChangesController_cancel"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a pending scheduled change
+         * @description at, until, reason, status / billingType; a started hold takes only until and reason
+         */
+        patch: operations["ScheduledChangesController_edit"];
+        trace?: never;
+    };
     "/api/v1/customers/{id}/state": {
         parameters: {
             query?: never;
@@ -1159,6 +1207,26 @@ export interface paths {
         head?: never;
         /** Change the label or permissions of a custom role */
         patch: operations["RolesController_change"];
+        trace?: never;
+    };
+    "/api/v1/scheduled-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scheduled changes falling due in a period
+         * @description ?from=&to= (default: the next 7 days), ?state=pending for what is still to happen; {items, nextCursor}
+         */
+        get: operations["ScheduledChangesQueriesController_upcoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/settings/customers": {
@@ -1593,6 +1661,9 @@ export interface components {
                 revision?: number;
             }[];
         };
+        CancelScheduledChangeDto: {
+            reason?: string | null;
+        };
         Cap: {
             /** @description Megabytes of the grants neither revoked nor expired */
             bonusMegabytesTotal: number;
@@ -1730,7 +1801,7 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.schedule" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2225,7 +2296,7 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.schedule" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2244,6 +2315,29 @@ export interface components {
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
             text?: string;
+        };
+        EditScheduledChangeDto: {
+            /**
+             * Format: date-time
+             * @description A new time (not once a hold has started)
+             */
+            at?: string;
+            /**
+             * @description A new billing type (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            reason?: string | null;
+            /**
+             * @description A new target status (action status; not once a hold has started)
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A new end of the hold; null: no hold (not once it has started)
+             */
+            until?: string | null;
         };
         EraseDto: {
             /** @description Why the personal data is erased (e.g. the request it answers); required, recorded in the event */
@@ -2836,6 +2930,107 @@ export interface components {
             /** @description Stream revision of the roles stream after the write (also the ETag) */
             revision: number;
         };
+        ScheduleChangeDto: {
+            /**
+             * @description status: change the status; billing_type: change the billing type
+             * @enum {string}
+             */
+            action: "status" | "billing_type";
+            /**
+             * Format: date-time
+             * @description When it runs; in the future
+             */
+            at: string;
+            /**
+             * @description The billing type to set (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            /** @description Why; shown in the list and in the timeline when it runs */
+            reason?: string | null;
+            /**
+             * @description The status to set (action status); a status no transition reaches (new) is refused
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A hold (action status): back to the status before `at` then; after `at`
+             */
+            until?: string | null;
+        };
+        /** @description A status or billing-type change scheduled for a time */
+        ScheduledChange: {
+            /**
+             * @description status: a status change; billing_type: a billing-type change
+             * @enum {string}
+             */
+            action: "status" | "billing_type";
+            /**
+             * Format: date-time
+             * @description When it runs
+             */
+            at: string;
+            /**
+             * @description The billing type it sets (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            customerId: number;
+            id: string;
+            /** @description A failed change: why */
+            message: string | null;
+            /**
+             * @description While pending, the phase that runs next (end: a hold that has started)
+             * @enum {string}
+             */
+            phase: "start" | "end";
+            /**
+             * @description A started hold: the status it returns to
+             * @enum {string|null}
+             */
+            previousStatus: "new" | "active" | "blocked" | "inactive" | null;
+            /**
+             * Format: date-time
+             * @description When its last phase ran, failed or was cancelled
+             */
+            ranAt: string | null;
+            reason: string | null;
+            /** @description A failed change: the rule that refused it */
+            rule: string | null;
+            /** Format: date-time */
+            scheduledAt: string;
+            scheduledBy: components["schemas"]["AuthorRef"] | null;
+            /**
+             * @description pending until it ran (a hold: until its end ran), cancelled, or failed (`rule` says why)
+             * @enum {string}
+             */
+            state: "pending" | "done" | "cancelled" | "failed";
+            /**
+             * @description The status it sets (action status)
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A hold: when the customer returns to the status it had at `at` (unless the status was changed meanwhile)
+             */
+            until?: string;
+        };
+        /** @description Oldest first, in one page (nextCursor is null) */
+        ScheduledChangeList: {
+            items: components["schemas"]["ScheduledChange"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        ScheduledChangeWritten: components["schemas"]["ScheduledChange"] & {
+            /** @description Global position of the event (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
@@ -2888,6 +3083,68 @@ export interface components {
             refreshToken: string;
             /** @enum {string} */
             tokenType: "Bearer";
+        };
+        /** @description A phase of a scheduled change that falls due in the period asked */
+        UpcomingScheduledChange: {
+            /**
+             * @description status: a status change; billing_type: a billing-type change
+             * @enum {string}
+             */
+            action: "status" | "billing_type";
+            /**
+             * Format: date-time
+             * @description When it runs
+             */
+            at: string;
+            /**
+             * @description The billing type it sets (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            customerId: number;
+            /**
+             * Format: date-time
+             * @description When this entry falls due: `at` for the start, `until` for the end of a hold
+             */
+            dueAt: string;
+            /**
+             * @description Which phase falls due then
+             * @enum {string}
+             */
+            duePhase: "start" | "end";
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it ran
+             */
+            ranAt: string | null;
+            reason: string | null;
+            /** @description A failed change: the rule that refused it */
+            rule: string | null;
+            scheduledBy: components["schemas"]["AuthorRef"] | null;
+            /**
+             * @description The state of this phase: pending, done, cancelled or failed
+             * @enum {string}
+             */
+            state: "pending" | "done" | "cancelled" | "failed";
+            /**
+             * @description The status it sets (action status)
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A hold: when the customer returns to the status it had at `at` (unless the status was changed meanwhile)
+             */
+            until?: string;
+        };
+        /** @description In due order */
+        UpcomingScheduledChanges: {
+            items: components["schemas"]["UpcomingScheduledChange"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
         };
         UpdateAdminDto: {
             /**
@@ -8199,6 +8456,327 @@ export interface operations {
             };
         };
     };
+    ScheduledChangesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scheduled changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeList"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesController_add: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleChangeDto"];
+            };
+        };
+        responses: {
+            /** @description The scheduled change, with the customer's revision and position; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeWritten"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.schedule (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.scheduled_change.in_the_past, .until_not_after_at, .status_unreachable, .too_many, customer.deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                changeId: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelScheduledChangeDto"];
+            };
+        };
+        responses: {
+            /** @description The cancelled change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.schedule (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.scheduled_change.not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesController_edit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                changeId: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditScheduledChangeDto"];
+            };
+        };
+        responses: {
+            /** @description The scheduled change after the edit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.schedule (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.scheduled_change.not_pending, .already_started, .in_the_past, .until_not_after_at */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     CustomerHistoryController_state: {
         parameters: {
             query?: {
@@ -10336,6 +10914,64 @@ export interface operations {
             };
             /** @description The body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesQueriesController_upcoming: {
+        parameters: {
+            query?: {
+                /** @description Opaque; the nextCursor of the previous page */
+                cursor?: string;
+                /** @description From this time (inclusive); default now */
+                from?: string;
+                /** @description 1..200 */
+                limit?: number;
+                /** @description Only entries in this state (pending: what is still to happen) */
+                state?: "pending" | "done" | "cancelled" | "failed";
+                /** @description Up to this time (exclusive); default from + 7 days; at most 366 days after from */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of due entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpcomingScheduledChanges"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.read (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

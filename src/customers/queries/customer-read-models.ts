@@ -439,6 +439,16 @@ export class CustomerReadModels {
     return row !== undefined && (partnerIds === null || partnerIds.includes(Number(row.partner_id)));
   }
 
+  /** The partners of these customers (deleted ones included); ids without a profile are left out. */
+  async partnersOf(ids: readonly number[]): Promise<Map<number, number>> {
+    if (ids.length === 0) return new Map();
+    return this.runtime.read(customerProfileProjection, async ({ profile }) => {
+      const { rows } = await sql<{ customer_id: number | string; partner_id: number | string }>`
+        select customer_id, partner_id from ${sql.table(profile)} where customer_id in (${sql.join([...new Set(ids)].map((id) => sql`${id}`))})`.execute(this.db);
+      return new Map(rows.map((row) => [Number(row.customer_id), Number(row.partner_id)]));
+    });
+  }
+
   // ---------------------------------------------------------------- activity
 
   activity(id: number, filter: ActivityFilter): Promise<Page<ActivityEntry>> {
