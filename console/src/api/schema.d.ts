@@ -250,8 +250,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The customer profile (ETag: its stream revision)
-         * @description Deleted customers answer 404 unless includeDeleted=true.
+         * The customer profile (ETag: the revision it answers)
+         * @description Answered from the profile read model: `revision` and the ETag are the stream revision the read model has reached, which may trail a write made a moment ago (pass ?minPosition=<the write's position> to wait for it). ?consistent=true folds the stream instead and answers its current head: the ETag is then the revision an If-Match must carry to succeed now. Deleted customers answer 404 unless includeDeleted=true.
          */
         get: operations["CustomerQueriesController_profile"];
         put?: never;
@@ -3255,7 +3255,7 @@ export interface operations {
     AdditionalFieldsQueryController_list: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -4588,7 +4588,7 @@ export interface operations {
                 limit?: number;
                 /** @description Location ids (comma separated) */
                 locationId?: string[];
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Partner ids (comma separated) */
                 partnerId?: string[];
@@ -4761,9 +4761,11 @@ export interface operations {
     CustomerQueriesController_profile: {
         parameters: {
             query?: {
+                /** @description true: answer the stream's current head, folded from the event store (never behind a write; the ETag is the revision If-Match needs). Default: the profile read model, whose revision may trail the stream by a few milliseconds */
+                consistent?: boolean;
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -5044,7 +5046,7 @@ export interface operations {
                 from?: string;
                 /** @description 1..200 */
                 limit?: number;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Up to this time (exclusive, ISO 8601) */
                 to?: string;
@@ -5229,7 +5231,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -5732,7 +5734,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -6117,7 +6119,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -6499,7 +6501,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -7152,7 +7154,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -7544,7 +7546,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9056,7 +9058,7 @@ export interface operations {
             query?: {
                 /** @description The counts as they were at this time (event time), from the temporal read model; omitted: now */
                 asOf?: string;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9354,7 +9356,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted ones */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9508,7 +9510,7 @@ export interface operations {
     LocationsQueryController_one: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9785,7 +9787,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted ones */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9939,7 +9941,7 @@ export interface operations {
     PartnersQueryController_one: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -10991,7 +10993,7 @@ export interface operations {
     CustomerSettingsQueryController_get: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {

@@ -246,6 +246,8 @@ export class EventsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond it a revision cannot be a stream's (and 1e308 passes @IsInt): refused here, not by the database.
+  @Max(Number.MAX_SAFE_INTEGER)
   fromRevision?: number;
 
   @ApiPropertyOptional({ minimum: 0, description: 'nextCursor of the previous page (the same as fromRevision, which it overrides)' })
@@ -253,6 +255,8 @@ export class EventsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond it a revision cannot be a stream's (and 1e308 passes @IsInt): refused here, not by the database.
+  @Max(Number.MAX_SAFE_INTEGER)
   cursor?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 500 })
@@ -275,6 +279,8 @@ export class StateQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond it a revision cannot be a stream's (and 1e308 passes @IsInt): refused here, not by the database.
+  @Max(Number.MAX_SAFE_INTEGER)
   revision?: number;
 }
 
