@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       const first = new Date(range.first).getTime();
       const last = new Date(range.last).getTime();
       console.log(`${formatInt(Number(range.rows))} periods from ${new Date(first).toISOString()} to ${new Date(last).toISOString()}`);
-      const readModels = new CustomerReadModels(runtime, database);
+      const readModels = new CustomerReadModels(runtime, database, store);
       const at = Array.from({ length: dates }, (_, index) => new Date(first + ((last - first) * (index + 1)) / dates));
       const all = new Samples();
       const scoped = new Samples();

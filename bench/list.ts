@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     else console.log(`reusing ${dbName} (--reuse)`);
     const store = new PostgresEventStore(database);
     const runtime = new ProjectionRuntime({ database, store, projections: allProjections, autoRebuild: false });
-    const readModels = new CustomerReadModels(runtime, database);
+    const readModels = new CustomerReadModels(runtime, database, store);
     const { list } = await runtime.tables<{ list: string; search: string }>('customer_list');
     const rows = Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(list)}`.execute(database.db)).rows[0].n);
     const size = (await sql<{ size: string }>`select pg_size_pretty(pg_total_relation_size(${list}::regclass)) as size`.execute(database.db)).rows[0].size;

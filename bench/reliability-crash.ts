@@ -4,14 +4,15 @@
  *
  *   npm run reliability:crash [-- --writers=16 --phase-ms=6000]
  *
- * Writers create customers and add comments (each request sent once, never retried) while, in turn:
+ * Writers create customers and add comments while, in turn (each write carries an Idempotency-Key and,
+ * when it got no answer, a 503 or 409 idempotency_key.in_progress, is sent again with the same key):
  * the app is SIGKILLed mid-command and restarted; SIGKILLed again during a projection rebuild;
  * PostgreSQL is stopped fast and started; then stopped immediate (crash) and started. Afterwards:
  * every acknowledged write is in the store exactly once, unacknowledged commits are counted, and
  * every read model equals a rebuild from zero. Prints the status codes seen per phase and the time
  * from each fault until writes succeed again. All traffic goes to 127.0.0.1; every loop is bounded.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startOwnPostgres } from '../test/support/own-postgres.js';
 import { Args } from './support/common.js';
@@ -20,6 +21,7 @@ import { API, startApp, type RunningApp } from './support/app.js';
 const args = new Args();
 const writers = args.int('writers', 16);
 const phaseMs = args.int('phase-ms', 6000);
+const appPort = args.int('port', 3870);
 const env = { ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'error' };
 
 interface Outcome {
@@ -33,22 +35,51 @@ const ackedComments = new Map<string, number>(); // marker → customer id
 const sentComments = new Set<string>();
 let phase = 'warm-up';
 let stopping = false;
+/** Set once the run is over: retries still waiting give up. */
+let abandon = false;
 let token = '';
 let url = '';
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function send(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: any; replayed?: boolean }> {
   try {
     const response = await fetch(`${url}${API}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(15_000),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
+    return { status: response.status, body: text ? JSON.parse(text) : null, replayed: response.headers.get('idempotent-replayed') === 'true' };
   } catch {
     return { status: 0, body: null }; // connection refused / reset: the app is down
   }
+}
+
+/** Retries of writes that got no answer (or 503 / in progress), with the same Idempotency-Key. */
+const retries = { retried: 0, answeredOnRetry: 0, replayed: 0, gaveUp: 0 };
+
+/** A write as a careful client sends it: one Idempotency-Key, the same request again until it is answered (bounded). */
+async function write(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const key = randomUUID();
+  let result = await send('POST', path, body, key);
+  outcomes.push({ status: result.status, at: Date.now(), phase });
+  let attempts = 0;
+  const retryable = (answer: { status: number; body: any }) =>
+    answer.status === 0 || answer.status === 503 || answer.status === 401 || (answer.status === 409 && answer.body?.rule === 'idempotency_key.in_progress');
+  if (!retryable(result)) return result;
+  retries.retried++;
+  while (retryable(result) && attempts < 120 && !abandon) {
+    attempts++;
+    if (result.status === 401) token = await login().catch(() => token);
+    await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 250));
+    result = await send('POST', path, body, key);
+  }
+  if (retryable(result)) retries.gaveUp++;
+  else {
+    retries.answeredOnRetry++;
+    if (result.replayed) retries.replayed++;
+  }
+  return result;
 }
 
 async function writer(index: number, reference: { partnerId: number; locationId: number }): Promise<void> {
@@ -59,13 +90,12 @@ async function writer(index: number, reference: { partnerId: number; locationId:
       const id = known[(index * 7919 + iteration) % known.length];
       const marker = `c-${index}-${iteration}-${Date.now()}`;
       sentComments.add(marker);
-      result = await send('POST', `/customers/${id}/comments`, { text: marker });
+      result = await write(`/customers/${id}/comments`, { text: marker });
       if (result.status === 201 || result.status === 200) ackedComments.set(marker, id);
     } else {
-      result = await send('POST', '/customers', { fullName: `Crash ${index}-${iteration}`, ...reference });
+      result = await write('/customers', { fullName: `Crash ${index}-${iteration}`, ...reference });
       if (result.status === 201) ackedCustomers.add(result.body.id);
     }
-    outcomes.push({ status: result.status, at: Date.now(), phase });
     if (result.status === 0 || result.status === 401) await new Promise((resolve) => setTimeout(resolve, 100));
     if (result.status === 401) token = await login().catch(() => token);
   }
@@ -95,7 +125,7 @@ async function main(): Promise<void> {
   let app: RunningApp | undefined;
   const faults: Array<{ name: string; startedAt: number; backAt: number }> = [];
   try {
-    app = await startApp({ databaseUrl: own.url, env });
+    app = await startApp({ databaseUrl: own.url, env, port: appPort });
     url = app.url;
     const port = Number(new URL(url).port);
     token = await login();
@@ -127,7 +157,9 @@ async function main(): Promise<void> {
     await fault('PostgreSQL immediate restart', () => own.restart('immediate', 1000));
     phase = 'steady after';
     stopping = true;
+    // Writers finish their last request (retries of an unanswered one included, bounded: 120 × ≤ 0.5 s).
     await load;
+    abandon = true;
 
     // Caught up: /health 200 with every projection at the head.
     for (let attempt = 0; attempt < 600; attempt++) {
@@ -144,7 +176,9 @@ async function main(): Promise<void> {
     );
     const createdCount = new Map(created.rows.map((row) => [row.stream_id, row.n]));
     const missingCustomers = [...ackedCustomers].filter((id) => createdCount.get(`customer-${id}`) !== 1);
-    const doubledCustomers = created.rows.filter((row) => row.n > 1).length;
+    // A retried create that ran twice would be a second stream with the same (unique) name.
+    const sameName = await client.query<{ n: number }>(`select count(*)::int as n from es_events where event_type = 'CustomerCreated' group by data->>'fullName' having count(*) > 1`);
+    const doubledCustomers = created.rows.filter((row) => row.n > 1).length + sameName.rows.length;
     const comments = await client.query<{ text: string; stream_id: string; n: number }>(
       `select data->>'text' as text, stream_id, count(*)::int as n from es_events where event_type = 'CustomerCommentAdded' group by 1, 2`,
     );
@@ -198,6 +232,8 @@ async function main(): Promise<void> {
       doubled: doubledCustomers + doubledComments,
       foreignComments,
       committedWithoutAnswer: unacknowledged,
+      // Every write carries an Idempotency-Key; one without an answer (or 503 / in progress) is sent again with it.
+      retriesWithIdempotencyKey: retries,
       statusCodesByPhase: byPhase,
       // outageMs: from the fault until the app / server is up again (process start included);
       // writesBackAfterMs: from then until the first acknowledged write.

@@ -17,6 +17,7 @@ import { Args, freshDatabase } from './support/common.js';
 const args = new Args();
 const clientCount = args.int('clients', 500);
 const duringRestart = args.int('during', 60);
+const portA = args.int('port', 3880);
 const env = { ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SECRET: randomBytes(32).toString('hex') };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,8 +43,8 @@ async function main(): Promise<void> {
   let b: RunningApp | undefined;
   const clients: Client[] = [];
   try {
-    a = await startApp({ databaseUrl: fresh.url, env });
-    b = await startApp({ databaseUrl: fresh.url, env });
+    a = await startApp({ databaseUrl: fresh.url, env, port: portA });
+    b = await startApp({ databaseUrl: fresh.url, env, port: portA + 1 });
     const port = Number(new URL(a.url).port);
     const tokenA = await a.login();
     const tokenB = await b.login();

@@ -9,6 +9,7 @@ import { customerStatsProjection } from './customer-stats/customer-stats.project
 import { customerTemporalProjection } from './customer-temporal/customer-temporal.projection.js';
 import { referenceDataProjection } from './reference-data/reference-data.projection.js';
 import { streamSummaryProjection } from './stream-summary/stream-summary.projection.js';
+import { scheduledChangeTimersProjection } from './scheduled-change-timers/scheduled-change-timers.projection.js';
 
 /**
  * Every read-model projection the app runs and `npm run projections:rebuild` knows.
@@ -24,6 +25,7 @@ export const allProjections: Projection<any>[] = [
   customerTemporalProjection,
   referenceDataProjection,
   auditLogProjection,
+  scheduledChangeTimersProjection,
   automationDueTimesProjection,
   chainHeadsProjection,
 ];

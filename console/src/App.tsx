@@ -12,6 +12,7 @@ import { ReferenceDataScreen } from './screens/ReferenceDataScreen';
 import { AdminsScreen } from './screens/AdminsScreen';
 import { OperationsScreen } from './screens/OperationsScreen';
 import { AuditLogScreen } from './screens/AuditLogScreen';
+import { UpcomingScreen } from './screens/ScheduledChanges';
 
 function RequireLogin() {
   const { loggedIn, loading, error, admin } = useAuth();
@@ -31,6 +32,7 @@ export function App() {
         <Route path="/customers" element={<CustomerListScreen />} />
         <Route path="/customers/:id" element={<CustomerProfileScreen />} />
         <Route path="/activity" element={<ActivityScreen />} />
+        <Route path="/upcoming" element={<UpcomingScreen />} />
         <Route path="/customers/:id/history" element={<CustomerHistoryScreen />} />
         <Route path="/reference-data" element={<ReferenceDataScreen />} />
         <Route path="/admins" element={<AdminsScreen />} />

@@ -159,6 +159,22 @@ function amount(value: unknown): string {
   return typeof value === 'number' && Number.isFinite(value) ? formatMoney(value) : String(value);
 }
 
+/** "Status change to Blocked" / "Billing type change to Prepaid (daily)". */
+function scheduledWhat(data: Record<string, unknown>): string {
+  return data.action === 'billing_type'
+    ? `Billing type change to ${formatValue('billingType', data.billingType as JsonValue)}`
+    : `${text(data.until) ? 'Hold: status' : 'Status'} change to ${formatValue('status', data.status as JsonValue)}`;
+}
+
+/** "10 Mar 2025 08:00 UTC". */
+function when(value: unknown): string {
+  const time = typeof value === 'string' ? new Date(value) : null;
+  if (!time || Number.isNaN(time.getTime())) return String(value);
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${time.getUTCDate()} ${months[time.getUTCMonth()]} ${time.getUTCFullYear()} ${pad(time.getUTCHours())}:${pad(time.getUTCMinutes())} UTC`;
+}
+
 /** The timeline entry of one customer event. */
 export function describeEvent(event: RecordedEvent): ActivityDescription {
   const data = event.data as Record<string, unknown>;
@@ -255,6 +271,17 @@ export function describeEvent(event: RecordedEvent): ActivityDescription {
         const balance = changes.find((change) => change.field === 'balance');
         return `Charge of ${amount(data.amount)} recorded: ${text(data.description)}${balance ? ` (balance ${amount(balance.from)} → ${amount(balance.to)})` : ''}`;
       }
+      case 'ScheduledChangeAdded':
+        return `${scheduledWhat(data)} scheduled for ${when(data.scheduledFor)}${text(data.until) ? `, until ${when(data.until)}` : ''}`;
+      case 'ScheduledChangeChanged':
+        return `Scheduled change edited: ${scheduledWhat(data)} on ${when(data.scheduledFor)}${text(data.until) ? `, until ${when(data.until)}` : ''}`;
+      case 'ScheduledChangeCancelled':
+        return 'Scheduled change cancelled';
+      case 'ScheduledChangeCompleted':
+        if (data.outcome === 'skipped') return `Scheduled change (${data.phase === 'end' ? 'end of the hold' : 'start'}) changed nothing: ${text(data.note)}`;
+        return data.phase === 'end' ? 'Hold ended as scheduled' : 'Scheduled change carried out';
+      case 'ScheduledChangeFailed':
+        return `Scheduled change not carried out (${text(data.rule)}): ${text(data.message)}`;
       default:
         return describeChanges(changes, event.type.replace(/([a-z])([A-Z])/g, '$1 $2'));
     }

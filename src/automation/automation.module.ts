@@ -9,6 +9,7 @@ import { DueActionRegistry } from './due-action-registry.js';
 import { DueActionRunner } from './due-action-runner.js';
 import { migrateDueActions } from './due-actions.schema.js';
 import { DueActions } from './due-actions.service.js';
+import { SCHEDULED_CHANGE_HANDLERS } from './scheduled-change-timers.js';
 
 /**
  * Automation: timers as data (the due_actions table), the registry of what each kind of due
@@ -35,10 +36,12 @@ export class AutomationModule implements OnModuleInit, OnApplicationBootstrap, B
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(DueActionRunner) private readonly runner: DueActionRunner,
+    @Inject(DueActionRegistry) private readonly registry: DueActionRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await migrateDueActions(this.database.db);
+    for (const [kind, handler] of SCHEDULED_CHANGE_HANDLERS) this.registry.register(kind, handler);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -12,8 +12,9 @@ import type { DueAction } from './due-actions.schema.js';
  */
 export interface DueActionHandler {
   /**
-   * Reads what the decision needs besides the customer (e.g. the customer settings), before it;
-   * the result is `decide`'s fourth argument. Default: nothing.
+   * Optional, asynchronous, before the decision (e.g. reading settings): its result is `decide`'s
+   * fourth argument. Runs once per attempt of the row, outside the append's retry loop; throwing
+   * leaves the row pending (retried with back-off), as any infrastructure error does.
    */
   prepare?(action: DueAction): Promise<unknown>;
   decide(action: DueAction, customer: CustomerState, now: Date, prepared?: unknown): AutomaticDecision;

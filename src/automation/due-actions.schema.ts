@@ -48,29 +48,41 @@ export interface DueActionInput {
   causationId?: string | null;
 }
 
+/**
+ * Creates the table and its indexes unless they exist. Two callers: the automation migration, and
+ * the scheduled-change timers projection (which may run first: the projection runtime starts
+ * before module init, and `projections:rebuild` has no automation module). A transaction-level
+ * advisory lock keeps two instances starting at once from racing on the DDL.
+ */
+export async function createDueActionsTable(db: Kysely<any>): Promise<void> {
+  const create = async (trx: Kysely<any>) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('chronicle:due_actions:ddl'))`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS due_actions (
+      id text PRIMARY KEY,
+      kind text NOT NULL,
+      customer_id bigint NOT NULL,
+      due_at timestamptz NOT NULL,
+      payload jsonb NOT NULL DEFAULT '{}'::jsonb,
+      causation_id text,
+      state text NOT NULL DEFAULT 'pending',
+      attempts integer NOT NULL DEFAULT 0,
+      claimed_until timestamptz,
+      ran_at timestamptz,
+      rule text,
+      note text,
+      result jsonb,
+      scheduled_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+    await sql`CREATE INDEX IF NOT EXISTS due_actions_pending_due ON due_actions (due_at, id) WHERE state = 'pending'`.execute(trx);
+    await sql`CREATE INDEX IF NOT EXISTS due_actions_customer ON due_actions (customer_id)`.execute(trx);
+    await sql`CREATE INDEX IF NOT EXISTS due_actions_kind_due ON due_actions (kind, due_at)`.execute(trx);
+  };
+  if (db.isTransaction) await create(db);
+  else await db.transaction().execute(create);
+}
+
 const migrations: Record<string, Migration> = {
   '0001_due_actions': {
-    async up(db) {
-      await db.schema
-        .createTable(DUE_ACTIONS_TABLE)
-        .addColumn('id', 'text', (column) => column.primaryKey())
-        .addColumn('kind', 'text', (column) => column.notNull())
-        .addColumn('customer_id', 'bigint', (column) => column.notNull())
-        .addColumn('due_at', 'timestamptz', (column) => column.notNull())
-        .addColumn('payload', 'jsonb', (column) => column.notNull().defaultTo(sql`'{}'::jsonb`))
-        .addColumn('causation_id', 'text')
-        .addColumn('state', 'text', (column) => column.notNull().defaultTo('pending'))
-        .addColumn('attempts', 'integer', (column) => column.notNull().defaultTo(0))
-        .addColumn('claimed_until', 'timestamptz')
-        .addColumn('ran_at', 'timestamptz')
-        .addColumn('rule', 'text')
-        .addColumn('note', 'text')
-        .addColumn('result', 'jsonb')
-        .addColumn('scheduled_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
-        .execute();
-      await sql`CREATE INDEX due_actions_pending_due ON due_actions (due_at, id) WHERE state = 'pending'`.execute(db);
-      await sql`CREATE INDEX due_actions_customer ON due_actions (customer_id)`.execute(db);
-    },
+    up: (db) => createDueActionsTable(db),
     async down(db) {
       await db.schema.dropTable(DUE_ACTIONS_TABLE).ifExists().execute();
     },
@@ -96,7 +108,7 @@ function iso(value: Date | string): string {
 
 /**
  * Upserts rows by id: a new id is inserted pending; an existing PENDING row takes the new due time,
- * kind and payload (and its lease is dropped); a done / failed / cancelled row is left alone, so a
+ * kind and payload (merged into the old one: new keys win) (and its lease is dropped); a done / failed / cancelled row is left alone, so a
  * replay of whatever scheduled it changes nothing. Works in any executor (a projection's transaction too).
  */
 export async function scheduleDueActions(db: Kysely<any>, rows: readonly DueActionInput[]): Promise<void> {
@@ -115,7 +127,7 @@ export async function scheduleDueActions(db: Kysely<any>, rows: readonly DueActi
     FROM jsonb_to_recordset(${JSON.stringify(values)}::text::jsonb)
       AS x(id text, kind text, customer_id bigint, due_at timestamptz, payload text, causation_id text)
     ON CONFLICT (id) DO UPDATE SET
-      kind = excluded.kind, due_at = excluded.due_at, payload = excluded.payload,
+      kind = excluded.kind, due_at = excluded.due_at, payload = due_actions.payload || excluded.payload,
       causation_id = coalesce(excluded.causation_id, due_actions.causation_id), claimed_until = NULL
     WHERE due_actions.state = 'pending'`.execute(db);
 }

@@ -13,6 +13,8 @@ import { migrateCustomers } from './application/customers.schema.js';
 import { CustomerActivityWriteController } from './http/customer-activity-write.controller.js';
 import { CustomerHistoryController } from './http/customer-history.controller.js';
 import { CustomersWriteController } from './http/customers-write.controller.js';
+import { ScheduledChangesController } from './http/scheduled-changes.controller.js';
+import { ScheduledChanges } from './application/scheduled-changes.js';
 
 /**
  * The customer command side: command handlers (@nestjs/cqrs) over the customer decider, the
@@ -21,13 +23,14 @@ import { CustomersWriteController } from './http/customers-write.controller.js';
  */
 @Module({
   imports: [ReferenceDataModule],
-  controllers: [CustomersWriteController, CustomerActivityWriteController, CustomerHistoryController],
+  controllers: [CustomersWriteController, CustomerActivityWriteController, CustomerHistoryController, ScheduledChangesController],
   providers: [
     { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.encryptionKey, config.previousEncryptionKeys) },
     CustomerReservations,
     CustomerCommandExecutor,
     CustomerFieldChecks,
     CustomerHistory,
+    ScheduledChanges,
     ...CUSTOMER_COMMAND_HANDLERS,
   ],
   exports: [CustomerCommandExecutor, CustomerReservations, CustomerHistory, SecretBox],

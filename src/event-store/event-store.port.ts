@@ -152,6 +152,8 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): EventSubscription;
   /** Position of the newest event subscribers can see, or null when the store is empty. */
   headPosition(): Promise<string | null>;
+  /** Optional: whether `position` has this store's form (it may still be beyond the head). */
+  isPosition?(position: string): boolean;
   close(): Promise<void>;
 }
 

@@ -69,7 +69,7 @@ export class ProjectionsAdminController {
   @ApiOperation({ summary: 'Stop a running rebuild after its current batch (it resumes from its checkpoint when started again)' })
   @ApiOkResponse({ description: 'The job, stopping', schema: REBUILD_JOB_SCHEMA })
   async stop(@Param('name') name: string): Promise<RebuildJob> {
-    const job = await known(name, () => this.jobs.stop(name));
+    const job = await knownAsync(name, () => this.jobs.stop(name));
     if (!job) throw notFound('rebuild.not_found', `No rebuild of ${name} was started in this instance`);
     return job;
   }
@@ -82,6 +82,13 @@ function known<T>(name: string, action: () => T): T {
     if (error instanceof UnknownProjectionError) throw notFound('projection.not_found', `There is no projection named ${JSON.stringify(name)}`);
     throw error;
   }
+}
+
+/** `known` for an action that answers a promise: its rejection is mapped too (a bare try/catch misses it). */
+async function knownAsync<T>(name: string, action: () => Promise<T>): Promise<T> {
+  return known(name, action).catch((error: unknown) => known(name, () => {
+    throw error;
+  }));
 }
 
 function notFound(rule: 'projection.not_found' | 'rebuild.not_found', detail: string): ProblemException {

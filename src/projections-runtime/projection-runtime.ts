@@ -232,6 +232,8 @@ export class ProjectionRuntime {
     this.stopping = false;
     await this.migrate();
     await this.listen(EVENTS_CHANNEL, () => this.wake.wake(), () => this.onResume());
+    // A store that does not NOTIFY on append (EventStoreDB): wake the runners from a live subscription instead of waiting a poll.
+    if (this.store.name !== 'postgres') this.unlisteners.push(this.wakeOnNewEvents());
     await this.listen(PROJECTION_CHANNEL, (payload) => this.onNotice(payload));
     await this.reconcile();
     this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), this.options.reconcileIntervalMs ?? 5000);
@@ -804,6 +806,19 @@ export class ProjectionRuntime {
       }
       void this.refreshActive().catch(() => undefined);
     }, this.options.pollIntervalMs ?? 250);
+  }
+
+  /** Wakes the runners on every new event of a live subscription; returns its closer. Polling stays the fallback. */
+  private wakeOnNewEvents(): () => Promise<void> {
+    const subscription = this.store.subscribeToAll({ after: 'end' });
+    void (async () => {
+      try {
+        for await (const _event of subscription) this.wake.wake();
+      } catch (error) {
+        this.logger.warn(`projections: the new-events subscription ended (${errorMessage(error)}); polling only`);
+      }
+    })();
+    return () => subscription.close();
   }
 
   private async listen(channel: string, onNotify: (payload: string) => void, onResume?: () => void): Promise<void> {

@@ -15,6 +15,7 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ProblemException } from '../common/problem.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 
 /**
  * Read-your-writes. Every write answers the global `position` of its last event; a GET on a read
@@ -44,6 +45,7 @@ export class ReadYourWrites {
   constructor(
     private readonly runtime: ProjectionRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   /** Waits until every projection in `projections` has processed `minPosition` (or the timeout passes). */
@@ -54,18 +56,24 @@ export class ReadYourWrites {
     return { reached, positions };
   }
 
-  /** `waitFor`, throwing the 504 problem on timeout (and 400 `read_your_writes.invalid_position` for a malformed position). */
+  /**
+   * `waitFor`, throwing the 504 problem on timeout. Input that cannot be reached is the caller's:
+   * 400 `read_your_writes.invalid_position` at once for one that is no position of this store, and
+   * when the wait ends for one of its form that no event was ever recorded at (beyond the head).
+   */
   async require(minPosition: unknown, projections: readonly string[]): Promise<void> {
     if (minPosition === undefined) return;
-    if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition)) {
+    if (typeof minPosition !== 'string' || !POSITION_PATTERN.test(minPosition) || this.store.isPosition?.(minPosition) === false) {
       // Refused at once (before any wait): a value that is no position could never be reached.
-      throw ProblemException.rule('read_your_writes.invalid_position', 'minPosition must be one global position, as returned by a write (field "position")', {
-        errors: [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
-      });
+      throw notAPosition('minPosition must be one global position, as returned by a write (field "position")');
     }
     const timeoutMs = this.config.readYourWritesTimeoutMs;
     const outcome = await this.waitFor(minPosition, projections, timeoutMs);
     if (outcome.reached) return;
+    const head = await this.store.headPosition();
+    if (head === null || minPosition > head) {
+      throw notAPosition(`No event has been recorded at position ${minPosition} (the newest is ${head ?? 'none'}): pass a position returned by a write`);
+    }
     const behind = Object.values(outcome.positions);
     const lowest = behind.includes(null) ? null : (behind as string[]).reduce((low, position) => (position < low ? position : low), behind[0] as string);
     throw ProblemException.rule('read_your_writes.timeout', `The read models did not reach position ${minPosition} within ${timeoutMs} ms; try again later`, {
@@ -74,6 +82,12 @@ export class ReadYourWrites {
       positions: outcome.positions,
     });
   }
+}
+
+function notAPosition(detail: string): ProblemException {
+  return ProblemException.rule('read_your_writes.invalid_position', detail, {
+    errors: [{ field: 'minPosition', rule: 'position', message: 'minPosition must be a position returned by a write' }],
+  });
 }
 
 @Injectable()

@@ -49,6 +49,8 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'GET /api/v1/customers/:id/hardware': 'customers.read',
   'GET /api/v1/customers/:id/contacts': 'customers.read',
   'GET /api/v1/customers/:id/addresses': 'customers.read',
+  'GET /api/v1/customers/:id/scheduled-changes': 'customers.read',
+  'GET /api/v1/scheduled-changes': 'customers.read',
 
   // customers: writes
   'POST /api/v1/customers': 'customers.create',
@@ -64,6 +66,9 @@ export const ENDPOINT_PERMISSIONS: Readonly<Record<string, Door>> = {
   'POST /api/v1/customers/:id/status': 'customers.status',
   'POST /api/v1/customers/:id/convert-to-lead': 'customers.status',
   'POST /api/v1/customers/:id/convert-to-customer': 'customers.status',
+  'POST /api/v1/customers/:id/scheduled-changes': 'customers.schedule',
+  'PATCH /api/v1/customers/:id/scheduled-changes/:changeId': 'customers.schedule',
+  'DELETE /api/v1/customers/:id/scheduled-changes/:changeId': 'customers.schedule',
   'DELETE /api/v1/customers/:id': 'customers.delete',
   'POST /api/v1/customers/bulk-delete': 'customers.delete',
   'POST /api/v1/customers/:id/restore': 'customers.delete',

@@ -121,3 +121,33 @@ describe('docker-compose.yml as shipped', () => {
     expect([...used].sort()).toEqual(Object.keys(envExample).sort());
   });
 });
+
+describe('docker-compose.secure.yml (a secure EventStoreDB node, as an override)', () => {
+  const secure = parse(readFileSync(join(root, 'docker-compose.secure.yml'), 'utf8')) as {
+    services: Record<string, { environment?: Record<string, string>; ports?: string[]; depends_on?: Record<string, unknown>; healthcheck?: { test: string[] } }>;
+  };
+
+  it('hands the app a TLS connection string with credentials from .env, which the app accepts in production', () => {
+    const password = randomBytes(12).toString('hex');
+    const dotEnv = { ...filledEnv(), EVENTSTORE_ADMIN_PASSWORD: password };
+    const { env, missing } = appEnvironment(dotEnv);
+    env.EVENTSTORE_CONNECTION_STRING = interpolate(String(secure.services.app.environment?.EVENTSTORE_CONNECTION_STRING), dotEnv, missing);
+    expect(missing).toEqual([]);
+    const config = loadAppConfig(env);
+    expect(config.eventStoreConnectionString).toBe(`esdb://admin:${password}@eventstore:2113?tls=true&tlsCAFile=/certs/ca/ca.crt`);
+  });
+
+  it('has no default for the password: compose stops naming it', () => {
+    const missing: string[] = [];
+    interpolate(String(secure.services.eventstore.environment?.EVENTSTORE_DEFAULT_ADMIN_PASSWORD), filledEnv(), missing);
+    interpolate(String(secure.services.app.environment?.EVENTSTORE_CONNECTION_STRING), filledEnv(), missing);
+    expect(missing.map((line) => line.split(':')[0])).toEqual(['EVENTSTORE_ADMIN_PASSWORD', 'EVENTSTORE_ADMIN_PASSWORD']);
+  });
+
+  it('turns the node secure (certificates from es-gencert-cli, checked over HTTPS) and publishes no port', () => {
+    expect(secure.services.eventstore.environment).toMatchObject({ EVENTSTORE_INSECURE: 'false', EVENTSTORE_TRUSTED_ROOT_CERTIFICATES_PATH: '/certs/ca' });
+    expect(secure.services.eventstore.depends_on).toEqual({ 'eventstore-certs': { condition: 'service_completed_successfully' } });
+    expect(secure.services.eventstore.healthcheck?.test.join(' ')).toContain('https://localhost:2113/health/live');
+    for (const [name, service] of Object.entries(secure.services)) expect({ name, ports: service.ports ?? [] }).toEqual({ name, ports: [] });
+  });
+});

@@ -105,7 +105,7 @@ describe.each(databaseBackends)('customer list queries on $name', ({ open }) => 
     await h.appendTo(fixture.store);
     const runtime = new ProjectionRuntime({ database: fixture.database, store: fixture.store, projections: allProjections, autoRebuild: false });
     for (const name of ['reference_data', 'customer_list']) await runtime.rebuildProjection(name, { restart: true, total: 'none' });
-    readModels = new CustomerReadModels(runtime, fixture.database);
+    readModels = new CustomerReadModels(runtime, fixture.database, fixture.store);
 
     const { list, search } = await runtime.tables<{ list: string; search: string }>('customer_list');
     const { rows } = await sql<Record<string, unknown>>`

@@ -183,6 +183,7 @@ describe('admins and roles (permission "admins")', () => {
         'customers.create',
         'customers.edit',
         'customers.status',
+        'customers.schedule',
         'customers.delete',
         'customers.reveal_password',
         'customers.impersonate',

@@ -80,6 +80,14 @@ const readPath = async (fixture: Fixture, suffix = '') => {
   const customer = await fixture.readable();
   return `/api/v1/customers/${customer.id}${suffix}?minPosition=${encodeURIComponent(customer.position)}`;
 };
+/** Tomorrow: a time a scheduled change may be set for. */
+const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString();
+/** A PARTNER_B customer with a pending scheduled change (made by the super-admin): its path. */
+const scheduledChangePath = async (fixture: Fixture) => {
+  const { id } = await fixture.customer('new');
+  const created = await send('POST', `/api/v1/customers/${id}/scheduled-changes`, fixture.superToken, { action: 'status', status: 'active', at: tomorrow() }).expect(201);
+  return `/api/v1/customers/${id}/scheduled-changes/${created.body.id}`;
+};
 const entryPath = async (fixture: Fixture, collection: SubEntity, suffix = '') => {
   const { id, entryId } = await fixture.withEntry(collection);
   return `/api/v1/customers/${id}/${collection}/${encodeURIComponent(entryId)}${suffix}`;
@@ -225,6 +233,26 @@ const CASES: HttpCase[] = [
     otherPartner: 404,
   },
   { route: 'DELETE /api/v1/customers/:id/addresses/:addressId', prepare: async (fixture) => ({ path: await entryPath(fixture, 'addresses') }), allowed: 200, otherPartner: 404 },
+  { route: 'GET /api/v1/customers/:id/scheduled-changes', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/scheduled-changes') }), allowed: 200, otherPartner: 404 },
+  {
+    route: 'GET /api/v1/scheduled-changes',
+    prepare: async (fixture) => {
+      await scheduledChangePath(fixture);
+      return { path: '/api/v1/scheduled-changes' };
+    },
+    allowed: 200,
+    otherPartner: noPartnerB((answer, fixture) => {
+      expect(answer.body.items.filter((item: { customerId: number }) => fixture.partnerBCustomers.has(item.customerId))).toEqual([]);
+    }),
+  },
+  {
+    route: 'POST /api/v1/customers/:id/scheduled-changes',
+    prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/scheduled-changes'), body: { action: 'status', status: 'active', at: tomorrow() } }),
+    allowed: 201,
+    otherPartner: 404,
+  },
+  { route: 'PATCH /api/v1/customers/:id/scheduled-changes/:changeId', prepare: async (fixture) => ({ path: await scheduledChangePath(fixture), body: { reason: 'matrix' } }), allowed: 200, otherPartner: 404 },
+  { route: 'DELETE /api/v1/customers/:id/scheduled-changes/:changeId', prepare: async (fixture) => ({ path: await scheduledChangePath(fixture), body: {} }), allowed: 200, otherPartner: 404 },
   { route: 'POST /api/v1/customers/:id/status', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/status'), body: { status: 'active' } }), allowed: 200, otherPartner: 404 },
   { route: 'POST /api/v1/customers/:id/convert-to-lead', prepare: async (fixture) => ({ path: await customerPath(fixture, 'new', '/convert-to-lead'), body: {} }), allowed: 200, otherPartner: 404 },
   {

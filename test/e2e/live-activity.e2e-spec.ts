@@ -10,6 +10,7 @@ import {
   connectError,
   createCustomer,
   eventually,
+  liveEventStores,
   newCustomerId,
   startLiveApp,
   visibleEventsOf,
@@ -25,7 +26,7 @@ function expectAscending(items: readonly { position: string }[]): void {
   expect(new Set(positions).size).toBe(positions.length);
 }
 
-describe('live activity over Socket.IO (/activity)', () => {
+describe.each(liveEventStores)('live activity over Socket.IO (/activity), events in $name', ({ esdb }) => {
   let live: LiveApp;
   let token: string;
   const clients: ActivityClient[] = [];
@@ -36,9 +37,9 @@ describe('live activity over Socket.IO (/activity)', () => {
   };
 
   beforeAll(async () => {
-    live = await startLiveApp();
+    live = await startLiveApp({ esdb });
     token = await live.adminToken();
-  });
+  }, 120_000); // booting the whole app takes long on a loaded machine
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();
   });
@@ -297,7 +298,7 @@ describe('partner scoping on /activity', () => {
 
   beforeAll(async () => {
     live = await startLiveApp({ authenticator });
-  });
+  }, 120_000);
   afterAll(async () => {
     for (const client of clients) client.close();
     await live?.close();

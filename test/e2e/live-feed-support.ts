@@ -12,6 +12,7 @@ import { EVENT_STORE, type EventStore, type NewEvent, type RecordedEvent } from 
 import { configureHttpApp } from '../../src/http-app.js';
 import type { ActivityPayload } from '../../src/live/activity-entry.js';
 import { SOCKET_AUTHENTICATOR, type SocketAuthenticator } from '../../src/live/socket-authenticator.js';
+import { ESDB_MODES, startEsdbFixture, type EsdbServerMode } from '../esdb/esdb-fixture.js';
 import { createFreshPostgresDatabase, postgresUrl } from '../support/test-databases.js';
 import { baseContext, created } from '../domain/fixtures.js';
 
@@ -29,15 +30,31 @@ export interface LiveApp {
 /** Secrets shared by every instance of one test, so a token issued by one is valid on another. */
 const SHARED_SECRETS = { JWT_SECRET: 'live-feed-e2e-jwt-secret-0123456789abcdef', ENCRYPTION_KEY: '0'.repeat(64) };
 
+/** The event stores a live spec runs on: the default (PostgreSQL / PGlite), and EventStoreDB on the fixture in both server modes. */
+export const liveEventStores: Array<{ name: string; esdb?: EsdbServerMode }> = [
+  { name: 'the PostgreSQL event store' },
+  ...ESDB_MODES.map((mode) => ({ name: `EventStoreDB (fixture, ${mode})`, esdb: mode })),
+];
+
 /**
  * Boots the app as main.ts does (startTestApp's recipe), optionally with the socket authenticator
- * replaced. `databaseUrl`: join another instance's database (the real server only).
+ * replaced. `databaseUrl`: join another instance's database (the real server only). `esdb`: events in
+ * EventStoreDB, on a fresh in-process fixture in that server mode (EVENTSTORE_CONNECTION_STRING).
  */
-export async function startLiveApp(options: { databaseUrl?: string; authenticator?: SocketAuthenticator } = {}): Promise<LiveApp> {
+export async function startLiveApp(
+  options: { databaseUrl?: string; authenticator?: SocketAuthenticator; esdb?: EsdbServerMode } = {},
+): Promise<LiveApp> {
   const fresh = options.databaseUrl || !postgresUrl ? undefined : await createFreshPostgresDatabase();
   const databaseUrl = options.databaseUrl ?? fresh?.url;
+  const esdb = options.esdb ? await startEsdbFixture({ mode: options.esdb, systemEventEvery: 5 }) : undefined;
   const config = loadAppConfig(
-    { NODE_ENV: 'test', LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent', ...SHARED_SECRETS, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+      ...SHARED_SECRETS,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...(esdb ? { EVENTSTORE_CONNECTION_STRING: esdb.connectionString } : {}),
+    },
     { dataDir: IN_MEMORY, port: 0 },
   );
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
@@ -65,6 +82,7 @@ export async function startLiveApp(options: { databaseUrl?: string; authenticato
         })),
     async close() {
       await app.close();
+      await esdb?.stop();
       await fresh?.drop();
     },
   };

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { sql } from 'kysely';
 import { streamSummaryProjection } from '../../projections/stream-summary/stream-summary.projection.js';
 import { CheckpointStore } from '../../src/projections-runtime/checkpoint-store.js';
@@ -6,7 +7,6 @@ import {
   RebuildAbortedError,
   type RebuildProgress,
 } from '../../src/projections-runtime/projection-runtime.js';
-import { databaseBackends } from '../support/test-databases.js';
 import {
   appendEvents,
   eventLogProjection,
@@ -15,6 +15,7 @@ import {
   gate,
   hookedStore,
   openFixture,
+  projectionBackends,
   readEverything,
   tableContents,
   tableExists,
@@ -33,10 +34,12 @@ async function countStreams(runtime: ProjectionRuntime): Promise<{ streams: numb
   });
 }
 
-describe.each(databaseBackends)('blue/green rebuild on $name', ({ open }) => {
+describe.each(projectionBackends)('blue/green rebuild on $name', ({ open, esdb }) => {
+  // Headroom on a loaded machine (the EventStoreDB variants do every append and read over gRPC).
+  jest.setTimeout(120_000);
   let fixture: Fixture;
   beforeEach(async () => {
-    fixture = await openFixture(open);
+    fixture = await openFixture(open, esdb);
   });
   afterEach(async () => {
     await fixture.close();

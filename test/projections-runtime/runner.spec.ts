@@ -1,25 +1,28 @@
+import { jest } from '@jest/globals';
 import { sql } from 'kysely';
 import { CheckpointConflictError, CheckpointStore, migrateProjectionRuntime } from '../../src/projections-runtime/checkpoint-store.js';
 import { ProjectionRunner } from '../../src/projections-runtime/projection-runner.js';
 import { ProjectionRuntime } from '../../src/projections-runtime/projection-runtime.js';
-import { databaseBackends } from '../support/test-databases.js';
 import {
   appendEvents,
   eventLogProjection,
   eventually,
   expectedEventLog,
   openFixture,
+  projectionBackends,
   readEverything,
   tableContents,
   type Fixture,
 } from './support.js';
 
-describe.each(databaseBackends)('projection runner on $name', ({ open }) => {
+describe.each(projectionBackends)('projection runner on $name', ({ open, esdb }) => {
+  // Headroom on a loaded machine (the EventStoreDB variants do every append and read over gRPC).
+  jest.setTimeout(120_000);
   let fixture: Fixture;
   const checkpoints = new CheckpointStore();
 
   beforeEach(async () => {
-    fixture = await openFixture(open);
+    fixture = await openFixture(open, esdb);
   });
   afterEach(async () => {
     await fixture.close();

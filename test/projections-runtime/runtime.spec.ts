@@ -1,13 +1,15 @@
+import { jest } from '@jest/globals';
 import { defineProjection } from '../../src/projections-runtime/projection.js';
 import { ProjectionNotReadyError, UnknownProjectionError } from '../../src/projections-runtime/projection.js';
 import { ProjectionRuntime } from '../../src/projections-runtime/projection-runtime.js';
-import { databaseBackends } from '../support/test-databases.js';
-import { appendEvents, eventLogProjection, eventually, openFixture, type Fixture } from './support.js';
+import { appendEvents, eventLogProjection, eventually, openFixture, projectionBackends, type Fixture } from './support.js';
 
-describe.each(databaseBackends)('projection runtime on $name', ({ open }) => {
+describe.each(projectionBackends)('projection runtime on $name', ({ open, esdb }) => {
+  // Headroom on a loaded machine (the EventStoreDB variants do every append and read over gRPC).
+  jest.setTimeout(120_000);
   let fixture: Fixture;
   beforeEach(async () => {
-    fixture = await openFixture(open);
+    fixture = await openFixture(open, esdb);
   });
   afterEach(async () => {
     await fixture.close();

@@ -3,8 +3,10 @@ import { openDatabase, type Database } from '../../src/database/database.js';
 import type { EventStore, ReadAllOptions, RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { migrateEventStore } from '../../src/event-store/postgres/event-store-migrations.js';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres-event-store.js';
+import { EventStoreDbEventStore } from '../../src/event-store/esdb/esdb-event-store.js';
 import { defineProjection, versionedTable, type Projection } from '../../src/projections-runtime/projection.js';
-import type { TestDatabase } from '../support/test-databases.js';
+import { ESDB_MODES, startEsdbFixture, type EsdbServerMode } from '../esdb/esdb-fixture.js';
+import { databaseBackends, openTestPGlite, type TestDatabase } from '../support/test-databases.js';
 
 export interface Fixture {
   database: Database;
@@ -14,8 +16,35 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-/** A fresh database with the PostgreSQL event store migrated on it. */
-export async function openFixture(open: () => Promise<TestDatabase>): Promise<Fixture> {
+/**
+ * Where the runtime specs run: the PostgreSQL event store on every database backend, and the
+ * EventStoreDB adapter on the in-process fixture in both server modes (before BatchAppend, and
+ * 24.10), with the read tables on PGlite (the database backend changes nothing for that adapter).
+ */
+export const projectionBackends: Array<{ name: string; open: () => Promise<TestDatabase>; esdb?: EsdbServerMode }> = [
+  ...databaseBackends,
+  ...ESDB_MODES.map((mode) => ({ name: `EventStoreDB fixture (${mode}) + PGlite`, open: () => openTestPGlite(), esdb: mode })),
+];
+
+/**
+ * A fresh database with the PostgreSQL event store migrated on it, or (`esdb`) with the EventStoreDB
+ * adapter on a fresh fixture as the event store.
+ */
+export async function openFixture(open: () => Promise<TestDatabase>, esdb?: EsdbServerMode): Promise<Fixture> {
+  if (esdb) {
+    const test = await open();
+    const server = await startEsdbFixture({ mode: esdb, systemEventEvery: 7 });
+    const store = new EventStoreDbEventStore(server.connectionString, { backoff: { initialDelayMs: 20, factor: 1.5, maxDelayMs: 200 } });
+    return {
+      database: test.database,
+      store,
+      async close() {
+        await store.close();
+        await server.stop();
+        await test.close();
+      },
+    };
+  }
   const test = await open();
   await migrateEventStore(test.database.db);
   const store = new PostgresEventStore(test.database, { pollIntervalMs: 50 });

@@ -270,8 +270,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The customer profile (ETag: its stream revision)
-         * @description Deleted customers answer 404 unless includeDeleted=true.
+         * The customer profile (ETag: the revision it answers)
+         * @description Answered from the profile read model: `revision` and the ETag are the stream revision the read model has reached, which may trail a write made a moment ago (pass ?minPosition=<the write's position> to wait for it). ?consistent=true folds the stream instead and answers its current head: the ETag is then the revision an If-Match must carry to succeed now. Deleted customers answer 404 unless includeDeleted=true.
          */
         get: operations["CustomerQueriesController_profile"];
         put?: never;
@@ -874,6 +874,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/scheduled-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's scheduled changes
+         * @description Every one, pending, done, cancelled or failed, oldest first
+         */
+        get: operations["ScheduledChangesController_list"];
+        put?: never;
+        /**
+         * Schedule a status or billing-type change
+         * @description {action: status|billing_type, status?, billingType?, at, until?, reason?}. `at` must be in the future; with `until` (status only) it is a hold.
+         */
+        post: operations["ScheduledChangesController_add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/scheduled-changes/{changeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a pending scheduled change
+         * @description A started hold can be cancelled too: the customer then stays as it is
+         */
+        delete: operations["ScheduledChangesController_cancel"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a pending scheduled change
+         * @description at, until, reason, status / billingType; a started hold takes only until and reason
+         */
+        patch: operations["ScheduledChangesController_edit"];
+        trace?: never;
+    };
     "/api/v1/customers/{id}/state": {
         parameters: {
             query?: never;
@@ -1219,6 +1267,26 @@ export interface paths {
         head?: never;
         /** Change the label or permissions of a custom role */
         patch: operations["RolesController_change"];
+        trace?: never;
+    };
+    "/api/v1/scheduled-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scheduled changes falling due in a period
+         * @description ?from=&to= (default: the next 7 days), ?state=pending for what is still to happen; {items, nextCursor}
+         */
+        get: operations["ScheduledChangesQueriesController_upcoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/settings/customers": {
@@ -1690,6 +1758,9 @@ export interface components {
                 revision?: number;
             }[];
         };
+        CancelScheduledChangeDto: {
+            reason?: string | null;
+        };
         Cap: {
             /** @description Megabytes of the grants neither revoked nor expired */
             bonusMegabytesTotal: number;
@@ -1827,7 +1898,7 @@ export interface components {
             /** @description What the role is for; "" or null clears it */
             description?: Record<string, never>;
             label?: Record<string, never>;
-            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions?: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.schedule" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2354,7 +2425,7 @@ export interface components {
             label?: Record<string, never>;
             /** @example support-agent */
             name: Record<string, never>;
-            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
+            permissions: ("customers.read" | "customers.create" | "customers.edit" | "customers.status" | "customers.schedule" | "customers.delete" | "customers.reveal_password" | "customers.impersonate" | "customers.revert" | "customers.erase" | "billing" | "notes" | "cap" | "reference_data" | "admins" | "audit.read" | "feed.read" | "operations")[];
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
         };
@@ -2373,6 +2444,29 @@ export interface components {
             /** @description Why the change is made; recorded in the event metadata as `reason` and shown in the timeline */
             reason?: string | null;
             text?: string;
+        };
+        EditScheduledChangeDto: {
+            /**
+             * Format: date-time
+             * @description A new time (not once a hold has started)
+             */
+            at?: string;
+            /**
+             * @description A new billing type (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            reason?: string | null;
+            /**
+             * @description A new target status (action status; not once a hold has started)
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A new end of the hold; null: no hold (not once it has started)
+             */
+            until?: string | null;
         };
         EraseDto: {
             /** @description Why the personal data is erased (e.g. the request it answers); required, recorded in the event */
@@ -2971,6 +3065,107 @@ export interface components {
             /** @description Stream revision of the roles stream after the write (also the ETag) */
             revision: number;
         };
+        ScheduleChangeDto: {
+            /**
+             * @description status: change the status; billing_type: change the billing type
+             * @enum {string}
+             */
+            action: "status" | "billing_type";
+            /**
+             * Format: date-time
+             * @description When it runs; in the future
+             */
+            at: string;
+            /**
+             * @description The billing type to set (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            /** @description Why; shown in the list and in the timeline when it runs */
+            reason?: string | null;
+            /**
+             * @description The status to set (action status); a status no transition reaches (new) is refused
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A hold (action status): back to the status before `at` then; after `at`
+             */
+            until?: string | null;
+        };
+        /** @description A status or billing-type change scheduled for a time */
+        ScheduledChange: {
+            /**
+             * @description status: a status change; billing_type: a billing-type change
+             * @enum {string}
+             */
+            action: "status" | "billing_type";
+            /**
+             * Format: date-time
+             * @description When it runs
+             */
+            at: string;
+            /**
+             * @description The billing type it sets (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            customerId: number;
+            id: string;
+            /** @description A failed change: why */
+            message: string | null;
+            /**
+             * @description While pending, the phase that runs next (end: a hold that has started)
+             * @enum {string}
+             */
+            phase: "start" | "end";
+            /**
+             * @description A started hold: the status it returns to
+             * @enum {string|null}
+             */
+            previousStatus: "new" | "active" | "blocked" | "inactive" | null;
+            /**
+             * Format: date-time
+             * @description When its last phase ran, failed or was cancelled
+             */
+            ranAt: string | null;
+            reason: string | null;
+            /** @description A failed change: the rule that refused it */
+            rule: string | null;
+            /** Format: date-time */
+            scheduledAt: string;
+            scheduledBy: components["schemas"]["AuthorRef"] | null;
+            /**
+             * @description pending until it ran (a hold: until its end ran), cancelled, or failed (`rule` says why)
+             * @enum {string}
+             */
+            state: "pending" | "done" | "cancelled" | "failed";
+            /**
+             * @description The status it sets (action status)
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A hold: when the customer returns to the status it had at `at` (unless the status was changed meanwhile)
+             */
+            until?: string;
+        };
+        /** @description Oldest first, in one page (nextCursor is null) */
+        ScheduledChangeList: {
+            items: components["schemas"]["ScheduledChange"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
+        };
+        ScheduledChangeWritten: components["schemas"]["ScheduledChange"] & {
+            /** @description Global position of the event (null when nothing changed): pass it as ?minPosition= to read your write */
+            position: string | null;
+            /** @description The customer's stream revision after the write (also the ETag) */
+            revision: number;
+        };
         StartRebuildDto: {
             /** @description Events per transaction (default: the projection’s own) */
             batchSize?: number;
@@ -3023,6 +3218,68 @@ export interface components {
             refreshToken: string;
             /** @enum {string} */
             tokenType: "Bearer";
+        };
+        /** @description A phase of a scheduled change that falls due in the period asked */
+        UpcomingScheduledChange: {
+            /**
+             * @description status: a status change; billing_type: a billing-type change
+             * @enum {string}
+             */
+            action: "status" | "billing_type";
+            /**
+             * Format: date-time
+             * @description When it runs
+             */
+            at: string;
+            /**
+             * @description The billing type it sets (action billing_type)
+             * @enum {string}
+             */
+            billingType?: "recurring" | "prepaid_custom" | "prepaid_daily";
+            customerId: number;
+            /**
+             * Format: date-time
+             * @description When this entry falls due: `at` for the start, `until` for the end of a hold
+             */
+            dueAt: string;
+            /**
+             * @description Which phase falls due then
+             * @enum {string}
+             */
+            duePhase: "start" | "end";
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it ran
+             */
+            ranAt: string | null;
+            reason: string | null;
+            /** @description A failed change: the rule that refused it */
+            rule: string | null;
+            scheduledBy: components["schemas"]["AuthorRef"] | null;
+            /**
+             * @description The state of this phase: pending, done, cancelled or failed
+             * @enum {string}
+             */
+            state: "pending" | "done" | "cancelled" | "failed";
+            /**
+             * @description The status it sets (action status)
+             * @enum {string}
+             */
+            status?: "new" | "active" | "blocked" | "inactive";
+            /**
+             * Format: date-time
+             * @description A hold: when the customer returns to the status it had at `at` (unless the status was changed meanwhile)
+             */
+            until?: string;
+        };
+        /** @description In due order */
+        UpcomingScheduledChanges: {
+            items: components["schemas"]["UpcomingScheduledChange"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description How many items match in all (where the list counts them, e.g. ?total=true) */
+            total?: number;
         };
         UpdateAdminDto: {
             /**
@@ -3133,7 +3390,7 @@ export interface operations {
     AdditionalFieldsQueryController_list: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -4129,7 +4386,7 @@ export interface operations {
                 from?: string;
                 /** @description Page size 1..200 (json); ndjson and csv stream every matching row */
                 limit?: number;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Only events of these partners' customers (their current partner; comma separated) */
                 partnerId?: string[];
@@ -4548,7 +4805,7 @@ export interface operations {
                 limit?: number;
                 /** @description Location ids (comma separated) */
                 locationId?: string[];
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Partner ids (comma separated) */
                 partnerId?: string[];
@@ -4721,9 +4978,11 @@ export interface operations {
     CustomerQueriesController_profile: {
         parameters: {
             query?: {
+                /** @description true: answer the stream's current head, folded from the event store (never behind a write; the ETag is the revision If-Match needs). Default: the profile read model, whose revision may trail the stream by a few milliseconds */
+                consistent?: boolean;
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -5004,7 +5263,7 @@ export interface operations {
                 from?: string;
                 /** @description 1..200 */
                 limit?: number;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
                 /** @description Up to this time (exclusive, ISO 8601) */
                 to?: string;
@@ -5189,7 +5448,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -5693,7 +5952,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -6078,7 +6337,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -6460,7 +6719,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -7176,7 +7435,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -7568,7 +7827,7 @@ export interface operations {
             query?: {
                 /** @description Answer a deleted customer too (otherwise 404) */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -8581,6 +8840,327 @@ export interface operations {
             };
         };
     };
+    ScheduledChangesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scheduled changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeList"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesController_add: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of yours (1–255 printable ASCII characters, a UUID for instance) that makes a retry safe. By the same admin within 24 h, a repeat with the same key, path and body answers the first success again (status, body, ETag, Location, with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is 422 `idempotency_key.reused`; a repeat while the first still runs is 409 `idempotency_key.in_progress` with Retry-After. A refusal (4xx) does not bind the key. Routes whose answer holds a secret (tokens, revealed passwords, tickets) accept the key but do not store their answer: a repeat runs again. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleChangeDto"];
+            };
+        };
+        responses: {
+            /** @description The scheduled change, with the customer's revision and position; Location names it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeWritten"];
+                };
+            };
+            /** @description Malformed request (idempotency_key.malformed: the Idempotency-Key is not 1–255 printable ASCII characters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.schedule (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.scheduled_change.in_the_past, .until_not_after_at, .status_unreachable, .too_many, customer.deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                changeId: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelScheduledChangeDto"];
+            };
+        };
+        responses: {
+            /** @description The cancelled change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.schedule (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.scheduled_change.not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ScheduledChangesController_edit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                changeId: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditScheduledChangeDto"];
+            };
+        };
+        responses: {
+            /** @description The scheduled change after the edit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledChangeWritten"];
+                };
+            };
+            /** @description Malformed request: the body is not JSON, or If-Match is not a revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.schedule (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.not_found, or customer.scheduled_change.not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description customer.scheduled_change.not_pending, .already_started, .in_the_past, .until_not_after_at */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field and rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     CustomerHistoryController_state: {
         parameters: {
             query?: {
@@ -8862,7 +9442,7 @@ export interface operations {
             query?: {
                 /** @description The counts as they were at this time (event time), from the temporal read model; omitted: now */
                 asOf?: string;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9160,7 +9740,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted ones */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9314,7 +9894,7 @@ export interface operations {
     LocationsQueryController_one: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9591,7 +10171,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted ones */
                 includeDeleted?: boolean;
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -9745,7 +10325,7 @@ export interface operations {
     PartnersQueryController_one: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {
@@ -10736,10 +11316,68 @@ export interface operations {
             };
         };
     };
+    ScheduledChangesQueriesController_upcoming: {
+        parameters: {
+            query?: {
+                /** @description Opaque; the nextCursor of the previous page */
+                cursor?: string;
+                /** @description From this time (inclusive); default now */
+                from?: string;
+                /** @description 1..200 */
+                limit?: number;
+                /** @description Only entries in this state (pending: what is still to happen) */
+                state?: "pending" | "done" | "cancelled" | "failed";
+                /** @description Up to this time (exclusive); default from + 7 days; at most 366 days after from */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of due entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpcomingScheduledChanges"];
+                };
+            };
+            /** @description No valid access token (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs permission customers.read (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and rule; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     CustomerSettingsQueryController_get: {
         parameters: {
             query?: {
-                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write */
+                /** @description Wait (bounded, then 504) until the read models have processed this global position, as returned by a write; 422 for one that is no position of the store, or that no event was recorded at */
                 minPosition?: string;
             };
             header?: {

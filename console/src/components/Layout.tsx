@@ -23,6 +23,11 @@ export function Layout() {
                 <NavLink to="/activity">Activity</NavLink>
               </li>
             )}
+            {can('customers.read') && (
+              <li>
+                <NavLink to="/upcoming">Upcoming</NavLink>
+              </li>
+            )}
             {can('reference_data') && (
               <li>
                 <NavLink to="/reference-data">Reference data</NavLink>

@@ -12,6 +12,7 @@ import { ErrorMessage, Facts, Loading, Section, SelectField, STATUS_LABELS, Stat
 import { useCustomer, type Customer } from '../data/customer';
 import { namesById, useLocations, usePartners } from '../data/reference';
 import { allowedStatusChanges } from '../domain/status';
+import { ScheduledChangesSection } from './ScheduledChanges';
 
 type PatchBody = BodyOf<'/api/v1/customers/{id}', 'patch'>;
 
@@ -55,6 +56,7 @@ export function CustomerProfileScreen() {
       <div className="profile-grid">
         <div className="profile-main">
           <StatusActions customer={customer} onDone={(position) => void profile.reloadAt(position)} />
+          <ScheduledChangesSection customer={customer} />
           <MainInfo customer={customer} etag={etag} partners={partners} locations={locations} reloadAt={profile.reloadAt} />
           <VoipSection customer={customer} />
           <BillingSection customer={customer} />

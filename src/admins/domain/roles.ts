@@ -22,7 +22,7 @@ export interface RoleDefinition {
 }
 
 const all = [...PERMISSIONS];
-const CUSTOMER_WORK: Permission[] = ['customers.read', 'customers.create', 'customers.edit', 'customers.status', 'notes', 'cap'];
+const CUSTOMER_WORK: Permission[] = ['customers.read', 'customers.create', 'customers.edit', 'customers.status', 'customers.schedule', 'notes', 'cap'];
 
 /** A downstream system's account (billing, provisioning): reads customers and the event feed, writes nothing. */
 export const INTEGRATION_ROLE = 'integration';
@@ -37,7 +37,7 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     permissions: all.filter((permission) => permission !== 'admins'),
     builtIn: true,
   },
-  { name: 'manager', label: 'Manager', description: 'Day-to-day customer work: create, edit, change status, notes, CAP', permissions: CUSTOMER_WORK, builtIn: true },
+  { name: 'manager', label: 'Manager', description: 'Day-to-day customer work: create, edit, change or schedule status, notes, CAP', permissions: CUSTOMER_WORK, builtIn: true },
   {
     name: 'financial-manager',
     label: 'Financial manager',

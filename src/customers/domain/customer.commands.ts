@@ -20,6 +20,8 @@ import type {
   PaymentMethod,
   VoipSettings,
   Customer,
+  ScheduledChangeAction,
+  ScheduledChangePhase,
 } from './customer.types.js';
 import type { CustomerEvent } from './customer.events.js';
 
@@ -132,6 +134,19 @@ export type AddAddress = Cmd<
 export type RemoveAddress = Cmd<'RemoveAddress', { addressId: string }>;
 export type RecordPayment = Cmd<'RecordPayment', { amount: number; method?: PaymentMethod | null; reference?: string | null; note?: string | null }>;
 export type RecordCharge = Cmd<'RecordCharge', { amount: number; description: string; reference?: string | null }>;
+/** POST /customers/{id}/scheduled-changes; the new change's id comes from context.newId. */
+export type ScheduleChange = Cmd<
+  'ScheduleChange',
+  { action: ScheduledChangeAction; status?: CustomerStatus | null; billingType?: BillingType | null; at: string; until?: string | null } & Reason
+>;
+/** PATCH of a pending change: any of at (before its start), until, reason, status / billingType (before its start). */
+export type EditScheduledChange = Cmd<
+  'EditScheduledChange',
+  { changeId: string; at?: string; until?: string | null; reason?: string | null; status?: CustomerStatus; billingType?: BillingType }
+>;
+export type CancelScheduledChange = Cmd<'CancelScheduledChange', { changeId: string } & Reason>;
+/** Run by the automation when a phase falls due (never over HTTP). */
+export type RunScheduledChange = Cmd<'RunScheduledChange', { changeId: string; phase: ScheduledChangePhase }>;
 /** POST /customers/{id}/erase: crypto-shredding of the personal data (the reason is required). */
 export type ErasePersonalData = Cmd<'ErasePersonalData', { reason: string }>;
 /**
@@ -187,6 +202,10 @@ export type CustomerCommand =
   | RemoveAddress
   | RecordPayment
   | RecordCharge
+  | ScheduleChange
+  | EditScheduledChange
+  | CancelScheduledChange
+  | RunScheduledChange
   | ErasePersonalData
   | BlockAutomatically
   | DeactivateAutomatically
@@ -284,6 +303,10 @@ export interface CustomerContexts {
   RemoveAddress: DecisionContext;
   RecordPayment: NewIdContext;
   RecordCharge: NewIdContext;
+  ScheduleChange: NewIdContext;
+  EditScheduledChange: DecisionContext;
+  CancelScheduledChange: DecisionContext;
+  RunScheduledChange: DecisionContext;
   ErasePersonalData: DecisionContext & ErasureContext;
   BlockAutomatically: AutomationContext;
   DeactivateAutomatically: AutomationContext;

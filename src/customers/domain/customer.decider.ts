@@ -21,6 +21,7 @@ import { createCustomer } from './decide/create.js';
 import { EDIT_DECISIONS } from './decide/edit.js';
 import { LEDGER_DECISIONS } from './decide/ledger.js';
 import { LIFECYCLE_DECISIONS } from './decide/lifecycle.js';
+import { SCHEDULE_DECISIONS } from './decide/schedule.js';
 import { SUB_ENTITY_DECISIONS } from './decide/sub-entities.js';
 import { compensationFor } from './decide/revert.js';
 import { ERASURE_DECISIONS } from './decide/erasure.js';
@@ -36,6 +37,7 @@ const DECISIONS: CustomerDecisions = {
   ...ACCESS_DECISIONS,
   ...SUB_ENTITY_DECISIONS,
   ...LEDGER_DECISIONS,
+  ...SCHEDULE_DECISIONS,
   ...ERASURE_DECISIONS,
   ...AUTOMATIC_DECISIONS,
 };
@@ -59,7 +61,8 @@ export function decideCustomer<C extends CustomerCommand>(command: C, state: Cus
   if (decided.type === 'CreateCustomer') return createCustomer(decided, state, context as CustomerContextFor<'CreateCustomer'>);
   if (!state.exists) refuse(RULES.notFound, 'The customer does not exist');
   const customer = state;
-  if (customer.deleted && decided.type !== 'RestoreCustomer' && decided.type !== 'ErasePersonalData') {
+  // A scheduled change that falls due on a deleted customer records its failure itself.
+  if (customer.deleted && decided.type !== 'RestoreCustomer' && decided.type !== 'ErasePersonalData' && decided.type !== 'RunScheduledChange') {
     refuse(RULES.deleted, `Customer ${customer.id} is deleted; only a restore is possible`, { customerId: customer.id });
   }
   if (customer.isLead && (REFUSED_FOR_LEADS as readonly string[]).includes(decided.type)) {

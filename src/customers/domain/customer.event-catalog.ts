@@ -17,6 +17,7 @@ import {
   NOTE_KINDS,
   PAYMENT_METHODS,
   PIN_FIELD,
+  SCHEDULED_CHANGE_ACTIONS,
   VOIP_EDITABLE_KEYS,
 } from './customer.types.js';
 
@@ -31,6 +32,17 @@ const reason = js.nullable(js.string({ maxLength: 500 }));
 
 /** A secret sealed by the application layer (SecretBox: "v1.<iv>.<tag>.<ciphertext>"); opaque to the domain. */
 const ciphertext = () => str({ minLength: 1, description: 'Sealed by the application layer; never the plain secret' });
+
+/** The fields of a scheduled change in its events. */
+const scheduledChange = {
+  changeId: str(),
+  action: js.enum(SCHEDULED_CHANGE_ACTIONS),
+  status: js.nullable(status),
+  billingType: js.nullable(js.enum(BILLING_TYPES)),
+  scheduledFor: js.dateTime(),
+  until: js.nullable(js.dateTime()),
+  reason,
+};
 
 /** customerId and at, common to every customer event. */
 const base = { customerId: js.integer({ minimum: 1 }), at: js.dateTime() };
@@ -274,6 +286,35 @@ const schemas: Record<CustomerEventType, { description: string; schema: JsonSche
   ChargeRecorded: {
     description: 'A charge was recorded; the balance fell.',
     schema: js.object({ ...base, chargeId: str(), amount: js.number({ exclusiveMinimum: 0 }), description: str(), reference: optStr(), changes: js.changes(['balance']) }),
+  },
+  ScheduledChangeAdded: {
+    description:
+      'An admin scheduled a status or billing-type change for `scheduledFor` (the API\'s `at`); with `until`, a hold that returns to the previous status then. The automation runs it (ScheduledChangeCompleted / ScheduledChangeFailed).',
+    schema: js.object({ ...base, ...scheduledChange, scheduledBy: author }),
+  },
+  ScheduledChangeChanged: {
+    description: 'A pending scheduled change was edited; the data holds the change as it is now, `changes` what moved.',
+    schema: js.object({ ...base, ...scheduledChange, changes: js.changes(['scheduledFor', 'until', 'reason', 'status', 'billingType']) }),
+  },
+  ScheduledChangeCancelled: {
+    description: 'A pending scheduled change was cancelled; it will not run.',
+    schema: js.object({ ...base, changeId: str(), reason }),
+  },
+  ScheduledChangeCompleted: {
+    description:
+      'A phase of a scheduled change ran (actor "system"). `applied`: the status / billing-type event just before it in the stream did it; `skipped`: nothing to change (`note`). A hold\'s start records `previousStatus`, the status its end returns to.',
+    schema: js.object({
+      ...base,
+      changeId: str(),
+      phase: js.enum(['start', 'end']),
+      outcome: js.enum(['applied', 'skipped']),
+      previousStatus: js.nullable(status),
+      note: optStr(),
+    }),
+  },
+  ScheduledChangeFailed: {
+    description: 'A phase of a scheduled change fell due and the rules refused it (actor "system"): `rule` and `message` say why; nothing else changed.',
+    schema: js.object({ ...base, changeId: str(), phase: js.enum(['start', 'end']), rule: str(), message: str() }),
   },
   CustomerPersonalDataErased: {
     description:

@@ -22,6 +22,8 @@ import type {
   NoteKind,
   PaymentMethod,
   VoipSettings,
+  ScheduledChangeAction,
+  ScheduledChangePhase,
 } from './customer.types.js';
 import type { AutomaticMark } from './customer.automation.js';
 
@@ -135,6 +137,41 @@ export type ChargeRecorded = DomainEvent<'ChargeRecorded', WithChanges & { charg
  */
 export type CustomerPersonalDataErased = DomainEvent<'CustomerPersonalDataErased', Base & { reason: string; fields: string[] }>;
 
+/** A change scheduled for `scheduledFor` (the API's `at`; `at` in event data is the decision time, as everywhere). */
+export interface ScheduledChangeAddedData extends Base, WithReason {
+  changeId: string;
+  action: ScheduledChangeAction;
+  status: CustomerStatus | null;
+  billingType: BillingType | null;
+  scheduledFor: string;
+  until: string | null;
+  scheduledBy: AuthorRef | null;
+}
+/** What a scheduled change looks like after an edit, besides the `changes` (fields scheduledFor, until, reason, status, billingType). */
+export interface ScheduledChangeChangedData extends WithChanges {
+  changeId: string;
+  action: ScheduledChangeAction;
+  status: CustomerStatus | null;
+  billingType: BillingType | null;
+  scheduledFor: string;
+  until: string | null;
+  reason: string | null;
+}
+export type ScheduledChangeAdded = DomainEvent<'ScheduledChangeAdded', ScheduledChangeAddedData>;
+export type ScheduledChangeChanged = DomainEvent<'ScheduledChangeChanged', ScheduledChangeChangedData>;
+export type ScheduledChangeCancelled = DomainEvent<'ScheduledChangeCancelled', Base & WithReason & { changeId: string }>;
+/**
+ * A phase of a scheduled change ran: `applied` (the status / billing-type event precedes it in the
+ * same append) or `skipped` (nothing to change: `note` says why). A hold's start records the
+ * status it returns to (`previousStatus`).
+ */
+export type ScheduledChangeCompleted = DomainEvent<
+  'ScheduledChangeCompleted',
+  Base & { changeId: string; phase: ScheduledChangePhase; outcome: 'applied' | 'skipped'; previousStatus: CustomerStatus | null; note: string | null }
+>;
+/** A phase the rules refused (the rule and why); nothing else changed. */
+export type ScheduledChangeFailed = DomainEvent<'ScheduledChangeFailed', Base & { changeId: string; phase: ScheduledChangePhase; rule: string; message: string }>;
+
 export type CustomerEvent =
   | CustomerCreated
   | CustomerMainInfoChanged
@@ -174,6 +211,11 @@ export type CustomerEvent =
   | AdditionalAddressRemoved
   | PaymentRecorded
   | ChargeRecorded
+  | ScheduledChangeAdded
+  | ScheduledChangeChanged
+  | ScheduledChangeCancelled
+  | ScheduledChangeCompleted
+  | ScheduledChangeFailed
   | CustomerPersonalDataErased;
 
 export type CustomerEventType = CustomerEvent['type'];
@@ -218,6 +260,11 @@ export const CUSTOMER_EVENT_TYPES = [
   'AdditionalAddressRemoved',
   'PaymentRecorded',
   'ChargeRecorded',
+  'ScheduledChangeAdded',
+  'ScheduledChangeChanged',
+  'ScheduledChangeCancelled',
+  'ScheduledChangeCompleted',
+  'ScheduledChangeFailed',
   'CustomerPersonalDataErased',
 ] as const satisfies readonly CustomerEventType[];
 

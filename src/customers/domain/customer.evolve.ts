@@ -7,6 +7,8 @@ import type { CustomerEvent } from './customer.events.js';
 import { type Customer, type CustomerState } from './customer.types.js';
 import { addMoney, subtractMoney } from '../../domain-kernel/money.js';
 import { SECRET_FIELDS } from './decide/shared.js';
+import { SCHEDULED_FIELD_OF } from './decide/schedule.js';
+import type { ScheduledChange } from './customer.types.js';
 import { ERASED } from './customer.personal-data.js';
 import { isBelowThreshold, voipExpiresAt } from './customer.automation.js';
 
@@ -73,12 +75,13 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
     }
     case 'CustomerActivated':
     case 'CustomerDeactivated':
-      return { ...customer, status: event.data.to, block: null };
+      return { ...customer, status: event.data.to, block: null, ...interruptHolds(customer) };
     case 'CustomerBlocked':
       return {
         ...customer,
         status: event.data.to,
         block: event.data.automatic ? { origin: 'automatic', at: event.data.automatic.dueAt } : { origin: 'manual', at: event.data.at },
+        ...interruptHolds(customer),
       };
     case 'VoipAccountExpired':
       return { ...customer, voipExpiredAt: event.data.expiresAt };
@@ -87,6 +90,46 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
         ...customer,
         capGrants: customer.capGrants.map((grant) => (grant.id === event.data.grantId ? { ...grant, expired: true, expiredAt: event.data.at } : grant)),
       };
+    case 'ScheduledChangeAdded': {
+      const { changeId, action, status, billingType, scheduledFor, until, reason, scheduledBy, at } = event.data;
+      const change: ScheduledChange = {
+        id: changeId,
+        action,
+        status,
+        billingType,
+        at: scheduledFor,
+        until,
+        reason,
+        state: 'pending',
+        phase: 'start',
+        previousStatus: null,
+        interrupted: false,
+        scheduledBy: clone(scheduledBy),
+        scheduledAt: at,
+        ranAt: null,
+        rule: null,
+        message: null,
+      };
+      return { ...customer, scheduledChanges: [...(customer.scheduledChanges ?? []), change] };
+    }
+    case 'ScheduledChangeChanged':
+      return mapChange(customer, event.data.changeId, (change) => {
+        const next = { ...change } as Record<string, unknown>;
+        for (const { field, to } of event.data.changes) if (SCHEDULED_FIELD_OF[field]) next[SCHEDULED_FIELD_OF[field]] = to;
+        return next as unknown as ScheduledChange;
+      });
+    case 'ScheduledChangeCancelled':
+      return mapChange(customer, event.data.changeId, (change) => ({ ...change, state: 'cancelled', ranAt: event.data.at }));
+    case 'ScheduledChangeCompleted': {
+      const { phase, outcome, previousStatus, at } = event.data;
+      return mapChange(customer, event.data.changeId, (change) =>
+        phase === 'start' && change.until !== null && outcome === 'applied'
+          ? { ...change, phase: 'end', previousStatus, interrupted: false, ranAt: at }
+          : { ...change, state: 'done', ranAt: at },
+      );
+    }
+    case 'ScheduledChangeFailed':
+      return mapChange(customer, event.data.changeId, (change) => ({ ...change, state: 'failed', rule: event.data.rule, message: event.data.message, ranAt: event.data.at }));
     case 'CustomerDeleted':
       return { ...customer, deleted: true, deletedAt: event.data.at };
     case 'CustomerRestored':
@@ -164,6 +207,19 @@ function apply(customer: Customer, event: CustomerEvent): Customer {
       // Unknown (newer) event types leave the state as it is.
       return customer;
   }
+}
+
+/** A status change during a hold interrupts it (its own end's status event is followed at once by its completion). */
+function interruptHolds(customer: Customer): Partial<Customer> {
+  return mapChanges(customer, (change) => (change.state === 'pending' && change.phase === 'end' ? { ...change, interrupted: true } : change));
+}
+
+function mapChanges(customer: Customer, fn: (change: ScheduledChange) => ScheduledChange): Partial<Customer> {
+  return customer.scheduledChanges ? { scheduledChanges: customer.scheduledChanges.map(fn) } : {};
+}
+
+function mapChange(customer: Customer, changeId: string, fn: (change: ScheduledChange) => ScheduledChange): Customer {
+  return { ...customer, ...mapChanges(customer, (change) => (change.id === changeId ? fn(change) : change)) };
 }
 
 /**

@@ -55,6 +55,10 @@ export const CUSTOMER_LIMITS = {
   paymentNote: 500,
   chargeDescription: 255,
   chargeReference: 128,
+  /** Scheduled changes waiting to run on one customer. */
+  pendingScheduledChanges: 50,
+  /** How far ahead a change may be scheduled, in days (10 years). */
+  scheduleHorizonDays: 3660,
   /** The largest payment or charge, in the customer's currency. */
   moneyAmount: 1_000_000_000,
 } as const;

@@ -214,6 +214,43 @@ export interface AdditionalAddress {
   addedAt: string;
 }
 
+export const SCHEDULED_CHANGE_ACTIONS = ['status', 'billing_type'] as const;
+export type ScheduledChangeAction = (typeof SCHEDULED_CHANGE_ACTIONS)[number];
+export const SCHEDULED_CHANGE_STATES = ['pending', 'done', 'cancelled', 'failed'] as const;
+export type ScheduledChangeState = (typeof SCHEDULED_CHANGE_STATES)[number];
+/** The two moments of a scheduled change: its start (`at`) and, for a hold, its end (`until`). */
+export type ScheduledChangePhase = 'start' | 'end';
+
+/**
+ * A status or billing-type change an admin scheduled for a time (`at`). With `until` (status
+ * changes only) it is a hold: at `until` the customer returns to the status it had at `at`,
+ * unless someone changed the status in between (then it is left as it is).
+ */
+export interface ScheduledChange {
+  id: string;
+  action: ScheduledChangeAction;
+  status: CustomerStatus | null;
+  billingType: BillingType | null;
+  at: string;
+  until: string | null;
+  reason: string | null;
+  /** pending until it ran (a hold: until its end ran), was cancelled, or failed. */
+  state: ScheduledChangeState;
+  /** The phase that runs next (while pending). */
+  phase: ScheduledChangePhase;
+  /** A hold: the status before its start, returned to at its end. */
+  previousStatus: CustomerStatus | null;
+  /** A hold: the status was changed by someone else during it, so its end changes nothing. */
+  interrupted: boolean;
+  scheduledBy: AuthorRef | null;
+  scheduledAt: string;
+  /** When its last phase ran (or failed). */
+  ranAt: string | null;
+  /** A failed change: the rule that refused it, and why. */
+  rule: string | null;
+  message: string | null;
+}
+
 /** How the current block came about: by an admin (or a scheduled change), or by the billing rules. */
 export interface BlockOrigin {
   origin: 'manual' | 'automatic';
@@ -253,6 +290,8 @@ export interface Customer extends MainInfo, ContactInfo, PostalAddress {
   hardware: HardwareItem[];
   contacts: ContactPerson[];
   addresses: AdditionalAddress[];
+  /** Scheduled changes, in the order they were added (absent in states folded before they existed: none). */
+  scheduledChanges?: ScheduledChange[];
   /** When the personal data was erased (crypto-shredding); null while it is not. */
   personalDataErasedAt: string | null;
   createdAt: string;

@@ -18,7 +18,7 @@ import { RequirePermission } from '../../auth/decorators.js';
 import { partnerIdsOf } from '../../auth/partner-scope.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { ReadModel } from '../../read-your-writes/read-your-writes.js';
-import { CustomerActivityQueryDto, CustomerProfileQueryDto, CustomerStatsQueryDto, ListCustomersQueryDto } from './customer-query.dto.js';
+import { CustomerActivityQueryDto, CustomerProfileQueryDto, CustomerProfileReadDto, CustomerStatsQueryDto, ListCustomersQueryDto } from './customer-query.dto.js';
 import type { CustomerProfile } from './customer-read-models.js';
 import { customerIdPipe } from '../../common/id-param.pipe.js';
 import { GetCustomerActivityQuery, GetCustomerProfileQuery, GetCustomerStatsQuery, ListCustomersQuery } from './customer.queries.js';
@@ -68,16 +68,22 @@ export class CustomerQueriesController {
 
   @Get(':id')
   @ReadModel(PROFILE, REFERENCE)
-  @ApiOperation({ summary: 'The customer profile (ETag: its stream revision)', description: 'Deleted customers answer 404 unless includeDeleted=true.' })
+  @ApiOperation({
+    summary: 'The customer profile (ETag: the revision it answers)',
+    description:
+      'Answered from the profile read model: `revision` and the ETag are the stream revision the read model has reached, which may trail a write made a moment ago (pass ?minPosition=<the write\'s position> to wait for it). ' +
+      '?consistent=true folds the stream instead and answers its current head: the ETag is then the revision an If-Match must carry to succeed now. Deleted customers answer 404 unless includeDeleted=true.',
+  })
   @ApiOkResponse({ description: 'The customer resource, plus alerts (pop-up notes) and additionalFieldLabels', schema: CUSTOMER_PROFILE_SCHEMA })
   @ApiNotFoundResponse({ description: 'customer.not_found' })
   async profile(
     @Param('id', customerIdPipe) id: number,
-    @Query() query: CustomerProfileQueryDto,
+    @Query() query: CustomerProfileReadDto,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ) {
-    return withETag(response, await this.load(id, request, query.includeDeleted));
+    const profile = await this.queryBus.execute(new GetCustomerProfileQuery(id, partnerIdsOf(request), query.includeDeleted, query.consistent));
+    return withETag(response, profile);
   }
 
   @Get(':id/activity')

@@ -145,6 +145,17 @@ export class CustomerProfileQueryDto extends ReadModelQueryDto {
   includeDeleted?: boolean;
 }
 
+export class CustomerProfileReadDto extends CustomerProfileQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'true: answer the stream\'s current head, folded from the event store (never behind a write; the ETag is the revision If-Match needs). Default: the profile read model, whose revision may trail the stream by a few milliseconds',
+  })
+  @IsOptional()
+  @bool()
+  @IsBoolean()
+  consistent?: boolean;
+}
+
 export class CustomerActivityQueryDto extends ReadModelQueryDto {
   @ApiPropertyOptional({ description: 'Event types (comma separated)', example: 'CustomerBlocked,CustomerActivated' })
   @IsOptional()

@@ -4,7 +4,7 @@ import { Inject } from '@nestjs/common';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
-import { definedAdditionalFields, type AdditionalFieldValue, type Customer, type CustomerView } from '../domain/index.js';
+import { customerDecider, customerStreamId, definedAdditionalFields, type AdditionalFieldValue, type Customer, type CustomerView } from '../domain/index.js';
 import type { AdditionalFieldDefinition } from '../../reference-data/domain/index.js';
 import {
   customerListProjection,
@@ -12,7 +12,9 @@ import {
   rowFromDb,
   type ListSortKey,
 } from '../../../projections/customer-list/customer-list.projection.js';
-import { customerProfileProjection, profileView } from '../../../projections/customer-profile/customer-profile.projection.js';
+import { customerProfileProjection, profileView, withoutSecrets } from '../../../projections/customer-profile/customer-profile.projection.js';
+import { loadAggregate } from '../../event-sourcing/command-runner.js';
+import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { readActivity, type ActivityEntry, type ActivityFilter } from '../../../projections/customer-activity/customer-activity.queries.js';
 import { customerStatsProjection, type StatsDimension } from '../../../projections/customer-stats/customer-stats.projection.js';
 import { readCombinationsAsOf, readMembersAsOf } from '../../../projections/customer-temporal/customer-temporal.queries.js';
@@ -159,6 +161,7 @@ export class CustomerReadModels {
   constructor(
     private readonly runtime: ProjectionRuntime,
     @Inject(DATABASE) private readonly database: Database,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   private get db(): Kysely<any> {
@@ -383,9 +386,14 @@ export class CustomerReadModels {
 
   // ---------------------------------------------------------------- profile
 
-  /** The stored profile document, or null when absent, deleted (unless asked for) or outside the partner scope. */
-  async profile(id: number, partnerIds: PartnerIds, options: { includeDeleted?: boolean; now?: string } = {}): Promise<CustomerProfile | null> {
-    const state = await this.state(id, partnerIds, options.includeDeleted ?? false);
+  /**
+   * The profile document, or null when absent, deleted (unless asked for) or outside the partner
+   * scope. From the profile read model (its revision may trail the stream), or with `consistent`
+   * folded from the event store: the stream's current head, so its revision is what If-Match needs.
+   */
+  async profile(id: number, partnerIds: PartnerIds, options: { includeDeleted?: boolean; now?: string; consistent?: boolean } = {}): Promise<CustomerProfile | null> {
+    const includeDeleted = options.includeDeleted ?? false;
+    const state = options.consistent ? await this.headState(id, partnerIds, includeDeleted) : await this.state(id, partnerIds, includeDeleted);
     if (!state) return null;
     const view = profileView(state, options.now ?? new Date().toISOString());
     const definitions = await this.definitions();
@@ -398,6 +406,15 @@ export class CustomerReadModels {
       alerts: document.notes.filter((note) => note.popup),
       additionalFieldLabels,
     };
+  }
+
+  /** The customer folded from its stream (the write side's truth), secrets blanked as in the read model. */
+  private async headState(id: number, partnerIds: PartnerIds, includeDeleted: boolean): Promise<Customer | null> {
+    const { state } = await loadAggregate(this.store, customerStreamId(id), customerDecider);
+    if (!state.exists) return null;
+    if (state.deleted && !includeDeleted) return null;
+    if (partnerIds !== null && !partnerIds.includes(Number(state.partnerId))) return null;
+    return withoutSecrets(state);
   }
 
   private async state(id: number, partnerIds: PartnerIds, includeDeleted: boolean): Promise<Customer | null> {
@@ -420,6 +437,16 @@ export class CustomerReadModels {
       return rows[0];
     });
     return row !== undefined && (partnerIds === null || partnerIds.includes(Number(row.partner_id)));
+  }
+
+  /** The partners of these customers (deleted ones included); ids without a profile are left out. */
+  async partnersOf(ids: readonly number[]): Promise<Map<number, number>> {
+    if (ids.length === 0) return new Map();
+    return this.runtime.read(customerProfileProjection, async ({ profile }) => {
+      const { rows } = await sql<{ customer_id: number | string; partner_id: number | string }>`
+        select customer_id, partner_id from ${sql.table(profile)} where customer_id in (${sql.join([...new Set(ids)].map((id) => sql`${id}`))})`.execute(this.db);
+      return new Map(rows.map((row) => [Number(row.customer_id), Number(row.partner_id)]));
+    });
   }
 
   // ---------------------------------------------------------------- activity

@@ -28,6 +28,8 @@ export class GetCustomerProfileQuery extends Query<CustomerProfile> {
     readonly customerId: number,
     readonly partnerIds: PartnerIds,
     readonly includeDeleted = false,
+    /** Fold the stream (its current head) instead of reading the profile read model. */
+    readonly consistent = false,
   ) {
     super();
   }
@@ -73,7 +75,7 @@ export class GetCustomerProfileHandler implements IQueryHandler<GetCustomerProfi
   constructor(private readonly readModels: CustomerReadModels) {}
 
   async execute(query: GetCustomerProfileQuery): Promise<CustomerProfile> {
-    const profile = await this.readModels.profile(query.customerId, query.partnerIds, { includeDeleted: query.includeDeleted });
+    const profile = await this.readModels.profile(query.customerId, query.partnerIds, { includeDeleted: query.includeDeleted, consistent: query.consistent });
     if (!profile) throw customerNotFound(query.customerId);
     return profile;
   }

@@ -368,6 +368,10 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
+  isPosition(position: string): boolean {
+    return /^\d{20}$/.test(position);
+  }
+
   async headPosition(): Promise<string | null> {
     this.assertOpen();
     const commit = await this.withRetry('read of $all', true, () => this.headCommit(false)).catch((error: unknown) => {

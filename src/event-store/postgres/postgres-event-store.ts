@@ -207,6 +207,10 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  isPosition(position: string): boolean {
+    return positionPattern.test(position);
+  }
+
   async headPosition(): Promise<string | null> {
     const { rows } = await sql<{ position: string }>`
       SELECT ${positionColumn} AS position FROM es_events

@@ -249,6 +249,8 @@ export class EventsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond it a revision cannot be a stream's (and 1e308 passes @IsInt): refused here, not by the database.
+  @Max(Number.MAX_SAFE_INTEGER)
   fromRevision?: number;
 
   @ApiPropertyOptional({ minimum: 0, description: 'nextCursor of the previous page (the same as fromRevision, which it overrides)' })
@@ -256,6 +258,8 @@ export class EventsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond it a revision cannot be a stream's (and 1e308 passes @IsInt): refused here, not by the database.
+  @Max(Number.MAX_SAFE_INTEGER)
   cursor?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 500 })
@@ -278,6 +282,8 @@ export class StateQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond it a revision cannot be a stream's (and 1e308 passes @IsInt): refused here, not by the database.
+  @Max(Number.MAX_SAFE_INTEGER)
   revision?: number;
 }
 
