@@ -168,6 +168,8 @@ describe('due action runner (one instance)', () => {
 });
 
 const describeOnPostgres = postgresUrl ? describe : describe.skip;
+/** Instances of one database share its secrets (personal data is sealed under ENCRYPTION_KEY). */
+const SHARED = { JWT_SECRET: 'automation-e2e-jwt-secret-0123456789abcdef', ENCRYPTION_KEY: '0'.repeat(64) };
 
 describeOnPostgres('due action runner with two instances on one PostgreSQL database', () => {
   const clock = new ManualClock('2030-01-01T08:00:00.000Z');
@@ -175,8 +177,8 @@ describeOnPostgres('due action runner with two instances on one PostgreSQL datab
   let second: TestApp;
 
   beforeAll(async () => {
-    first = await startTestApp({ clock });
-    second = await startTestApp({ clock, databaseUrl: first.databaseUrl });
+    first = await startTestApp({ clock, env: SHARED });
+    second = await startTestApp({ clock, databaseUrl: first.databaseUrl, env: SHARED });
     registerTestKinds(first);
     registerTestKinds(second);
   });

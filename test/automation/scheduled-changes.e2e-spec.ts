@@ -207,14 +207,16 @@ describe('scheduled changes (one instance, clock moved)', () => {
 });
 
 const describeOnPostgres = postgresUrl ? describe : describe.skip;
+/** Instances of one database share its secrets (personal data is sealed under ENCRYPTION_KEY). */
+const SHARED = { JWT_SECRET: 'automation-e2e-jwt-secret-0123456789abcdef', ENCRYPTION_KEY: '0'.repeat(64) };
 
 describeOnPostgres('scheduled changes with two instances and a restart (PostgreSQL)', () => {
   const clock = new ManualClock(new Date());
   const later = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
 
   it('with two instances each scheduled change runs once', async () => {
-    const first = await startTestApp({ clock });
-    const second = await startTestApp({ clock, databaseUrl: first.databaseUrl });
+    const first = await startTestApp({ clock, env: SHARED });
+    const second = await startTestApp({ clock, databaseUrl: first.databaseUrl, env: SHARED });
     try {
       const ids: number[] = [];
       let position = '';
@@ -245,7 +247,7 @@ describeOnPostgres('scheduled changes with two instances and a restart (PostgreS
   });
 
   it('after a restart with missed deadlines each change runs once, in order', async () => {
-    const before = await startTestApp({ clock });
+    const before = await startTestApp({ clock, env: SHARED });
     const databaseUrl = before.databaseUrl!;
     const id = await newCustomer(before);
     let position = '';
@@ -258,7 +260,7 @@ describeOnPostgres('scheduled changes with two instances and a restart (PostgreS
     // The app is down while all three fall due.
     await before.app.close();
     clock.advance(10 * HOUR);
-    const after = await startTestApp({ clock, databaseUrl });
+    const after = await startTestApp({ clock, databaseUrl, env: SHARED });
     try {
       await after.app.get(DueActionRunner).runDue();
       const automatic = (await streamOf(after, id)).filter((event) => event.metadata.actor?.id === 'system' && event.type !== 'ScheduledChangeCompleted');
