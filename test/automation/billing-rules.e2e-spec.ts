@@ -33,13 +33,21 @@ describe('billing-driven rules (clock moved)', () => {
 
   const http = () => request(app.app.getHttpServer());
   const auth = (test: request.Test) => test.set('Authorization', `Bearer ${app.token}`);
-  const post = (path: string, body: object) => auth(http().post(API + path)).send(body);
-  const patch = (path: string, body: object) => auth(http().patch(API + path)).send(body);
+  /** The position of the last write answered (positions are zero-padded: they compare as text). */
+  let lastWritten: string | null = null;
+  const remember = (response: request.Response): void => {
+    if (typeof response.body?.position === 'string' && (lastWritten === null || response.body.position > lastWritten)) lastWritten = response.body.position;
+  };
+  const post = (path: string, body: object) => auth(http().post(API + path)).send(body).expect(remember);
+  const patch = (path: string, body: object) => auth(http().patch(API + path)).send(body).expect(remember);
 
   /** Every projection has caught up with the store, the automation's due rows are written. */
   async function settle(): Promise<void> {
+    // The store's head can trail a write just answered (PostgreSQL shows positions once every older
+    // transaction has ended), so wait for whichever is later: the head, or the last write's position.
     const head = await store.headPosition();
-    if (head !== null) expect(await runtime.waitForPosition(head, { projections: ['automation_due_times'], timeoutMs: 60_000 })).toBe(true);
+    const target = [head, lastWritten].filter((position): position is string => position !== null).sort().pop();
+    if (target) expect(await runtime.waitForPosition(target, { projections: ['automation_due_times'], timeoutMs: 60_000 })).toBe(true);
   }
 
   /** Moves the clock, lets the projection catch up, runs what fell due, and lets the projection see the results. */
