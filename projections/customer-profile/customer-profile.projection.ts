@@ -124,7 +124,7 @@ function evolveProfileState(state: CustomerState, event: RecordedEvent): Custome
   return { ...next, revision: event.revision };
 }
 
-/** The customer resource (API.md) of a stored state, as of `now` (CAP grants expire). */
+/** The customer resource (docs/api.md) of a stored state, as of `now` (CAP grants expire). */
 export function profileView(state: Customer, now?: string): CustomerView {
   return toCustomerView(state, now ? { now } : {})!;
 }

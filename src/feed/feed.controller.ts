@@ -18,7 +18,7 @@ export interface FeedListPage extends FeedPage {
 export const FEED_LIMITS = { defaultLimit: 100, maxLimit: 1000, defaultHeartbeatSeconds: 15, maxHeartbeatSeconds: 300 };
 
 /**
- * The downstream feed (API.md "Downstream consumers"): every event in global position order, in the
+ * The downstream feed (docs/api.md, "The feed for downstream systems"): every event in global position order, in the
  * public envelope, for billing and provisioning consumers. Partner-scoped admins only get their
  * partners' customers' events.
  */

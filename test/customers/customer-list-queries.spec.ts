@@ -33,7 +33,7 @@ interface Stored {
   phoneDigits: string;
 }
 
-/** What `q` means (API.md): every word is part of the searchable text, or a phone-like word part of the phone digits. */
+/** What `q` means (docs/api.md): every word is part of the searchable text, or a phone-like word part of the phone digits. */
 function matchesQ(row: Stored, q: string): boolean {
   const words = q.trim().split(/\s+/).filter(Boolean);
   const phoneLike = (text: string) => /^[\d\s+().\-/]+$/.test(text) && text.replace(/\D/g, '').length >= 3;

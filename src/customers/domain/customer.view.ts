@@ -1,5 +1,5 @@
 /**
- * Pure projection of the aggregate state to the customer resource of API.md (used for time travel
+ * Pure projection of the aggregate state to the customer resource of docs/api.md (used for time travel
  * and for answering writes). Secrets are left out: no password ciphertext, no PIN.
  */
 import type {
