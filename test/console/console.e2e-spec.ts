@@ -109,9 +109,9 @@ test('an invalid edit shows the server message next to its field and writes noth
   await harness.login(page);
   await page.goto(`/customers/${ids.peter}`);
   await page.getByRole('button', { name: 'Edit' }).click();
-  await page.getByLabel('Emails').fill('not-an-email');
+  await page.getByLabel('Emails', { exact: true }).fill('not-an-email');
   await page.getByRole('button', { name: 'Save' }).click();
-  const emails = page.getByLabel('Emails');
+  const emails = page.getByLabel('Emails', { exact: true });
   await hasAttribute(emails, 'aria-invalid', 'true');
   const describedBy = (await emails.getAttribute('aria-describedby'))!.split(' ');
   const message = page.locator(`[id="${describedBy.find((id) => id.endsWith('-error'))}"]`);
@@ -127,13 +127,13 @@ test('an edit after someone else changed the customer is a 412 that offers a rel
   await page.goto(`/customers/${ids.zola}`);
   await page.getByRole('button', { name: 'Edit' }).click();
   await harness.api('PATCH', `/customers/${ids.zola}`, { city: 'Pietermaritzburg' });
-  await page.getByLabel('Street').fill('1 Main Road');
+  await page.getByLabel('Street', { exact: true }).fill('1 Main Road');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('alert').filter({ hasText: 'Someone else changed this customer' }).waitFor();
   expect((await harness.api('GET', `/customers/${ids.zola}`)).body.street).toBeNull();
   await page.getByRole('button', { name: 'Reload the customer' }).click();
-  await hasValue(page.getByLabel('City'), 'Pietermaritzburg');
-  await page.getByLabel('Street').fill('1 Main Road');
+  await hasValue(page.getByLabel('City', { exact: true }), 'Pietermaritzburg');
+  await page.getByLabel('Street', { exact: true }).fill('1 Main Road');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   expect((await harness.api('GET', `/customers/${ids.zola}`)).body.street).toBe('1 Main Road');
@@ -173,7 +173,7 @@ test("an edit in one browser appears in another browser's timeline without a rel
   await dismissPopup(second.page);
   await second.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
   await first.page.getByRole('button', { name: 'Edit' }).click();
-  await first.page.getByLabel('City').fill('Richards Bay');
+  await first.page.getByLabel('City', { exact: true }).fill('Richards Bay');
   await first.page.getByRole('button', { name: 'Save' }).click();
   const timeline = second.page.getByRole('list', { name: 'Events, newest first' });
   await hasText(timeline.locator('> li').first(), 'Richards Bay');
@@ -274,7 +274,7 @@ test('works with the keyboard alone: log in, search, open a profile, edit and sa
 
   await tabTo(page, page.getByRole('button', { name: 'Edit' }));
   await page.keyboard.press('Enter');
-  await tabTo(page, page.getByLabel('Street'));
+  await tabTo(page, page.getByLabel('Street', { exact: true }));
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type('7 Keyboard Lane');
   await tabTo(page, page.getByRole('button', { name: 'Save' }));

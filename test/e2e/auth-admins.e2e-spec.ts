@@ -187,6 +187,8 @@ describe('admins and roles (permission "admins")', () => {
         'customers.delete',
         'customers.reveal_password',
         'customers.impersonate',
+        'customers.revert',
+        'customers.erase',
         'billing',
         'notes',
         'cap',
