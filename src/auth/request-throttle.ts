@@ -56,7 +56,9 @@ export class DatabaseThrottlerStorage {
       totalHits: Number(row.hits),
       timeToExpire: Math.ceil(Number(row.expires_in_ms) / 1000),
       isBlocked: blockedForMs > 0,
-      timeToBlockExpire: Math.max(1, Math.ceil(blockedForMs / 1000)),
+      // now() is each transaction's start: a request that waited for the row lock can see a block set by a later
+      // one as slightly longer than the block itself, so never answer more than the block's duration.
+      timeToBlockExpire: Math.max(1, Math.min(Math.ceil(blockDuration / 1000), Math.ceil(blockedForMs / 1000))),
     };
   }
 

@@ -89,7 +89,9 @@ describe('audit: hash chain verify and history export', () => {
     expect(lines[0]).toMatchObject({ customerId: id, verification: { verified: true } });
     expect(lines.slice(1).map((event) => event.revision)).toEqual(stored.map((event) => event.revision));
 
-    await agent().get(`${API}/customers/${id}/audit/export?format=csv`).expect(422); // validation problems are 422 in this API
+    const csv = await agent().get(`${API}/customers/${id}/audit/export?format=csv`).expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    await agent().get(`${API}/customers/${id}/audit/export?format=xml`).expect(422); // validation problems are 422 in this API
   });
 
   it('an unknown customer is 404 on verify and export', async () => {

@@ -1,6 +1,6 @@
 /** GET /api/v1/events (JSON pages) and GET /api/v1/events/catalog. */
 import request from 'supertest';
-import { EVENT_CATALOG } from '../../src/customers/domain/index.js';
+import { PUBLISHED_EVENT_CATALOG as EVENT_CATALOG } from '../../src/feed/catalog/published-catalog.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { isSecretKey } from '../../src/feed/public-event.js';
 import { createCustomer, newCustomerId, paymentEvent, addComment, startLiveApp, visibleEventsOf, type LiveApp } from './live-feed-support.js';
