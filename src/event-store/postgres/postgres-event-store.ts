@@ -515,7 +515,7 @@ class AppendAnnouncer {
   private pending = false;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private lastSentAt = 0;
+  private lastSentAt = -Infinity;
 
   constructor(
     private readonly database: Database,
@@ -525,7 +525,9 @@ class AppendAnnouncer {
   announce(): void {
     this.pending = true;
     if (this.inFlight || this.timer) return;
-    const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+    // A monotonic clock: the wall clock can move back (NTP, or the demo seeder's history), and a wait of
+    // months would overflow setTimeout.
+    const wait = this.lastSentAt + this.minIntervalMs - performance.now();
     if (wait <= 0) {
       this.send();
       return;
@@ -549,7 +551,7 @@ class AppendAnnouncer {
 
   private send(): void {
     this.pending = false;
-    this.lastSentAt = Date.now();
+    this.lastSentAt = performance.now();
     // Nothing to make durable: the tiny transaction need not wait for a flush.
     this.inFlight = sql`SELECT set_config('synchronous_commit', 'off', true), pg_notify(${EVENTS_CHANNEL}, '')`
       .execute(this.database.db)
