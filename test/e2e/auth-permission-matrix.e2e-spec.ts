@@ -875,7 +875,8 @@ describe('permission matrix: every endpoint × {no token, expired token, wrong r
       const shared = await fixture.freshLocation();
       const theirs = await send('POST', '/api/v1/customers', fixture.superToken, { fullName: 'There', partnerId: PARTNER_B, locationId: shared }).expect(201);
       fixture.partnerBCustomers.add(theirs.body.id);
-      const before = (await send('GET', `/api/v1/locations/${shared}`, fixture.superToken).expect(200)).body;
+      // Read once the read model shows the new customer (a plain GET may trail the write).
+      const before = (await send('GET', `/api/v1/locations/${shared}?minPosition=${encodeURIComponent(theirs.body.position)}`, fixture.superToken).expect(200)).body;
       const renamed = await send('PATCH', `/api/v1/locations/${shared}`, editor.token, { name: `Taken over ${fixture.unique()}` }).expect(403);
       expect(renamed.body.rule).toBe('location.shared');
       expect(JSON.stringify(renamed.body)).not.toMatch(/"customers"|\b1 customer/);
