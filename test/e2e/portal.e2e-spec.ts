@@ -62,7 +62,9 @@ describe('portal: GET /portal/me with an impersonation token', () => {
   it("ends with the customer: a deleted customer's token opens nothing", async () => {
     const customer = await customerWithStatus(h, ref, 'inactive');
     const { body } = await h.post(`/customers/${customer.id}/impersonate`, {}).expect(201);
-    await h.del(`/customers/${customer.id}`, { reason: 'left' }).expect(200);
+    const deleted = await h.del(`/customers/${customer.id}`, { reason: 'left' }).expect(200);
+    // The portal reads the profile read model: wait until it shows the deletion.
+    await h.get(`/customers/${customer.id}?minPosition=${encodeURIComponent(deleted.body.position)}`).expect(404);
     expectProblem(await portal(body.token), 401, 'portal.invalid_token');
   });
 });
