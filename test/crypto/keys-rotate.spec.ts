@@ -81,5 +81,5 @@ describe('keys:rotate', () => {
     } finally {
       await reopened.close();
     }
-  });
+  }, 120_000); // three CLI runs as child processes, each opening the embedded database
 });
