@@ -1,22 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { commaList as list, OpaqueCursor, queryInt as int } from '../../common/query-params.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 
 export const AUDIT_LOG_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export type AuditLogFormat = (typeof AUDIT_LOG_FORMATS)[number];
 
 /** Limits of the audit log query (named, as every field limit is). */
-export const AUDIT_LOG_LIMITS = { actorId: 64, types: 50, typeName: 80, cursor: 200, page: 200 } as const;
+export const AUDIT_LOG_LIMITS = { actorId: 64, types: 50, typeName: 80, page: 200 } as const;
 
-/** `A,B` → ['A', 'B']; anything else stays as it is, for the validators to name. */
-const list = () =>
-  Transform(({ value }) => {
-    const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) return value;
-    return items.flatMap((item: string) => item.split(',')).map((item: string) => item.trim()).filter((item: string) => item !== '');
-  });
-const int = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value));
 const intList = () =>
   Transform(({ value }) => {
     const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
@@ -74,11 +67,7 @@ export class AuditLogQueryDto extends ReadModelQueryDto {
   @Max(AUDIT_LOG_LIMITS.page)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque; the nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(AUDIT_LOG_LIMITS.cursor)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this endpoint returned' })
+  @OpaqueCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_LOG_FORMATS, default: 'json', description: 'json: a page; ndjson / csv: the whole selection, streamed as a download' })

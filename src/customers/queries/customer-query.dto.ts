@@ -1,19 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { BILLING_TYPES, CATEGORIES, CUSTOMER_EVENT_TYPES, CUSTOMER_STATUSES } from '../domain/index.js';
+import { commaList as csv, OpaqueCursor, queryBool as bool, queryInt as int } from '../../common/query-params.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 import { LIST_SORT_EXPRESSIONS } from '../../../projections/customer-list/customer-list.projection.js';
 
-/** `a,b` or repeated `?x=a&x=b` → ['a', 'b']; anything else is left for the validators to refuse. */
-const csv = () =>
-  Transform(({ value }) => {
-    const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) return value;
-    return items.flatMap((item: string) => item.split(',')).map((item: string) => item.trim()).filter((item: string) => item !== '');
-  });
-
-/** `1,2` → [1, 2]; a non-number stays as it is so @IsInt names it. */
 const intCsv = () =>
   Transform(({ value }) => {
     const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
@@ -25,8 +17,6 @@ const intCsv = () =>
       .map((item: string) => (/^\d{1,9}$/.test(item) ? Number(item) : item));
   });
 
-const int = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value));
-const bool = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
 
 export const LIST_SORTS = Object.keys(LIST_SORT_EXPRESSIONS);
 const SORT_VALUES = LIST_SORTS.flatMap((key) => [key, `-${key}`]);
@@ -182,11 +172,7 @@ export class CustomerActivityQueryDto extends ReadModelQueryDto {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque; the nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this endpoint returned' })
+  @OpaqueCursor()
   cursor?: string;
 }
 

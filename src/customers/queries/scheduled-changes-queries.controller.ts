@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 import { sql } from 'kysely';
 import { RequirePermission } from '../../auth/decorators.js';
 import { partnerIdsOf } from '../../auth/partner-scope.js';
 import { SCHEDULED_CHANGE_KINDS } from '../../automation/scheduled-change-timers.js';
 import { decodeCursor, encodeCursor } from '../../common/cursor.js';
+import { OpaqueCursor, queryInt } from '../../common/query-params.js';
 import { fieldsProblem } from '../../common/problem.js';
 import type { AuthenticatedRequest } from '../../common/request-context.js';
 import { DATABASE } from '../../database/database.module.js';
@@ -41,17 +41,13 @@ export class UpcomingChangesQueryDto {
 
   @ApiPropertyOptional({ description: '1..200', default: PAGE_DEFAULT })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value))
+  @queryInt()
   @IsInt()
   @Min(1)
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque; the nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this endpoint returned' })
+  @OpaqueCursor()
   cursor?: string;
 }
 
