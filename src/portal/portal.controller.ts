@@ -34,7 +34,10 @@ export class PortalController {
   @ApiUnauthorizedResponse({ description: 'No portal token, or it is unknown, expired or ended' })
   async me(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<PortalMe> {
     const session = await this.sessionOf(request, response);
-    const profile = await this.queries.execute(new GetCustomerProfileQuery(session.customerId, null)).catch(() => null);
+    // Only "not found" means the portal is gone; anything else (the database down) answers as it is.
+    const profile = await this.queries
+      .execute(new GetCustomerProfileQuery(session.customerId, null))
+      .catch((error: unknown) => (error instanceof ProblemException && error.problem.rule === 'customer.not_found' ? null : Promise.reject(error)));
     // A customer deleted since the token was issued has no portal any more.
     if (!profile) throw this.refuse(response);
     response.setHeader('Cache-Control', 'no-store');
