@@ -14,13 +14,13 @@
  *   npm run bench:console -- --customers=1000000 --navigations=30
  *   npm run bench:console -- --reuse            (keep the generated database of a previous --keep run)
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ensureConsoleBuilt, launchChromium } from '../test/support/chromium.js';
 import { DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD } from '../src/config/app-config.js';
 import { openDatabase, type Database } from '../src/database/database.js';
 import { migrateEventStore } from '../src/event-store/postgres/event-store-migrations.js';
@@ -32,8 +32,6 @@ import { rebuildEach } from './rebuild.js';
 
 // Compiled to dist/bench/bench/console.js: the repository is three folders up.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 const VIEWPORT = { width: 1366, height: 900 };
 
 /** Bytes of the built console's JS and CSS, raw and gzipped (level 9, as a static server would precompress). */
@@ -86,8 +84,7 @@ async function main(): Promise<void> {
   const keep = args.flag('keep') || reuse;
   await printHeader('Benchmark 9: the admin console in Chromium (PostgreSQL)', args.used);
 
-  const build = spawnSync(process.execPath, ['scripts/build-if-stale.mjs', '--only', 'console', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`console build failed: ${build.stdout}${build.stderr}`);
+  ensureConsoleBuilt(ROOT);
   const assets = shippedAssets();
 
   const existing = reuse ? await existingDatabase(dbName) : null;
@@ -102,7 +99,7 @@ async function main(): Promise<void> {
   } else console.log(`reusing ${dbName} (--reuse)`);
 
   const app = await startApp({ databaseUrl: fresh.url, startTimeoutMs: 10 * 60_000 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchChromium();
   try {
     const loginScreen = new Samples();
     const loginToList = new Samples();

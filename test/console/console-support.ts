@@ -2,26 +2,18 @@
  * Shared by the console e2e specs: one app (the real Nest app serving the built console) and one
  * headless Chromium per spec file, pages per test. The console is built first when its sources changed.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { ensureConsoleBuilt, launchChromium } from '../support/chromium.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const ROOT = process.cwd();
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 export const LAPTOP = { width: 1366, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 /** Set SCREENSHOTS=1 (npm run console:screenshots) to write docs/screenshots/*.png. */
 const SCREENSHOTS = process.env.SCREENSHOTS === '1';
-
-/** Builds console/dist when its sources changed, with the same stamp-based check `npm start` uses. */
-export function ensureConsoleBuilt(): void {
-  const build = spawnSync(process.execPath, ['scripts/build-if-stale.mjs', '--only', 'console', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`console build failed: ${build.stdout}${build.stderr}`);
-}
 
 export interface ConsoleHarness {
   testApp: TestApp;
@@ -38,7 +30,7 @@ export interface ConsoleHarness {
 export async function startConsoleHarness(): Promise<ConsoleHarness> {
   ensureConsoleBuilt();
   const testApp = await startTestApp();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   const url = testApp.url;
   return {
