@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createHash, createSecretKey, randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { hashOpaqueToken } from '../crypto/opaque-token.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthenticationError } from './auth-errors.js';
 
@@ -65,6 +66,4 @@ export class TokenService {
   }
 }
 
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export const hashRefreshToken = hashOpaqueToken;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hashOpaqueToken } from '../crypto/opaque-token.js';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
 
@@ -11,8 +11,6 @@ export interface PortalSession {
   openedBy: string | null;
 }
 
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
-
 /** Portal tokens are kept only as their SHA-256 (customer_portal_tokens); a token outlives nothing but its expiry. */
 @Injectable()
 export class PortalSessions {
@@ -22,7 +20,7 @@ export class PortalSessions {
     const row = await this.database.db
       .selectFrom('customer_portal_tokens')
       .select(['customer_id', 'expires_at', 'created_by'])
-      .where('token_hash', '=', tokenHash(token))
+      .where('token_hash', '=', hashOpaqueToken(token))
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return row ? { customerId: Number(row.customer_id), expiresAt: new Date(row.expires_at), openedBy: row.created_by ?? null } : null;
@@ -31,7 +29,7 @@ export class PortalSessions {
   /** Ends the session of this token (and, in passing, forgets every expired one). True when it was open. */
   async end(token: string, now = new Date()): Promise<boolean> {
     await this.database.db.deleteFrom('customer_portal_tokens').where('expires_at', '<=', now).execute();
-    const deleted = await this.database.db.deleteFrom('customer_portal_tokens').where('token_hash', '=', tokenHash(token)).executeTakeFirst();
+    const deleted = await this.database.db.deleteFrom('customer_portal_tokens').where('token_hash', '=', hashOpaqueToken(token)).executeTakeFirst();
     return Number(deleted.numDeletedRows) > 0;
   }
 }

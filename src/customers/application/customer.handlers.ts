@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { hashOpaqueToken } from '../../crypto/opaque-token.js';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { SecretBox } from '../../crypto/secret-box.js';
@@ -363,7 +364,7 @@ export class ImpersonateCustomerHandler implements ICommandHandler<ImpersonateCu
     await this.database.db
       .insertInto('customer_portal_tokens')
       .values({
-        token_hash: createHash('sha256').update(token).digest('hex'),
+        token_hash: hashOpaqueToken(token),
         customer_id: outcome.state.id,
         expires_at: new Date(expiresAt),
         created_by: command.options.metadata.actor?.id ?? null,
