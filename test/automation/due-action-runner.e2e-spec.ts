@@ -75,7 +75,7 @@ describe('due action runner (one instance)', () => {
     const last = events[events.length - 1];
     expect(last.type).toBe('CustomerActivated');
     expect(last.metadata).toMatchObject({
-      actor: { id: 'system', name: 'Automation', role: 'system' },
+      actor: { id: 'system', name: 'System', role: 'system' },
       causationId: 'cause-1',
       dueActionId: `test:${customerId}:activate`,
       dueAt: dueAt.toISOString(),
