@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { cancelDueActions, migrateDueActions, notifyDueActions, scheduleDueActions, type DueActionInput } from '../../src/automation/due-actions.schema.js';
+import { cancelDueActions, createDueActionsTable, notifyDueActions, scheduleDueActions, type DueActionInput } from '../../src/automation/due-actions.schema.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { defineProjection, versionedTable } from '../../src/projections-runtime/projection.js';
 import { automaticDueEntries, evolveCustomer, initialCustomerState, type Customer, type CustomerState } from '../../src/customers/domain/index.js';
@@ -43,8 +43,9 @@ export const automationDueTimesProjection = defineProjection<AutomationDueTimesT
   needsMetadata: false,
 
   async createTables(db, { customers }) {
-    // The due-action table is the automation core's; make sure it exists before the first batch.
-    await migrateDueActions(db);
+    // The due-action table is the automation core's; make sure it exists before the first batch. Its
+    // DDL is idempotent and joins this transaction (the migrator itself cannot run inside one).
+    await createDueActionsTable(db);
     await sql`create table ${sql.table(customers)} (
       customer_id integer primary key,
       revision integer not null,

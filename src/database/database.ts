@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from './pglite-dialect.js';
 import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { NotificationListener, type ListenerHealth, type ListenOptions } from './notification-listener.js';
@@ -87,7 +88,7 @@ async function openPGlite(dataDir?: string): Promise<Database> {
     lock?.release();
     throw error;
   }
-  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<any>({ dialect: new PGliteDialect(pglite) });
   return {
     kind: 'pglite',
     db,
