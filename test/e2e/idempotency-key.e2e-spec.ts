@@ -174,6 +174,8 @@ describe('Idempotency-Key', () => {
     const first = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key }).expect(201);
     const events = await h.store.readStream(`customer-${first.body.id}`);
     expect(events[0].metadata.idempotencyKey).toBe(key);
+    // A real retry comes after the dead holder's 30 s lease: by then the event is visible to subscribers.
+    await h.get(`/customers/${first.body.id}?minPosition=${first.body.position}`).expect(200);
     // As a process killed between the commit and recording the answer leaves it: pending, lease run out.
     await sql`UPDATE idempotency_keys SET state = 'pending', status = NULL, body = NULL, lease_until = now() - interval '1 second' WHERE key = ${key}`.execute(database.db);
     const before = await h.eventCount();
