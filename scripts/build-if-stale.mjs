@@ -90,6 +90,41 @@ if (atInstall && (!existsSync(join(root, 'src')) || !existsSync(tsc))) {
   process.exit(0);
 }
 
+// One build at a time per checkout: two jest workers (or `npm start` during a test run) checking the same
+// stale target would otherwise both clean and rebuild it, one reading a half-written dist/ of the other.
+// The second waits, then finds the target fresh. The lock holds the builder's pid: a killed build's is stale.
+const lockPath = join(root, 'dist', '.build-lock');
+mkdirSync(dirname(lockPath), { recursive: true });
+for (;;) {
+  try {
+    writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+    break;
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+    if (!builderAlive(lockPath)) rmSync(lockPath, { force: true });
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+process.on('exit', () => rmSync(lockPath, { force: true }));
+
+function builderAlive(path) {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return true; // released meanwhile: look again
+  }
+  if (text === '') return true; // just created, the pid not written yet
+  const pid = Number(text);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 let failed = false;
 for (const target of TARGETS) {
   if (only !== undefined && target.name !== only) continue;

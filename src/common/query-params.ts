@@ -16,6 +16,18 @@ export const commaList = () =>
     return items.flatMap((item: string) => item.split(',')).map((item: string) => item.trim()).filter((item: string) => item !== '');
   });
 
+/** `1,2` or repeated `?x=1&x=2` → [1, 2] (trimmed, empty items dropped; an item that is no integer of at most nine digits is left as text for the validators to name). */
+export const queryIntList = () =>
+  Transform(({ value }) => {
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) return value;
+    return items
+      .flatMap((item: string) => item.split(','))
+      .map((item: string) => item.trim())
+      .filter((item: string) => item !== '')
+      .map((item: string) => (/^\d{1,9}$/.test(item) ? Number(item) : item));
+  });
+
 /** `42` → 42 (at most nine digits, so the validators see a safe integer or the text). */
 export const queryInt = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value));
 

@@ -360,3 +360,17 @@ test('"Erase personal data": a reason, a confirmation, then the profile reads "[
   await hasText(page.locator('.profile-header'), 'Personal data erased');
   expect((await harness.api('GET', `/customers/${id}`)).body).toMatchObject({ fullName: '[erased]', emails: ['[erased]'] });
 });
+
+test('/favicon.ico is the icon, a missing file is 404, and no /api path is answered with the page', async () => {
+  const html = { Accept: 'text/html' };
+  const favicon = await fetch(`${harness.url}/favicon.ico`, { headers: html });
+  expect(favicon.status).toBe(200);
+  expect(favicon.headers.get('Content-Type')).toMatch(/image\/svg\+xml/);
+  expect((await fetch(`${harness.url}/robots.txt`, { headers: html })).status).toBe(404);
+  for (const path of ['/api', '/api/v1/no-such-thing', '/api/unknown/deeper']) {
+    const answer = await fetch(`${harness.url}${path}`, { headers: html });
+    expect({ path, status: answer.status, html: (await answer.text()).includes('<div id="root">') }).toEqual({ path, status: 404, html: false });
+  }
+  const page = await fetch(`${harness.url}/customers/42`, { headers: html });
+  expect(await page.text()).toContain('<div id="root">');
+});

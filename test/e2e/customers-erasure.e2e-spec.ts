@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import { DATABASE } from '../../src/database/database.module.js';
 import type { Database } from '../../src/database/database.js';
+import { ProjectionRuntime } from '../../src/projections-runtime/projection-runtime.js';
 import { createCustomer, customerStream, expectNothingWritten, expectProblem, fieldRules, seedReferenceData, startHarness, streamEvents, uniqueLogin, type Harness, type Reference } from './customers-e2e-support.js';
 import { connectActivity, eventually, openSse } from './live-feed-support.js';
 
@@ -146,7 +147,8 @@ describe('erasure of personal data (crypto-shredding)', () => {
     const { rows } = await sql<{ wrapped_key: string | null; erased_at: Date | null }>`select wrapped_key, erased_at from personal_data_keys where customer_id = ${id}`.execute(database.db);
     expect(rows).toEqual([{ wrapped_key: null, erased_at: expect.anything() }]);
 
-    await h.get(`/customers/${id}?minPosition=${positions.erased}`).expect(200);
+    // Every projection, not only the profile a GET ?minPosition= waits for: the dump reads all their tables.
+    expect(await h.testApp.app.get(ProjectionRuntime).waitForPosition(response.body.position, { timeoutMs: 60_000 })).toBe(true);
     expect(await leakingTables()).toEqual({});
     expectProblem(await h.post(`/customers/${id}/erase`, { reason: 'again' }), 409, 'customer.erase.already_erased');
   });

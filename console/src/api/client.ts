@@ -58,23 +58,25 @@ const authorization: Middleware = {
  * models ignore the header). Without it a refetch right after a save could show the old values.
  */
 let lastWritten: string | null = null;
+// Write answers seen by the middleware; ok() / okWithEtag() read `position` from the body openapi-fetch
+// has already parsed, so a write answer is parsed once.
+const writeAnswers = new WeakSet<Response>();
 const readYourWrites: Middleware = {
   async onRequest({ request }) {
     if (request.method === 'GET' && lastWritten) request.headers.set('Min-Position', lastWritten);
     return request;
   },
   async onResponse({ request, response }) {
-    if (request.method !== 'GET' && response.ok && response.headers.get('Content-Type')?.includes('json')) {
-      const position = await response
-        .clone()
-        .json()
-        .then((body: { position?: unknown }) => body?.position)
-        .catch(() => undefined);
-      if (typeof position === 'string') lastWritten = position;
-    }
+    if (request.method !== 'GET' && response.ok) writeAnswers.add(response);
     return response;
   },
 };
+
+function rememberPosition(response: Response, body: unknown): void {
+  if (!writeAnswers.has(response)) return;
+  const position = body && typeof body === 'object' ? (body as { position?: unknown }).position : undefined;
+  if (typeof position === 'string') lastWritten = position;
+}
 
 // List filters are comma separated (status=new,active), as the document describes them.
 export const api = createClient<paths>({ baseUrl: '', querySerializer: { array: { style: 'form', explode: false } } });
@@ -91,6 +93,7 @@ type Loose = any;
 export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Success<NonNullable<T>>> {
   const { data, error, response } = await call;
   if (!response.ok) throw toApiError(error, response);
+  rememberPosition(response, data);
   return data as Success<NonNullable<T>>;
 }
 
@@ -98,6 +101,7 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
 export async function okWithEtag<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<{ body: Success<NonNullable<T>>; etag: string | null }> {
   const { data, error, response } = await call;
   if (!response.ok) throw toApiError(error, response);
+  rememberPosition(response, data);
   return { body: data as Success<NonNullable<T>>, etag: response.headers.get('ETag') };
 }
 

@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { commaList as list, OpaqueCursor, queryInt as int } from '../../common/query-params.js';
+import { commaList as list, OpaqueCursor, queryInt as int, queryIntList as intList } from '../../common/query-params.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 
 export const AUDIT_LOG_FORMATS = ['json', 'ndjson', 'csv'] as const;
@@ -9,13 +8,6 @@ export type AuditLogFormat = (typeof AUDIT_LOG_FORMATS)[number];
 
 /** Limits of the audit log query (named, as every field limit is). */
 export const AUDIT_LOG_LIMITS = { actorId: 64, types: 50, typeName: 80, page: 200 } as const;
-
-const intList = () =>
-  Transform(({ value }) => {
-    const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) return value;
-    return items.flatMap((item: string) => item.split(',')).map((item: string) => (/^\d{1,9}$/.test(item.trim()) ? Number(item.trim()) : item));
-  });
 
 /** GET /audit/log: every filter optional; they combine (and). */
 export class AuditLogQueryDto extends ReadModelQueryDto {

@@ -1,22 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { BILLING_TYPES, CATEGORIES, CUSTOMER_EVENT_TYPES, CUSTOMER_STATUSES } from '../domain/index.js';
-import { commaList as csv, OpaqueCursor, queryBool as bool, queryInt as int } from '../../common/query-params.js';
+import { commaList as csv, OpaqueCursor, queryBool as bool, queryInt as int, queryIntList as intCsv } from '../../common/query-params.js';
 import { ReadModelQueryDto } from '../../read-your-writes/read-model-query.dto.js';
 import { LIST_SORT_EXPRESSIONS } from '../../../projections/customer-list/customer-list.projection.js';
-
-const intCsv = () =>
-  Transform(({ value }) => {
-    const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) return value;
-    return items
-      .flatMap((item: string) => item.split(','))
-      .map((item: string) => item.trim())
-      .filter((item: string) => item !== '')
-      .map((item: string) => (/^\d{1,9}$/.test(item) ? Number(item) : item));
-  });
-
 
 export const LIST_SORTS = Object.keys(LIST_SORT_EXPRESSIONS);
 const SORT_VALUES = LIST_SORTS.flatMap((key) => [key, `-${key}`]);
