@@ -21,12 +21,19 @@ export interface RequestActor extends Actor {
 /** Who is acting, as the auth layer puts it on the request. */
 export interface AuthenticatedRequest extends Request {
   actor?: RequestActor;
+  /** The `Idempotency-Key` this request holds (set by the idempotency interceptor once claimed). */
+  idempotencyKey?: string;
 }
 
+/**
+ * The metadata field holding the `Idempotency-Key` of the request that wrote an event: with the
+ * actor it says which keyed request committed what (the idempotency_writes projection).
+ */
+export const IDEMPOTENCY_KEY_METADATA = 'idempotencyKey';
 
 /**
  * Event metadata for a write: who, from where, why (the body's `reason`, see reasons.ts) and
- * correlation ids (X-Correlation-Id is honoured).
+ * correlation ids (X-Correlation-Id is honoured), and the request's `Idempotency-Key` when it holds one.
  */
 export function requestMetadata(request: AuthenticatedRequest): EventMetadata {
   const correlationId = headerOf(request, 'x-correlation-id') ?? randomUUID();
@@ -39,6 +46,7 @@ export function requestMetadata(request: AuthenticatedRequest): EventMetadata {
     ip: request.ip,
     userAgent: headerOf(request, 'user-agent'),
     ...(reason ? { reason } : {}),
+    ...(request.idempotencyKey ? { [IDEMPOTENCY_KEY_METADATA]: request.idempotencyKey } : {}),
   };
 }
 

@@ -374,3 +374,27 @@ test('/favicon.ico is the icon, a missing file is 404, and no /api path is answe
   const page = await fetch(`${harness.url}/customers/42`, { headers: html });
   expect(await page.text()).toContain('<div id="root">');
 });
+
+describe.each([
+  ['laptop', LAPTOP],
+  ['phone', PHONE],
+])('the audit log at %s width', (name, viewport) => {
+  test('filters by customer, lists the entries without sideways scrolling, exports, passes axe', async () => {
+    const { page } = await harness.newPage(viewport);
+    await harness.login(page);
+    await page.goto('/audit');
+    const filters = page.getByRole('form', { name: 'Filter the audit log' });
+    await filters.getByLabel('Customer id').fill(String(ids.thabo));
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    const entries = page.getByRole('region', { name: 'Audit log entries' });
+    await hasText(entries, `#${ids.thabo}`);
+    await hasNone(entries.getByRole('link', { name: `#${ids.jane}` }));
+    const fits = await entries.evaluate((element) => element.scrollWidth <= element.clientWidth + 1);
+    expect(fits).toBe(true);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export (CSV)' }).click();
+    expect((await download).suggestedFilename()).toMatch(/\.csv$/);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, `audit-log-${name}`);
+  });
+});

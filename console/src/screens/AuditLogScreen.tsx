@@ -124,22 +124,22 @@ export function AuditLogScreen() {
                   <th scope="col">What</th>
                   <th scope="col">Customer</th>
                   <th scope="col">Reason</th>
-                  <th scope="col">From</th>
+                  <th scope="col" className="low-value">From</th>
                 </tr>
               </thead>
               <tbody>
                 {items.map((item) => (
                   <tr key={item.position} data-type={item.type}>
-                    <td>
+                    <td data-label="When">
                       <time dateTime={item.at}>{formatTime(item.at)}</time>
                     </td>
-                    <td>{item.actor ? `${item.actor.name} (${item.actor.role})` : '—'}</td>
-                    <td>
+                    <td data-label="Who">{item.actor ? `${item.actor.name} (${item.actor.role})` : '—'}</td>
+                    <td data-label="What">
                       {item.summary} <code className="muted">{item.type}</code>
                     </td>
-                    <td>{item.customerId !== undefined ? <Link to={`/customers/${item.customerId}`}>#{item.customerId}</Link> : '—'}</td>
-                    <td>{item.reason ?? '—'}</td>
-                    <td>{item.ip ?? '—'}</td>
+                    <td data-label="Customer">{item.customerId !== undefined ? <Link to={`/customers/${item.customerId}`}>#{item.customerId}</Link> : '—'}</td>
+                    <td data-label="Reason">{item.reason ?? '—'}</td>
+                    <td data-label="From" className="low-value">{item.ip ?? '—'}</td>
                   </tr>
                 ))}
               </tbody>
