@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describeFinding, fuzzOperations, OpenApiFuzzer, type FuzzRequest, type OpenApiDocument } from '../test/fuzz/openapi-fuzz.js';
+import { COUNTED_EVENTS_SQL, describeFinding, fuzzOperations, OpenApiFuzzer, type FuzzRequest, type OpenApiDocument } from '../test/fuzz/openapi-fuzz.js';
 import { seedFuzzTargets } from '../test/fuzz/fuzz-fixture.js';
 import { API, startApp } from './support/app.js';
 import { freshDatabase, printHeader } from './support/common.js';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
           return answer;
         },
         async eventCount() {
-          const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM es_events WHERE coalesce(metadata->'actor'->>'id', '') <> 'system'`);
+          const { rows } = await client.query<{ n: string }>(COUNTED_EVENTS_SQL);
           return Number(rows[0].n);
         },
       },

@@ -282,6 +282,13 @@ export interface FuzzFinding {
   answer: string;
 }
 
+/**
+ * The events a refused request must not add, counted in es_events. Left out: the automation's own events,
+ * and AdminLoggedIn, which the harness itself writes when it logs in again after a fuzzed 401.
+ */
+export const COUNTED_EVENTS_SQL =
+  "SELECT count(*) AS n FROM es_events WHERE coalesce(metadata->'actor'->>'id', '') <> 'system' AND event_type <> 'AdminLoggedIn'";
+
 export interface FuzzTransport {
   send(request: FuzzRequest): Promise<{ status: number; text: string }>;
   /** Events in the store not written by the automation (scheduled changes fall due on their own). */
