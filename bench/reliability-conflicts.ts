@@ -20,6 +20,7 @@ const args = new Args();
 const adminCount = args.int('admins', 30);
 const seconds = args.int('seconds', 30);
 const port = args.int('port', 3860);
+const dbName = args.string('db', 'chronicle_reliability_conflicts');
 const env = { ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SECRET: randomBytes(32).toString('hex'), BCRYPT_COST: '10' };
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 3000 });
 
@@ -131,7 +132,7 @@ async function run(base: string, rootToken: string, tokens: string[], customerId
 
 async function main(): Promise<void> {
   await printHeader('Reliability: conflicts (concurrent admins with If-Match)', args.used);
-  const fresh = await freshDatabase('chronicle_reliability_conflicts');
+  const fresh = await freshDatabase(dbName);
   const app = await startApp({ databaseUrl: fresh.url, env, port });
   try {
     const root = await app.login();

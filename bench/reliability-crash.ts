@@ -33,6 +33,8 @@ const outcomes: Array<Outcome & { phase: string }> = [];
 const ackedCustomers = new Set<number>();
 const ackedComments = new Map<string, number>(); // marker → customer id
 const sentComments = new Set<string>();
+/** Customers a comment was sent to (acknowledged or not). */
+const sentCommentCustomers = new Set<number>();
 let phase = 'warm-up';
 let stopping = false;
 /** Set once the run is over: retries still waiting give up. */
@@ -90,6 +92,7 @@ async function writer(index: number, reference: { partnerId: number; locationId:
       const id = known[(index * 7919 + iteration) % known.length];
       const marker = `c-${index}-${iteration}-${Date.now()}`;
       sentComments.add(marker);
+      sentCommentCustomers.add(id);
       result = await write(`/customers/${id}/comments`, { text: marker });
       if (result.status === 201 || result.status === 200) ackedComments.set(marker, id);
     } else {
@@ -179,14 +182,23 @@ async function main(): Promise<void> {
     // A retried create that ran twice would be a second stream with the same (unique) name.
     const sameName = await client.query<{ n: number }>(`select count(*)::int as n from es_events where event_type = 'CustomerCreated' group by data->>'fullName' having count(*) > 1`);
     const doubledCustomers = created.rows.filter((row) => row.n > 1).length + sameName.rows.length;
-    const comments = await client.query<{ text: string; stream_id: string; n: number }>(
-      `select data->>'text' as text, stream_id, count(*)::int as n from es_events where event_type = 'CustomerCommentAdded' group by 1, 2`,
-    );
-    const commentCount = new Map(comments.rows.map((row) => [row.text, row]));
-    const missingComments = [...ackedComments].filter(([marker, id]) => commentCount.get(marker)?.n !== 1 || commentCount.get(marker)?.stream_id !== `customer-${id}`);
-    const doubledComments = comments.rows.filter((row) => row.n > 1).length;
-    const foreignComments = comments.rows.filter((row) => !sentComments.has(row.text)).length;
-    const unacknowledged = created.rows.length - ackedCustomers.size + (comments.rows.length - ackedComments.size);
+    // Comment texts are personal data, encrypted in the store: read them decrypted from each stream's head
+    // (`?consistent=true` folds the customer from the event store, not from a read model).
+    const commentTexts = new Map<string, { n: number; customerId: number }>();
+    let storedComments = 0;
+    for (const id of sentCommentCustomers) {
+      const answer = await send('GET', `/customers/${id}?consistent=true`);
+      if (answer.status !== 200) throw new Error(`GET /customers/${id}?consistent=true answered ${answer.status}`);
+      for (const comment of (answer.body?.comments ?? []) as Array<{ text: string }>) {
+        storedComments++;
+        const seen = commentTexts.get(comment.text);
+        commentTexts.set(comment.text, { n: (seen?.n ?? 0) + 1, customerId: id });
+      }
+    }
+    const missingComments = [...ackedComments].filter(([marker, id]) => commentTexts.get(marker)?.n !== 1 || commentTexts.get(marker)?.customerId !== id);
+    const doubledComments = [...commentTexts.values()].filter((entry) => entry.n > 1).length;
+    const foreignComments = [...commentTexts.keys()].filter((text) => !sentComments.has(text)).length;
+    const unacknowledged = created.rows.length - ackedCustomers.size + (storedComments - ackedComments.size);
 
     // 2. Every read model equals a rebuild from zero.
     const snapshot = async () => {

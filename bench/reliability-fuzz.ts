@@ -32,6 +32,9 @@ function option(name: string, fallback: number): number {
 const runs = option('runs', 50);
 const seed = option('seed', Date.now() % 1_000_000);
 const port = option('port', 3890);
+/** `--db NAME`: the database created (and dropped) for the run, so two runs on one server do not share one. */
+const dbIndex = process.argv.findIndex((argument) => argument === '--db' || argument.startsWith('--db='));
+const dbName = dbIndex < 0 ? 'chronicle_reliability_fuzz' : process.argv[dbIndex].startsWith('--db=') ? process.argv[dbIndex].slice(5) : process.argv[dbIndex + 1];
 const env = { ENCRYPTION_KEY: randomBytes(32).toString('hex'), JWT_SECRET: randomBytes(32).toString('hex'), BCRYPT_COST: '10' };
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 3000 });
 
@@ -55,8 +58,8 @@ function send(base: string, method: string, path: string, headers: Record<string
 }
 
 async function main(): Promise<void> {
-  await printHeader('Reliability: property-based fuzz of every OpenAPI operation', { runs, seed, port });
-  const fresh = await freshDatabase('chronicle_reliability_fuzz');
+  await printHeader('Reliability: property-based fuzz of every OpenAPI operation', { runs, seed, port, db: dbName });
+  const fresh = await freshDatabase(dbName);
   const app = await startApp({ databaseUrl: fresh.url, env, port });
   const client = new pg.Client({ connectionString: fresh.url });
   await client.connect();

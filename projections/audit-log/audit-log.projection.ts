@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { actorOf, occurredAt, reasonOfEvent } from '../../src/event-store/event-facts.js';
 import { columnList, customerIdOf, recordset } from '../customer-common/customer-events.js';
 import { describeAuditEvent } from './audit-summary.js';
+import { ERASED, PERSONAL_DATA_ERASED_EVENT } from '../../src/customers/domain/index.js';
 
 /**
  * The audit log across customers and admins: one row per event of every stream (customers, admins,
@@ -43,7 +44,8 @@ function partnerOf(event: RecordedEvent): number | undefined {
 
 export const auditLogProjection = defineProjection<AuditLogTables>({
   name: 'audit_log',
-  version: 1,
+  // 2: an erasure erases the reasons written before it (tables built before hold them plain).
+  version: 2,
   tables: (version: number) => ({ log: versionedTable('audit_log', version), customers: versionedTable('audit_log_customers', version) }),
 
   async createTables(db, { log, customers }) {
@@ -99,6 +101,14 @@ export const auditLogProjection = defineProjection<AuditLogTables>({
       await sql`insert into ${sql.table(log)} (${columnList(LOG_COLUMNS)})
         select ${columnList(LOG_COLUMNS)} from ${recordset(rows, LOG_COLUMNS)}
         on conflict (position) do nothing`.execute(trx);
+    }
+    // An erasure reaches the reasons written before it (free text that may name the person), as a
+    // replay of the erased events reads them; the erasure's own reason stays (see customer.personal-data.ts).
+    for (const event of events) {
+      const customerId = customerIdOf(event);
+      if (customerId === null || event.type !== PERSONAL_DATA_ERASED_EVENT) continue;
+      await sql`update ${sql.table(log)} set reason = ${ERASED}
+        where customer_id = ${customerId} and position < ${event.position} and reason is not null and reason <> ${ERASED}`.execute(trx);
     }
     if (partners.size) {
       const partnerRows = [...partners].map(([customer_id, partner_id]) => ({ customer_id, partner_id }));

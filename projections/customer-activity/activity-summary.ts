@@ -8,7 +8,7 @@ import { actorOf, reasonOfEvent } from '../../src/event-store/event-facts.js';
 import type { ActivityEntry } from './customer-activity.queries.js';
 import { formatMoney } from '../../src/domain-kernel/money.js';
 import { isSecretKey } from '../../src/crypto/redaction.js';
-import { ERASED, REDACTED, SECRET_FIELDS, isPersonalChange, type Change, type JsonValue } from '../../src/customers/domain/index.js';
+import { ERASED, REDACTED, SECRET_FIELDS, isPersonalChange, reasonIsPersonal, type Change, type JsonValue } from '../../src/customers/domain/index.js';
 
 const STATUS_LABELS: Record<string, string> = { new: 'New', active: 'Active', blocked: 'Blocked', inactive: 'Inactive' };
 const BILLING_TYPE_LABELS: Record<string, string> = {
@@ -315,7 +315,20 @@ const SUMMARIES_WITH_PERSONAL_DATA: Readonly<Record<string, (entry: { summary: s
  * ["[erased]"], geo points null) and a summary that quoted one is written again from them,
  * keeping its tail (" by <actor> (reason: …)").
  */
-export function erasedEntry(entry: { type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor'] }): { summary: string; changes: Change[] } {
+export function erasedEntry(entry: { type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor']; reason?: string | null }): {
+  summary: string;
+  changes: Change[];
+  reason: string | null;
+} {
+  const { summary, changes } = erasedValues(entry);
+  // The reason is free text that may name the person: it reads erased, in its column and at the summary's end.
+  const reason = entry.reason ?? null;
+  if (reason === null || reason === ERASED || !reasonIsPersonal(entry.type)) return { summary, changes, reason };
+  const tail = ` (reason: ${reason})`;
+  return { summary: summary.endsWith(tail) ? `${summary.slice(0, -tail.length)} (reason: ${ERASED})` : summary, changes, reason: ERASED };
+}
+
+function erasedValues(entry: { type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor'] }): { summary: string; changes: Change[] } {
   const erase = (value: JsonValue | undefined): JsonValue => {
     if (value === null || value === undefined || value === '' || value === REDACTED) return value ?? null;
     if (Array.isArray(value)) return value.length === 0 ? [] : [ERASED];

@@ -31,15 +31,15 @@ const COLUMNS = {
  * replaying the erased events, writes entries alike).
  */
 async function eraseTimeline(trx: Transaction<any>, activity: string, customerId: number, beforeRevision: number): Promise<void> {
-  const { rows } = await sql<{ revision: number; type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor'] }>`
-    select revision, type, summary, changes, actor from ${sql.table(activity)} where customer_id = ${customerId} and revision < ${beforeRevision}`.execute(trx);
+  const { rows } = await sql<{ revision: number; type: string; summary: string; changes: Change[]; actor: ActivityEntry['actor']; reason: string | null }>`
+    select revision, type, summary, changes, actor, reason from ${sql.table(activity)} where customer_id = ${customerId} and revision < ${beforeRevision}`.execute(trx);
   const updates = rows
     .map((row) => ({ revision: row.revision, before: row, after: erasedEntry(row) }))
-    .filter(({ before, after }) => before.summary !== after.summary || JSON.stringify(before.changes) !== JSON.stringify(after.changes))
-    .map(({ revision, after }) => ({ revision, summary: after.summary, changes: after.changes }));
+    .filter(({ before, after }) => before.summary !== after.summary || before.reason !== after.reason || JSON.stringify(before.changes) !== JSON.stringify(after.changes))
+    .map(({ revision, after }) => ({ revision, summary: after.summary, changes: after.changes, reason: after.reason }));
   if (updates.length === 0) return;
-  await sql`update ${sql.table(activity)} as a set summary = x.summary, changes = x.changes
-    from ${recordset(updates, { revision: 'integer', summary: 'text', changes: 'jsonb' })}
+  await sql`update ${sql.table(activity)} as a set summary = x.summary, changes = x.changes, reason = x.reason
+    from ${recordset(updates, { revision: 'integer', summary: 'text', changes: 'jsonb', reason: 'text' })}
     where a.customer_id = ${customerId} and a.revision = x.revision`.execute(trx);
 }
 
@@ -47,7 +47,8 @@ export const customerActivityProjection = defineProjection<CustomerActivityTable
   name: 'customer_activity',
   // 2: money in summaries is exact ("Payment of 0.001", no longer "0.00"), so existing timelines rebuild.
   // 3: every entry carries the write's reason (metadata.reason) and, for a revert, the revision it undid.
-  version: 3,
+  // 4: an erasure erases the reasons of the entries before it (column and summary).
+  version: 4,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ activity: versionedTable('customer_activity', version) }),
 

@@ -55,7 +55,8 @@ const COLUMNS = {
 export const customerProfileProjection = defineProjection<CustomerProfileTables>({
   name: 'customer_profile',
   // 2: the state only (the view is computed on read).
-  version: 2,
+  // 3: an erasure erases the reasons of CAP grants and scheduled changes in the state.
+  version: 3,
   handles: CUSTOMER_PROJECTION_EVENT_TYPES,
   tables: (version: number) => ({ profile: versionedTable('customer_profile', version) }),
 

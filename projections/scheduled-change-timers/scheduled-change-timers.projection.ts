@@ -8,7 +8,7 @@ import {
   type DueActionInput,
 } from '../../src/automation/due-actions.schema.js';
 import type { RecordedEvent } from '../../src/event-store/event-store.port.js';
-import { customerIdOfStream } from '../../src/customers/domain/index.js';
+import { ERASED, PERSONAL_DATA_ERASED_EVENT, customerIdOfStream } from '../../src/customers/domain/index.js';
 import { defineProjection } from '../../src/projections-runtime/projection.js';
 import { SCHEDULED_CHANGE_KINDS, scheduledChangeTimerId } from '../../src/automation/scheduled-change-timers.js';
 
@@ -29,7 +29,7 @@ import { SCHEDULED_CHANGE_KINDS, scheduledChangeTimerId } from '../../src/automa
 export const scheduledChangeTimersProjection = defineProjection({
   name: 'scheduled_change_timers',
   version: 1,
-  handles: ['ScheduledChangeAdded', 'ScheduledChangeChanged', 'ScheduledChangeCancelled', 'ScheduledChangeCompleted', 'ScheduledChangeFailed'],
+  handles: ['ScheduledChangeAdded', 'ScheduledChangeChanged', 'ScheduledChangeCancelled', 'ScheduledChangeCompleted', 'ScheduledChangeFailed', PERSONAL_DATA_ERASED_EVENT],
   needsMetadata: false,
   tables: () => ({ due: DUE_ACTIONS_TABLE }),
 
@@ -97,6 +97,11 @@ async function applyOne(trx: Parameters<typeof scheduleDueActions>[0], event: Re
     case 'ScheduledChangeCompleted':
       await sql`UPDATE due_actions SET state = 'done', claimed_until = NULL
         WHERE id = ${scheduledChangeTimerId(data.changeId, data.phase)} AND state = 'pending'`.execute(trx);
+      return false;
+    case PERSONAL_DATA_ERASED_EVENT:
+      // A timer's reason (free text that may name the person) reads erased, as its scheduled change does.
+      await sql`UPDATE due_actions SET payload = payload || jsonb_build_object('reason', ${ERASED}::text)
+        WHERE customer_id = ${customerId} AND payload ? 'reason' AND jsonb_typeof(payload->'reason') = 'string'`.execute(trx);
       return false;
     default:
       return false;

@@ -5,7 +5,9 @@ import {
   ERASED,
   PERSONAL_DATA_ERASED_EVENT,
   PERSONAL_DATA_PATHS,
+  REASON_FIELD,
   customerIdOfStream,
+  reasonIsPersonal,
   isErasedValue,
   isPersonalChange,
 } from '../customers/domain/index.js';
@@ -21,7 +23,7 @@ import type {
   RecordedEvent,
   SubscribeOptions,
 } from '../event-store/event-store.port.js';
-import type { DataKeyState, PersonalDataKeys } from './personal-data-keys.js';
+import { PersonalDataErasedError, type DataKeyState, type PersonalDataKeys } from './personal-data-keys.js';
 
 /**
  * The one seam of crypto-shredding: an event-store decorator. On append it encrypts the personal
@@ -31,6 +33,10 @@ import type { DataKeyState, PersonalDataKeys } from './personal-data-keys.js';
  * erasure as before. On every read (stream, all, by stream, subscriptions) it decrypts, so
  * deciders, projections, the feed, SSE, Socket.IO, time travel and exports see plain values, or
  * "[erased]" where the key was destroyed. Appending CustomerPersonalDataErased destroys the key.
+ *
+ * Reasons (metadata.reason and data.reason of a customer event, see customer.personal-data.ts)
+ * are sealed the same way; a write after the erasure, which has no key to seal with, records its
+ * reason as "[erased]".
  *
  * A personal value is stored as a versioned envelope `{"$pd": "v1.<t>.<iv>.<tag>.<ciphertext>"}`
  * (`t`: s string, a array, o object, n number, b boolean: what an erased value reads as; the
@@ -96,14 +102,29 @@ export function sealPersonalData(type: string, data: Record<string, unknown>, ke
   return mapPersonalValues(type, data, (value) => sealValue(value, key, aad));
 }
 
-/** Whether the event holds a personal value to seal. */
-export function holdsPersonalData(type: string, data: Record<string, unknown>): boolean {
-  return mapPersonalValues(type, data, () => null) !== data;
+/** Whether the event holds a personal value to seal (`reasons: false`: other than its reasons). */
+export function holdsPersonalData(type: string, data: Record<string, unknown>, options: { reasons?: boolean } = {}): boolean {
+  return mapPersonalValues(type, data, () => null, options) !== data;
 }
 
-function mapPersonalValues(type: string, data: Record<string, unknown>, map: (value: unknown) => unknown): Record<string, unknown> {
+/** The metadata with its reason mapped when the event type's reasons are personal (`metadata` itself when not). */
+function mapMetadataReason(type: string, metadata: Record<string, unknown> | undefined, map: (value: unknown) => unknown): Record<string, unknown> | undefined {
+  if (!metadata || !reasonIsPersonal(type) || !worthSealing(metadata[REASON_FIELD])) return metadata;
+  return { ...metadata, [REASON_FIELD]: map(metadata[REASON_FIELD]) };
+}
+
+/** The event with its personal values (and reasons) mapped; the event itself when it holds none. */
+function mapEvent<E extends { type: string; data: Record<string, unknown>; metadata?: Record<string, unknown> }>(event: E, map: (value: unknown) => unknown): E {
+  const data = mapPersonalValues(event.type, event.data, map);
+  const metadata = mapMetadataReason(event.type, event.metadata, map);
+  return data === event.data && metadata === event.metadata ? event : { ...event, data, metadata };
+}
+
+function mapPersonalValues(type: string, data: Record<string, unknown>, map: (value: unknown) => unknown, options: { reasons?: boolean } = {}): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
   const own = () => (copy ??= { ...data });
+  const reasons = options.reasons !== false && reasonIsPersonal(type);
+  if (reasons && worthSealing(data[REASON_FIELD])) own()[REASON_FIELD] = map(data[REASON_FIELD]);
   for (const path of PERSONAL_DATA_PATHS[type] ?? []) {
     const dot = path.indexOf('.');
     if (dot < 0) {
@@ -123,7 +144,7 @@ function mapPersonalValues(type: string, data: Record<string, unknown>, map: (va
   if (Array.isArray(data.changes)) {
     let changed = false;
     const changes = (data.changes as Record<string, unknown>[]).map((change) => {
-      if (!change || typeof change.field !== 'string' || !isPersonalChange(type, change.field)) return change;
+      if (!change || typeof change.field !== 'string' || !isPersonalChange(type, change.field) || (!reasons && change.field === REASON_FIELD)) return change;
       const next = { ...change };
       if (worthSealing(change.from)) next.from = map(change.from);
       if (worthSealing(change.to)) next.to = map(change.to);
@@ -173,14 +194,15 @@ export class PersonalDataEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], expectedRevision?: ExpectedRevision): Promise<AppendResult> {
     const customerId = customerIdOfStream(streamId);
     if (customerId === null) return this.inner.append(streamId, events, expectedRevision);
-    const needsKey = events.some((event) => holdsPersonalData(event.type, event.data));
+    const needsKey = events.some((event) => holdsPersonalData(event.type, event.data) || mapMetadataReason(event.type, event.metadata, () => null) !== event.metadata);
     let sealed: readonly NewEvent[] = events;
     if (needsKey) {
-      const key = await this.keys.keyForWrite(customerId);
-      sealed = events.map((event) => {
-        const data = sealPersonalData(event.type, event.data, key, streamId);
-        return data === event.data ? event : { ...event, data };
+      const key = await this.keys.keyForWrite(customerId).catch((error: unknown) => {
+        // After an erasure only reasons may still come (the decider refuses personal values): they are recorded erased.
+        if (error instanceof PersonalDataErasedError && !events.some((event) => holdsPersonalData(event.type, event.data, { reasons: false }))) return 'erased' as const;
+        throw error;
       });
+      sealed = events.map((event) => mapEvent(event, key === 'erased' ? (value) => erasedValue(jsonType(value)) : (value) => sealValue(value, key, streamId)));
     }
     let chainHead: string | null | undefined;
     const firstLink = chainOf(sealed[0]?.metadata);
@@ -239,7 +261,10 @@ export class PersonalDataEventStore implements EventStore {
       if (customerId === null) continue;
       // An erasure read here (written by any instance) ends this instance's trust in the key at once.
       if (event.type === PERSONAL_DATA_ERASED_EVENT) this.keys.forgetKey(customerId);
-      if (holdsEnvelope(event.data) || holdsPersonalData(event.type, event.data)) customers.add(customerId);
+      const sealedReason = isEnvelope(event.metadata?.[REASON_FIELD]);
+      if (sealedReason || holdsEnvelope(event.data) || holdsPersonalData(event.type, event.data) || mapMetadataReason(event.type, event.metadata, () => null) !== event.metadata) {
+        customers.add(customerId);
+      }
     }
     if (customers.size === 0) return events;
     const keys = await this.keys.keysFor(customers);
@@ -247,21 +272,27 @@ export class PersonalDataEventStore implements EventStore {
       const customerId = customerIdOfStream(event.streamId);
       if (customerId === null || !customers.has(customerId)) return event;
       const key = keys.get(customerId);
+      const metadataReason = event.metadata?.[REASON_FIELD];
       if (key === 'erased') {
-        const opened = holdsEnvelope(event.data) ? (openAll(event.data, (envelope) => erasedValue(envelope[ENVELOPE_KEY].split('.')[1] ?? 's')) as Record<string, unknown>) : event.data;
-        const data = mapPersonalValues(event.type, opened, (value) => erasedValue(jsonType(value)));
-        return data === event.data ? event : { ...event, data };
+        const erasedEnvelope = (envelope: { [ENVELOPE_KEY]: string }) => erasedValue(envelope[ENVELOPE_KEY].split('.')[1] ?? 's');
+        const opened = holdsEnvelope(event.data) ? (openAll(event.data, erasedEnvelope) as Record<string, unknown>) : event.data;
+        const metadata = isEnvelope(metadataReason) ? { ...event.metadata, [REASON_FIELD]: erasedEnvelope(metadataReason) } : event.metadata;
+        const erased = mapEvent({ type: event.type, data: opened, metadata: metadata as Record<string, unknown> }, (value) => erasedValue(jsonType(value)));
+        return erased.data === event.data && erased.metadata === event.metadata ? event : ({ ...event, data: erased.data, metadata: erased.metadata } as RecordedEvent);
       }
-      if (!holdsEnvelope(event.data)) return event;
-      const data = openAll(event.data, (envelope) => {
+      const open = (envelope: { [ENVELOPE_KEY]: string }) => {
         try {
           return openValue(envelope, key, event.streamId);
         } catch (error) {
           this.logger.warn(`A personal value of ${event.streamId}@${event.revision} does not open: ${(error as Error).message}`);
           return erasedValue(envelope[ENVELOPE_KEY].split('.')[1] ?? 's');
         }
-      }) as Record<string, unknown>;
-      return { ...event, data };
+      };
+      const sealedReason = isEnvelope(metadataReason);
+      if (!holdsEnvelope(event.data) && !sealedReason) return event;
+      const data = holdsEnvelope(event.data) ? (openAll(event.data, open) as Record<string, unknown>) : event.data;
+      const metadata = sealedReason ? { ...event.metadata, [REASON_FIELD]: open(metadataReason) } : event.metadata;
+      return { ...event, data, metadata } as RecordedEvent;
     });
   }
 

@@ -30,6 +30,11 @@ const PERSONAL = {
   contactEmail: 'otto.contactshred@example.org',
   addressStreet: 'Zweitwohnsitzgasse 17',
   lowCreditEmail: 'lowcredit.quimbyshred@example.org',
+  // Free-text reasons typed with personal data: sealed like the personal values.
+  editReason: 'Zelda Quimbyshred phoned from +49 30 98761234',
+  capReason: 'Goodwill for Quimbyshred after the outage',
+  scheduleReason: 'Zelda Quimbyshred is on holiday',
+  statusReason: 'Moving out of Shredderstrasse 99',
 };
 const NEEDLES = [...Object.values(PERSONAL), 'Quimby', 'shred@', 'Shredder', '98761234', 'ZQ-77819', '1985-02-03'];
 
@@ -62,7 +67,7 @@ describe('erasure of personal data (crypto-shredding)', () => {
   }
 
   async function rawEventsText(): Promise<string> {
-    const { rows } = await sql<{ data: string }>`select data::text as data from es_events where stream_id = ${customerStream(id)} order by revision`.execute(database.db);
+    const { rows } = await sql<{ data: string }>`select data::text || metadata::text as data from es_events where stream_id = ${customerStream(id)} order by revision`.execute(database.db);
     return rows.map((row) => row.data).join('\n');
   }
 
@@ -86,13 +91,15 @@ describe('erasure of personal data (crypto-shredding)', () => {
     });
     id = customer.id;
     positions = { created: customer.position };
-    await h.patch(`/customers/${id}`, { fullName: PERSONAL.newName, phones: [PERSONAL.phone, '+49 30 98761235'] }).expect(200);
+    await h.patch(`/customers/${id}`, { fullName: PERSONAL.newName, phones: [PERSONAL.phone, '+49 30 98761235'], reason: PERSONAL.editReason }).expect(200);
+    await h.post(`/customers/${id}/cap`, { megabytes: 1024, reason: PERSONAL.capReason }).expect(201);
+    await h.post(`/customers/${id}/scheduled-changes`, { action: 'status', status: 'blocked', at: new Date(Date.now() + 30 * 86_400_000).toISOString(), reason: PERSONAL.scheduleReason }).expect(201);
     await h.post(`/customers/${id}/comments`, { text: PERSONAL.comment }).expect(201);
     await h.post(`/customers/${id}/notes`, { text: PERSONAL.note, kind: 'debtor' }).expect(201);
     await h.post(`/customers/${id}/contacts`, { name: PERSONAL.contactName, email: PERSONAL.contactEmail, role: 'spouse' }).expect(201);
     await h.post(`/customers/${id}/addresses`, { street: PERSONAL.addressStreet, city: PERSONAL.city }).expect(201);
     await h.post(`/customers/${id}/payments`, { amount: 25.5, method: 'cash' }).expect(201);
-  });
+  }, 120_000);
   afterAll(async () => {
     await h?.close();
   });
@@ -105,6 +112,14 @@ describe('erasure of personal data (crypto-shredding)', () => {
     const events = (await h.get(`/customers/${id}/events`).expect(200)).body.events as Record<string, any>[];
     expect(events[0].data).toMatchObject({ fullName: PERSONAL.fullName, emails: [PERSONAL.email], geo: { lat: 52.1234567, lng: 13.7654321 } });
     expect((await h.get(`/customers/${id}/audit/verify`).expect(200)).body).toMatchObject({ verified: true, chained: events.length });
+    // Reasons read in plain before the erasure: the event, the timeline, the audit log.
+    expect(events.find((event) => event.type === 'CustomerMainInfoChanged')!.metadata.reason).toBe(PERSONAL.editReason);
+    expect(events.find((event) => event.type === 'CapBonusGranted')!.data.reason).toBe(PERSONAL.capReason);
+    const last = events.at(-1)!.position as string;
+    const activity = (await h.get(`/customers/${id}/activity?limit=200&minPosition=${last}`).expect(200)).body;
+    expect(JSON.stringify(activity)).toContain(`(reason: ${PERSONAL.editReason})`);
+    const audit = (await h.get(`/audit/log?customerId=${id}&minPosition=${last}`).expect(200)).body;
+    expect(audit.items.map((item: { reason: string | null }) => item.reason)).toEqual(expect.arrayContaining([PERSONAL.editReason, PERSONAL.capReason, PERSONAL.scheduleReason]));
   });
 
   it('GET /customers/{id}/events redacts the sealed password and PIN ("[redacted]"), as every read path does', async () => {
@@ -134,7 +149,7 @@ describe('erasure of personal data (crypto-shredding)', () => {
     await h.post(`/customers/${id}/charges`, { amount: 25.5, description: 'Final invoice' }).expect(201);
     // The default customer settings require an Inactive customer.
     expectProblem(await expectNothingWritten(h, stream, () => h.post(`/customers/${id}/erase`, { reason: 'GDPR art. 17 request #4711' })), 409, 'customer.erase.requires_inactive');
-    await h.post(`/customers/${id}/status`, { status: 'inactive' }).expect(200);
+    await h.post(`/customers/${id}/status`, { status: 'inactive', reason: PERSONAL.statusReason }).expect(200);
     expect(leaked(await rawEventsText())).toEqual([]);
   });
 
@@ -185,6 +200,13 @@ describe('erasure of personal data (crypto-shredding)', () => {
       first: (await h.get(`/customers/${id}/state?revision=0`).expect(200)).body,
       asOfCreation: (await h.get(`/customers/${id}/state?asOf=${encodeURIComponent(new Date().toISOString())}`).expect(200)).body,
       exportJson: (await h.get(`/customers/${id}/audit/export`).expect(200)).text,
+      exportNdjson: (await h.get(`/customers/${id}/audit/export?format=ndjson`).expect(200)).text,
+      exportCsv: (await h.get(`/customers/${id}/audit/export?format=csv`).expect(200)).text,
+      auditLog: (await h.get(`/audit/log?customerId=${id}&limit=200&minPosition=${positions.erased}`).expect(200)).body,
+      auditLogNdjson: (await h.get(`/audit/log?customerId=${id}&format=ndjson`).expect(200)).text,
+      auditLogCsv: (await h.get(`/audit/log?customerId=${id}&format=csv`).expect(200)).text,
+      scheduled: (await h.get(`/customers/${id}/scheduled-changes`).expect(200)).body,
+      cap: (await h.get(`/customers/${id}/cap`).expect(200)).body,
       feed: (await h.get(`/events?limit=1000`).expect(200)).body,
     };
     for (const [path, body] of Object.entries(reads)) expect({ path, leaked: leaked(typeof body === 'string' ? body : JSON.stringify(body)) }).toEqual({ path, leaked: [] });
@@ -193,6 +215,11 @@ describe('erasure of personal data (crypto-shredding)', () => {
     expect(reads.first).toMatchObject({ fullName: '[erased]', emails: ['[erased]'] });
     expect(reads.events.events[0].data).toMatchObject({ fullName: '[erased]', emails: ['[erased]'], geo: null, dateOfBirth: '[erased]' });
     expect(JSON.stringify(reads.activity)).toContain('Personal data erased');
+    // Reasons read "[erased]" everywhere, but the erasure's own (the record of why it was made).
+    expect(JSON.stringify(reads.activity)).toContain('(reason: [erased])');
+    const auditReasons = reads.auditLog.items.map((item: { type: string; reason: string | null }) => [item.type, item.reason]);
+    expect(auditReasons).toEqual(expect.arrayContaining([['CustomerMainInfoChanged', '[erased]'], ['CapBonusGranted', '[erased]'], ['CustomerPersonalDataErased', 'GDPR art. 17 request #4711']]));
+    expect(reads.events.events.find((event: { type: string }) => event.type === 'CustomerMainInfoChanged').metadata.reason).toBe('[erased]');
     const types = reads.events.events.map((event: { type: string }) => event.type);
     expect(types).toEqual(expect.arrayContaining(['PaymentRecorded', 'ChargeRecorded', 'CustomerPersonalDataErased']));
     expect(reads.events.events.find((event: { type: string }) => event.type === 'PaymentRecorded').data.amount).toBe(25.5);
@@ -232,12 +259,14 @@ describe('erasure of personal data (crypto-shredding)', () => {
   });
 
   it('rebuilds of the read models answer the same, with no personal value', async () => {
-    for (const name of ['customer_list', 'customer_profile', 'customer_activity']) {
+    const auditBefore = (await h.get(`/audit/log?customerId=${id}&limit=200`).expect(200)).body;
+    for (const name of ['customer_list', 'customer_profile', 'customer_activity', 'audit_log']) {
       await h.post(`/projections/${name}/rebuild`, {}).expect(202);
       await eventually(async () => (await h.get(`/projections/${name}/rebuild`)).body.state === 'done', `rebuild of ${name}`, 60_000);
     }
     expect((await h.get(`/customers/${id}`).expect(200)).body).toMatchObject({ fullName: '[erased]', emails: ['[erased]'], balance: 0, personalDataErasedAt: expect.any(String) });
     expect(JSON.stringify((await h.get(`/customers/${id}/activity?limit=200`).expect(200)).body)).toContain('Personal data erased');
+    expect((await h.get(`/audit/log?customerId=${id}&limit=200`).expect(200)).body).toEqual(auditBefore);
     expect(await leakingTables()).toEqual({});
   });
 

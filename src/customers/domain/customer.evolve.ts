@@ -250,6 +250,9 @@ function erasedCustomer(customer: Customer): Customer {
     comments: customer.comments.map((comment) => ({ ...comment, text: text(comment.text) })),
     notes: customer.notes.map((note) => ({ ...note, text: text(note.text) })),
     contacts: customer.contacts.map((contact) => ({ ...contact, name: text(contact.name), email: text(contact.email), phone: text(contact.phone) })),
+    // Reasons are free text that may name the person (customer.personal-data.ts).
+    capGrants: customer.capGrants.map((grant) => ({ ...grant, reason: text(grant.reason) })),
+    ...(customer.scheduledChanges ? { scheduledChanges: customer.scheduledChanges.map((change) => ({ ...change, reason: text(change.reason) })) } : {}),
     addresses: customer.addresses.map((address) => ({
       ...address,
       label: text(address.label),

@@ -9,7 +9,11 @@
  * phone. Not personal (kept readable for the business and the books): the login and the account
  * number (identifiers the customer is reserved under), status, billing, VoIP settings, labels,
  * additional fields (admin-defined), money movements (amounts, references, notes), CAP grants,
- * hardware, reasons and who did what.
+ * hardware and who did what.
+ *
+ * Reasons are free text an admin types and may name the person ("moved in with J. Smith"): the
+ * reason of every customer event (metadata.reason, data.reason, a `reason` change) is sealed like a
+ * personal value, except the erasure's own, which is the record of why the erasure was made.
  */
 
 /** What a personal value reads once the customer's key is destroyed. */
@@ -55,7 +59,15 @@ const TEXT_CHANGE_EVENTS: ReadonlySet<string> = new Set(['CustomerCommentEdited'
 
 /** Whether the `from` / `to` of a change entry of this event type are personal values. */
 export function isPersonalChange(eventType: string, field: string): boolean {
-  return PERSONAL_CHANGE_FIELDS.has(field) || (field === 'text' && TEXT_CHANGE_EVENTS.has(eventType));
+  return PERSONAL_CHANGE_FIELDS.has(field) || (field === 'text' && TEXT_CHANGE_EVENTS.has(eventType)) || (field === REASON_FIELD && reasonIsPersonal(eventType));
+}
+
+/** The key of a reason, in the metadata and in the data of an event. */
+export const REASON_FIELD = 'reason';
+
+/** Whether the reasons of this customer event type are sealed (all but the erasure's own, see above). */
+export function reasonIsPersonal(eventType: string): boolean {
+  return eventType !== PERSONAL_DATA_ERASED_EVENT;
 }
 
 /** Whether a value is one an erasure left ("[erased]", ["[erased]"]). */
@@ -74,7 +86,8 @@ export function holdsPersonalValue(type: string, data: Record<string, unknown>):
     if (meaningful(value)) return true;
   }
   const changes = Array.isArray(data.changes) ? (data.changes as { field?: unknown; to?: unknown }[]) : [];
-  return changes.some((change) => typeof change.field === 'string' && isPersonalChange(type, change.field) && meaningful(change.to));
+  // A reason is no value of the person's record: an erased customer's later writes may carry one (the store erases it, see the store).
+  return changes.some((change) => typeof change.field === 'string' && change.field !== REASON_FIELD && isPersonalChange(type, change.field) && meaningful(change.to));
 }
 
 /** The event recorded by an erasure: no personal value in it, only what was done and why. */
