@@ -7,6 +7,7 @@ import { customerListProjection } from './customer-list/customer-list.projection
 import { customerProfileProjection } from './customer-profile/customer-profile.projection.js';
 import { customerStatsProjection } from './customer-stats/customer-stats.projection.js';
 import { customerTemporalProjection } from './customer-temporal/customer-temporal.projection.js';
+import { idempotencyWritesProjection } from './idempotency-writes/idempotency-writes.projection.js';
 import { referenceDataProjection } from './reference-data/reference-data.projection.js';
 import { streamSummaryProjection } from './stream-summary/stream-summary.projection.js';
 import { scheduledChangeTimersProjection } from './scheduled-change-timers/scheduled-change-timers.projection.js';
@@ -28,4 +29,5 @@ export const allProjections: Projection<any>[] = [
   scheduledChangeTimersProjection,
   automationDueTimesProjection,
   chainHeadsProjection,
+  idempotencyWritesProjection,
 ];

@@ -20,14 +20,22 @@ export interface RequestActor extends Actor {
 /** Who is acting, as the auth layer puts it on the request. */
 export interface AuthenticatedRequest extends Request {
   actor?: RequestActor;
+  /** The `Idempotency-Key` this request holds (set by the idempotency interceptor once claimed). */
+  idempotencyKey?: string;
 }
+
+/**
+ * The metadata field holding the `Idempotency-Key` of the request that wrote an event: with the
+ * actor it says which keyed request committed what (the idempotency_writes projection).
+ */
+export const IDEMPOTENCY_KEY_METADATA = 'idempotencyKey';
 
 /** The actor used when no authenticated admin is on the request (system jobs, tests before auth). */
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'System', role: 'system' };
 
 /**
  * Event metadata for a write: who, from where, why (the body's `reason`, see reasons.ts) and
- * correlation ids (X-Correlation-Id is honoured).
+ * correlation ids (X-Correlation-Id is honoured), and the request's `Idempotency-Key` when it holds one.
  */
 export function requestMetadata(request: AuthenticatedRequest): EventMetadata {
   const correlationId = headerOf(request, 'x-correlation-id') ?? randomUUID();
@@ -40,6 +48,7 @@ export function requestMetadata(request: AuthenticatedRequest): EventMetadata {
     ip: request.ip,
     userAgent: headerOf(request, 'user-agent'),
     ...(reason ? { reason } : {}),
+    ...(request.idempotencyKey ? { [IDEMPOTENCY_KEY_METADATA]: request.idempotencyKey } : {}),
   };
 }
 

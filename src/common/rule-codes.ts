@@ -44,6 +44,10 @@ const idempotency = {
   'idempotency_key.malformed': { status: 400, meaning: '`Idempotency-Key` is not 1 to 255 printable ASCII characters' },
   'idempotency_key.reused': { status: 422, meaning: 'This `Idempotency-Key` was used by you within 24 h for another request (method, path or body); use a new key for a new request' },
   'idempotency_key.in_progress': { status: 409, meaning: 'A request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer' },
+  'idempotency_key.committed': {
+    status: 409,
+    meaning: 'The first request with this `Idempotency-Key` committed its changes but stopped before its answer was recorded; nothing was written again (`writes` says where its events are)',
+  },
 } satisfies Record<string, RuleCode>;
 
 const auth = {

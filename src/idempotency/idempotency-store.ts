@@ -40,6 +40,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('idempotency_keys').ifExists().execute();
     },
   },
+  /** How often a claim was taken over from a holder that stopped renewing it (0: held by its first runner). */
+  '0002_idempotency_takeovers': {
+    async up(db) {
+      await db.schema.alterTable('idempotency_keys').addColumn('takeovers', 'integer', (column) => column.notNull().defaultTo(0)).execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('idempotency_keys').dropColumn('takeovers').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -63,7 +72,12 @@ export interface StoredAnswer {
 
 /** What claiming a key found. */
 export type Claim =
-  | { kind: 'claimed'; token: string }
+  /**
+   * `abandonedSince`: the key was taken over from a holder that stopped renewing it (its process
+   * died, perhaps after its events committed); the time the first attempt claimed it. Absent: a
+   * fresh claim, nothing can have been written under the key yet.
+   */
+  | { kind: 'claimed'; token: string; abandonedSince?: Date }
   | { kind: 'replay'; answer: StoredAnswer }
   | { kind: 'reused' }
   | { kind: 'in_progress'; retryAfterSeconds: number };
@@ -89,29 +103,36 @@ export class IdempotencyStore {
   async claim(actorId: string, key: string, fingerprint: string): Promise<Claim> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const token = randomUUID();
-      const claimed = await sql<{ claim: string }>`
+      // A takeover of a dead holder's claim keeps `created_at` (when the first attempt began: what a
+      // look for its committed events starts from) and counts itself in `takeovers`.
+      const claimed = await sql<{ claim: string; takeovers: number; created_at: Date | string }>`
         INSERT INTO idempotency_keys (actor_id, key, fingerprint, state, claim, created_at, lease_until)
         VALUES (${actorId}, ${key}, ${fingerprint}, 'pending', ${token}, now(), now() + make_interval(secs => ${IDEMPOTENCY_LEASE_SECONDS}))
         ON CONFLICT (actor_id, key) DO UPDATE SET
           fingerprint = excluded.fingerprint, state = 'pending', claim = excluded.claim, status = NULL,
-          headers = NULL, body = NULL, created_at = now(), lease_until = excluded.lease_until
+          headers = NULL, body = NULL, lease_until = excluded.lease_until,
+          takeovers = CASE WHEN idempotency_keys.created_at < now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS}) THEN 0 ELSE idempotency_keys.takeovers + 1 END,
+          created_at = CASE WHEN idempotency_keys.created_at < now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS}) THEN now() ELSE idempotency_keys.created_at END
         WHERE idempotency_keys.created_at < now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})
            OR (idempotency_keys.state = 'pending' AND idempotency_keys.lease_until < now()
                AND idempotency_keys.fingerprint = excluded.fingerprint)
-        RETURNING claim`.execute(this.db);
-      if (claimed.rows[0]?.claim === token) return { kind: 'claimed', token };
+        RETURNING claim, takeovers, created_at`.execute(this.db);
+      const row = claimed.rows[0];
+      if (row?.claim === token) {
+        return Number(row.takeovers) > 0 ? { kind: 'claimed', token, abandonedSince: new Date(row.created_at) } : { kind: 'claimed', token };
+      }
       const found = await sql<KeyRow>`
         SELECT fingerprint, state, status, headers, body,
                extract(epoch FROM lease_until - now()) AS lease_seconds_left
         FROM idempotency_keys WHERE actor_id = ${actorId} AND key = ${key}`.execute(this.db);
-      const row = found.rows[0];
-      if (!row) continue; // cleaned up in between: claim again
-      if (row.fingerprint !== fingerprint) return { kind: 'reused' };
-      if (row.state === 'done' && row.status !== null) {
-        const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : (row.headers ?? {});
-        return { kind: 'replay', answer: { status: row.status, headers, body: row.body } };
+      const current = found.rows[0];
+      if (!current) continue; // cleaned up in between: claim again
+      if (current.fingerprint !== fingerprint) return { kind: 'reused' };
+      if (current.state === 'done' && current.status !== null) {
+        const headers = typeof current.headers === 'string' ? (JSON.parse(current.headers) as Record<string, string>) : (current.headers ?? {});
+        return { kind: 'replay', answer: { status: current.status, headers, body: current.body } };
       }
-      const left = Math.ceil(Number(row.lease_seconds_left));
+      const left = Math.ceil(Number(current.lease_seconds_left));
       return { kind: 'in_progress', retryAfterSeconds: Math.min(IDEMPOTENCY_LEASE_SECONDS, Math.max(1, Number.isFinite(left) ? left : 1)) };
     }
     return { kind: 'in_progress', retryAfterSeconds: 1 };
@@ -131,6 +152,16 @@ export class IdempotencyStore {
       UPDATE idempotency_keys SET state = 'done', status = ${answer.status}, headers = ${JSON.stringify(answer.headers)}::jsonb,
         body = ${answer.body}, lease_until = now()
       WHERE actor_id = ${actorId} AND key = ${key} AND claim = ${token}`.execute(this.db);
+  }
+
+  /**
+   * The holder gives the key up without running (it could not tell whether a dead holder's events
+   * committed): the claim stays pending with its lease run out, so the next retry takes it over and
+   * looks again.
+   */
+  async abandon(actorId: string, key: string, token: string): Promise<void> {
+    await sql`UPDATE idempotency_keys SET lease_until = now() - interval '1 second'
+      WHERE actor_id = ${actorId} AND key = ${key} AND claim = ${token} AND state = 'pending'`.execute(this.db);
   }
 
   /** The request was refused (nothing written): the key is free again, so a retry runs anew. */

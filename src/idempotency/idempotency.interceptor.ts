@@ -3,8 +3,11 @@ import { Inject, Injectable, Logger, SetMetadata, type CallHandler, type Executi
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { unavailable } from '../common/http-errors.js';
 import { ProblemException } from '../common/problem.js';
+import { requestReason } from '../common/reasons.js';
 import type { AuthenticatedRequest } from '../common/request-context.js';
+import type { CommittedWrite, CommittedWrites } from './queries/committed-writes.js';
 import { IDEMPOTENCY_LEASE_SECONDS, type IdempotencyStore } from './idempotency-store.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
@@ -12,6 +15,7 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** Set on an answer that repeats a stored first answer. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
 export const IDEMPOTENCY_STORE = Symbol('IdempotencyStore');
+export const COMMITTED_WRITES = Symbol('CommittedWrites');
 
 const ANSWER_NOT_STORED = 'chronicle:idempotency:not-stored';
 /** The headers of an answer that a repeat gets back (the rest are the server's own for each answer). */
@@ -33,7 +37,10 @@ const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
  * By the same admin, within 24 h: a repeat with the same key, method, path and body answers the
  * first answer (status, body, ETag / Location) with `Idempotent-Replayed: true` and runs nothing;
  * the same key with another request is 422 `idempotency_key.reused`; a repeat while the first is
- * still running is 409 `idempotency_key.in_progress` with `Retry-After`. Only a success (2xx) binds
+ * still running is 409 `idempotency_key.in_progress` with `Retry-After`. A retry that takes over the
+ * claim of a holder that died first looks for the events written under the key (they carry it in
+ * their metadata): found, it answers 409 `idempotency_key.committed` saying where they are and runs
+ * nothing; the request runs again only when the first attempt wrote nothing. Only a success (2xx) binds
  * the key: a refused request wrote nothing, so it is released and a retry runs again. Routes
  * without an authenticated admin (login, refresh) and routes marked `@AnswerNotStored` accept the
  * header and run every time.
@@ -44,6 +51,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+    @Inject(COMMITTED_WRITES) private readonly committedWrites: CommittedWrites,
     private readonly reflector: Reflector,
   ) {}
 
@@ -64,7 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const notStored = this.reflector.getAllAndOverride<string | undefined>(ANSWER_NOT_STORED, [context.getHandler(), context.getClass()]);
     if (!actorId || notStored !== undefined) return next.handle();
     const response = context.switchToHttp().getResponse<Response>();
-    const fingerprint = fingerprintOf(request.method, request.originalUrl, request.body);
+    const fingerprint = fingerprintOf(request.method, request.originalUrl, request.body, requestReason(request));
     return from(this.store.claim(actorId, key, fingerprint)).pipe(
       mergeMap((claim): Observable<unknown> => {
         switch (claim.kind) {
@@ -83,11 +91,46 @@ export class IdempotencyInterceptor implements NestInterceptor {
             for (const [name, value] of Object.entries(claim.answer.headers)) response.setHeader(name, value);
             response.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
             return of(claim.answer.body === null ? undefined : JSON.parse(claim.answer.body));
-          case 'claimed':
-            return this.run(next, response, actorId, key, claim.token);
+          case 'claimed': {
+            request.idempotencyKey = key;
+            const { token, abandonedSince } = claim;
+            if (!abandonedSince) return this.run(next, response, actorId, key, token);
+            return from(this.committedBefore(actorId, key, token, abandonedSince)).pipe(
+              mergeMap((writes) => (writes.length === 0 ? this.run(next, response, actorId, key, token) : this.answerCommitted(response, actorId, key, token, writes))),
+            );
+          }
         }
       }),
     );
+  }
+
+  /**
+   * What a holder that died under this key wrote. Not known (the index of keyed writes is behind):
+   * the claim is given back and the retry told to come again, rather than risk writing twice.
+   */
+  private async committedBefore(actorId: string, key: string, token: string, since: Date): Promise<CommittedWrite[]> {
+    const writes = await this.committedWrites.find(actorId, key, since).catch((error: Error) => {
+      this.logger.warn(`Could not look for the writes of an abandoned Idempotency-Key: ${error.message}`);
+      return 'unknown' as const;
+    });
+    if (writes !== 'unknown') return writes;
+    await this.store.abandon(actorId, key, token).catch(() => undefined);
+    throw unavailable('Whether the first request with this Idempotency-Key committed cannot be told yet; retry after Retry-After seconds', 5);
+  }
+
+  /** The first attempt committed and died before its answer: this answer (409, where its events are) binds the key instead. */
+  private async answerCommitted(response: Response, actorId: string, key: string, token: string, writes: CommittedWrite[]): Promise<unknown> {
+    const last = writes[writes.length - 1];
+    const { problem } = ProblemException.rule(
+      'idempotency_key.committed',
+      `The first request with this Idempotency-Key committed its changes (${writes.length} event(s), last in ${last.streamId} at revision ${last.revision}) but stopped before its answer was recorded; nothing was written again. Read the result with ?minPosition=${last.position}`,
+      { position: last.position, writes },
+    );
+    const headers = { 'content-type': 'application/problem+json; charset=utf-8' };
+    await this.store.complete(actorId, key, token, { status: problem.status, headers, body: JSON.stringify(problem) });
+    response.status(problem.status);
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    return problem;
   }
 
   /** Runs the handler holding the key (renewing its lease), then binds or releases the key. */
@@ -109,8 +152,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
             await this.store.release(actorId, key, token);
           }
         } catch (error) {
-          // The write is done: its answer goes out all the same. A retry within the lease gets 409;
-          // after it, the request runs again (the window RELIABILITY.md describes).
+          // The write is done: its answer goes out all the same. A retry within the lease gets 409
+          // in_progress; after it, 409 committed (its events carry the key).
           this.logger.warn(`Could not record the Idempotency-Key answer: ${(error as Error).message}`);
         }
       };
@@ -145,9 +188,14 @@ function replayedHeaders(response: Response): Record<string, string> {
   return headers;
 }
 
-/** Method, path (with query) and body, keys sorted: the same request gives the same fingerprint. */
-export function fingerprintOf(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(JSON.stringify([method, url, canonical(body ?? null)])).digest('hex');
+/**
+ * Method, path (with query), body (keys sorted) and reason (reasons.ts takes it out of the body): the
+ * same request gives the same fingerprint. A request without a reason hashes as before reasons counted.
+ */
+export function fingerprintOf(method: string, url: string, body: unknown, reason: string | null = null): string {
+  const parts: unknown[] = [method, url, canonical(body ?? null)];
+  if (reason !== null) parts.push(reason);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 function canonical(value: unknown): unknown {

@@ -2,8 +2,11 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModu
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
+import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
+import { CommittedWrites } from './queries/committed-writes.js';
 import { IdempotencyStore, migrateIdempotency } from './idempotency-store.js';
-import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { COMMITTED_WRITES, IDEMPOTENCY_STORE, IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 /** Expired keys are deleted this often (in bounded batches), by every instance. */
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
@@ -22,6 +25,11 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
         await migrateIdempotency(database.db);
         return new IdempotencyStore(database.db);
       },
+    },
+    {
+      provide: COMMITTED_WRITES,
+      inject: [EVENT_STORE, ProjectionRuntime, DATABASE],
+      useFactory: (store: EventStore, runtime: ProjectionRuntime, database: Database) => new CommittedWrites(store, runtime, database.db),
     },
     IdempotencyInterceptor,
     { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },

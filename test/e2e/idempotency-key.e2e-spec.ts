@@ -151,19 +151,59 @@ describe('Idempotency-Key', () => {
     expect(Number(left.rows[0].n)).toBe(0);
   });
 
-  it('a key whose holder died (its lease ran out) is taken over by the retry', async () => {
+  it('a key whose holder died before writing anything is taken over by the retry, which runs; not while its lease holds', async () => {
     const key = newKey();
-    const first = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key }).expect(201);
-    // As a process killed before it recorded the answer leaves it: pending, lease run out.
-    await sql`UPDATE idempotency_keys SET state = 'pending', status = NULL, body = NULL, lease_until = now() - interval '1 second' WHERE key = ${key}`.execute(database.db);
-    const retried = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key }).expect(201);
-    expect(retried.headers['idempotent-replayed']).toBeUndefined();
-    expect(retried.body.id).not.toBe(first.body.id);
+    // As a process killed before its command committed leaves it: pending, lease run out, no event under the key.
+    const fingerprintRow = await h.post('/customers', customerBody('Dead Early'), { 'Idempotency-Key': `${key}-probe` }).expect(201);
+    const probe = await sql<{ fingerprint: string; actor_id: string }>`SELECT fingerprint, actor_id FROM idempotency_keys WHERE key = ${`${key}-probe`}`.execute(database.db);
+    await sql`INSERT INTO idempotency_keys (actor_id, key, fingerprint, state, claim, created_at, lease_until)
+      VALUES (${probe.rows[0].actor_id}, ${key}, ${probe.rows[0].fingerprint}, 'pending', 'dead', now() - interval '40 seconds', now() - interval '1 second')`.execute(database.db);
     // While the lease holds, a retry is told to wait.
-    await sql`UPDATE idempotency_keys SET state = 'pending', status = NULL, body = NULL, lease_until = now() + interval '20 seconds' WHERE key = ${key}`.execute(database.db);
-    const waiting = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key });
+    await sql`UPDATE idempotency_keys SET lease_until = now() + interval '20 seconds' WHERE key = ${key}`.execute(database.db);
+    const waiting = await h.post('/customers', customerBody('Dead Early'), { 'Idempotency-Key': key });
     expectProblem(waiting, 409, 'idempotency_key.in_progress');
     expect(Number(waiting.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await sql`UPDATE idempotency_keys SET lease_until = now() - interval '1 second' WHERE key = ${key}`.execute(database.db);
+    const retried = await h.post('/customers', customerBody('Dead Early'), { 'Idempotency-Key': key }).expect(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(retried.body.id).not.toBe(fingerprintRow.body.id);
+  });
+
+  it('a key whose holder committed and died before recording its answer: the retry is 409 idempotency_key.committed and writes nothing', async () => {
+    const key = newKey();
+    const first = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key }).expect(201);
+    const events = await h.store.readStream(`customer-${first.body.id}`);
+    expect(events[0].metadata.idempotencyKey).toBe(key);
+    // A real retry comes after the dead holder's 30 s lease: by then the event is visible to subscribers.
+    await h.get(`/customers/${first.body.id}?minPosition=${first.body.position}`).expect(200);
+    // As a process killed between the commit and recording the answer leaves it: pending, lease run out.
+    await sql`UPDATE idempotency_keys SET state = 'pending', status = NULL, body = NULL, lease_until = now() - interval '1 second' WHERE key = ${key}`.execute(database.db);
+    const before = await h.eventCount();
+    const retried = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key });
+    expectProblem(retried, 409, 'idempotency_key.committed');
+    expect(retried.body.writes.map((write: { streamId: string }) => write.streamId)).toContain(`customer-${first.body.id}`);
+    expect(retried.body.position).toBe(events[events.length - 1].position);
+    // That answer now binds the key: a repeat gets it again, still writing nothing.
+    const again = await h.post('/customers', customerBody('Dead Holder'), { 'Idempotency-Key': key });
+    expectProblem(again, 409, 'idempotency_key.committed');
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await h.eventCount()).toBe(before);
+  });
+
+  it('the reason counts: the same key with another reason is 422 idempotency_key.reused, the same reason replays', async () => {
+    const customer = await createCustomer(h, reference);
+    const key = newKey();
+    const path = `/customers/${customer.id}/payments`;
+    const payment = { amount: 3, method: 'bank_transfer', reference: 'TX-R' };
+    const first = await h.post(path, { ...payment, reason: 'Paid at the desk' }, { 'Idempotency-Key': key }).expect(201);
+    const other = await expectNothingWritten(h, `customer-${customer.id}`, () => h.post(path, { ...payment, reason: 'Another reason' }, { 'Idempotency-Key': key }));
+    expectProblem(other, 422, 'idempotency_key.reused');
+    const none = await expectNothingWritten(h, `customer-${customer.id}`, () => h.post(path, payment, { 'Idempotency-Key': key }));
+    expectProblem(none, 422, 'idempotency_key.reused');
+    const same = await expectNothingWritten(h, `customer-${customer.id}`, () => h.post(path, { ...payment, reason: 'Paid at the desk' }, { 'Idempotency-Key': key }));
+    expect(same.status).toBe(201);
+    expect(same.headers['idempotent-replayed']).toBe('true');
+    expect(same.body).toEqual(first.body);
   });
 
   it('routes whose answer holds a secret accept the key and store nothing', async () => {
