@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AdminDirectory } from '../admins/application/admin-directory.js';
-import { SYSTEM_ACTOR } from '../common/request-context.js';
+import { SYSTEM_ACTOR } from '../common/system-actor.js';
 import type { Actor } from '../event-store/event-store.port.js';
 import { PartnerScope } from './partner-scope.js';
 

@@ -12,11 +12,12 @@ import type { DueAction } from './due-actions.schema.js';
  */
 export interface DueActionHandler {
   /**
-   * Optional, asynchronous, before the decision (e.g. reading settings): its result is `decide`'s
-   * fourth argument. Runs once per attempt of the row, outside the append's retry loop; throwing
-   * leaves the row pending (retried with back-off), as any infrastructure error does.
+   * Optional, asynchronous, before the decisions (e.g. reading settings): its result is `decide`'s
+   * fourth argument. Runs once per claimed batch for all its rows of this kind (not once per row),
+   * outside the append's retry loop; throwing leaves those rows pending (retried with back-off),
+   * as any infrastructure error does.
    */
-  prepare?(action: DueAction): Promise<unknown>;
+  prepare?(): Promise<unknown>;
   decide(action: DueAction, customer: CustomerState, now: Date, prepared?: unknown): AutomaticDecision;
   /**
    * The `reason` written into the automatic event's metadata (the timeline shows it), e.g.

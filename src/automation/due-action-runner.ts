@@ -5,8 +5,8 @@ import type { Database } from '../database/database.js';
 import type { CustomerCommandExecutor } from '../customers/application/customer-command-executor.js';
 import { errorMessage, silentLogger, WakeSignal, yieldToEventLoop, type Logger } from '../projections-runtime/wake-signal.js';
 import { DUE_ACTIONS_CHANNEL, toDueAction, type DueAction, type DueActionRow } from './due-actions.schema.js';
-import type { DueActionRegistry } from './due-action-registry.js';
-import { SYSTEM_ACTOR } from './system-actor.js';
+import type { DueActionHandler, DueActionRegistry } from './due-action-registry.js';
+import { SYSTEM_ACTOR } from '../common/system-actor.js';
 
 export const AUTOMATION_RULES = {
   unknownKind: 'automation.unknown_kind',
@@ -51,8 +51,9 @@ export interface RunSummary {
  * revision the decision read (CustomerCommandExecutor.runAutomatic). A run that appended and died
  * before marking the row is repeated by the next claim, which finds its events already in the
  * stream and only marks the row. Catch-up after downtime: overdue rows run oldest first; each
- * event's metadata records `dueAt` and `ranAt`. Rows of one customer run in due order; different
- * customers of a batch run side by side (`concurrency`).
+ * event's metadata records `dueAt` and `ranAt`. Rows of one customer run strictly in due order,
+ * one at a time, across instances (see `claim`); different customers of a batch run side by side
+ * (`concurrency`), and a batch's outcomes are marked in one statement.
  */
 export class DueActionRunner {
   private readonly signal = new WakeSignal();
@@ -137,62 +138,79 @@ export class DueActionRunner {
 
   private async drain(): Promise<RunSummary> {
     const summary: RunSummary = { done: 0, failed: 0, retried: 0 };
-    // Bounded: at most 10,000 batches per call; the loop comes back for the rest.
+    // Bounded: at most 10,000 batches per call; the loop comes back for the rest. A claim takes one
+    // row per customer, so a customer's next row comes in a later round: drain until none is due.
     for (let round = 0; round < 10_000 && !this.abort.signal.aborted; round++) {
       const claimed = await this.claim();
       if (claimed.length === 0) break;
       await this.processBatch(claimed, summary);
       await yieldToEventLoop();
-      if (claimed.length < this.batchSize) break;
     }
     return summary;
   }
 
+  /**
+   * Claims due rows, earliest first, and of each customer only its earliest pending row: a later
+   * row of a customer is claimable once the earlier one is done / failed, by whichever instance.
+   * So a customer's actions run strictly in due order across instances (after downtime too), and
+   * never two of one customer at once; a row waiting for a retry holds its customer's later rows.
+   */
   private async claim(): Promise<DueAction[]> {
-    const now = this.options.clock.now();
-    const lease = new Date(now.getTime() + this.leaseMs).toISOString();
+    const now = this.options.clock.now().toISOString();
+    const lease = new Date(this.options.clock.now().getTime() + this.leaseMs).toISOString();
     const { rows } = await sql<DueActionRow>`
       UPDATE due_actions SET claimed_until = ${lease}::timestamptz, attempts = attempts + 1
       WHERE id IN (
-        SELECT id FROM due_actions
-        WHERE state = 'pending' AND due_at <= ${now.toISOString()}::timestamptz
-          AND (claimed_until IS NULL OR claimed_until <= ${now.toISOString()}::timestamptz)
-        ORDER BY due_at, id
+        SELECT d.id FROM due_actions d
+        WHERE d.state = 'pending' AND d.due_at <= ${now}::timestamptz
+          AND (d.claimed_until IS NULL OR d.claimed_until <= ${now}::timestamptz)
+          AND NOT EXISTS (SELECT 1 FROM due_actions e
+            WHERE e.customer_id = d.customer_id AND e.state = 'pending' AND (e.due_at, e.id) < (d.due_at, d.id))
+        ORDER BY d.due_at, d.id
         LIMIT ${this.batchSize}
-        FOR UPDATE SKIP LOCKED)
+        FOR UPDATE OF d SKIP LOCKED)
       RETURNING *`.execute(this.options.database.db);
     return rows.map(toDueAction).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /**
+   * One claimed batch (one row per customer): each kind's `prepare` once for the batch, the rows
+   * side by side (`concurrency`, in due order), then every outcome marked in one statement.
+   */
   private async processBatch(actions: DueAction[], summary: RunSummary): Promise<void> {
-    // One queue per customer (in due order); customers side by side.
-    const byCustomer = new Map<number, DueAction[]>();
-    for (const action of actions) {
-      const queue = byCustomer.get(action.customerId) ?? [];
-      queue.push(action);
-      byCustomer.set(action.customerId, queue);
-    }
-    const queues = [...byCustomer.values()];
+    const prepared = new Map<string, Promise<unknown>>();
+    const preparedFor = (kind: string, handler: DueActionHandler): Promise<unknown> => {
+      let value = prepared.get(kind);
+      if (!value) {
+        value = handler.prepare ? handler.prepare() : Promise.resolve(undefined);
+        value.catch(() => undefined); // each row that needs it sees the failure
+        prepared.set(kind, value);
+      }
+      return value;
+    };
+    const finished: Finished[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < queues.length) {
-        const queue = queues[next++];
-        for (const action of queue) await this.process(action, summary);
+      while (next < actions.length) {
+        const action = actions[next++];
+        const outcome = await this.process(action, preparedFor);
+        if (outcome) finished.push(outcome);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, queues.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, actions.length) }, worker));
+    await this.finish(finished);
+    for (const item of finished) summary[item.state === 'done' ? 'done' : 'failed']++;
+    summary.retried += actions.length - finished.length;
   }
 
-  private async process(action: DueAction, summary: RunSummary): Promise<void> {
+  /** Runs one row; answers how it ended, or undefined when it stays pending (retried later). */
+  private async process(action: DueAction, preparedFor: (kind: string, handler: DueActionHandler) => Promise<unknown>): Promise<Finished | undefined> {
     const handler = this.options.registry.get(action.kind);
     const ranAt = this.options.clock.now();
-    if (!handler) {
-      await this.finish(action, 'failed', ranAt, { rule: AUTOMATION_RULES.unknownKind, note: `No handler for due actions of kind ${action.kind}` });
-      summary.failed++;
-      return;
-    }
+    const ended = (state: Finished['state'], details: Omit<Finished, 'id' | 'state' | 'ranAt'>): Finished => ({ id: action.id, state, ranAt, ...details });
+    if (!handler) return ended('failed', { rule: AUTOMATION_RULES.unknownKind, note: `No handler for due actions of kind ${action.kind}` });
     try {
-      const prepared = handler.prepare ? await handler.prepare(action) : undefined;
+      const prepared = await preparedFor(action.kind, handler);
       const outcome = await this.options.executor.runAutomatic(action.customerId, (state) => handler.decide(action, state, ranAt, prepared), {
         seed: `due-action:${action.id}`,
         now: ranAt.toISOString(),
@@ -207,39 +225,50 @@ export class DueActionRunner {
       });
       const note = outcome.kind === 'skipped' ? outcome.note : outcome.kind === 'already_applied' ? 'already applied by an earlier run' : null;
       const result = { outcome: outcome.kind, revision: outcome.revision, position: 'position' in outcome ? outcome.position : null };
-      await this.finish(action, 'done', ranAt, { note, result });
-      summary.done++;
+      return ended('done', { note, result });
     } catch (error) {
-      if (isDomainRuleViolation(error)) {
-        await this.finish(action, 'failed', ranAt, { rule: error.rule, note: error.message });
-        summary.failed++;
-      } else if (isValidationFailed(error)) {
+      if (isDomainRuleViolation(error)) return ended('failed', { rule: error.rule, note: error.message });
+      if (isValidationFailed(error)) {
         const detail = error.errors.map((item) => `${item.field}: ${item.message}`).join('; ');
-        await this.finish(action, 'failed', ranAt, { rule: AUTOMATION_RULES.invalidAction, note: detail });
-        summary.failed++;
-      } else if (action.attempts >= this.maxAttempts) {
-        this.logger.error(`Due action ${action.id} failed ${action.attempts} times; giving up`, error);
-        await this.finish(action, 'failed', ranAt, { rule: AUTOMATION_RULES.attemptsExhausted, note: errorMessage(error) }).catch(() => undefined);
-        summary.failed++;
-      } else {
-        // The store or the database is in trouble: try again later (backing off), the row stays pending.
-        this.logger.warn(`Due action ${action.id}: ${errorMessage(error)}; retried later`);
-        const retryAt = new Date(ranAt.getTime() + Math.min(600_000, 1000 * 2 ** action.attempts)).toISOString();
-        await sql`UPDATE due_actions SET claimed_until = ${retryAt}::timestamptz, note = ${errorMessage(error)}
-          WHERE id = ${action.id} AND state = 'pending'`.execute(this.options.database.db).catch(() => undefined);
-        summary.retried++;
+        return ended('failed', { rule: AUTOMATION_RULES.invalidAction, note: detail });
       }
+      if (action.attempts >= this.maxAttempts) {
+        this.logger.error(`Due action ${action.id} failed ${action.attempts} times; giving up`, error);
+        return ended('failed', { rule: AUTOMATION_RULES.attemptsExhausted, note: errorMessage(error) });
+      }
+      // The store or the database is in trouble: try again later (backing off), the row stays pending.
+      this.logger.warn(`Due action ${action.id}: ${errorMessage(error)}; retried later`);
+      const retryAt = new Date(ranAt.getTime() + Math.min(600_000, 1000 * 2 ** action.attempts)).toISOString();
+      await sql`UPDATE due_actions SET claimed_until = ${retryAt}::timestamptz, note = ${errorMessage(error)}
+        WHERE id = ${action.id} AND state = 'pending'`.execute(this.options.database.db).catch(() => undefined);
+      return undefined;
     }
   }
 
-  private async finish(
-    action: DueAction,
-    state: 'done' | 'failed',
-    ranAt: Date,
-    details: { rule?: string | null; note?: string | null; result?: Record<string, unknown> | null },
-  ): Promise<void> {
-    await sql`UPDATE due_actions SET state = ${state}, ran_at = ${ranAt.toISOString()}::timestamptz, claimed_until = NULL,
-        rule = ${details.rule ?? null}, note = ${details.note ?? null}, result = ${details.result ? JSON.stringify(details.result) : null}::text::jsonb
-      WHERE id = ${action.id} AND state = 'pending'`.execute(this.options.database.db);
+  /** Marks a batch's rows done / failed in one statement (a row another instance finished first is left alone). */
+  private async finish(rows: readonly Finished[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values = rows.map((row) => ({
+      id: row.id,
+      state: row.state,
+      ran_at: row.ranAt.toISOString(),
+      rule: row.rule ?? null,
+      note: row.note ?? null,
+      result: row.result ? JSON.stringify(row.result) : null,
+    }));
+    await sql`UPDATE due_actions SET state = x.state, ran_at = x.ran_at, claimed_until = NULL, rule = x.rule, note = x.note, result = x.result::jsonb
+      FROM jsonb_to_recordset(${JSON.stringify(values)}::text::jsonb)
+        AS x(id text, state text, ran_at timestamptz, rule text, note text, result text)
+      WHERE due_actions.id = x.id AND due_actions.state = 'pending'`.execute(this.options.database.db);
   }
+}
+
+/** How a row ended: marked by `finish`. */
+interface Finished {
+  id: string;
+  state: 'done' | 'failed';
+  ranAt: Date;
+  rule?: string | null;
+  note?: string | null;
+  result?: Record<string, unknown> | null;
 }

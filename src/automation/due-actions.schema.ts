@@ -75,6 +75,7 @@ export async function createDueActionsTable(db: Kysely<any>): Promise<void> {
     await sql`CREATE INDEX IF NOT EXISTS due_actions_pending_due ON due_actions (due_at, id) WHERE state = 'pending'`.execute(trx);
     await sql`CREATE INDEX IF NOT EXISTS due_actions_customer ON due_actions (customer_id)`.execute(trx);
     await sql`CREATE INDEX IF NOT EXISTS due_actions_kind_due ON due_actions (kind, due_at)`.execute(trx);
+    await createPendingByCustomerIndex(trx);
   };
   if (db.isTransaction) await create(db);
   else await db.transaction().execute(create);
@@ -87,7 +88,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable(DUE_ACTIONS_TABLE).ifExists().execute();
     },
   },
+  '0002_due_actions_pending_customer': {
+    up: (db) => createPendingByCustomerIndex(db),
+    async down(db) {
+      await sql`DROP INDEX IF EXISTS due_actions_pending_customer`.execute(db);
+    },
+  },
 };
+
+/** The claim's check "no earlier pending row of this customer" (see DueActionRunner.claim) is one index probe. */
+async function createPendingByCustomerIndex(db: Kysely<any>): Promise<void> {
+  await sql`CREATE INDEX IF NOT EXISTS due_actions_pending_customer ON due_actions (customer_id, due_at, id) WHERE state = 'pending'`.execute(db);
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

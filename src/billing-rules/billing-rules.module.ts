@@ -22,7 +22,7 @@ import { automationPolicyFor, type CustomerSettings } from '../reference-data/do
  * The billing-driven rules' due actions (scheduled by the automation_due_times projection): each
  * kind becomes the customer command of its rule, decided by the customer decider as the system
  * actor, with the rules' switches of the customer's partner from the customer settings (read when
- * the action runs, so a switch turned off stops what is already scheduled). A rule that no longer
+ * the actions run, once per claimed batch, so a switch turned off stops what is already scheduled). A rule that no longer
  * holds, or is switched off, is refused by the decider with its rule code and the due action is
  * recorded as not taken (failed, with that rule).
  */

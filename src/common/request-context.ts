@@ -2,6 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Actor, EventMetadata } from '../event-store/event-store.port.js';
+import { SYSTEM_ACTOR } from './system-actor.js';
 import { requestReason } from './reasons.js';
 
 /**
@@ -29,9 +30,6 @@ export interface AuthenticatedRequest extends Request {
  * actor it says which keyed request committed what (the idempotency_writes projection).
  */
 export const IDEMPOTENCY_KEY_METADATA = 'idempotencyKey';
-
-/** The actor used when no authenticated admin is on the request (system jobs, tests before auth). */
-export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'System', role: 'system' };
 
 /**
  * Event metadata for a write: who, from where, why (the body's `reason`, see reasons.ts) and

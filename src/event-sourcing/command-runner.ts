@@ -1,5 +1,6 @@
 import { headOf, linkEvents } from '../audit/hash-chain.js';
 import {
+  IdempotencyConflictError,
   WrongExpectedRevisionError,
   type EventMetadata,
   type EventStore,
@@ -26,6 +27,19 @@ export interface RunCommandOptions<Context, State = unknown> {
   maxAttempts?: number;
   /** Heads this process wrote: a command on a known stream is decided without reading it (see StreamHeads). */
   heads?: StreamHeads<State>;
+  /**
+   * The ids of the appended events, by index (default: fresh ones). Ids derived from what the
+   * command is (a due action) make a repeated run a replay; a concurrent run with the same ids is
+   * then retried like a revision conflict, and finds its events (`settledBy`).
+   */
+  eventId?: (index: number) => string;
+  /** Metadata of one decision's events on top of `metadata` (an automatic decision's reason), asked after each decision. */
+  decisionMetadata?: () => Partial<EventMetadata> | undefined;
+  /**
+   * Looks at the stream as read (never a remembered head), before deciding: true ends the command
+   * there with nothing appended (a repeated automatic run that finds its own events).
+   */
+  settledBy?: (events: readonly RecordedEvent[]) => boolean;
 }
 
 /** A stream as this process last wrote it: the state folded up to `revision`, and its hash-chain head. */
@@ -107,9 +121,11 @@ export async function runCommand<Command, State, Event extends DomainEvent, Cont
   options: RunCommandOptions<Context, State>,
 ): Promise<CommandOutcome<State, Event>> {
   const maxAttempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 4) : 1;
-  const heads = options.heads;
+  const heads = options.settledBy ? undefined : options.heads;
+  let settled = false;
   const read = async (): Promise<StreamHead<State>> => {
     const { state, revision, events: loaded } = await loadAggregate(store, streamId, decider);
+    settled = options.settledBy?.(loaded) ?? false;
     return { state, revision, chainHead: headOf(loaded[loaded.length - 1]) };
   };
   const decideOn = async ({ state, revision }: StreamHead<State>): Promise<Event[]> => {
@@ -131,6 +147,7 @@ export async function runCommand<Command, State, Event extends DomainEvent, Cont
         events = await decideOn(head);
       }
     } else {
+      if (settled) return { events: [], state: head.state, revision: head.revision, position: null };
       events = await decideOn(head);
     }
     const { state, revision } = head;
@@ -141,10 +158,11 @@ export async function runCommand<Command, State, Event extends DomainEvent, Cont
       streamId,
       revision + 1,
       head.chainHead,
-      events.map((event) => ({
+      events.map((event, index) => ({
+        ...(options.eventId ? { id: options.eventId(index) } : {}),
         type: event.type,
         data: event.data as Record<string, unknown>,
-        metadata: { ...options.metadata, occurredAt: options.metadata.occurredAt ?? new Date().toISOString() },
+        metadata: { ...options.metadata, ...options.decisionMetadata?.(), occurredAt: options.metadata.occurredAt ?? new Date().toISOString() },
       })),
     );
     try {
@@ -154,9 +172,11 @@ export async function runCommand<Command, State, Event extends DomainEvent, Cont
       return { events, state: nextState, revision: result.nextRevision, position: result.position };
     } catch (error) {
       heads?.forget(streamId);
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      const replayRace = options.eventId !== undefined && error instanceof IdempotencyConflictError;
+      if (!(error instanceof WrongExpectedRevisionError) && !replayRace) throw error;
       if (options.expectedRevision !== undefined) {
-        throw new PreconditionFailedError(streamId, options.expectedRevision, error.actual);
+        if (error instanceof WrongExpectedRevisionError) throw new PreconditionFailedError(streamId, options.expectedRevision, error.actual);
+        throw error;
       }
       if (attempt >= maxAttempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Actor } from '../event-store/event-store.port.js';
-import { SYSTEM_ACTOR } from '../common/request-context.js';
+import { SYSTEM_ACTOR } from '../common/system-actor.js';
 
 /** Who is on the other end of a socket. */
 export type SocketActor = Actor & {

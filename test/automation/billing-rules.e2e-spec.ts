@@ -18,7 +18,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const API = '/api/v1';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const SYSTEM = { id: 'system', name: 'Automation', role: 'system' };
+const SYSTEM = { id: 'system', name: 'System', role: 'system' };
 
 describe('billing-driven rules (clock moved)', () => {
   const clock = new ManualClock('2031-11-03T08:00:00.000Z');
@@ -128,7 +128,7 @@ describe('billing-driven rules (clock moved)', () => {
     // The timeline says why, plainly.
     const timeline = await auth(http().get(`${API}/customers/${id}/activity`)).query({ minPosition: blocked.position }).expect(200);
     const entry = timeline.body.items.find((item: { type: string }) => item.type === 'CustomerBlocked');
-    expect(entry.summary).toContain('by Automation');
+    expect(entry.summary).toContain('by System');
     expect(entry.summary).toContain('blocked automatically: balance');
 
     await advance(10 * DAY - HOUR);

@@ -94,7 +94,7 @@ describe('scheduled changes (one instance, clock moved)', () => {
     expect(completed).toMatchObject({ type: 'ScheduledChangeCompleted', data: { changeId, phase: 'start', outcome: 'applied' } });
     for (const event of [blocked, completed]) {
       expect(event.metadata).toMatchObject({
-        actor: { id: 'system', name: 'Automation', role: 'system' },
+        actor: { id: 'system', name: 'System', role: 'system' },
         causationId: addedEvent.id,
         dueAt: later(0),
         ranAt: later(0),
@@ -106,7 +106,7 @@ describe('scheduled changes (one instance, clock moved)', () => {
     expect(customer.body.status).toBe('blocked');
     const timeline = await api.get(`/customers/${id}/activity?minPosition=${encodeURIComponent(completed.position)}`).expect(200);
     expect(timeline.body.items.map((entry: { summary: string }) => entry.summary)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^Status changed from Active to Blocked by Automation \(reason: Scheduled by .+: still unpaid\)$/), 'Scheduled change carried out by Automation']),
+      expect.arrayContaining([expect.stringMatching(/^Status changed from Active to Blocked by System \(reason: Scheduled by .+: still unpaid\)$/), 'Scheduled change carried out by System']),
     );
     // Running again changes nothing.
     clock.advance(HOUR);

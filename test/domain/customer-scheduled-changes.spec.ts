@@ -6,7 +6,7 @@ import { ACTOR, CUSTOMER_ID, NOW, created, customerSpec, deletedEvent, historyTo
 const AT = '2025-03-10T08:00:00.000Z';
 const UNTIL = '2025-03-20T08:00:00.000Z';
 const RUN = '2025-03-10T08:00:02.000Z';
-const SYSTEM = { now: RUN, actor: { id: 'system', name: 'Automation' } };
+const SYSTEM = { now: RUN, actor: { id: 'system', name: 'System' } };
 
 function added(data: Partial<Extract<CustomerEvent, { type: 'ScheduledChangeAdded' }>['data']> = {}, changeId = 'id-1'): CustomerEvent {
   return {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import bcrypt from 'bcryptjs';
 import { AdminCommandExecutor } from '../../src/admins/application/admin-command-executor.js';
-import { SYSTEM_ACTOR } from '../../src/common/request-context.js';
+import { SYSTEM_ACTOR } from '../../src/common/system-actor.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

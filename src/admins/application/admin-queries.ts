@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SYSTEM_ACTOR, type RequestActor } from '../../common/request-context.js';
+import type { RequestActor } from '../../common/request-context.js';
+import { SYSTEM_ACTOR } from '../../common/system-actor.js';
 import { refuse } from '../../domain-kernel/index.js';
 import { ADMIN_RULES, allRoles, findRole, mayManage, ROLE_RULES, type ActingAdmin, type AdminState, type RoleDefinition } from '../domain/index.js';
 import { AdminDirectory, type Versioned } from './admin-directory.js';

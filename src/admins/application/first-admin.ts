@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_ACTOR } from '../../common/request-context.js';
+import { SYSTEM_ACTOR } from '../../common/system-actor.js';
 import { ConfigError, DEV_ADMIN_PASSWORD, type AppConfig } from '../../config/app-config.js';
 import { isValidationFailed } from '../../domain-kernel/index.js';
 import { ADMIN_RULES, SUPER_ADMINISTRATOR } from '../domain/index.js';

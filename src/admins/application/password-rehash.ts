@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_ACTOR } from '../../common/request-context.js';
+import { SYSTEM_ACTOR } from '../../common/system-actor.js';
 import type { AdminState } from '../domain/index.js';
 import { AdminCommandExecutor } from './admin-command-executor.js';
 import { PasswordHasher } from './password-hasher.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { SYSTEM_ACTOR } from '../../common/request-context.js';
+import { SYSTEM_ACTOR } from '../../common/system-actor.js';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
 import { EVENT_STORE, type EventMetadata, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { headOf, linkEvents } from '../../audit/hash-chain.js';
 import { CLOCK, systemClock, type Clock } from '../../domain-kernel/clock.js';
 import type { PartnerScope } from '../../auth/partner-scope.js';
 import { PartnerScopes } from '../../auth/partner-scopes.js';
 import { loadAggregate, PreconditionFailedError, runCommand, StreamHeads } from '../../event-sourcing/command-runner.js';
 import type { Decider } from '../../domain-kernel/decider.js';
-import { EVENT_STORE, IdempotencyConflictError, WrongExpectedRevisionError, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from '../../event-store/event-store.port.js';
+import { EVENT_STORE, type EventMetadata, type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
 import { ReferenceDataReader } from '../../reference-data/application/reference-data.reader.js';
 import { ReferenceUsage } from '../../reference-data/application/reference-usage.js';
 import { reasonRequired } from '../../reference-data/domain/index.js';
@@ -158,60 +157,45 @@ export class CustomerCommandExecutor {
    * its caller recorded it, the next run finds the derived id in the stream and appends nothing
    * (`already_applied`); if it died before appending, the next run decides afresh. A concurrent
    * writer makes the append fail; the decision is then made again on the new state (bounded).
+   * The same load → decide → append loop as a human command (runCommand), with derived event ids.
    * A refusal of the decider is thrown (DomainRuleViolation / ValidationFailed), nothing appended.
    */
   async runAutomatic(
     customerId: number,
-    decide: (state: CustomerState, revision: number) => AutomaticDecision,
+    decide: (state: CustomerState) => AutomaticDecision,
     options: { seed: string; metadata: EventMetadata; now: string; maxAttempts?: number },
   ): Promise<AutomaticOutcome> {
     const streamId = customerStreamId(customerId);
     const firstId = derivedEventId(options.seed, 0);
-    const maxAttempts = options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      const store = new ReservingEventStore(this.store, customerId, {
-        reservations: this.reservations,
-        definitions: () => this.reader.definitions(),
-        recordUsage: (id, references) => this.usage.record(id, references),
-      });
-      const { state, revision, events: loaded } = await loadAggregate(store, streamId, customerDecider);
-      const earlier = loaded.find((event) => event.id === firstId);
-      if (earlier) return { kind: 'already_applied', revision: earlier.revision, position: earlier.position };
-      const decision = decide(state, revision);
-      if ('skip' in decision) return { kind: 'skipped', note: decision.skip, revision };
-      const context: CustomerContext = {
-        now: options.now,
-        actor: authorOf(options.metadata),
-        newId: derivedEventId(options.seed, 'new-id'),
-        ...(decision.context ?? {}),
-      };
-      const events = customerDecider.decide(decision.command, state, context);
-      if (events.length === 0) return { kind: 'skipped', note: 'the decision changed nothing', revision };
-      const toAppend: NewEvent[] = linkEvents(
-        streamId,
-        revision + 1,
-        headOf(loaded[loaded.length - 1]),
-        events.map((event, index) => ({
-          id: derivedEventId(options.seed, index),
-          type: event.type,
-          data: event.data as unknown as Record<string, unknown>,
-          metadata: {
-            ...options.metadata,
-            ...(decision.reason ? { reason: decision.reason } : {}),
-            occurredAt: options.metadata.occurredAt ?? options.now,
-          },
-        })),
-      );
-      try {
-        const result = await store.append(streamId, toAppend, revision < 0 ? 'no_stream' : revision);
-        this.heads.forget(streamId);
-        return { kind: 'appended', events, revision: result.nextRevision, position: result.position };
-      } catch (error) {
-        this.heads.forget(streamId);
-        const retryable = error instanceof WrongExpectedRevisionError || error instanceof IdempotencyConflictError;
-        if (!retryable || attempt >= maxAttempts) throw error;
-      }
-    }
+    // What the last read and decision found, for the answer (runCommand answers only events).
+    const last: { earlier?: RecordedEvent; skip?: string; reason?: string | null } = {};
+    const automatic: Decider<null, CustomerState, CustomerEvent, CustomerContext> = {
+      initialState: customerDecider.initialState,
+      evolve: customerDecider.evolve,
+      decide(_command, state, context) {
+        const decision = decide(state);
+        last.skip = 'skip' in decision ? decision.skip : undefined;
+        last.reason = 'skip' in decision ? null : (decision.reason ?? null);
+        if ('skip' in decision) return [];
+        return customerDecider.decide(decision.command, state, { ...context, ...(decision.context ?? {}) });
+      },
+    };
+    const store = new ReservingEventStore(this.store, customerId, {
+      reservations: this.reservations,
+      definitions: () => this.reader.definitions(),
+      recordUsage: (id, references) => this.usage.record(id, references),
+    });
+    const outcome = await runCommand(store, streamId, automatic, null, {
+      metadata: { ...options.metadata, occurredAt: options.metadata.occurredAt ?? options.now },
+      maxAttempts: options.maxAttempts ?? 5,
+      context: () => ({ now: options.now, actor: authorOf(options.metadata), newId: derivedEventId(options.seed, 'new-id') }),
+      eventId: (index) => derivedEventId(options.seed, index),
+      decisionMetadata: () => (last.reason ? { reason: last.reason } : undefined),
+      settledBy: (events) => (last.earlier = events.find((event) => event.id === firstId)) !== undefined,
+    }).finally(() => this.heads.forget(streamId));
+    if (last.earlier) return { kind: 'already_applied', revision: last.earlier.revision, position: last.earlier.position };
+    if (outcome.position === null) return { kind: 'skipped', note: last.skip ?? 'the decision changed nothing', revision: outcome.revision };
+    return { kind: 'appended', events: outcome.events, revision: outcome.revision, position: outcome.position };
   }
 
   /** The acting admin's partner scope; an actor that is no known admin is refused as not found. */
