@@ -5,7 +5,7 @@
  * use with visible focus, axe-core.
  */
 import type { Page } from 'playwright-core';
-import { LAPTOP, PHONE, hasAttribute, hasNone, hasText, hasValue, screenshot, seriousAxeViolations, startConsoleHarness, type ConsoleHarness } from './console-support.js';
+import { LAPTOP, PHONE, eventually, hasAttribute, hasNone, hasText, hasValue, screenshot, seriousAxeViolations, startConsoleHarness, type ConsoleHarness } from './console-support.js';
 
 import { jest } from '@jest/globals';
 
@@ -397,4 +397,15 @@ describe.each([
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, `audit-log-${name}`);
   });
+});
+
+test('"As of" on the customer list shows the customers as they were then, with the day in the URL', async () => {
+  const { page } = await harness.newPage();
+  await harness.login(page);
+  await page.getByRole('link', { name: 'Jane Mokoena' }).waitFor();
+  await page.getByLabel('As of (end of day, UTC)').fill('2000-01-01');
+  await eventually(() => expect(new URL(page.url()).searchParams.get('asOf')).toBe('2000-01-01'));
+  await hasNone(page.getByRole('link', { name: 'Jane Mokoena' }));
+  await page.goto('/customers');
+  await page.getByRole('link', { name: 'Jane Mokoena' }).waitFor();
 });

@@ -12,7 +12,7 @@ import { namesById, useLocations, usePartners } from '../data/reference';
 type CustomerPage = ResponseOf<'/api/v1/customers'>;
 
 const PAGE_SIZE = 25;
-const FILTERS = ['q', 'status', 'partnerId', 'locationId', 'billingType', 'category', 'labels', 'sort'] as const;
+const FILTERS = ['q', 'status', 'partnerId', 'locationId', 'billingType', 'category', 'labels', 'sort', 'asOf'] as const;
 const SORTS: [string, string][] = [
   ['-updatedAt', 'Recently changed'],
   ['fullName', 'Name A–Z'],
@@ -67,6 +67,8 @@ export function CustomerListScreen() {
     category: list(params.get('category')),
     labels: list(params.get('labels')),
     sort: params.get('sort') ?? '-updatedAt',
+    // A day in the URL (?asOf=2026-03-31): the customers as they were at the end of that day (UTC).
+    asOf: params.get('asOf') ? `${params.get('asOf')}T23:59:59.999Z` : undefined,
     cursor,
     limit: PAGE_SIZE,
     total: true,
@@ -135,6 +137,7 @@ export function CustomerListScreen() {
           <option value="company">Company</option>
         </SelectField>
         <LabelsFilter value={params.get('labels') ?? ''} onChange={(labels) => update({ labels })} />
+        <TextField label="As of (end of day, UTC)" name="asOf" type="date" value={params.get('asOf') ?? ''} onChange={(event) => update({ asOf: event.target.value })} />
         <SelectField label="Sort" name="sort" value={params.get('sort') ?? '-updatedAt'} onChange={(event) => update({ sort: event.target.value === '-updatedAt' ? '' : event.target.value })}>
           {SORTS.map(([value, label]) => (
             <option key={value} value={value}>
