@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { ProblemException } from '../../common/problem.js';
 import { SYSTEM_ACTOR } from '../../common/system-actor.js';
 import { DATABASE } from '../../database/database.module.js';
 import type { Database } from '../../database/database.js';
@@ -131,8 +132,19 @@ export class AnchorService implements OnApplicationBootstrap, OnApplicationShutd
    */
   async anchorOnRequest(metadata: EventMetadata): Promise<AnchorRun> {
     const head = await this.store.headPosition();
-    if (head !== null) await this.runtime.waitForPosition(head, { projections: ['chain_heads'], timeoutMs: 5000 });
-    return this.anchor('request', metadata);
+    if (head !== null && !(await this.runtime.waitForPosition(head, { projections: ['chain_heads'], timeoutMs: 5000 }))) {
+      throw ProblemException.rule('read_your_writes.timeout', `The chain heads did not reach position ${head} within 5000 ms; try again later`, { minPosition: head });
+    }
+    // A run that began before the wait ended read the heads too early: let it finish, then run again.
+    await this.running?.catch(() => undefined);
+    const deadline = Date.now() + 5000;
+    let run = await this.anchor('request', metadata);
+    // Another instance holds the anchor lock: its run may also predate this request.
+    while (run.skipped === 'busy' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = await this.anchor('request', metadata);
+    }
+    return run;
   }
 
   private async run(trigger: AnchorData['trigger'], metadata: EventMetadata): Promise<AnchorRun> {
