@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../src/common/cursor.js';
+import { isRevertible } from '../../src/customers/domain/index.js';
 import type { Actor } from '../../src/event-store/event-store.port.js';
 import type { ProjectionRuntime } from '../../src/projections-runtime/projection-runtime.js';
 import { customerActivityProjection } from './customer-activity.projection.js';
@@ -33,6 +34,12 @@ export interface ActivityEntry {
   reason: string | null;
   /** Set on the events of a revert: the revision whose change they undid. */
   revertedRevision?: number;
+  /**
+   * Whether POST /customers/{id}/revert could ever accept this revision (false for creation,
+   * money, reveals, secrets). Computed when read from the type and changes, by the rule the
+   * revert decider applies; the customer's state may still refuse (already reverted, superseded).
+   */
+  revertible: boolean;
 }
 
 export interface ActivityFilter {
@@ -80,6 +87,7 @@ export async function readActivity(
         changes: row.changes as ActivityEntry['changes'],
         reason: (row.reason as string | null) ?? null,
         ...(row.reverted_revision === null || row.reverted_revision === undefined ? {} : { revertedRevision: Number(row.reverted_revision) }),
+        revertible: isRevertible(row.type as string, row.changes as ActivityEntry['changes']),
       }),
     );
     const last = page[page.length - 1];

@@ -3,7 +3,7 @@
  * GET /customers/{id}/activity items) plus the customer id, built from one recorded event.
  */
 import type { ActivityChange, ActivityEntry } from '../../projections/customer-activity/customer-activity.queries.js';
-import { customerIdOfStream } from '../customers/domain/index.js';
+import { customerIdOfStream, isRevertible } from '../customers/domain/index.js';
 import { actorOf, occurredAt } from '../event-store/event-facts.js';
 import type { RecordedEvent } from '../event-store/event-store.port.js';
 
@@ -43,6 +43,7 @@ export function toActivityPayload(event: RecordedEvent, describe: DescribeActivi
     changes,
     reason,
     ...(revertedRevision === undefined ? {} : { revertedRevision }),
+    revertible: isRevertible(event.type, changes),
   };
 }
 

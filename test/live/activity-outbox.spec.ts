@@ -11,6 +11,7 @@ const payload = (position: string, customerId = 1): ActivityPayload => ({
   summary: `comment ${position}`,
   changes: [],
   reason: null,
+  revertible: true,
 });
 
 /** An outbox whose broadcasts are recorded and whose end-of-turn flush runs when the test says. */

@@ -1366,6 +1366,8 @@ export interface components {
             reason: string | null;
             /** @description On the events of a revert: the revision whose change they undid */
             revertedRevision?: number;
+            /** @description Whether POST /customers/{id}/revert could ever accept this revision (false for creation, payments, charges, reveals, secret changes); the current state may still refuse it (already reverted, superseded) */
+            revertible: boolean;
             revision: number;
             /**
              * @description One sentence for a person

@@ -70,7 +70,7 @@ export function TimelineList({
 }: {
   entries: (TimelineEntry & { customerId?: number })[];
   showCustomer?: boolean;
-  /** Offers a Revert button on each entry (the server refuses what cannot be reverted, with the rule). */
+  /** Offers a Revert button on each entry the server says can be reverted (`revertible`). */
   onRevert?: (revision: number) => void;
 }) {
   if (entries.length === 0) return <p className="muted">Nothing happened yet.</p>;
@@ -94,7 +94,7 @@ export function TimelineList({
               ))}
             </ul>
           )}
-          {onRevert && entry.revision > 0 && (
+          {onRevert && entry.revertible && (
             <button type="button" className="small" onClick={() => onRevert(entry.revision)} aria-label={`Revert revision ${entry.revision}: ${entry.summary}`}>
               Revert
             </button>

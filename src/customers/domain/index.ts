@@ -20,6 +20,7 @@ export * from './customer.personal-data.js';
 export * from './customer.automation.js';
 export { CUSTOMER_LIMITS } from './customer.limits.js';
 export { customerDecider, decideCustomer, evolveCustomer, SECRET_FIELDS } from './customer.decider.js';
+export { isRevertible, whyNeverRevertible, REVERTIBLE_EVENT_TYPES } from './decide/revert.js';
 export { toCustomerView, bonusMegabytesTotal, isCapGrantActive, type CustomerView } from './customer.view.js';
 export { definedAdditionalFields, validateAdditionalFields, VOIP_DEFAULTS, BILLING_DEFAULTS, LOGIN_MAX_LENGTH, LOGIN_PATTERN } from './customer.validation.js';
 export { EVENT_CATALOG, EVENT_SCHEMA_VERSIONS, CUSTOMER_EVENT_CATALOG, REFERENCE_DATA_EVENT_CATALOG, catalogEntry } from './event-catalog.js';

@@ -271,6 +271,9 @@ export const ACTIVITY_ENTRY_SCHEMA = namedSchema(
     changes: oa.array(change),
     reason: oa.nullable(oa.string({ description: 'Why, as the write said (the `reason` of its body); null when it gave none' })),
     revertedRevision: oa.integer({ minimum: 0, description: 'On the events of a revert: the revision whose change they undid' }),
+    revertible: oa.boolean(
+      'Whether POST /customers/{id}/revert could ever accept this revision (false for creation, payments, charges, reveals, secret changes); the current state may still refuse it (already reverted, superseded)',
+    ),
   }, { optional: ['revertedRevision'] }),
 );
 

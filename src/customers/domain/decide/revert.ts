@@ -47,6 +47,27 @@ export const REVERTIBLE_EVENT_TYPES = [
 
 type Data = Record<string, unknown>;
 
+const REVERTIBLE_TYPES: ReadonlySet<string> = new Set(REVERTIBLE_EVENT_TYPES);
+
+/**
+ * Why an event of this type, with these changes, can never be reverted; null when it can be
+ * (the customer's state may still refuse it: already reverted, superseded, a transition rule).
+ * The revert decider refuses with this reason and the timeline offers Revert only where it is
+ * null, so the two cannot disagree. Takes only what every timeline entry carries.
+ */
+export function whyNeverRevertible(type: string, changes: readonly { from: unknown; to: unknown }[]): string | null {
+  if (type === 'CustomerCreated') return 'a creation is undone by deleting the customer';
+  if (type === 'PaymentRecorded' || type === 'ChargeRecorded') return 'money movements stay; record a charge or a payment that offsets it';
+  if (!REVERTIBLE_TYPES.has(type)) return 'it records an access or a removal, not a change a command can take back';
+  if (changes.some((change) => change.from === REDACTED || change.to === REDACTED)) return 'it changed a secret (the PIN), whose earlier value is not kept';
+  return null;
+}
+
+/** Whether a revert of this event could ever be accepted (what the timeline's `revertible` says). */
+export function isRevertible(type: string, changes: Parameters<typeof whyNeverRevertible>[1]): boolean {
+  return whyNeverRevertible(type, changes) === null;
+}
+
 function changesOf(data: Data): Change[] {
   return Array.isArray(data.changes) ? (data.changes as Change[]) : [];
 }
@@ -96,6 +117,8 @@ export function compensationFor(target: RevertTarget, customer: Customer): Custo
   }
   const data = target.data;
   const changes = changesOf(data);
+  const never = whyNeverRevertible(target.type, changes);
+  if (never !== null) notRevertible(target, never);
   switch (target.type) {
     case 'CustomerMainInfoChanged':
     case 'CustomerContactInfoChanged':
@@ -103,7 +126,6 @@ export function compensationFor(target: RevertTarget, customer: Customer): Custo
     case 'CustomerBillingSettingsChanged':
     case 'CustomerVoipSettingsChanged':
     case 'CustomerLabelsChanged': {
-      if (changes.some((change) => change.from === REDACTED || change.to === REDACTED)) notRevertible(target, 'it changed a secret (the PIN), whose earlier value is not kept');
       assertNotSuperseded(target, customer, changes);
       return { type: 'EditCustomer', data: patchOf(changes) as never };
     }
@@ -156,12 +178,8 @@ export function compensationFor(target: RevertTarget, customer: Customer): Custo
       return { type: 'RemoveContact', data: { contactId: String(data.contactId) } };
     case 'AdditionalAddressAdded':
       return { type: 'RemoveAddress', data: { addressId: String(data.addressId) } };
-    case 'CustomerCreated':
-      return notRevertible(target, 'a creation is undone by deleting the customer');
-    case 'PaymentRecorded':
-    case 'ChargeRecorded':
-      return notRevertible(target, 'money movements stay; record a charge or a payment that offsets it');
     default:
+      // Unreachable while every REVERTIBLE_EVENT_TYPES entry has its case above.
       return notRevertible(target, 'it records an access or a removal, not a change a command can take back');
   }
 }
