@@ -176,6 +176,20 @@ describe('audit log, history CSV, diff and revert', () => {
     expectProblem(await h.post(`/customers/${customerB.id}/revert`, { revision: 99 }), 404, 'customer.revert.revision.not_found');
   });
 
+  it('says on each timeline entry whether it can be reverted: a payment not, a field edit yes', async () => {
+    const customer = await createCustomer(h, ref, { city: 'Arles' });
+    const edit = await h.patch(`/customers/${customer.id}`, { city: 'Brest' }).expect(200);
+    const payment = await h.post(`/customers/${customer.id}/payments`, { amount: 12.5, method: 'cash' }).expect(201);
+    const timeline = await h.get(`/customers/${customer.id}/activity?minPosition=${payment.body.position}`).expect(200);
+    const entryAt = (revision: number) => timeline.body.items.find((item: { revision: number }) => item.revision === revision);
+    expect(entryAt(edit.body.revision)).toMatchObject({ type: 'CustomerAddressChanged', revertible: true });
+    const paymentEntry = timeline.body.items.find((item: { type: string }) => item.type === 'PaymentRecorded');
+    expect(paymentEntry).toMatchObject({ revertible: false });
+    expect(entryAt(0)).toMatchObject({ type: 'CustomerCreated', revertible: false });
+    // What the entry says is what the revert answers.
+    expectProblem(await h.post(`/customers/${customer.id}/revert`, { revision: paymentEntry.revision }), 409, 'customer.revert.not_revertible');
+  });
+
   it('accepts a revert: compensating events linked to what they undid, shown on the timeline', async () => {
     const customer = await createCustomer(h, ref, { city: 'Arles' });
     const first = await h.patch(`/customers/${customer.id}`, { city: 'Brest' }).expect(200);
