@@ -91,8 +91,15 @@ export async function startLiveApp(
 // ---------------------------------------------------------------------------------------------
 // Bounded waits (no sleeps as synchronisation)
 
+/**
+ * How long a live payload may take. On PostgreSQL an event is delivered once every older transaction
+ * on the server has ended, and with two jest workers another file's long transaction can hold it back
+ * for many seconds (seen: more than 15 s on the loaded machine). Below jest's 60 s test timeout.
+ */
+export const LIVE_WAIT_MS = 40_000;
+
 /** Resolves when `check` returns a value other than undefined/false; polls, bounded by `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = LIVE_WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -163,13 +170,13 @@ export async function connectActivity(url: string, token: string | undefined, ti
     caughtUp,
     subscribe: (payload = {}) => socket.timeout(timeoutMs).emitWithAck('subscribe', payload),
     unsubscribe: (payload = {}) => socket.timeout(timeoutMs).emitWithAck('unsubscribe', payload),
-    waitForCount: (count, wait = 15_000) => eventually(() => received.length >= count && received, `${count} activity payloads (have ${received.length})`, wait),
-    waitForCustomers: (customerIds, count, wait = 15_000) =>
+    waitForCount: (count, wait = LIVE_WAIT_MS) => eventually(() => received.length >= count && received, `${count} activity payloads (have ${received.length})`, wait),
+    waitForCustomers: (customerIds, count, wait = LIVE_WAIT_MS) =>
       eventually(() => {
         const mine = received.filter((item) => customerIds.includes(item.customerId));
         return mine.length >= count && mine;
       }, `${count} activity payloads of customers ${customerIds.join(', ')}`, wait),
-    waitForCaughtUp: async (count = 1, wait = 15_000) => {
+    waitForCaughtUp: async (count = 1, wait = LIVE_WAIT_MS) => {
       await eventually(() => caughtUp.length >= count, `caughtUp #${count}`, wait);
     },
     close: () => socket.close(),
@@ -311,7 +318,7 @@ export async function openSse(baseUrl: string, options: { token?: string; lastEv
     messages,
     comments,
     ended: Promise.resolve(true),
-    waitForMessages: (count, wait = 15_000) => eventually(() => messages.length >= count && messages, `${count} SSE messages (have ${messages.length})`, wait),
+    waitForMessages: (count, wait = LIVE_WAIT_MS) => eventually(() => messages.length >= count && messages, `${count} SSE messages (have ${messages.length})`, wait),
     close: () => controller.abort(),
   };
   if (response.status !== 200) {
