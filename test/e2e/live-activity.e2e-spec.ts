@@ -88,6 +88,8 @@ describe.each(liveEventStores)('live activity over Socket.IO (/activity), events
         changes: entry.changes,
         // The write's reason (none given here): the timeline shows it next to the entry.
         reason: null,
+        // A creation is never revertible; a comment can be taken back (deleted).
+        revertible: event.type === 'CustomerCommentAdded',
       });
     }
     expect(received[1].summary).toContain('Comment added');
