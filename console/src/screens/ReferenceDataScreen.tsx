@@ -1,10 +1,10 @@
-/** Reference data: partners, locations, additional-field definitions, customer settings (login / password patterns). */
+/** Reference data: partners, locations, additional-field definitions, customer settings (patterns, billing-rule switches, reasons, erasure). */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ok, type ResponseOf } from '../api/client';
 import { ErrorMessage, Loading, Section, SelectField, TextField, formatTime } from '../components/ui';
 import { WriteError, useWriteForm } from '../components/forms';
-import { useLocations, usePartners } from '../data/reference';
+import { namesById, useLocations, usePartners } from '../data/reference';
 
 type Fields = ResponseOf<'/api/v1/additional-fields'>;
 type Settings = ResponseOf<'/api/v1/settings/customers'>;
@@ -175,18 +175,67 @@ const SETTINGS: [string, string][] = [
 ];
 const NUMERIC = new Set(['loginLength', 'passwordLength', 'accountNumberLength', 'pinLength']);
 
+const AUTOMATION_RULES: [Rule, string][] = [
+  ['automaticBlocking', 'Automatic blocking (recurring)'],
+  ['automaticDeactivation', 'Automatic deactivation'],
+  ['prepaidAutomaticBlocking', 'Automatic blocking (prepaid)'],
+];
+type Rule = 'automaticBlocking' | 'automaticDeactivation' | 'prepaidAutomaticBlocking';
+const ERASURE_REQUIREMENTS = ['nothing', 'inactive', 'deleted'];
+const CUSTOMER_ACTIONS = [
+  'CreateCustomer', 'EditCustomer', 'SetAdditionalFields', 'ChangeStatus', 'ChangeBillingType', 'ConvertToLead', 'ConvertLeadToCustomer',
+  'DeleteCustomer', 'RestoreCustomer', 'ResetPassword', 'RevealPassword', 'RevealPin', 'Impersonate', 'AddComment', 'EditComment',
+  'DeleteComment', 'AddNote', 'EditNote', 'DeleteNote', 'GrantCapBonus', 'RevokeCapBonus', 'AssignHardware', 'UnassignHardware',
+  'AddContact', 'RemoveContact', 'AddAddress', 'RemoveAddress', 'RecordPayment', 'RecordCharge',
+];
+
+interface Policy {
+  automaticBlocking: boolean;
+  automaticDeactivation: boolean;
+  prepaidAutomaticBlocking: boolean;
+  automationByPartner: Record<string, Partial<Record<Rule, boolean>>>;
+  reasonRequiredFor: string[];
+  erasureRequires: string;
+}
+
+function policyOf(current: Record<string, unknown>): Policy {
+  return {
+    automaticBlocking: current.automaticBlocking === true,
+    automaticDeactivation: current.automaticDeactivation === true,
+    prepaidAutomaticBlocking: current.prepaidAutomaticBlocking === true,
+    automationByPartner: (current.automationByPartner ?? {}) as Policy['automationByPartner'],
+    reasonRequiredFor: (current.reasonRequiredFor ?? []) as string[],
+    erasureRequires: String(current.erasureRequires ?? 'inactive'),
+  };
+}
+
 function SettingsSection() {
   const queryClient = useQueryClient();
   const settings = useQuery({ queryKey: ['settings'], queryFn: (): Promise<Settings> => ok(api.GET('/api/v1/settings/customers')) });
+  const partners = namesById(usePartners().data);
   const form = useWriteForm();
   const [draft, setDraft] = useState<Record<string, string> | null>(null);
+  const [policyDraft, setPolicyDraft] = useState<Policy | null>(null);
   const current = (settings.data ?? {}) as Record<string, unknown>;
   const values = draft ?? Object.fromEntries(SETTINGS.map(([key]) => [key, String(current[key] ?? '')]));
+  const policy = policyDraft ?? policyOf(current);
+  const changePolicy = (change: Partial<Policy>) => setPolicyDraft({ ...policy, ...change });
+  const setPartnerRule = (partnerId: number, rule: Rule, choice: string) => {
+    const own = { ...(policy.automationByPartner[String(partnerId)] ?? {}) };
+    if (choice === 'default') delete own[rule];
+    else own[rule] = choice === 'on';
+    const byPartner = { ...policy.automationByPartner, [String(partnerId)]: own };
+    if (Object.keys(own).length === 0) delete byPartner[String(partnerId)];
+    changePolicy({ automationByPartner: byPartner });
+  };
   const save = () => {
     const body: Record<string, unknown> = {};
     for (const [key] of SETTINGS) if (values[key] !== String(current[key] ?? '')) body[key] = NUMERIC.has(key) ? Number(values[key]) : values[key];
+    const before = policyOf(current);
+    for (const key of Object.keys(policy) as (keyof Policy)[]) if (JSON.stringify(policy[key]) !== JSON.stringify(before[key])) body[key] = policy[key];
     return ok(api.PATCH('/api/v1/settings/customers', { body: body as never }));
   };
+  const policyFields = ['automaticBlocking', 'automaticDeactivation', 'prepaidAutomaticBlocking', 'automationByPartner', 'reasonRequiredFor', 'erasureRequires'];
   return (
     <Section title="Customer settings" id="customer-settings">
       {settings.isPending ? (
@@ -199,6 +248,7 @@ function SettingsSection() {
           noValidate
           onSubmit={form.submit(save, () => {
             setDraft(null);
+            setPolicyDraft(null);
             void queryClient.invalidateQueries({ queryKey: ['settings'] });
           })}
         >
@@ -216,12 +266,81 @@ function SettingsSection() {
             ))}
           </div>
           <p className="hint">Patterns use placeholders such as {'{id}'} and {'{rand_string}'}; they apply to customers created from now on.</p>
+          <fieldset>
+            <legend>Billing rules</legend>
+            {AUTOMATION_RULES.map(([rule, label]) => (
+              <div key={rule} className={`field${form.fieldError(rule) ? ' invalid' : ''}`}>
+                <label className="check">
+                  <input type="checkbox" name={rule} checked={policy[rule]} onChange={(event) => changePolicy({ [rule]: event.target.checked })} /> {label}
+                </label>
+                {form.fieldError(rule) && <small className="field-error" role="alert">{form.fieldError(rule)}</small>}
+              </div>
+            ))}
+          </fieldset>
+          {partners.size > 0 && (
+            <fieldset>
+              <legend>Billing rules per partner</legend>
+              {[...partners].map(([partnerId, partnerName]) => (
+                <div key={partnerId} className="form-grid">
+                  {AUTOMATION_RULES.map(([rule, label]) => {
+                    const own = policy.automationByPartner[String(partnerId)]?.[rule];
+                    return (
+                      <SelectField
+                        key={rule}
+                        label={`${partnerName}: ${label}`}
+                        name={`automationByPartner.${partnerId}.${rule}`}
+                        value={own === undefined ? 'default' : own ? 'on' : 'off'}
+                        onChange={(event) => setPartnerRule(partnerId, rule, event.target.value)}
+                        error={form.fieldError(`automationByPartner.${partnerId}.${rule}`) ?? form.fieldError(`automationByPartner.${partnerId}`)}
+                      >
+                        <option value="default">As above</option>
+                        <option value="on">On</option>
+                        <option value="off">Off</option>
+                      </SelectField>
+                    );
+                  })}
+                </div>
+              ))}
+              {form.fieldError('automationByPartner') && <small className="field-error" role="alert">{form.fieldError('automationByPartner')}</small>}
+            </fieldset>
+          )}
+          <SelectField
+            label="Erasure requires"
+            name="erasureRequires"
+            value={policy.erasureRequires}
+            onChange={(event) => changePolicy({ erasureRequires: event.target.value })}
+            error={form.fieldError('erasureRequires')}
+          >
+            {ERASURE_REQUIREMENTS.map((requirement) => (
+              <option key={requirement}>{requirement}</option>
+            ))}
+          </SelectField>
+          <fieldset className={form.fieldError('reasonRequiredFor') ? 'invalid' : undefined}>
+            <legend>Reason required for</legend>
+            {CUSTOMER_ACTIONS.map((action) => (
+              <label key={action} className="check">
+                <input
+                  type="checkbox"
+                  name="reasonRequiredFor"
+                  value={action}
+                  checked={policy.reasonRequiredFor.includes(action)}
+                  onChange={(event) =>
+                    changePolicy({
+                      reasonRequiredFor: event.target.checked ? [...policy.reasonRequiredFor, action] : policy.reasonRequiredFor.filter((other) => other !== action),
+                    })
+                  }
+                />{' '}
+                {action}
+              </label>
+            ))}
+            {form.fieldError('reasonRequiredFor') && <small className="field-error" role="alert">{form.fieldError('reasonRequiredFor')}</small>}
+          </fieldset>
           <div className="actions">
-            <button type="submit" className="primary" disabled={form.busy || draft === null}>
+            <button type="submit" className="primary" disabled={form.busy || (draft === null && policyDraft === null)}>
               Save settings
             </button>
           </div>
-          <WriteError form={form} fields={SETTINGS.map(([key]) => key)} />
+          <WriteError form={form} fields={[...SETTINGS.map(([key]) => key), ...policyFields]} />
         </form>
       )}
     </Section>
