@@ -181,13 +181,14 @@ const AUTOMATION_RULES: [Rule, string][] = [
   ['prepaidAutomaticBlocking', 'Automatic blocking (prepaid)'],
 ];
 type Rule = 'automaticBlocking' | 'automaticDeactivation' | 'prepaidAutomaticBlocking';
-const ERASURE_REQUIREMENTS = ['nothing', 'inactive', 'deleted'];
+// Typed against the OpenAPI document, so a value the API drops fails the console typecheck.
+const ERASURE_REQUIREMENTS = ['nothing', 'inactive', 'deleted'] satisfies Settings['erasureRequires'][];
 const CUSTOMER_ACTIONS = [
   'CreateCustomer', 'EditCustomer', 'SetAdditionalFields', 'ChangeStatus', 'ChangeBillingType', 'ConvertToLead', 'ConvertLeadToCustomer',
   'DeleteCustomer', 'RestoreCustomer', 'ResetPassword', 'RevealPassword', 'RevealPin', 'Impersonate', 'AddComment', 'EditComment',
   'DeleteComment', 'AddNote', 'EditNote', 'DeleteNote', 'GrantCapBonus', 'RevokeCapBonus', 'AssignHardware', 'UnassignHardware',
   'AddContact', 'RemoveContact', 'AddAddress', 'RemoveAddress', 'RecordPayment', 'RecordCharge',
-];
+] satisfies Settings['reasonRequiredFor'];
 
 interface Policy {
   automaticBlocking: boolean;
