@@ -31,9 +31,14 @@ describe('PasswordHasher (argon2id off the event loop)', () => {
   it('leaves the JavaScript thread idle while hashing (the work runs on the thread pool)', async () => {
     // Event-loop utilisation: the share of the time the main thread was busy (1 = blocked throughout).
     // bcryptjs computes on this thread (about 1); a native hash on the pool leaves it near 0.
-    const before = performance.eventLoopUtilization();
-    await Promise.all([hasher.hash('one-password-1'), hasher.hash('two-password-2'), hasher.hash('three-password-3'), hasher.hash('four-password-4')]);
-    const { utilization } = performance.eventLoopUtilization(before);
-    expect(utilization).toBeLessThan(0.5);
+    // The least of three rounds: another process on a loaded machine can keep this thread busy for a
+    // round (seen once with two jest workers), but hashing on this thread makes every round about 1.
+    const rounds: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const before = performance.eventLoopUtilization();
+      await Promise.all([hasher.hash('one-password-1'), hasher.hash('two-password-2'), hasher.hash('three-password-3'), hasher.hash('four-password-4')]);
+      rounds.push(performance.eventLoopUtilization(before).utilization);
+    }
+    expect(Math.min(...rounds)).toBeLessThan(0.5);
   });
 });
