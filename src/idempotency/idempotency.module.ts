@@ -2,7 +2,6 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModu
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DATABASE } from '../database/database.module.js';
 import type { Database } from '../database/database.js';
-import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ProjectionRuntime } from '../projections-runtime/projection-runtime.js';
 import { CommittedWrites } from './queries/committed-writes.js';
 import { IdempotencyStore, migrateIdempotency } from './idempotency-store.js';
@@ -28,8 +27,8 @@ const CLEANUP_INTERVAL_MS = 10 * 60_000;
     },
     {
       provide: COMMITTED_WRITES,
-      inject: [EVENT_STORE, ProjectionRuntime, DATABASE],
-      useFactory: (store: EventStore, runtime: ProjectionRuntime, database: Database) => new CommittedWrites(store, runtime, database.db),
+      inject: [ProjectionRuntime, DATABASE],
+      useFactory: (runtime: ProjectionRuntime, database: Database) => new CommittedWrites(runtime, database.db),
     },
     IdempotencyInterceptor,
     { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },

@@ -304,6 +304,16 @@ export class ProjectionRuntime {
   }
 
   /**
+   * Waits (at most `timeoutMs`) until the listed projections have processed the event store's newest
+   * event, so a read covers every write committed before the call. `head` is null on an empty store.
+   */
+  async waitForHead(options: { projections?: readonly string[]; timeoutMs: number }): Promise<{ head: string | null; reached: boolean }> {
+    const head = await this.store.headPosition();
+    if (head === null) return { head, reached: true };
+    return { head, reached: await this.waitForPosition(head, options) };
+  }
+
+  /**
    * Resolves true once every listed projection's ACTIVE version has processed `position` (a global
    * position from a command's answer), false after `timeoutMs`. Default: all projections.
    * Works on every instance: checkpoints of the instance that processes arrive by NOTIFY, with a

@@ -131,8 +131,8 @@ export class AnchorService implements OnApplicationBootstrap, OnApplicationShutd
    * newest event, so the anchor covers what was written before the request.
    */
   async anchorOnRequest(metadata: EventMetadata): Promise<AnchorRun> {
-    const head = await this.store.headPosition();
-    if (head !== null && !(await this.runtime.waitForPosition(head, { projections: ['chain_heads'], timeoutMs: 5000 }))) {
+    const { head, reached } = await this.runtime.waitForHead({ projections: ['chain_heads'], timeoutMs: 5000 });
+    if (!reached) {
       throw ProblemException.rule('read_your_writes.timeout', `The chain heads did not reach position ${head} within 5000 ms; try again later`, { minPosition: head });
     }
     // A run that began before the wait ended read the heads too early: let it finish, then run again.

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { EventStore } from '../../event-store/event-store.port.js';
 import type { ProjectionRuntime } from '../../projections-runtime/projection-runtime.js';
 import { IDEMPOTENCY_WRITES_PROJECTION, readKeyedWrites, type KeyedWrite } from '../../../projections/idempotency-writes/idempotency-writes.queries.js';
 
@@ -23,16 +22,14 @@ const CATCH_UP_TIMEOUT_MS = 5_000;
  */
 export class CommittedWrites {
   constructor(
-    private readonly store: EventStore,
     private readonly runtime: ProjectionRuntime,
     private readonly db: Kysely<any>,
   ) {}
 
   /** The events written under the key since `since` (in position order), or 'unknown' when the index could not catch up. */
   async find(actorId: string, key: string, since: Date): Promise<CommittedWrite[] | 'unknown'> {
-    const head = await this.store.headPosition();
+    const { head, reached } = await this.runtime.waitForHead({ projections: [IDEMPOTENCY_WRITES_PROJECTION], timeoutMs: CATCH_UP_TIMEOUT_MS });
     if (head === null) return [];
-    const reached = await this.runtime.waitForPosition(head, { projections: [IDEMPOTENCY_WRITES_PROJECTION], timeoutMs: CATCH_UP_TIMEOUT_MS });
     if (!reached) return 'unknown';
     return readKeyedWrites(this.runtime, this.db, actorId, key, new Date(since.getTime() - CLOCK_MARGIN_MS));
   }
